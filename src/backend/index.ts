@@ -1,0 +1,94 @@
+/**
+ * Picks the TensorFlow.js backend: native `tensorflow` (tfjs-node) when it loads,
+ * else `wasm`, else `cpu`. The environment variable `VAELAB_BACKEND`
+ * (`tensorflow`, `wasm` or `cpu`) overrides the choice.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Backends vaelab knows how to start. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** The environment variable that forces a backend. */
+export const BACKEND_ENV = 'VAELAB_BACKEND';
+
+const KNOWN: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+function isBackendName(s: string): s is BackendName {
+  return (KNOWN as readonly string[]).includes(s);
+}
+
+async function tryNative(): Promise<boolean> {
+  try {
+    // tfjs-node registers the `tensorflow` backend when it loads.
+    require('@tensorflow/tfjs-node');
+    return tf.findBackend('tensorflow') != null;
+  } catch {
+    return false;
+  }
+}
+
+async function tryWasm(): Promise<boolean> {
+  try {
+    require('@tensorflow/tfjs-backend-wasm');
+    return tf.findBackend('wasm') != null;
+  } catch {
+    return false;
+  }
+}
+
+async function start(name: BackendName): Promise<boolean> {
+  const loaded = name === 'tensorflow' ? await tryNative() : name === 'wasm' ? await tryWasm() : true;
+  if (!loaded) return false;
+  try {
+    return await tf.setBackend(name);
+  } catch {
+    return false;
+  }
+}
+
+/** Options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /** Force this backend (beats the environment variable). */
+  readonly backend?: BackendName;
+  /** Print the one-line notice (default true). */
+  readonly announce?: boolean;
+}
+
+/**
+ * Starts the best available backend (or the one asked for) and returns its name.
+ * Throws an Error naming the backend when a forced backend cannot start.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendName> {
+  const fromEnv = process.env[BACKEND_ENV];
+  if (options.backend === undefined && fromEnv !== undefined && fromEnv !== '' && !isBackendName(fromEnv)) {
+    throw new Error(`${BACKEND_ENV}=${fromEnv} is not a backend vaelab knows; expected one of ${KNOWN.join(', ')}`);
+  }
+  const forced: BackendName | undefined = options.backend ?? (fromEnv ? (fromEnv as BackendName) : undefined);
+  let chosen: BackendName | undefined;
+  if (forced) {
+    if (!(await start(forced))) {
+      throw new Error(`The ${forced} backend could not start (asked for by ${options.backend ? 'initBackend' : BACKEND_ENV}).`);
+    }
+    chosen = forced;
+  } else {
+    for (const name of KNOWN) {
+      if (await start(name)) {
+        chosen = name;
+        break;
+      }
+    }
+  }
+  if (!chosen) throw new Error('No TensorFlow.js backend could start (tried tensorflow, wasm, cpu).');
+  await tf.ready();
+  if (options.announce ?? true) console.log(backendNotice(chosen));
+  return chosen;
+}
+
+/** The one line that says which backend runs and, if not native, how to get the native one. */
+export function backendNotice(name: BackendName): string {
+  if (name === 'tensorflow') return 'vaelab: TensorFlow.js backend "tensorflow" (native libtensorflow).';
+  return (
+    `vaelab: TensorFlow.js backend "${name}" (native tfjs-node not available): training is slower. ` +
+    'For native speed, run `npm install @tensorflow/tfjs-node` on a machine with internet access.'
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * The contract every autoencoder of vaelab meets, so that training, analysis and
+ * figures work the same for dense and convolutional, deterministic and variational,
+ * plain and conditional models.
+ *
+ * Convention: at this boundary images are always flat `[n, rows * cols]` float32
+ * tensors in [0, 1]; models reshape to `[n, rows, cols, 1]` inside when they are
+ * convolutional. Labels (for conditional models) are int32 `[n]` tensors.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+/** What kind of autoencoder a model is. */
+export type AutoencoderKind = 'ae' | 'vae' | 'cvae';
+
+/** How a VAE encoder states the spread of q(z|x). */
+export type ScaleParameterization = 'logVar' | 'logStd';
+
+/** A trained-or-not autoencoder with its encoder and decoder halves. */
+export interface AutoencoderModel {
+  /** `ae` (deterministic), `vae`, or `cvae` (conditional VAE). */
+  readonly kind: AutoencoderKind;
+  /** A short name for logs, figures and checkpoints (e.g. `dense-vae`). */
+  readonly name: string;
+  /** Size of the latent code z. */
+  readonly latentDim: number;
+  /** Image height and width, e.g. [28, 28]. */
+  readonly imageShape: readonly [number, number];
+  /** The encoder network (for a VAE its outputs are [mu, logVar] or [mu, logStd]). */
+  readonly encoder: tf.LayersModel;
+  /** The decoder network. */
+  readonly decoder: tf.LayersModel;
+  /** For VAEs: which scale the encoder's second output is. */
+  readonly parameterization?: ScaleParameterization;
+  /** For conditional models: number of classes. */
+  readonly numClasses?: number;
+  /**
+   * The latent code of each image: z for an AE, the posterior mean mu for a VAE.
+   * `x` is `[n, rows*cols]`; returns `[n, latentDim]`.
+   */
+  encodeMean(x: tf.Tensor2D, labels?: tf.Tensor1D): tf.Tensor2D;
+  /** Images `[n, rows*cols]` in [0, 1] decoded from latent codes `[n, latentDim]`. */
+  decode(z: tf.Tensor2D, labels?: tf.Tensor1D): tf.Tensor2D;
+  /** All trainable weights of encoder and decoder. */
+  trainableWeights(): tf.Variable[];
+  /** Frees every tensor the model holds. */
+  dispose(): void;
+}

@@ -3,7 +3,7 @@
  * figures work the same for dense and convolutional, deterministic and variational,
  * plain and conditional models.
  *
-* Convention: every encoder LayersModel takes flat `[n, rows*cols]` images as its (first) input and
+ * Convention: every encoder LayersModel takes flat `[n, rows*cols]` images as its (first) input and
  * every decoder LayersModel outputs flat `[n, rows*cols]` images (convolutional models reshape inside
  * with Reshape layers). At this boundary images are always flat `[n, rows * cols]` float32
  * tensors in [0, 1]; models reshape to `[n, rows, cols, 1]` inside when they are

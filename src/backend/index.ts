@@ -4,6 +4,10 @@
  * (`tensorflow`, `wasm` or `cpu`) overrides the choice.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmKernels } from './wasm-kernels';
+
+export { registerWasmKernels, installedWasmKernels, WASM_KERNEL_NAMES } from './wasm-kernels';
+export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
 
 /** Backends vaelab knows how to start. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -30,7 +34,9 @@ async function tryNative(): Promise<boolean> {
 async function tryWasm(): Promise<boolean> {
   try {
     require('@tensorflow/tfjs-backend-wasm');
-    return tf.findBackend('wasm') != null;
+    // Fill wasm's gaps (conv filter gradient) and speed up its slow kernels.
+    registerWasmKernels();
+    return tf.findBackendFactory('wasm') != null;
   } catch {
     return false;
   }

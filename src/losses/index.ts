@@ -1,1 +1,5 @@
-export {};
+/** Losses of vaelab: reconstruction, KL and VAE objective, classification. */
+export * from './reconstruction';
+export * from './kl';
+export * from './vae';
+export * from './classification';

@@ -10,6 +10,7 @@
  * convolutional. Labels (for conditional models) are int32 `[n]` tensors.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { AutoencoderConfig } from './config';
 
 /** What kind of autoencoder a model is. */
 export type AutoencoderKind = 'ae' | 'vae' | 'cvae';
@@ -46,4 +47,42 @@ export interface AutoencoderModel {
   trainableWeights(): tf.Variable[];
   /** Frees every tensor the model holds. */
   dispose(): void;
+  /**
+   * How the model was built, as plain JSON (builder name, sizes, seed): enough for
+   * `buildAutoencoder(config)` to rebuild the same architecture, and a stable key for caches
+   * and checkpoints. Set by every vaelab builder; optional for hand-made models.
+   */
+  readonly config?: AutoencoderConfig;
+  /**
+   * One training/inference pass: encode, sample (VAE, with the caller's `eps`), decode.
+   * Set by every vaelab builder; `autoencoderForward(model, x, options)` does the same for any model.
+   */
+  forward?(x: tf.Tensor2D, options?: ForwardOptions): ForwardResult;
+  /** A readable layer-by-layer description of encoder and decoder with parameter counts. */
+  summary?(): string;
+}
+
+/** Options of one forward pass ({@link AutoencoderModel.forward}). */
+export interface ForwardOptions {
+  /** Class labels int32 `[n]`: required by conditional models, ignored by the others. */
+  readonly labels?: tf.Tensor1D;
+  /**
+   * Standard-normal noise `[n, latentDim]` for the reparameterisation trick (VAEs), drawn by the
+   * caller from an `Rng` so that training is seeded. Without it a VAE decodes its mean (z = mu).
+   */
+  readonly eps?: tf.Tensor2D;
+  /** Whether layers run in training mode (default true). */
+  readonly training?: boolean;
+}
+
+/** Tensors of one forward pass; the caller disposes them. */
+export interface ForwardResult {
+  /** Decoded images `[n, rows*cols]`. */
+  readonly reconstruction: tf.Tensor2D;
+  /** The latent code that was decoded `[n, latentDim]` (a sample for a VAE given `eps`). */
+  readonly z: tf.Tensor2D;
+  /** VAEs: posterior means `[n, latentDim]`. */
+  readonly mu?: tf.Tensor2D;
+  /** VAEs: posterior log-scales `[n, latentDim]` (log-variance or log-std, see `parameterization`). */
+  readonly logScale?: tf.Tensor2D;
 }

@@ -1,0 +1,119 @@
+/**
+ * Small adapters between the {@link AutoencoderModel} contract and the analysis helpers:
+ * batched encode/decode on flat typed arrays, the encoder's (mu, log-scale) outputs of a VAE,
+ * and the labels a conditional model needs.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { AutoencoderModel } from '../models/types';
+
+/** Pixels per image of a model (rows * cols). */
+export function modelPixels(model: AutoencoderModel): number {
+  return model.imageShape[0] * model.imageShape[1];
+}
+
+/** Throws a TypeError unless `model` looks like an {@link AutoencoderModel}. */
+export function checkModel(where: string, model: AutoencoderModel): void {
+  if (
+    model == null ||
+    typeof model.encodeMean !== 'function' ||
+    typeof model.decode !== 'function' ||
+    !Number.isInteger(model.latentDim) ||
+    !Array.isArray(model.imageShape)
+  ) {
+    throw new TypeError(`${where}: expected an AutoencoderModel (encodeMean, decode, latentDim, imageShape)`);
+  }
+}
+
+/** Throws unless a VAE (or conditional VAE): the helper needs the encoder's spread. */
+export function checkVariational(where: string, model: AutoencoderModel): void {
+  checkModel(where, model);
+  if (model.kind !== 'vae' && model.kind !== 'cvae') {
+    throw new TypeError(`${where}: needs a variational model (kind 'vae' or 'cvae'), got kind '${model.kind}'`);
+  }
+}
+
+/**
+ * Labels for a conditional model: required (and checked against numClasses) when
+ * `model.kind === 'cvae'`, ignored otherwise. Returns undefined for unconditional models.
+ */
+export function conditionalLabels(
+  where: string,
+  model: AutoencoderModel,
+  labels: ArrayLike<number> | undefined,
+  count: number,
+): Int32Array | undefined {
+  if (model.kind !== 'cvae') return undefined;
+  if (labels === undefined) {
+    throw new TypeError(`${where}: model '${model.name}' is conditional: pass labels (one class per image)`);
+  }
+  if (labels.length !== count) {
+    throw new RangeError(`${where}: got ${labels.length} labels for ${count} images, expected one label per image`);
+  }
+  const k = model.numClasses ?? Infinity;
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = labels[i];
+    if (!Number.isInteger(v) || v < 0 || v >= k) {
+      throw new RangeError(`${where}: labels[${i}] = ${v} is not a class in [0, ${k})`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+/** A label tensor for rows [start, end) of `labels`, or undefined. */
+export function labelSlice(labels: Int32Array | undefined, start: number, end: number): tf.Tensor1D | undefined {
+  return labels ? tf.tensor1d(labels.subarray(start, end), 'int32') : undefined;
+}
+
+/**
+ * The encoder's mean and log-scale for a batch (VAE only): `[mu, logScale]`, both `[n, latentDim]`.
+ * The log-scale is a log-variance or a log-std as `model.parameterization` says.
+ */
+export function encoderMoments(
+  model: AutoencoderModel,
+  x: tf.Tensor2D,
+  labels?: tf.Tensor1D,
+): [tf.Tensor2D, tf.Tensor2D] {
+  const out = model.encoder.predict(labels ? [x, labels] : x);
+  if (!Array.isArray(out) || out.length < 2) {
+    throw new Error(`model '${model.name}': a VAE encoder must output [mu, logScale], got a single tensor`);
+  }
+  for (let i = 2; i < out.length; i++) out[i].dispose();
+  return [out[0] as tf.Tensor2D, out[1] as tf.Tensor2D];
+}
+
+/** log sigma of q(z|x) from the encoder's second output. */
+export function logStdOf(model: AutoencoderModel, logScale: tf.Tensor2D): tf.Tensor2D {
+  return (model.parameterization === 'logStd' ? logScale.clone() : logScale.mul(0.5)) as tf.Tensor2D;
+}
+
+/**
+ * Decodes flat codes `[count * latentDim]` in batches; returns flat images `[count * pixels]`.
+ * `labels` (conditional models) are one class per code.
+ */
+export function decodeFlat(
+  model: AutoencoderModel,
+  z: Float32Array,
+  count: number,
+  labels?: Int32Array,
+  batchSize = 500,
+): Float32Array {
+  const d = model.latentDim;
+  const p = modelPixels(model);
+  const out = new Float32Array(count * p);
+  for (let start = 0; start < count; start += batchSize) {
+    const end = Math.min(count, start + batchSize);
+    const zt = tf.tensor2d(z.subarray(start * d, end * d), [end - start, d]);
+    const lt = labelSlice(labels, start, end);
+    const img = model.decode(zt, lt);
+    if (img.shape[0] !== end - start || img.shape[1] !== p) {
+      const shape = img.shape.join(',');
+      tf.dispose([zt, lt, img]);
+      throw new Error(`model '${model.name}': decode returned shape [${shape}], expected [${end - start}, ${p}]`);
+    }
+    out.set(img.dataSync() as Float32Array, start * p);
+    tf.dispose([zt, lt, img]);
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * `npm run check-env`: checks that this machine can run the curriculum. Prints the TensorFlow.js
+ * backend, the data found (with image and label counts) and the versions of Node, TensorFlow.js
+ * and tslab. Exits with status 1 and a message saying how to get the data when MNIST is missing.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { initBackend } from '../backend';
+import { FASHION_MNIST_DIR, labelCounts, loadMnist, mnistDataDir } from '../data';
+import type { DatasetSplits } from '../types';
+
+/** The installed version of an npm package, or 'not installed'. */
+function packageVersion(name: string): string {
+  try {
+    const file = require.resolve(`${name}/package.json`);
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: string };
+    return parsed.version ?? 'unknown';
+  } catch {
+    return 'not installed';
+  }
+}
+
+function describeSplits(name: string, dir: string, splits: DatasetSplits, ms: number): string {
+  const counts = (c: Int32Array): string => Array.from(c).join(' ');
+  return [
+    `${name}: found in ${dir} (loaded and checked in ${ms} ms)`,
+    `  train: ${splits.train.count} images ${splits.train.rows}x${splits.train.cols}, per label ${counts(labelCounts(splits.train))}`,
+    `  test:  ${splits.test.count} images ${splits.test.rows}x${splits.test.cols}, per label ${counts(labelCounts(splits.test))}`,
+  ].join('\n');
+}
+
+async function main(): Promise<number> {
+  console.log('vaelab environment check');
+  console.log(`node ${process.versions.node}, @tensorflow/tfjs ${packageVersion('@tensorflow/tfjs')}, ` +
+    `@tensorflow/tfjs-backend-wasm ${packageVersion('@tensorflow/tfjs-backend-wasm')}, ` +
+    `@tensorflow/tfjs-node ${packageVersion('@tensorflow/tfjs-node')}, tslab ${packageVersion('tslab')}`);
+  const backend = await initBackend({ announce: true });
+  console.log(`backend: ${backend}`);
+  let ok = true;
+  try {
+    const t = Date.now();
+    const mnist = loadMnist();
+    console.log(describeSplits('MNIST', mnistDataDir(), mnist, Date.now() - t));
+  } catch (e) {
+    ok = false;
+    console.error(`MNIST: NOT AVAILABLE. ${(e as Error).message}`);
+  }
+  if (fs.existsSync(FASHION_MNIST_DIR)) {
+    try {
+      const t = Date.now();
+      const fashion = loadMnist({ dir: FASHION_MNIST_DIR });
+      console.log(describeSplits('Fashion-MNIST (optional)', FASHION_MNIST_DIR, fashion, Date.now() - t));
+    } catch (e) {
+      console.log(`Fashion-MNIST (optional): present but unreadable: ${(e as Error).message}`);
+    }
+  } else {
+    console.log(`Fashion-MNIST (optional): not installed (apt-get install dataset-fashion-mnist puts it in ${FASHION_MNIST_DIR}).`);
+  }
+  const dist = path.resolve(__dirname, '..', 'index.js');
+  if (!fs.existsSync(dist) && __filename.endsWith('.js')) console.log('warning: compiled helpers missing; run `npm run build`.');
+  console.log(ok ? 'environment OK' : 'environment NOT ready: see the message above.');
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(`check-env failed: ${(e as Error).message ?? String(e)}`);
+    process.exitCode = 1;
+  },
+);

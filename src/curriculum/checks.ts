@@ -1,0 +1,434 @@
+/**
+ * Autograder checks: student notebooks call these right after each exercise. Each check runs the
+ * student's function on small synthetic inputs, compares with a reference computed here in plain
+ * arithmetic, prints a friendly pass line, or throws an {@link AutograderError} that says what was
+ * off and how to fix it (common mistakes are recognised by name). Checks never train anything.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../rng';
+import { NOT_IMPLEMENTED_PREFIX } from './solution-markers';
+
+/** The error a failing check throws; its message explains what was wrong and what was expected. */
+export class AutograderError extends Error {
+  constructor(
+    /** The check that failed, e.g. `checkKlDivergence`. */
+    readonly check: string,
+    message: string,
+  ) {
+    super(`${check}: ${message}`);
+    this.name = 'AutograderError';
+  }
+}
+
+/** A value a student's loss function may return: a number or a one-element tensor. */
+export type ScalarLike = number | tf.Tensor;
+
+/** Prints the pass line of a check. */
+function pass(check: string, detail: string): void {
+  console.log(`\u2714 ${check} passed: ${detail}`);
+}
+
+/** Calls the student's function; "not implemented" stubs pass through, other errors get context. */
+function callStudent<T>(check: string, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const e = err as Error;
+    if (typeof e?.message === 'string' && e.message.startsWith(NOT_IMPLEMENTED_PREFIX)) throw e;
+    throw new AutograderError(check, `your function threw an error when called with ${what}: ${e?.message ?? String(err)}`);
+  }
+}
+
+/** The number inside a ScalarLike, or an AutograderError saying it is not a scalar. */
+function toNumber(check: string, value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (value instanceof tf.Tensor) {
+    if (value.size !== 1) {
+      throw new AutograderError(
+        check,
+        `expected a single number (a number or a tf.Scalar), got a tensor of shape [${value.shape.join(', ')}]. ` +
+          'Did you forget to reduce (tf.sum / tf.mean) over an axis?',
+      );
+    }
+    return value.dataSync()[0];
+  }
+  throw new AutograderError(check, `expected a number or a tf.Scalar, got ${describe(value)}`);
+}
+
+/** The values of a returned tensor after checking its shape. */
+function tensorValues(check: string, value: unknown, shape: readonly number[], name: string): Float32Array {
+  if (!(value instanceof tf.Tensor)) {
+    throw new AutograderError(check, `expected ${name} to be a tf.Tensor of shape [${shape.join(', ')}], got ${describe(value)}`);
+  }
+  if (value.rank !== shape.length || (value.shape as number[]).some((d: number, i: number) => d !== shape[i])) {
+    throw new AutograderError(
+      check,
+      `expected ${name} of shape [${shape.join(', ')}], got [${value.shape.join(', ')}]`,
+    );
+  }
+  return Float32Array.from(value.dataSync());
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined (did you forget to return the result?)';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  return typeof value;
+}
+
+function close(a: number, b: number, rel = 1e-4, abs = 1e-5): boolean {
+  return Math.abs(a - b) <= abs + rel * Math.abs(b);
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? Number(x.toPrecision(6)).toString() : String(x);
+}
+
+/** Names the common mistake when `got` equals `expected` times a known factor. */
+function diagnoseFactor(got: number, expected: number, factors: ReadonlyArray<[number, string]>): string {
+  for (const [factor, mistake] of factors) {
+    if (close(got, expected * factor, 1e-3, 1e-6)) return ` It looks like ${mistake}.`;
+  }
+  return '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reconstruction losses
+
+function randomImages(rng: Rng, n: number, d: number, binary: boolean): number[][] {
+  return Array.from({ length: n }, () =>
+    Array.from({ length: d }, () => (binary ? (rng.uniform() < 0.3 ? 1 : 0) : 0.02 + 0.96 * rng.uniform())),
+  );
+}
+
+/**
+ * Checks a mean-squared-error loss `fn(target, pred)` on `[n, d]` tensors: the mean of the squared
+ * differences over every element (pixels and batch), returned as a number or a scalar tensor.
+ */
+export function checkMse(fn: (target: tf.Tensor2D, pred: tf.Tensor2D) => ScalarLike): void {
+  const check = 'checkMse';
+  const rng = new Rng('checkMse');
+  const n = 3;
+  const d = 16;
+  const target = randomImages(rng, n, d, true);
+  const pred = randomImages(rng, n, d, false);
+  tf.tidy(() => {
+    const same = toNumber(check, callStudent(check, 'target = pred', () => fn(tf.tensor2d(target), tf.tensor2d(target))));
+    if (!close(same, 0)) throw new AutograderError(check, `the error of a perfect reconstruction must be 0, got ${fmt(same)}`);
+    let sum = 0;
+    let absSum = 0;
+    target.forEach((row, i) => row.forEach((t, j) => {
+      sum += (t - pred[i][j]) ** 2;
+      absSum += Math.abs(t - pred[i][j]);
+    }));
+    const expected = sum / (n * d);
+    const got = toNumber(check, callStudent(check, `target and pred of shape [${n}, ${d}]`, () => fn(tf.tensor2d(target), tf.tensor2d(pred))));
+    if (!close(got, expected)) {
+      const hint =
+        diagnoseFactor(got, expected, [
+          [n * d, 'you summed instead of averaging over all elements'],
+          [d, 'you summed over pixels (the MSE averages over pixels too)'],
+          [n, 'you summed over the batch instead of averaging'],
+          [-1, 'the sign is flipped'],
+        ]) || (close(got, absSum / (n * d)) ? ' It looks like you averaged |target - pred| without squaring.' : '');
+      throw new AutograderError(check, `expected ${fmt(expected)} (mean of (target - pred)^2 over all elements), got ${fmt(got)}.${hint}`);
+    }
+    pass(check, `0 for a perfect reconstruction and ${fmt(got)} (expected ${fmt(expected)}) on random images.`);
+  });
+}
+
+/**
+ * Checks a binary cross-entropy loss `fn(target, pred)` on `[n, d]` tensors: summed over pixels,
+ * averaged over the batch, finite (probabilities clipped) when `pred` is exactly 0 or 1.
+ */
+export function checkBce(fn: (target: tf.Tensor2D, pred: tf.Tensor2D) => ScalarLike): void {
+  const check = 'checkBce';
+  const rng = new Rng('checkBce');
+  const n = 4;
+  const d = 10;
+  const target = randomImages(rng, n, d, true);
+  const pred = randomImages(rng, n, d, false);
+  tf.tidy(() => {
+    let sum = 0;
+    target.forEach((row, i) => row.forEach((t, j) => {
+      const p = pred[i][j];
+      sum += -(t * Math.log(p) + (1 - t) * Math.log(1 - p));
+    }));
+    const expected = sum / n;
+    const got = toNumber(check, callStudent(check, `target and pred of shape [${n}, ${d}]`, () => fn(tf.tensor2d(target), tf.tensor2d(pred))));
+    if (!close(got, expected, 1e-3)) {
+      const hint = diagnoseFactor(got, expected, [
+        [1 / d, 'you averaged over pixels; this course sums BCE over the pixels of each image'],
+        [n, 'you summed over the batch; average over the batch instead'],
+        [-1, 'the sign is flipped (BCE = -[t log p + (1 - t) log(1 - p)])'],
+      ]);
+      throw new AutograderError(
+        check,
+        `expected ${fmt(expected)} (BCE summed over pixels, mean over the batch), got ${fmt(got)}.${hint}`,
+      );
+    }
+    const saturated = toNumber(check, callStudent(check, 'pred exactly 0 and 1', () => fn(tf.tensor2d([[1, 0]]), tf.tensor2d([[1, 0]]))));
+    if (!Number.isFinite(saturated) || Math.abs(saturated) > 1e-3) {
+      throw new AutograderError(
+        check,
+        `for pred exactly equal to a binary target the loss must be (close to) 0, got ${fmt(saturated)}. ` +
+          'Clip pred into [1e-7, 1 - 1e-7] before taking logarithms so that log(0) never happens.',
+      );
+    }
+    const wrong = toNumber(check, callStudent(check, 'pred = 1 - target', () => fn(tf.tensor2d([[1, 0]]), tf.tensor2d([[0, 1]]))));
+    if (!Number.isFinite(wrong)) {
+      throw new AutograderError(check, `with pred = 1 - target the loss must stay finite (clip pred), got ${fmt(wrong)}`);
+    }
+    pass(check, `${fmt(got)} on random images (expected ${fmt(expected)}) and finite for saturated predictions.`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The VAE pieces
+
+/** How the encoder states the spread of q(z|x) in {@link checkReparameterize} and {@link checkKlDivergence}. */
+export interface GaussianCheckOptions {
+  /** `logVar` (default; sigma = exp(0.5 logVar)) or `logStd` (sigma = exp(logStd)). */
+  readonly parameterization?: 'logVar' | 'logStd';
+}
+
+function sigmaFormula(p: 'logVar' | 'logStd'): string {
+  return p === 'logVar' ? 'sigma = exp(0.5 * logVar)' : 'sigma = exp(logStd)';
+}
+
+/**
+ * Checks a reparameterisation `fn(mu, logScale, eps)` returning `z = mu + sigma * eps`: the output
+ * has mu's shape, equals mu when eps = 0, and over 20,000 draws of eps the samples have mean mu and
+ * variance sigma^2 in every latent dimension.
+ */
+export function checkReparameterize(
+  fn: (mu: tf.Tensor2D, logScale: tf.Tensor2D, eps: tf.Tensor2D) => tf.Tensor2D,
+  options: GaussianCheckOptions = {},
+): void {
+  const check = 'checkReparameterize';
+  const p = options.parameterization ?? 'logVar';
+  const scaleName = p;
+  const muRow = [1.5, -2];
+  const sigma = [0.5, 2];
+  const scaleRow = sigma.map((s) => (p === 'logVar' ? Math.log(s * s) : Math.log(s)));
+  const n = 20000;
+  tf.tidy(() => {
+    const mu4 = tf.tensor2d([[0.3, -1, 2], [0, 0.5, -0.5], [1, 1, 1], [-2, 0, 3]]);
+    const scale4 = tf.tensor2d([[0, -1, 1], [0.5, 0, -0.5], [0, 0, 0], [1, -2, 0.2]]);
+    const zero = tf.zeros([4, 3]) as tf.Tensor2D;
+    const z0 = tensorValues(check, callStudent(check, 'mu and logScale of shape [4, 3], eps = 0', () => fn(mu4, scale4, zero)), [4, 3], 'z');
+    const mu4v = mu4.dataSync();
+    const worst = Math.max(...Array.from(z0, (v, i) => Math.abs(v - mu4v[i])));
+    if (worst > 1e-5) {
+      throw new AutograderError(
+        check,
+        `with eps = 0 the sample must equal mu exactly, but it differs by up to ${fmt(worst)}. ` +
+          'Use the eps you are given (it comes from the seeded Rng; do not draw your own with tf.randomNormal) ' +
+          `and compute z = mu + sigma * eps with ${sigmaFormula(p)}.`,
+      );
+    }
+    const rng = new Rng('checkReparameterize');
+    const eps = tf.tensor2d(rng.normalArray(n * 2), [n, 2]);
+    const mu = tf.tensor2d(Array.from({ length: n }, () => muRow));
+    const scale = tf.tensor2d(Array.from({ length: n }, () => scaleRow));
+    const z = tensorValues(check, callStudent(check, `mu and ${scaleName} of shape [${n}, 2]`, () => fn(mu, scale, eps)), [n, 2], 'z');
+    for (let j = 0; j < 2; j++) {
+      let m = 0;
+      for (let i = 0; i < n; i++) m += z[i * 2 + j];
+      m /= n;
+      let v = 0;
+      for (let i = 0; i < n; i++) v += (z[i * 2 + j] - m) ** 2;
+      v /= n - 1;
+      const wantVar = sigma[j] ** 2;
+      const meanTol = (5 * sigma[j]) / Math.sqrt(n);
+      if (Math.abs(m - muRow[j]) > meanTol) {
+        throw new AutograderError(
+          check,
+          `latent dimension ${j}: samples should have mean mu = ${muRow[j]}, got ${fmt(m)}. z must be centred on mu: z = mu + sigma * eps.`,
+        );
+      }
+      if (Math.abs(v - wantVar) > 0.06 * wantVar) {
+        const s = scaleRow[j];
+        const guesses: Array<[number, string]> =
+          p === 'logVar'
+            ? [
+                [Math.exp(s) ** 2, 'you used exp(logVar) as the standard deviation (that is the variance)'],
+                [s * s, 'you used logVar itself as the standard deviation'],
+                [Math.exp(0.5 * s) ** 4, 'you multiplied eps by the variance instead of the standard deviation'],
+              ]
+            : [
+                [Math.exp(2 * s) ** 2, 'you used exp(2 * logStd) (the variance) instead of exp(logStd)'],
+                [Math.exp(0.5 * s) ** 2, 'you used exp(0.5 * logStd); with a log standard deviation sigma = exp(logStd)'],
+                [s * s, 'you used logStd itself as the standard deviation'],
+              ];
+        const guess = guesses.find(([g]) => Math.abs(v - g) <= 0.06 * g);
+        throw new AutograderError(
+          check,
+          `latent dimension ${j} (${scaleName} = ${fmt(s)}): samples should have variance ${fmt(wantVar)} ` +
+            `(standard deviation ${sigma[j]}), got ${fmt(v)}.${guess ? ` It looks like ${guess[1]}.` : ''} Use ${sigmaFormula(p)}.`,
+        );
+      }
+    }
+    pass(check, `z = mu for eps = 0, and ${n} samples have the right mean and variance in every dimension.`);
+  });
+}
+
+/** Closed-form KL(N(mu, sigma^2) || N(0, 1)) of one row, from the scale as the student gets it. */
+function klRow(mu: readonly number[], scale: readonly number[], p: 'logVar' | 'logStd'): number {
+  let kl = 0;
+  mu.forEach((m, j) => {
+    const logVar = p === 'logVar' ? scale[j] : 2 * scale[j];
+    kl += -0.5 * (1 + logVar - m * m - Math.exp(logVar));
+  });
+  return kl;
+}
+
+/**
+ * Checks a KL divergence `fn(mu, logScale)` to the standard normal prior: 0 for a standard normal
+ * posterior, the closed-form value (summed over latent dimensions, mean over the batch) for known
+ * inputs, and never negative.
+ */
+export function checkKlDivergence(
+  fn: (mu: tf.Tensor2D, logScale: tf.Tensor2D) => ScalarLike,
+  options: GaussianCheckOptions = {},
+): void {
+  const check = 'checkKlDivergence';
+  const p = options.parameterization ?? 'logVar';
+  tf.tidy(() => {
+    const zero = toNumber(check, callStudent(check, 'mu = 0 and logScale = 0 of shape [5, 4]', () => fn(tf.zeros([5, 4]) as tf.Tensor2D, tf.zeros([5, 4]) as tf.Tensor2D)));
+    if (!close(zero, 0)) {
+      throw new AutograderError(
+        check,
+        `the KL divergence of a standard normal posterior (mu = 0, sigma = 1) from the N(0, 1) prior must be 0, got ${fmt(zero)}. ` +
+          (p === 'logVar'
+            ? 'Per dimension: -0.5 * (1 + logVar - mu^2 - exp(logVar)).'
+            : 'Per dimension: -0.5 * (1 + 2 logStd - mu^2 - exp(2 logStd)).'),
+      );
+    }
+    const mu = [[1, -1, 0], [0, 0.5, 2], [0, 0, 0]];
+    const scale = [[0, 0, 0], [Math.log(2), -0.7, 0.3], [1, -1, 0.5]];
+    const rows = mu.map((m, i) => klRow(m, scale[i], p));
+    const expected = rows.reduce((a, b) => a + b, 0) / rows.length;
+    const got = toNumber(check, callStudent(check, 'mu and logScale of shape [3, 3]', () => fn(tf.tensor2d(mu), tf.tensor2d(scale))));
+    if (!close(got, expected, 1e-4)) {
+      const other = p === 'logVar' ? 'logStd' : 'logVar';
+      const otherRows = mu.map((m, i) => klRow(m, scale[i], other));
+      const otherMean = otherRows.reduce((a, b) => a + b, 0) / otherRows.length;
+      let hint = diagnoseFactor(got, expected, [
+        [3, 'you summed over the batch; take the mean over the batch (sum only over latent dimensions)'],
+        [1 / 3, 'you averaged over latent dimensions; sum over them and average only over the batch'],
+        [2, 'the factor 0.5 is missing'],
+        [-1, 'the sign is flipped (KL = -0.5 * sum(1 + logVar - mu^2 - exp(logVar)))'],
+      ]);
+      if (!hint && close(got, otherMean, 1e-4)) hint = ` It looks like you treated the input as ${other}, but this exercise passes ${p}.`;
+      throw new AutograderError(
+        check,
+        `for a known posterior expected ${fmt(expected)} (closed form, summed over latent dimensions, mean over the batch), got ${fmt(got)}.${hint}`,
+      );
+    }
+    const rng = new Rng('checkKlDivergence');
+    const rmu = tf.tensor2d(rng.normalArray(32 * 4, 0, 2), [32, 4]);
+    const rscale = tf.tensor2d(rng.normalArray(32 * 4, 0, 1.5), [32, 4]);
+    const random = toNumber(check, callStudent(check, 'random mu and logScale of shape [32, 4]', () => fn(rmu, rscale)));
+    if (!(random >= -1e-5)) {
+      throw new AutograderError(check, `a KL divergence is never negative, got ${fmt(random)} for random inputs. Check the signs.`);
+    }
+    pass(check, `0 for a standard normal posterior and ${fmt(got)} (expected ${fmt(expected)}) for a known one.`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model shapes
+
+/** What {@link checkEncoderShape} expects of an encoder. */
+export interface EncoderShapeExpectation {
+  /** Length of a flat input image (default 784). */
+  readonly inputSize?: number;
+  /** Size of the latent code. */
+  readonly latentDim: number;
+  /** Number of outputs: 1 for an AE encoder (z), 2 for a VAE encoder ([mu, logScale]). Default 1. */
+  readonly outputs?: number;
+}
+
+/**
+ * Checks that an encoder LayersModel takes flat `[n, inputSize]` images and returns `outputs`
+ * tensors of shape `[n, latentDim]`.
+ */
+export function checkEncoderShape(encoder: tf.LayersModel, expect: EncoderShapeExpectation): void {
+  const check = 'checkEncoderShape';
+  const inputSize = expect.inputSize ?? 784;
+  const outputs = expect.outputs ?? 1;
+  if (!(encoder instanceof tf.LayersModel)) {
+    throw new AutograderError(check, `expected a tf.LayersModel (from tf.sequential() or tf.model()), got ${describe(encoder)}`);
+  }
+  const inShape = encoder.inputs[0]?.shape ?? [];
+  if (inShape.length !== 2 || inShape[1] !== inputSize) {
+    throw new AutograderError(
+      check,
+      `the encoder must take flat images of shape [n, ${inputSize}], but its input shape is [${inShape.map(String).join(', ')}]. ` +
+        'Start with inputShape: [784] (reshape inside the model if it is convolutional).',
+    );
+  }
+  tf.tidy(() => {
+    const n = 3;
+    const x = tf.randomUniform([n, inputSize], 0, 1, 'float32', 7);
+    const result = callStudent(check, `images of shape [${n}, ${inputSize}]`, () => encoder.predict(x));
+    const list = Array.isArray(result) ? result : [result];
+    if (list.length !== outputs) {
+      throw new AutograderError(
+        check,
+        `expected ${outputs} output(s) (${outputs === 2 ? '[mu, logScale]' : 'the latent code z'}), got ${list.length}.`,
+      );
+    }
+    list.forEach((t, k) => {
+      if (t.rank !== 2 || t.shape[0] !== n || t.shape[1] !== expect.latentDim) {
+        throw new AutograderError(
+          check,
+          `output ${k} must have shape [n, ${expect.latentDim}] (here [${n}, ${expect.latentDim}]), got [${t.shape.join(', ')}]. ` +
+            'Flatten before the last layer if needed; the last layer needs latentDim units.',
+        );
+      }
+    });
+  });
+  pass(check, `[n, ${inputSize}] images -> ${outputs} output(s) of shape [n, ${expect.latentDim}].`);
+}
+
+/** What {@link checkDecoderShape} expects of a decoder. */
+export interface DecoderShapeExpectation {
+  /** Size of the latent code it takes. */
+  readonly latentDim: number;
+  /** Length of a flat output image (default 784). */
+  readonly outputSize?: number;
+}
+
+/**
+ * Checks that a decoder LayersModel maps `[n, latentDim]` codes to flat `[n, outputSize]` images
+ * with every pixel in [0, 1] (a sigmoid output).
+ */
+export function checkDecoderShape(decoder: tf.LayersModel, expect: DecoderShapeExpectation): void {
+  const check = 'checkDecoderShape';
+  const outputSize = expect.outputSize ?? 784;
+  if (!(decoder instanceof tf.LayersModel)) {
+    throw new AutograderError(check, `expected a tf.LayersModel (from tf.sequential() or tf.model()), got ${describe(decoder)}`);
+  }
+  tf.tidy(() => {
+    const n = 3;
+    const z = tf.randomNormal([n, expect.latentDim], 0, 3, 'float32', 11);
+    const out = callStudent(check, `codes of shape [${n}, ${expect.latentDim}]`, () => decoder.predict(z));
+    if (Array.isArray(out)) throw new AutograderError(check, `a decoder has one output (the images), got ${out.length}`);
+    const values = tensorValues(check, out, [n, outputSize], 'the decoded images');
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of values) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    if (lo < 0 || hi > 1) {
+      throw new AutograderError(
+        check,
+        `decoded pixels must lie in [0, 1] like the images, got values from ${fmt(lo)} to ${fmt(hi)}. End the decoder with a sigmoid activation.`,
+      );
+    }
+  });
+  pass(check, `[n, ${expect.latentDim}] codes -> [n, ${outputSize}] images in [0, 1].`);
+}

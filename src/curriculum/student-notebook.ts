@@ -1,0 +1,104 @@
+/**
+ * Turns a solution notebook into the student notebook:
+ * - code between `// BEGIN SOLUTION` and `// END SOLUTION` becomes a stub that throws a
+ *   "Not implemented yet" error with the block's `// HINT:` text;
+ * - answer cells (any cell tagged `answer`, or a Markdown cell starting with `**Answer**`)
+ *   become Markdown prompts where students write their own answer;
+ * - outputs and execution counts are removed; cell ids, tags and the rest are kept.
+ */
+import { cellTags, cellText, IpynbCell, IpynbMetadata, IpynbNotebook } from './ipynb';
+import { stubSolutions } from './solution-markers';
+
+/** The tag that marks an answer cell (Markdown or code). */
+export const ANSWER_TAG = 'answer';
+/** A Markdown cell whose text starts with this is an answer cell too. */
+export const ANSWER_MARKDOWN_PREFIX = '**Answer**';
+/** Metadata key (in the cell's `metadata.vaelab.prompt`) with a question-specific prompt. */
+export const ANSWER_PROMPT_KEY = 'prompt';
+
+/** The text of the prompt that replaces an answer cell. */
+export function answerPrompt(question?: string): string {
+  const lead = question && question.trim() !== '' ? `${question.trim()}\n\n` : '';
+  return `${lead}**Your answer.** _Write your answer here, in your own words. Quote the numbers and figures your run printed above; do not guess numbers you did not compute._`;
+}
+
+/** True when `cell` is an answer cell that students must write themselves. */
+export function isAnswerCell(cell: IpynbCell): boolean {
+  if (cellTags(cell).includes(ANSWER_TAG)) return true;
+  return cell.cell_type === 'markdown' && cellText(cell).trimStart().startsWith(ANSWER_MARKDOWN_PREFIX);
+}
+
+function questionOf(cell: IpynbCell): string | undefined {
+  const vaelab = cell.metadata.vaelab;
+  if (typeof vaelab === 'object' && vaelab !== null && !Array.isArray(vaelab)) {
+    const prompt = vaelab[ANSWER_PROMPT_KEY];
+    if (typeof prompt === 'string') return prompt;
+  }
+  return undefined;
+}
+
+function withoutRunState(metadata: IpynbMetadata): IpynbMetadata {
+  const { execution: _execution, collapsed: _collapsed, scrolled: _scrolled, ...rest } = metadata;
+  return rest;
+}
+
+/** A copy of the notebook with every code cell's outputs and execution count removed. */
+export function stripOutputs(nb: IpynbNotebook): IpynbNotebook {
+  return {
+    ...nb,
+    cells: nb.cells.map((cell) =>
+      cell.cell_type === 'code'
+        ? { ...cell, metadata: withoutRunState(cell.metadata), outputs: [], execution_count: null }
+        : { ...cell },
+    ),
+  };
+}
+
+/** Options of {@link makeStudentNotebook}. */
+export interface StudentNotebookOptions {
+  /** Path of the solution notebook, relative to the repository (recorded in the metadata and used in errors). */
+  readonly source: string;
+}
+
+/** Summary of what {@link makeStudentNotebook} changed. */
+export interface StudentNotebookResult {
+  /** The student notebook. */
+  readonly notebook: IpynbNotebook;
+  /** Number of solution blocks turned into stubs. */
+  readonly stubs: number;
+  /** Number of answer cells turned into prompts. */
+  readonly prompts: number;
+}
+
+/**
+ * Builds the student version of a solution notebook (see the module comment). The result records
+ * its source in `metadata.vaelab.generated_from`. Throws an Error naming the cell when solution
+ * markers are malformed.
+ */
+export function makeStudentNotebook(solution: IpynbNotebook, options: StudentNotebookOptions): StudentNotebookResult {
+  let stubs = 0;
+  let prompts = 0;
+  const cells = stripOutputs(solution).cells.map((cell, index): IpynbCell => {
+    const where = `${options.source}, cell ${index + 1}${cell.id ? ` (id ${cell.id})` : ''}`;
+    if (isAnswerCell(cell)) {
+      prompts += 1;
+      const { outputs: _o, execution_count: _e, ...rest } = cell;
+      return { ...rest, cell_type: 'markdown', source: answerPrompt(questionOf(cell)) };
+    }
+    if (cell.cell_type !== 'code') return cell;
+    const stubbed = stubSolutions(cellText(cell), where);
+    stubs += stubbed.blocks;
+    return stubbed.blocks > 0 ? { ...cell, source: stubbed.text } : cell;
+  });
+  const previous = solution.metadata.vaelab;
+  const vaelab = typeof previous === 'object' && previous !== null && !Array.isArray(previous) ? previous : {};
+  return {
+    notebook: {
+      ...solution,
+      cells,
+      metadata: { ...solution.metadata, vaelab: { ...vaelab, generated_from: options.source } },
+    },
+    stubs,
+    prompts,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Run profiles (`smoke`, `quick`, `full`) read from `solutions/profiles.json`:
+ * `{ "default": "quick", "profiles": { "<profile>": { "description": "...", "defaults": {...}, "notebooks": { "<notebook>": {...} } } } }`.
+ * `defaults` apply to every notebook that declares the variable; `notebooks.<name>` values must be declared.
+ */
+import * as fs from 'fs';
+import { checkParameterNames, DeclarationKind, ParameterOverride, ParameterValue } from './parameters';
+
+/** One profile: values for all notebooks and per notebook. */
+export interface ProfileSpec {
+  description?: string;
+  /** Values for every notebook whose parameters cell declares the variable. */
+  defaults?: Record<string, ParameterValue>;
+  /** Values per notebook name (file name without `.ipynb`); each must be declared by that notebook. */
+  notebooks?: Record<string, Record<string, ParameterValue>>;
+}
+
+/** The contents of `profiles.json`. */
+export interface ProfilesFile {
+  /** Profile used when none is named (default `quick`). */
+  default?: string;
+  profiles: Record<string, ProfileSpec>;
+}
+
+/** The profiles every project has, even before `profiles.json` exists. */
+export const STANDARD_PROFILES = ['smoke', 'quick', 'full'] as const;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads and checks a profiles file; a missing file gives the three standard profiles with no values. */
+export function loadProfiles(file: string): ProfilesFile {
+  if (!fs.existsSync(file)) {
+    return { default: 'quick', profiles: Object.fromEntries(STANDARD_PROFILES.map((p) => [p, {}])) };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read profiles file ${file}: ${(err as Error).message}`);
+  }
+  if (!isRecord(parsed) || !isRecord(parsed.profiles)) {
+    throw new Error(`${file}: expected {"profiles": {"smoke": {...}, "quick": {...}, "full": {...}}}`);
+  }
+  for (const [name, spec] of Object.entries(parsed.profiles)) {
+    if (!isRecord(spec)) throw new Error(`${file}: profile "${name}" must be an object`);
+    if (spec.defaults !== undefined && !isRecord(spec.defaults)) throw new Error(`${file}: profiles.${name}.defaults must be an object`);
+    if (spec.notebooks !== undefined) {
+      if (!isRecord(spec.notebooks)) throw new Error(`${file}: profiles.${name}.notebooks must be an object`);
+      for (const [nb, values] of Object.entries(spec.notebooks)) {
+        if (!isRecord(values)) throw new Error(`${file}: profiles.${name}.notebooks.${nb} must be an object of parameter values`);
+      }
+    }
+  }
+  if (parsed.default !== undefined && (typeof parsed.default !== 'string' || !(parsed.default in parsed.profiles))) {
+    throw new Error(`${file}: "default" must name one of the profiles (${Object.keys(parsed.profiles).join(', ')})`);
+  }
+  return parsed as unknown as ProfilesFile;
+}
+
+/** The parameter values for one notebook, and a one-line description of where they came from. */
+export interface ResolvedParameters {
+  values: Record<string, ParameterValue>;
+  origin: string;
+}
+
+/**
+ * Merges a profile's defaults, its values for `notebookName` and the `--set` overrides (later wins),
+ * keeping only variables the notebook declares. Throws when a notebook-specific value or a
+ * `--set notebook.name=...` names a variable the notebook does not declare with `let`.
+ */
+export function resolveParameters(
+  profiles: ProfilesFile,
+  profileName: string,
+  notebookName: string,
+  declared: Map<string, DeclarationKind>,
+  overrides: ReadonlyArray<ParameterOverride> = [],
+): ResolvedParameters {
+  const profile = profiles.profiles[profileName];
+  if (!profile) {
+    throw new Error(`unknown profile "${profileName}" (profiles: ${Object.keys(profiles.profiles).join(', ')})`);
+  }
+  const values: Record<string, ParameterValue> = {};
+  for (const [name, value] of Object.entries(profile.defaults ?? {})) {
+    if (declared.get(name) === 'let' || declared.get(name) === 'var') values[name] = value;
+  }
+  const own = profile.notebooks?.[notebookName] ?? {};
+  checkParameterNames(notebookName, declared, Object.keys(own), `profile "${profileName}" in profiles.json`);
+  Object.assign(values, own);
+  const applied: string[] = [];
+  for (const o of overrides) {
+    if (o.notebook !== undefined && o.notebook !== notebookName) continue;
+    if (o.notebook !== undefined) checkParameterNames(notebookName, declared, [o.name], '--set');
+    else if (!declared.has(o.name)) continue;
+    else checkParameterNames(notebookName, declared, [o.name], '--set');
+    values[o.name] = o.value;
+    applied.push(`${o.name}=${JSON.stringify(o.value)}`);
+  }
+  const origin = `profile "${profileName}"` + (applied.length ? `, --set ${applied.join(' ')}` : '');
+  return { values, origin };
+}

@@ -1,0 +1,139 @@
+/**
+ * The grader's report of a run: `summary.json` (machine readable) and `report.html`
+ * (one section per notebook with status, published numbers and figures).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeFileAtomic } from './fs-atomic';
+import { NotebookRunResult } from './run-notebook';
+
+/** Versions of the tools a run used. */
+export interface RunVersions {
+  node: string;
+  tfjs: string | null;
+  tslab: string | null;
+  typescript: string | null;
+  vaelab: string | null;
+}
+
+/** Everything `summary.json` holds. */
+export interface RunSummary {
+  /** `ok` when every notebook passed. */
+  status: 'ok' | 'failed' | 'interrupted';
+  profile: string;
+  startedAt: string;
+  durationSec: number;
+  outDir: string;
+  versions: RunVersions;
+  notebooks: Array<NotebookRunResult & { outputRelative: string }>;
+}
+
+function packageVersion(name: string, from: string): string | null {
+  try {
+    const file = require.resolve(`${name}/package.json`, { paths: [from] });
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: string }).version ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Versions of node, tfjs, tslab, TypeScript and vaelab as installed in `projectRoot`. */
+export function collectVersions(projectRoot: string): RunVersions {
+  let vaelab: string | null = null;
+  try {
+    vaelab = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? null;
+  } catch {
+    vaelab = null;
+  }
+  return {
+    node: process.version,
+    tfjs: packageVersion('@tensorflow/tfjs', projectRoot),
+    tslab: packageVersion('tslab', projectRoot),
+    typescript: packageVersion('typescript', projectRoot),
+    vaelab,
+  };
+}
+
+/** Writes `summary.json` into the run folder (atomically) and returns its path. */
+export function writeSummary(summary: RunSummary): string {
+  const file = path.join(summary.outDir, 'summary.json');
+  writeFileAtomic(file, JSON.stringify(summary, null, 2) + '\n');
+  return file;
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+
+const urlPath = (relative: string) => relative.split(path.sep).map(encodeURIComponent).join('/');
+
+function formatNumber(value: number | string | boolean): string {
+  if (typeof value !== 'number') return String(value);
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(5)));
+}
+
+function section(nb: RunSummary['notebooks'][number]): string {
+  const numbers = Object.entries(nb.published);
+  const params = Object.entries(nb.parameters);
+  const failure = nb.failure
+    ? `<div class="failure"><p><strong>${escapeHtml(nb.failure.kind)}</strong> in cell ${nb.failure.cellIndex ?? '–'}` +
+      `${nb.failure.cellId ? ` (id <code>${escapeHtml(nb.failure.cellId)}</code>)` : ''}: ` +
+      `<code>${escapeHtml(nb.failure.ename)}: ${escapeHtml(nb.failure.evalue)}</code></p>` +
+      (nb.failure.traceback.length ? `<pre>${escapeHtml(nb.failure.traceback.join('\n').slice(0, 4000))}</pre>` : '') +
+      `</div>`
+    : '';
+  const table = numbers.length
+    ? `<table><thead><tr><th>published</th><th>value</th></tr></thead><tbody>` +
+      numbers.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td class="num">${escapeHtml(formatNumber(v))}</td></tr>`).join('') +
+      `</tbody></table>`
+    : '<p class="muted">No published numbers.</p>';
+  const figures = nb.figures.length
+    ? `<div class="figures">` +
+      nb.figures
+        .map((f) => `<figure><img src="${urlPath(f)}" alt="${escapeHtml(path.basename(f))}" loading="lazy"><figcaption>${escapeHtml(path.basename(f, '.png'))}</figcaption></figure>`)
+        .join('') +
+      `</div>`
+    : '<p class="muted">No figures.</p>';
+  return `<section id="${escapeHtml(nb.name)}">
+<h2><span class="badge ${nb.status}">${nb.status === 'ok' ? 'passed' : 'failed'}</span> ${escapeHtml(nb.name)}</h2>
+<p class="meta">${nb.durationSec.toFixed(1)} s · ${nb.executedCells}/${nb.codeCells} code cells · backend ${escapeHtml(nb.backend ?? 'not loaded')} ·
+<a href="${urlPath(nb.outputRelative)}">executed notebook</a>${params.length ? ` · parameters: <code>${escapeHtml(params.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' '))}</code>` : ''}</p>
+${failure}${table}${figures}
+</section>`;
+}
+
+/** Renders the HTML report for a run (figures are linked relative to the run folder). */
+export function renderReportHtml(summary: RunSummary): string {
+  const passed = summary.notebooks.filter((n) => n.status === 'ok').length;
+  const v = summary.versions;
+  const rows = summary.notebooks
+    .map((n) => `<tr><td><a href="#${escapeHtml(n.name)}">${escapeHtml(n.name)}</a></td><td><span class="badge ${n.status}">${n.status === 'ok' ? 'passed' : 'failed'}</span></td><td class="num">${n.durationSec.toFixed(1)} s</td></tr>`)
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>vaelab run report</title>
+<style>
+body{font-family:system-ui,-apple-system,"DejaVu Sans",sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
+h1{margin-bottom:.2rem} .meta,.muted{color:#666} code{background:#f3f3f3;padding:0 .25em;border-radius:3px}
+section{border-top:1px solid #ddd;padding:.5rem 0 1rem}
+.badge{display:inline-block;padding:.1em .5em;border-radius:4px;color:#fff;font-size:.8em;vertical-align:middle}
+.badge.ok{background:#2e7d32}.badge.failed{background:#c62828}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left}.num{text-align:right;font-variant-numeric:tabular-nums}
+.failure{background:#fdecea;border-left:4px solid #c62828;padding:.3rem .8rem}.failure pre{white-space:pre-wrap;font-size:.8em;max-height:16em;overflow:auto}
+.figures{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;max-width:48%}figure img{max-width:100%;border:1px solid #eee;image-rendering:pixelated}
+figcaption{font-size:.85em;color:#555}
+</style></head><body>
+<h1>vaelab run report</h1>
+<p class="meta">${passed}/${summary.notebooks.length} notebooks passed · profile <code>${escapeHtml(summary.profile)}</code> ·
+${escapeHtml(summary.startedAt)} · ${summary.durationSec.toFixed(1)} s · node ${escapeHtml(v.node)} · tfjs ${escapeHtml(v.tfjs ?? '?')} ·
+tslab ${escapeHtml(v.tslab ?? '?')} · vaelab ${escapeHtml(v.vaelab ?? '?')}${summary.status === 'interrupted' ? ' · <strong>interrupted</strong>' : ''}</p>
+<table><thead><tr><th>notebook</th><th>status</th><th>time</th></tr></thead><tbody>${rows}</tbody></table>
+${summary.notebooks.map(section).join('\n')}
+</body></html>
+`;
+}
+
+/** Writes `report.html` into the run folder (atomically) and returns its path. */
+export function writeReportHtml(summary: RunSummary): string {
+  const file = path.join(summary.outDir, 'report.html');
+  writeFileAtomic(file, renderReportHtml(summary));
+  return file;
+}

@@ -1,0 +1,93 @@
+/** Command line of `npm start` (the headless runner): parsing and the usage text. */
+import { ParameterOverride, parseOverride } from './parameters';
+
+/** Parsed `npm start` arguments. */
+export interface RunArgs {
+  /** Notebook names or paths; empty means every notebook in `solutions/`. */
+  notebooks: string[];
+  /** Profile name, or undefined for the profiles file's default. */
+  profile?: string;
+  overrides: ParameterOverride[];
+  /** Output folder, or undefined for `out/run-<timestamp>` (and `out/latest`). */
+  out?: string;
+  /** Per-cell time limit in seconds. */
+  timeoutSec: number;
+  help: boolean;
+}
+
+/** A bad command line; the runner prints the message and the usage and exits with code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Usage text of the runner. */
+export const RUN_USAGE = `Usage: npm start [-- [notebooks...] [options]]
+
+Runs the solution notebooks headlessly in tslab kernels and writes executed notebooks,
+figures, summary.json and report.html.
+
+  notebooks            names in solutions/ (e.g. 07_vae, or a unique prefix like 07) or .ipynb paths;
+                       default: every notebook in solutions/
+  --profile NAME       smoke | quick | full (default: quick, or "default" in solutions/profiles.json)
+  --set NAME=VALUE     override a parameter (JSON value, else a string); repeatable.
+                       NOTEBOOK.NAME=VALUE limits it to one notebook. NAME must be declared with
+                       "let" in the notebook's cell tagged "parameters".
+  --out DIR            output folder (default: out/run-<timestamp>, linked as out/latest)
+  --timeout SEC        time limit per cell in seconds (default 600)
+  -h, --help           show this help
+
+Exit code: 0 all notebooks passed, 1 a notebook failed, 2 bad invocation, 130 interrupted.`;
+
+/** Parses the runner's arguments (without `node` and the script). Throws {@link UsageError} when malformed. */
+export function parseRunArgs(argv: ReadonlyArray<string>): RunArgs {
+  const args: RunArgs = { notebooks: [], overrides: [], timeoutSec: 600, help: false };
+  const takeValue = (flag: string, inline: string | undefined, i: number): [string, number] => {
+    if (inline !== undefined) return [inline, i];
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    return [next, i + 1];
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
+    let value: string;
+    switch (flag) {
+      case '-h':
+      case '--help':
+        args.help = true;
+        break;
+      case '--profile':
+        [value, i] = takeValue(flag, inline, i);
+        args.profile = value;
+        break;
+      case '--set':
+        [value, i] = takeValue(flag, inline, i);
+        try {
+          args.overrides.push(parseOverride(value));
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+        break;
+      case '--out':
+        [value, i] = takeValue(flag, inline, i);
+        args.out = value;
+        break;
+      case '--timeout': {
+        [value, i] = takeValue(flag, inline, i);
+        const seconds = Number(value);
+        if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout expects a positive number of seconds, got "${value}"`);
+        args.timeoutSec = seconds;
+        break;
+      }
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option "${arg}"`);
+        args.notebooks.push(arg);
+    }
+  }
+  return args;
+}

@@ -1,0 +1,272 @@
+/**
+ * Executes one notebook in a fresh tslab kernel: injects parameters, runs the code cells in order,
+ * records their outputs, stops at the first failing cell, always shuts the kernel down, and writes
+ * the executed notebook (never over the source).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ExecuteReply, KernelDiedError, KernelTimeoutError, TslabKernel } from './kernel-client';
+import { cellText, CodeCell, ErrorOutput, Notebook, OutputCollector, readNotebook, writeNotebook } from './nbformat';
+import { injectParameters, ParameterValue } from './parameters';
+import { PUBLISH_MIME_TYPE, PublishedRecord } from './publish';
+
+/** Why a notebook run failed. */
+export type FailureKind = 'error' | 'timeout' | 'kernel-died' | 'kernel-start';
+
+/** Details of a failed notebook run. */
+export interface NotebookFailure {
+  kind: FailureKind;
+  /** Index of the failing cell in the executed notebook (0-based, all cell types), or null (kernel start). */
+  cellIndex: number | null;
+  /** Index of the failing cell in the source notebook, or null (injected cell, kernel start). */
+  sourceCellIndex: number | null;
+  /** Id of the failing cell, or null. */
+  cellId: string | null;
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+/** Progress events for the terminal. */
+export interface RunProgress {
+  notebook: string;
+  /** 1-based number of the code cell about to run (0 while the kernel starts). */
+  cell: number;
+  /** Number of code cells to run. */
+  cells: number;
+  /** Seconds since this notebook started. */
+  elapsedSec: number;
+  phase: 'starting' | 'cell' | 'done';
+}
+
+/** Options for {@link runNotebook}. */
+export interface RunNotebookOptions {
+  /** Source notebook file. */
+  source: string;
+  /** Notebook name (file name without `.ipynb`). */
+  name: string;
+  /** Run folder: the executed notebook goes to `<outDir>/<name>.ipynb`, its files to `<outDir>/<name>/`. */
+  outDir: string;
+  /** Parameter values to inject after the `parameters` cell, and where they came from. */
+  parameters?: { values: Record<string, ParameterValue>; origin: string };
+  /** Profile name, given to the notebook as env `VAELAB_PROFILE`. */
+  profile?: string;
+  /** Per-cell time limit in milliseconds (default 10 minutes). */
+  cellTimeoutMs?: number;
+  /** Kernel startup time limit in milliseconds (default 60 s). */
+  startupTimeoutMs?: number;
+  /** Called before each cell and at the end. */
+  onProgress?: (progress: RunProgress) => void;
+  /** Called once the kernel runs (e.g. to record its pid). */
+  onKernel?: (kernel: TslabKernel) => void;
+}
+
+/** The outcome of one notebook run, as it goes into `summary.json`. */
+export interface NotebookRunResult {
+  name: string;
+  source: string;
+  /** Executed notebook file. */
+  output: string;
+  /** Folder given to the notebook as `VAELAB_OUTPUT_DIR`. */
+  outputDir: string;
+  status: 'ok' | 'failed';
+  durationSec: number;
+  /** Code cells in the executed notebook / how many ran (including the failing one). */
+  codeCells: number;
+  executedCells: number;
+  failure: NotebookFailure | null;
+  /** Values the notebook published with `publish(name, value)` (last one wins). */
+  published: Record<string, number | string | boolean>;
+  parameters: Record<string, ParameterValue>;
+  /** PNG files the notebook wrote under its output folder, relative to `outDir`. */
+  figures: string[];
+  /** TensorFlow.js backend the notebook ended up on, or null when it never loaded TensorFlow.js. */
+  backend: string | null;
+  kernelPid: number | null;
+}
+
+/** Code run after the notebook to learn its TensorFlow.js backend without loading TensorFlow.js. */
+const PROBE_MARKER = '__vaelab_probe__';
+const PROBE_CODE = `{
+  let backend: string | null = null;
+  try {
+    const entry = require.cache[require.resolve('@tensorflow/tfjs-core')];
+    if (entry) backend = (entry.exports as { getBackend(): string | null }).getBackend() ?? null;
+  } catch (_e) { backend = null; }
+  console.log('${PROBE_MARKER}' + JSON.stringify({ backend }));
+}`;
+
+function listPngs(root: string, relativeTo: string): string[] {
+  if (!fs.existsSync(root)) return [];
+  const found: string[] = [];
+  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+    const full = path.join(root, entry.name);
+    if (entry.isDirectory()) found.push(...listPngs(full, relativeTo));
+    else if (entry.isFile() && entry.name.toLowerCase().endsWith('.png')) found.push(path.relative(relativeTo, full));
+  }
+  return found.sort();
+}
+
+function failureFrom(kind: FailureKind, error: Pick<ErrorOutput, 'ename' | 'evalue' | 'traceback'>, cell?: { index: number; sourceIndex: number | null; id: string }): NotebookFailure {
+  return {
+    kind,
+    cellIndex: cell?.index ?? null,
+    sourceCellIndex: cell?.sourceIndex ?? null,
+    cellId: cell?.id ?? null,
+    ename: error.ename,
+    evalue: error.evalue,
+    traceback: error.traceback,
+  };
+}
+
+/** Runs one notebook end to end; never throws for notebook faults (they are in the result). */
+export async function runNotebook(options: RunNotebookOptions): Promise<NotebookRunResult> {
+  const started = Date.now();
+  const elapsed = () => (Date.now() - started) / 1000;
+  const source = path.resolve(options.source);
+  const outDir = path.resolve(options.outDir);
+  const outputFile = path.join(outDir, `${options.name}.ipynb`);
+  if (outputFile === source) throw new Error(`refusing to write the executed notebook over its source ${source}`);
+  const notebookOutDir = path.join(outDir, options.name);
+  fs.mkdirSync(notebookOutDir, { recursive: true });
+
+  const original = readNotebook(source);
+  const sourceIds = new Map(original.cells.map((c, i) => [c.id, i]));
+  const notebook: Notebook = options.parameters
+    ? injectParameters(original, options.parameters.values, options.parameters.origin)
+    : original;
+  for (const cell of notebook.cells) {
+    if (cell.cell_type === 'code') {
+      cell.outputs = [];
+      cell.execution_count = null;
+    }
+  }
+  notebook.metadata.kernelspec ??= { display_name: 'TypeScript', language: 'typescript', name: 'tslab' };
+  const codeCells = notebook.cells.filter((c): c is CodeCell => c.cell_type === 'code');
+  const result: NotebookRunResult = {
+    name: options.name,
+    source,
+    output: outputFile,
+    outputDir: notebookOutDir,
+    status: 'ok',
+    durationSec: 0,
+    codeCells: codeCells.length,
+    executedCells: 0,
+    failure: null,
+    published: {},
+    parameters: options.parameters?.values ?? {},
+    figures: [],
+    backend: null,
+    kernelPid: null,
+  };
+  const progress = (cell: number, phase: RunProgress['phase']) =>
+    options.onProgress?.({ notebook: options.name, cell, cells: codeCells.length, elapsedSec: elapsed(), phase });
+
+  progress(0, 'starting');
+  let kernel: TslabKernel | null = null;
+  try {
+    kernel = await TslabKernel.start({
+      cwd: path.dirname(source),
+      startupTimeoutMs: options.startupTimeoutMs,
+      env: {
+        VAELAB_OUTPUT_DIR: notebookOutDir,
+        VAELAB_PROFILE: options.profile ?? '',
+        VAELAB_IN_KERNEL: '1',
+        VAELAB_NOTEBOOK: options.name,
+      },
+    });
+    result.kernelPid = kernel.pid;
+    options.onKernel?.(kernel);
+    let k = 0;
+    for (let index = 0; index < notebook.cells.length; index++) {
+      const cell = notebook.cells[index];
+      if (cell.cell_type !== 'code') continue;
+      k++;
+      if (cellText(cell).trim() === '') continue;
+      progress(k, 'cell');
+      const collector = new OutputCollector();
+      const where = { index, sourceIndex: sourceIds.get(cell.id) ?? null, id: cell.id };
+      result.executedCells = k;
+      let reply: ExecuteReply;
+      try {
+        reply = await kernel.execute(cellText(cell), {
+          timeoutMs: options.cellTimeoutMs ?? 600000,
+          onMessage: (message) => collector.add(message),
+        });
+      } catch (err) {
+        const kind: FailureKind = err instanceof KernelTimeoutError ? 'timeout' : err instanceof KernelDiedError ? 'kernel-died' : 'error';
+        const error: ErrorOutput = {
+          output_type: 'error',
+          ename: (err as Error).name,
+          evalue: (err as Error).message,
+          traceback: [`${(err as Error).name}: ${(err as Error).message}`],
+        };
+        cell.outputs = [...collector.outputs, error];
+        result.failure = failureFrom(kind, error, where);
+        break;
+      } finally {
+        collectPublished(collector, result.published);
+      }
+      cell.execution_count = reply.executionCount;
+      if (reply.status !== 'ok') {
+        const error = collector.fail();
+        cell.outputs = collector.outputs;
+        result.failure = failureFrom('error', error, where);
+        break;
+      }
+      cell.outputs = collector.outputs;
+    }
+    if (kernel.alive && result.failure?.kind !== 'timeout') {
+      // After a failed cell tslab drops requests for 200 ms; wait that out before probing.
+      if (result.failure) await new Promise((resolve) => setTimeout(resolve, 300));
+      result.backend = await probeBackend(kernel);
+    }
+  } catch (err) {
+    result.failure = failureFrom('kernel-start', { ename: (err as Error).name, evalue: (err as Error).message, traceback: [] });
+  } finally {
+    if (kernel) await kernel.shutdown(result.failure?.kind === 'timeout' ? 300 : 3000);
+    result.status = result.failure ? 'failed' : 'ok';
+    result.durationSec = Math.round(elapsed() * 100) / 100;
+    result.figures = listPngs(notebookOutDir, outDir);
+    notebook.metadata.vaelab = {
+      status: result.status,
+      profile: options.profile ?? null,
+      parameters: result.parameters,
+      durationSec: result.durationSec,
+      executedAt: new Date(started).toISOString(),
+      published: result.published,
+    };
+    writeNotebook(outputFile, notebook);
+    progress(result.executedCells, 'done');
+  }
+  return result;
+}
+
+function collectPublished(collector: OutputCollector, into: Record<string, number | string | boolean>): void {
+  for (const output of collector.outputs) {
+    if (output.output_type !== 'display_data' && output.output_type !== 'execute_result') continue;
+    const record = output.data[PUBLISH_MIME_TYPE] as PublishedRecord | undefined;
+    if (record && typeof record.name === 'string' && ['number', 'string', 'boolean'].includes(typeof record.value)) {
+      into[record.name] = record.value;
+    }
+  }
+}
+
+async function probeBackend(kernel: TslabKernel): Promise<string | null> {
+  try {
+    const collector = new OutputCollector();
+    await kernel.execute(PROBE_CODE, { timeoutMs: 20000, onMessage: (m) => collector.add(m) });
+    for (const output of collector.outputs) {
+      if (output.output_type !== 'stream') continue;
+      const text = Array.isArray(output.text) ? output.text.join('') : output.text;
+      const at = text.indexOf(PROBE_MARKER);
+      if (at >= 0) {
+        const parsed = JSON.parse(text.slice(at + PROBE_MARKER.length).split('\n')[0]) as { backend: string | null };
+        return parsed.backend;
+      }
+    }
+  } catch {
+    // the probe is best effort
+  }
+  return null;
+}

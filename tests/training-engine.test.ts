@@ -1,0 +1,188 @@
+import * as tf from '@tensorflow/tfjs';
+import { NonFiniteLossError, train } from '../src/training';
+import { recordingOutput, smallMnist, tinyAe, tinyClassifier, tinyVae } from './training-fixtures';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('train', () => {
+  test('a VAE learns: training loss goes down, history has every term for train and validation', async () => {
+    const { train: data, test } = smallMnist();
+    const model = tinyVae(1);
+    const history = await train(model, { data, validationData: test, epochs: 3, batchSize: 64, learningRate: 3e-3, seed: 1, verbose: 0 });
+    expect(history.epochs).toHaveLength(3);
+    for (const m of history.epochs) {
+      for (const v of [m.loss, m.reconstruction, m.kl, m.valLoss, m.valReconstruction, m.valKl]) expect(Number.isFinite(v)).toBe(true);
+      expect(m.loss).toBeCloseTo((m.reconstruction as number) + (m.beta as number) * (m.kl as number), 2);
+    }
+    expect(history.epochs[2].loss).toBeLessThan(history.epochs[0].loss);
+    expect(history.epochs[2].valLoss as number).toBeLessThan(history.epochs[0].valLoss as number);
+    model.dispose();
+  });
+
+  test('KL annealing raises beta linearly over the warm-up epochs', async () => {
+    const model = tinyVae(2);
+    const history = await train(model, { data: smallMnist().train, epochs: 3, klWarmupEpochs: 2, beta: 0.5, seed: 2, verbose: 0 });
+    expect(history.epochs.map((m) => m.beta)).toEqual([0, 0.25, 0.5]);
+    model.dispose();
+  });
+
+  test('a classifier trains with cross-entropy and reports accuracy', async () => {
+    const { train: data, test } = smallMnist();
+    const net = tinyClassifier(3);
+    const history = await train(net, { data, validationData: test, epochs: 3, batchSize: 32, learningRate: 3e-3, seed: 3, verbose: 0 });
+    const [first, , last] = history.epochs;
+    expect(history.kind).toBe('classifier');
+    expect(last.loss).toBeLessThan(first.loss);
+    expect(last.accuracy as number).toBeGreaterThan(0.5);
+    expect(last.valAccuracy as number).toBeGreaterThan(0.3);
+    net.dispose();
+  });
+
+  test('denoising: inputs get seeded noise, the loss is scored against the clean images', async () => {
+    const { train: data, test } = smallMnist();
+    const run = async (): Promise<number[]> => {
+      const model = tinyAe(4);
+      const h = await train(model, { data, validationData: test, epochs: 2, noise: { type: 'gaussian', std: 0.5 }, seed: 4, verbose: 0 });
+      model.dispose();
+      return h.epochs.map((m) => m.valLoss as number);
+    };
+    const clean = tinyAe(4);
+    const h0 = await train(clean, { data, validationData: test, epochs: 2, seed: 4, verbose: 0 });
+    clean.dispose();
+    const noisy1 = await run();
+    expect(await run()).toEqual(noisy1);
+    // the same model and seed without noise scores differently: the noise reaches the inputs
+    expect(noisy1).not.toEqual(h0.epochs.map((m) => m.valLoss));
+  });
+
+  test('explicit (input, target) pairs train a model to map one to the other', async () => {
+    const data = smallMnist().train;
+    const inputs = data.images.map((v) => 1 - v); // learn to invert
+    const model = tinyAe(5);
+    const h = await train(model, {
+      data: { inputs, targets: data.images, count: data.count, rows: 28, cols: 28 },
+      epochs: 2,
+      seed: 5,
+      verbose: 0,
+    });
+    expect(h.epochs[1].loss).toBeLessThan(h.epochs[0].loss);
+    await expect(
+      train(model, { data: { inputs, targets: data.images, count: data.count, rows: 28, cols: 28 }, epochs: 1, noise: { type: 'blur' }, verbose: 0 }),
+    ).rejects.toThrow(/ImagePairs/);
+    model.dispose();
+  });
+
+  test('no tensor leaks: the live tensor count is the same after each epoch and after training', async () => {
+    const model = tinyVae(6);
+    const { train: data, test } = smallMnist();
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    await train(model, {
+      data,
+      validationData: test,
+      epochs: 3,
+      batchSize: 100,
+      seed: 6,
+      verbose: 0,
+      onEpochEnd: () => {
+        counts.push(tf.memory().numTensors);
+      },
+    });
+    expect(counts[1]).toBe(counts[0]);
+    expect(counts[2]).toBe(counts[0]);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  test('a NaN loss stops training with an error naming epoch and batch, and keeps finite weights', async () => {
+    const model = tinyAe(7);
+    const data = smallMnist().train;
+    const images = data.images.slice();
+    images[300 * 784 + 5] = NaN; // image 300 poisons whichever batch holds it
+    const bad = { ...data, images };
+    let error: unknown;
+    try {
+      await train(model, { data: bad, epochs: 2, batchSize: 64, syncEvery: 3, seed: 7, verbose: 0 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(NonFiniteLossError);
+    const err = error as NonFiniteLossError;
+    expect(err.epoch).toBe(1);
+    expect(err.batch).toBeGreaterThanOrEqual(1);
+    expect(err.batch).toBeLessThanOrEqual(8);
+    expect(err.message).toMatch(new RegExp(`epoch 1, batch ${err.batch} of 8`));
+    for (const v of model.trainableWeights()) expect(Array.from(v.dataSync()).every(Number.isFinite)).toBe(true);
+    model.dispose();
+  });
+
+  test('same seed, same backend: identical loss history; another seed differs', async () => {
+    const run = async (seed: number): Promise<number[]> => {
+      const model = tinyVae(8);
+      const h = await train(model, { data: smallMnist().train, validationData: smallMnist().test, epochs: 2, seed, verbose: 0 });
+      model.dispose();
+      return h.epochs.flatMap((m) => [m.loss, m.reconstruction as number, m.kl as number, m.valLoss as number]);
+    };
+    const a = await run(1);
+    expect(await run(1)).toEqual(a);
+    expect(await run(2)).not.toEqual(a);
+  });
+
+  test('early stopping stops after `patience` epochs without improvement and restores the best weights', async () => {
+    const model = tinyAe(9);
+    const { train: data, test } = smallMnist();
+    let snapshotAtBest: Float32Array | undefined;
+    let epochSeen = 0;
+    // a huge minDelta means no epoch after the first counts as an improvement
+    const h = await train(model, {
+      data,
+      validationData: test,
+      epochs: 10,
+      seed: 9,
+      verbose: 0,
+      earlyStopping: { patience: 2, minDelta: 1e9 },
+      onEpochEnd: ({ metrics }) => {
+        epochSeen = metrics.epoch;
+        if (metrics.epoch === 1) snapshotAtBest = model.trainableWeights()[0].dataSync().slice();
+      },
+    });
+    expect(h.epochs).toHaveLength(1 + 2);
+    expect(epochSeen).toBe(3);
+    expect(h.stoppedEarly).toBe(true);
+    expect(h.bestEpoch).toBe(1);
+    expect(h.restoredBestWeights).toBe(true);
+    expect(model.trainableWeights()[0].dataSync()).toEqual(snapshotAtBest);
+    model.dispose();
+  });
+
+  test('progress: one summary line per epoch outside a terminal, a redrawn bar in a terminal', async () => {
+    const model = tinyAe(10);
+    const plain = recordingOutput(false);
+    await train(model, { data: smallMnist().train, epochs: 2, batchSize: 16, seed: 10, output: plain });
+    const lines = plain.text().trimEnd().split('\n');
+    expect(lines).toHaveLength(3); // header + one line per epoch
+    expect(plain.text()).not.toContain('\r');
+    expect(lines[1]).toMatch(/^epoch 1\/2 {2}loss \S+ .*img\/s$/);
+    const tty = recordingOutput(true);
+    await train(model, { data: smallMnist().train, epochs: 1, batchSize: 16, seed: 10, output: tty, syncEvery: 1 });
+    expect(tty.text()).toContain('\r');
+    expect(tty.text()).toMatch(/\[=+ *\] \d+\/512 +\d+ img\/s +ETA \d+:\d\d/);
+    expect(tty.text().split('\n').length).toBeLessThanOrEqual(3);
+    const silent = recordingOutput(false);
+    await train(model, { data: smallMnist().train, epochs: 1, seed: 10, output: silent, verbose: 0 });
+    expect(silent.text()).toBe('');
+    model.dispose();
+  });
+
+  test('bad input gets a clear error', async () => {
+    const model = tinyAe(11);
+    const data = smallMnist().train;
+    await expect(train(model, { data, epochs: 0 })).rejects.toThrow(/epochs must be a positive integer/);
+    await expect(train(model, { data, epochs: 1, batchSize: 1.5 })).rejects.toThrow(/batchSize/);
+    await expect(train(model, { data: { ...data, rows: 14, cols: 14 }, epochs: 1 })).rejects.toThrow(/14x14 images but model 'tiny-ae' expects 784/);
+    await expect(train({} as never, { data, epochs: 1 })).rejects.toThrow(TypeError);
+    model.dispose();
+  });
+});

@@ -3,6 +3,8 @@ import {
   AutograderError,
   checkBce,
   checkDecoderShape,
+  checkDenseStack,
+  checkVaeLoss,
   checkEncoderShape,
   checkKlDivergence,
   checkMse,
@@ -142,5 +144,40 @@ describe('checkEncoderShape / checkDecoderShape', () => {
     expectFail(() => checkEncoderShape(unflattened, { latentDim: 2 }), /flat images of shape \[n, 784\]/);
     const linear = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 784 })] });
     expectFail(() => checkDecoderShape(linear, { latentDim: 2 }), /sigmoid/);
+  });
+});
+
+describe('checkDenseStack', () => {
+  const stack = (layers: Array<[number, string]>) =>
+    tf.sequential({
+      layers: layers.map(([units, activation], i) =>
+        tf.layers.dense({ units, activation: activation as 'relu', ...(i === 0 ? { inputShape: [784] } : {}) }),
+      ),
+    });
+  const fcn = [{ units: 144, activation: 'relu' }, { units: 72, activation: 'relu' }, { units: 48, activation: 'tanh' }];
+  test('passes the FCN encoder', () => {
+    expectPass(() => checkDenseStack(stack([[144, 'relu'], [72, 'relu'], [48, 'tanh']]), fcn, 'encoder'), 'checkDenseStack');
+  });
+  test('names the first wrong layer, a missing layer and an extra one', () => {
+    expectFail(() => checkDenseStack(stack([[144, 'relu'], [72, 'relu'], [48, 'relu']]), fcn, 'encoder'), /dense layer 3 is 48 relu, expected 48 tanh/);
+    expectFail(() => checkDenseStack(stack([[144, 'relu'], [72, 'relu']]), fcn, 'encoder'), /stops after 2 dense layer/);
+    expectFail(() => checkDenseStack(stack([[144, 'relu'], [72, 'relu'], [48, 'tanh'], [2, 'linear']]), fcn), /extra dense layer 4/);
+  });
+});
+
+describe('checkVaeLoss', () => {
+  const bce = (t: T2, p: T2) =>
+    tf.tidy(() => {
+      const q = tf.clipByValue(p, 1e-7, 1 - 1e-7);
+      return tf.mean(tf.neg(tf.sum(tf.add(tf.mul(t, tf.log(q)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, q)))), 1))) as tf.Scalar;
+    });
+  const kl = (mu: T2, lv: T2) =>
+    tf.mean(tf.mul(-0.5, tf.sum(tf.sub(tf.add(1, lv), tf.add(tf.square(mu), tf.exp(lv))), 1))) as tf.Scalar;
+  test('passes the reference', () => {
+    expectPass(() => checkVaeLoss((t, p, mu, lv, beta) => tf.add(bce(t, p), tf.mul(beta, kl(mu, lv))) as tf.Scalar), 'checkVaeLoss');
+  });
+  test('names beta on the wrong term and a missing KL', () => {
+    expectFail(() => checkVaeLoss((t, p, mu, lv, beta) => tf.add(tf.mul(beta, bce(t, p)), kl(mu, lv)) as tf.Scalar), /beta multiplies the reconstruction/);
+    expectFail(() => checkVaeLoss((t, p) => bce(t, p)), /KL term is missing/);
   });
 });

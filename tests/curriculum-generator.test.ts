@@ -40,6 +40,7 @@ function solutionNotebook(): IpynbNotebook {
         execution_count: 7,
         metadata: { execution: { 'iopub.status.busy': '2026-01-01' } },
       }),
+      code('check1', 'check(double);', { metadata: { tags: ['check'] } }),
       markdown('ans-md', '**Answer** The loss fell because ...'),
       code('ans-code', 'console.log(`The loss fell to ${0.1}`);', {
         metadata: { tags: ['answer'], vaelab: { prompt: 'Why did the loss fall?' } },
@@ -105,7 +106,7 @@ describe('makeStudentNotebook', () => {
   const { notebook, stubs, prompts } = makeStudentNotebook(solutionNotebook(), { source: 'solutions/01_demo.ipynb' });
 
   test('strips outputs, execution counts and run metadata but keeps ids and tags', () => {
-    expect(notebook.cells.map((c) => c.id)).toEqual(['intro', 'params', 'ex1', 'ans-md', 'ans-code']);
+    expect(notebook.cells.map((c) => c.id)).toEqual(['intro', 'params', 'ex1', 'check1', 'ans-md', 'ans-code']);
     for (const cell of notebook.cells.filter((c) => c.cell_type === 'code')) {
       expect(cell.outputs).toEqual([]);
       expect(cell.execution_count).toBeNull();
@@ -117,7 +118,7 @@ describe('makeStudentNotebook', () => {
 
   test('turns answer cells (tagged or **Answer** Markdown) into Markdown prompts', () => {
     expect(prompts).toBe(2);
-    const [md, codeAnswer] = [notebook.cells[3], notebook.cells[4]];
+    const [md, codeAnswer] = [notebook.cells[4], notebook.cells[5]];
     expect(md.cell_type).toBe('markdown');
     expect(cellText(md)).toMatch(/Write your answer here/);
     expect(cellText(md)).not.toMatch(/loss fell/);
@@ -149,6 +150,20 @@ describe('formatIpynb', () => {
   test('parseIpynb rejects non-notebooks with the file name', () => {
     expect(() => parseIpynb('{', 'a.ipynb')).toThrow(/a\.ipynb: not valid JSON/);
     expect(() => parseIpynb('{"nbformat": 3, "cells": []}', 'b.ipynb')).toThrow(/b\.ipynb: expected nbformat 4/);
+  });
+});
+
+describe('notebook structure rules', () => {
+  test('an exercise without a check cell and a missing parameters cell are reported', () => {
+    const root = tmpRepo();
+    const nb = solutionNotebook();
+    writeJson(path.join(root, 'solutions', '03_nocheck.ipynb'), { ...nb, cells: nb.cells.filter((c) => c.id !== 'check1') });
+    writeJson(path.join(root, 'solutions', '04_noparams.ipynb'), { ...nb, cells: nb.cells.filter((c) => c.id !== 'params') });
+    syncStudentNotebooks(root);
+    const problems = checkCurriculum(root).join('\n');
+    expect(problems).toMatch(/03_nocheck\.ipynb: the exercise in cell 3 has no cell tagged "check"/);
+    expect(problems).toMatch(/04_noparams\.ipynb: expected exactly one cell tagged "parameters", found 0/);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });
 
@@ -195,7 +210,7 @@ describe('syncStudentNotebooks and checkCurriculum on a repository', () => {
     const root = tmpRepo();
     const broken = solutionNotebook();
     broken.cells[2].source = 'f();\n// BEGIN SOLUTION\ng();';
-    writeJson(path.join(root, 'solutions', '02_broken.ipynb'), { ...broken, cells: broken.cells.slice(0, 3) });
+    writeJson(path.join(root, 'solutions', '02_broken.ipynb'), { ...broken, cells: broken.cells.slice(0, 4) });
     expect(checkCurriculum(root).join('\n')).toMatch(/solutions\/02_broken\.ipynb, cell 3 \(id ex1\): the BEGIN SOLUTION on line 2 has no END/);
     fs.rmSync(root, { recursive: true, force: true });
   });

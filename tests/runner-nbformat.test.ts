@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { nbformatErrors } from './fixtures/notebooks/nbformat-schema/validate';
 import { errorFromText, Notebook, OutputCollector, readNotebook, toLines, writeNotebook } from '../src/notebook/nbformat';
+import { shorthandHint } from '../src/notebook/run-notebook';
 import { JupyterMessage, makeHeader } from '../src/notebook/wire';
 
 function msg(type: string, content: Record<string, unknown>): JupyterMessage {
@@ -115,5 +116,27 @@ describe('nbformat writer', () => {
     expect(() => readNotebook(file)).toThrow(/bad\.ipynb is not a Jupyter notebook in format 4/);
     fs.writeFileSync(file, '{');
     expect(() => readNotebook(file)).toThrow(/cannot read notebook .*bad\.ipynb/);
+  });
+});
+
+describe('failure hints', () => {
+  const nb = (sources: string[]): Notebook => ({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: sources.map((source, i) => ({ id: `c${i}`, cell_type: 'code' as const, metadata: {}, source, execution_count: null, outputs: [] })),
+  });
+
+  it('explains tslab\'s shorthand-property limitation when the variable comes from an earlier cell', () => {
+    const notebook = nb(['let trainCount = 6000;', 'const mnist = load({ trainCount });']);
+    expect(shorthandHint({ ename: 'ReferenceError', evalue: 'trainCount is not defined' }, notebook, 1)).toMatch(
+      /Write \{ trainCount: trainCount \} instead of \{ trainCount \}/,
+    );
+  });
+
+  it('gives no hint for a variable that no earlier cell declares, or for other errors', () => {
+    const notebook = nb(['let other = 1;', 'load({ trainCount });']);
+    expect(shorthandHint({ ename: 'ReferenceError', evalue: 'trainCount is not defined' }, notebook, 1)).toBeUndefined();
+    expect(shorthandHint({ ename: 'TypeError', evalue: 'other is not defined' }, notebook, 1)).toBeUndefined();
   });
 });

@@ -5,8 +5,8 @@
  * XNNPACK forward convolution and plain matrix product, transposes, pads, slices), run at
  * backend level so no intermediate tensor reaches the engine's bookkeeping:
  *
- * - `Conv2DBackpropFilter` (missing in wasm, so conv training threw): im2col (strided
- *   slices of the padded input) and one plain matrix product with the output gradient.
+ * - `Conv2DBackpropFilter` (missing in wasm, so conv training threw): im2col written straight
+ *   into wasm memory and one plain matrix product with the output gradient.
  * - `Conv2DBackpropInput` (the input gradient of conv2d and the forward pass of
  *   conv2dTranspose; wasm's own is about ten times slower than its forward conv): a forward
  *   convolution of the zero-dilated output gradient with the flipped filter.
@@ -82,15 +82,70 @@ function checkChannelsLast(kernel: string, dataFormat: unknown): void {
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 type ConvPad = 'valid' | 'same' | number | ExplicitPadding;
 
+/** The parts of the wasm backend used to write a kernel's output in place. */
+interface WasmHeapBackend extends KernelBackend {
+  makeOutput(shape: number[], dtype: 'float32'): Info;
+  typedArrayFromHeap(info: Info): Float32Array;
+}
+
+/**
+ * im2col with channels first: from xT [ci, n, H, W] writes patches [kh*kw*ci, n*oh*ow]
+ * (row (i*kw + j)*ci + c holds xpad[., r*sh + i, q*sw + j, c] for every output position).
+ */
+function im2colChannelsFirst(
+  backend: WasmHeapBackend,
+  xt: Info,
+  g: { kh: number; kw: number; sh: number; sw: number; oh: number; ow: number; top: number; left: number },
+): Info {
+  const [ci, n, h, w] = xt.shape;
+  const { kh, kw, sh, sw, oh, ow, top, left } = g;
+  const out = backend.makeOutput([kh * kw * ci, n * oh * ow], 'float32');
+  const src = backend.typedArrayFromHeap(xt);
+  const dst = backend.typedArrayFromHeap(out);
+  let d = 0;
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      // Output columns q whose input column q*sw + j - left lies inside [0, w).
+      const q0 = Math.max(0, Math.ceil((left - j) / sw));
+      const q1 = Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1);
+      for (let c = 0; c < ci; c++) {
+        for (let b = 0; b < n; b++) {
+          const plane = (c * n + b) * h * w;
+          for (let r = 0; r < oh; r++) {
+            const y = r * sh + i - top;
+            if (y < 0 || y >= h || q1 <= q0) {
+              dst.fill(0, d, d + ow);
+              d += ow;
+              continue;
+            }
+            const rowBase = plane + y * w + j - left;
+            let q = 0;
+            for (; q < q0; q++) dst[d++] = 0;
+            if (sw === 1) {
+              dst.set(src.subarray(rowBase + q0, rowBase + q1), d);
+              d += q1 - q0;
+              q = q1;
+            } else {
+              for (; q < q1; q++) dst[d++] = src[rowBase + q * sw];
+            }
+            for (; q < ow; q++) dst[d++] = 0;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * Filter gradient of conv2d: dW[kh,kw,ci,co] = sum_{n,oh,ow} xpad[n, oh*s+kh, ow*s+kw, ci] dy[n,oh,ow,co].
- * im2col with the patch axis first: x is transposed to [ci,n,H,W] and padded, each filter tap
- * (kh,kw) is a strided slice [ci,n,oh,ow], the taps stacked give the patch matrix
- * [kh*kw*ci, n*oh*ow], and one plain matrix product with dy [n*oh*ow, co] gives dW.
+ * x is transposed to channels first (wasm's fast transpose), unrolled into the patch matrix
+ * [kh*kw*ci, n*oh*ow] straight in wasm memory, and one plain matrix product with dy
+ * [n*oh*ow, co] gives dW.
  */
 const conv2DBackpropFilter: KernelFunc = (args) => {
   const { inputs, attrs } = args;
-  const backend = args.backend as KernelBackend;
+  const backend = args.backend as WasmHeapBackend;
   const x = inputs.x as Info;
   const dy = inputs.dy as Info;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
@@ -112,43 +167,13 @@ const conv2DBackpropFilter: KernelFunc = (args) => {
     'channelsLast',
   );
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
-  const [n, h, w, ci] = x.shape;
+  const [n, , , ci] = x.shape;
   const co = dy.shape[3];
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const bottom = Math.max(0, (oh - 1) * sh + kh - top - h);
-  const right = Math.max(0, (ow - 1) * sw + kw - left - w);
-  let xt = transpose(backend, x, [3, 0, 1, 2]); // [ci, n, H, W]
-  if (top > 0 || left > 0 || bottom > 0 || right > 0) {
-    const padded = run('PadV2', backend, { x: xt }, {
-      paddings: [[0, 0], [0, 0], [top, bottom], [left, right]],
-      constantValue: 0,
-    } as unknown as NamedAttrMap);
-    free(backend, xt);
-    xt = padded;
-  }
-  const taps: Info[] = [];
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      taps.push(
-        run('StridedSlice', backend, { x: xt }, {
-          begin: [0, 0, i, j],
-          end: [ci, n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1],
-          strides: [1, 1, sh, sw],
-          beginMask: 0,
-          endMask: 0,
-          ellipsisMask: 0,
-          newAxisMask: 0,
-          shrinkAxisMask: 0,
-        }),
-      );
-    }
-  }
+  const xt = transpose(backend, x, [3, 0, 1, 2]); // [ci, n, H, W]
+  const patches = im2colChannelsFirst(backend, xt, {
+    kh, kw, sh, sw, oh, ow, top: info.padInfo.top, left: info.padInfo.left,
+  });
   free(backend, xt);
-  const stacked = taps.length === 1 ? taps[0] : run('Concat', backend, taps as unknown as Record<string, Info>, { axis: 0 });
-  if (taps.length > 1) free(backend, ...taps);
-  const patches = run('Reshape', backend, { x: stacked }, { shape: [kh * kw * ci, n * oh * ow] });
-  free(backend, stacked);
   const dy2 = run('Reshape', backend, { x: dy }, { shape: [n * oh * ow, co] });
   const product = run('BatchMatMul', backend, { a: patches, b: dy2 }, { transposeA: false, transposeB: false });
   free(backend, patches, dy2);

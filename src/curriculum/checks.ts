@@ -432,3 +432,95 @@ export function checkDecoderShape(decoder: tf.LayersModel, expect: DecoderShapeE
   });
   pass(check, `[n, ${expect.latentDim}] codes -> [n, ${outputSize}] images in [0, 1].`);
 }
+
+/** One expected Dense layer of {@link checkDenseStack}. */
+export interface DenseLayerExpectation {
+  /** Number of units. */
+  readonly units: number;
+  /** Activation name as tfjs reports it (`relu`, `tanh`, `sigmoid`, `linear`, ...). */
+  readonly activation: string;
+}
+
+/** Dense layers of a model in order, as `{units, activation}` (other layer types are skipped). */
+function denseLayersOf(model: tf.LayersModel): DenseLayerExpectation[] {
+  return model.layers
+    .filter((layer) => layer.getClassName() === 'Dense')
+    .map((layer) => {
+      const config = layer.getConfig() as { units?: number; activation?: string };
+      return { units: Number(config.units), activation: String(config.activation ?? 'linear') };
+    });
+}
+
+/**
+ * Checks that a model's Dense layers are exactly `expected` (units and activation, in order),
+ * e.g. the FCN encoder 144 relu, 72 relu, 48 tanh. Names the first layer that differs.
+ */
+export function checkDenseStack(model: tf.LayersModel, expected: readonly DenseLayerExpectation[], what = 'model'): void {
+  const check = 'checkDenseStack';
+  if (!(model instanceof tf.LayersModel)) {
+    throw new AutograderError(check, `expected ${what} to be a tf.LayersModel (from tf.sequential() or tf.model()), got ${describe(model)}`);
+  }
+  const got = denseLayersOf(model);
+  const show = (ls: readonly DenseLayerExpectation[]) => ls.map((l) => `${l.units} ${l.activation}`).join(' -> ');
+  for (let i = 0; i < Math.max(got.length, expected.length); i++) {
+    const g = got[i];
+    const e = expected[i];
+    if (!g || !e || g.units !== e.units || g.activation !== e.activation) {
+      const detail = !g
+        ? `it stops after ${got.length} dense layer(s)`
+        : !e
+          ? `it has an extra dense layer ${i + 1} (${g.units} ${g.activation})`
+          : `dense layer ${i + 1} is ${g.units} ${g.activation}, expected ${e.units} ${e.activation}`;
+      throw new AutograderError(check, `${what}: ${detail}. Expected ${show(expected)}; yours is ${show(got) || '(no dense layers)'}.`);
+    }
+  }
+  pass(check, `${what} has the dense layers ${show(expected)}.`);
+}
+
+/**
+ * Checks a VAE objective `fn(target, pred, mu, logVar, beta)`: binary cross-entropy summed over
+ * pixels plus `beta` times the closed-form KL to N(0, I) (summed over latent dimensions), both
+ * averaged over the batch, for beta 0, 1 and 4.
+ */
+export function checkVaeLoss(
+  fn: (target: tf.Tensor2D, pred: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D, beta: number) => ScalarLike,
+): void {
+  const check = 'checkVaeLoss';
+  const rng = new Rng('checkVaeLoss');
+  const n = 3;
+  const d = 12;
+  const k = 2;
+  const target = randomImages(rng, n, d, true);
+  const pred = randomImages(rng, n, d, false);
+  const mu = Array.from({ length: n }, () => [rng.normal(), rng.normal()]);
+  const logVar = Array.from({ length: n }, () => [0.5 * rng.normal(), 0.5 * rng.normal()]);
+  let bce = 0;
+  target.forEach((row, i) => row.forEach((t, j) => {
+    const p = pred[i][j];
+    bce += -(t * Math.log(p) + (1 - t) * Math.log(1 - p));
+  }));
+  bce /= n;
+  const kl = mu.map((m, i) => klRow(m, logVar[i], 'logVar')).reduce((a, b) => a + b, 0) / n;
+  tf.tidy(() => {
+    for (const beta of [0, 1, 4]) {
+      const expected = bce + beta * kl;
+      const got = toNumber(
+        check,
+        callStudent(check, `beta = ${beta}`, () => fn(tf.tensor2d(target), tf.tensor2d(pred), tf.tensor2d(mu), tf.tensor2d(logVar), beta)),
+      );
+      if (!close(got, expected, 1e-3)) {
+        let hint = '';
+        if (close(got, beta * bce + kl, 1e-3)) hint = ' It looks like beta multiplies the reconstruction term instead of the KL term.';
+        else if (close(got, bce + kl, 1e-3)) hint = ' It looks like beta is ignored.';
+        else if (close(got, bce, 1e-3)) hint = ' It looks like the KL term is missing.';
+        else if (close(got, bce - beta * kl, 1e-3)) hint = ' It looks like the KL term is subtracted; the loss adds it.';
+        throw new AutograderError(
+          check,
+          `with beta = ${beta} expected ${fmt(expected)} = BCE ${fmt(bce)} + ${beta} * KL ${fmt(kl)}, got ${fmt(got)}.${hint} ` +
+            'Both terms are summed over their own axis (pixels, latent dimensions) and averaged over the batch.',
+        );
+      }
+    }
+  });
+  pass(check, `reconstruction + beta * KL is right for beta = 0, 1 and 4 (latent size ${k}).`);
+}

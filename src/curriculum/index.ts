@@ -33,5 +33,14 @@ export {
   checkKlDivergence,
   checkEncoderShape,
   checkDecoderShape,
+  checkDenseStack,
+  checkVaeLoss,
 } from './checks';
-export type { ScalarLike, GaussianCheckOptions, EncoderShapeExpectation, DecoderShapeExpectation } from './checks';
+export type {
+  ScalarLike,
+  GaussianCheckOptions,
+  EncoderShapeExpectation,
+  DecoderShapeExpectation,
+  DenseLayerExpectation,
+} from './checks';
+export { showAnswer, formatSignificant, formatPercent } from './answer';

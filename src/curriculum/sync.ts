@@ -6,6 +6,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { formatIpynb, IpynbNotebook, parseIpynb } from './ipynb';
+import { structureProblems } from './notebook-structure';
 import { makeStudentNotebook, stripOutputs } from './student-notebook';
 
 /** Folder of the solution notebooks, relative to the repository root. */
@@ -175,7 +176,8 @@ export function runStateProblems(nb: IpynbNotebook, rel: string): string[] {
 
 /**
  * Everything that makes the curriculum inconsistent, as readable lines (empty when all is well):
- * student notebooks missing, out of date or orphaned, malformed solution markers, and any
+ * student notebooks missing, out of date or orphaned, malformed solution markers, solution
+ * notebooks without exactly one parameters cell or with an exercise lacking a check cell, and any
  * notebook of the repository holding outputs or execution counts.
  */
 export function checkCurriculum(root: string): string[] {
@@ -185,6 +187,13 @@ export function checkCurriculum(root: string): string[] {
     planned = planStudentNotebooks(root);
   } catch (err) {
     problems.push((err as Error).message);
+  }
+  for (const solution of listSolutionNotebooks(root)) {
+    try {
+      problems.push(...structureProblems(readNotebook(root, solution), solution));
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
   }
   for (const plan of planned) {
     const current = readIfExists(path.join(root, plan.student));

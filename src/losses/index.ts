@@ -3,3 +3,4 @@ export * from './reconstruction';
 export * from './kl';
 export * from './vae';
 export * from './classification';
+export * from './autoencoder-loss';

@@ -15,6 +15,8 @@ import { checkVariational, conditionalLabels, encoderMoments, labelSlice, logStd
 
 const LOG_2PI = Math.log(2 * Math.PI);
 const CLIP = 1e-7;
+/** Decoder rows per forward pass when drawing many importance samples at once. */
+const ROWS_PER_PASS = 4096;
 
 /** Options shared by {@link testElbo} and {@link importanceWeightedLogLikelihood}. */
 export interface LikelihoodOptions {
@@ -143,17 +145,22 @@ export function importanceWeightedLogLikelihood(
     const logStd = logStdOf(model, logScale);
     const sumLogStd = tf.tidy(() => logStd.sum(1));
     const logW = new Float64Array(k * n);
-    for (let s = 0; s < k; s++) {
-      const eps = tf.tensor2d(rng.normalArray(n * d), [n, d]);
+    // Several samples per forward pass: rows s * n + i hold sample s of image i.
+    const perPass = Math.max(1, Math.min(k, Math.floor(ROWS_PER_PASS / n)));
+    for (let s0 = 0; s0 < k; s0 += perPass) {
+      const c = Math.min(perPass, k - s0);
+      const eps = tf.tensor2d(rng.normalArray(c * n * d), [c * n, d]);
       const lw = tf.tidy(() => {
-        const z = mu.add(logStd.exp().mul(eps)) as tf.Tensor2D;
-        const logPxz = bernoulliLogLik(xt, model.decode(z, lt));
+        const tile = <T extends tf.Tensor>(t: T): T => (c === 1 ? t : (tf.tile(t, [c, 1]) as T));
+        const z = tile(mu).add(tile(logStd).exp().mul(eps)) as tf.Tensor2D;
+        const lts = lt ? (c === 1 ? lt : (tf.tile(lt, [c]) as tf.Tensor1D)) : undefined;
+        const logPxz = bernoulliLogLik(tile(xt), model.decode(z, lts));
         const logPz = z.square().sum(1).add(d * LOG_2PI).mul(-0.5);
-        const logQz = eps.square().sum(1).add(d * LOG_2PI).mul(-0.5).sub(sumLogStd);
+        const logQz = eps.square().sum(1).add(d * LOG_2PI).mul(-0.5).sub(tile(sumLogStd.reshape([n, 1])).reshape([c * n]));
         return logPxz.add(logPz).sub(logQz);
       });
       const v = lw.dataSync();
-      for (let i = 0; i < n; i++) logW[s * n + i] = v[i];
+      for (let r = 0; r < c * n; r++) logW[s0 * n + r] = v[r];
       tf.dispose([eps, lw]);
     }
     for (let i = 0; i < n; i++) {

@@ -4,6 +4,7 @@
  * in the current working directory.
  */
 import * as path from 'path';
+import { tslabDisplayWriter } from '../figures/tslab-display';
 
 /** Environment variable naming the folder of the current notebook's outputs. */
 export const OUTPUT_DIR_ENV = 'VAELAB_OUTPUT_DIR';
@@ -14,12 +15,15 @@ export function outputDir(): string {
   return fromEnv && fromEnv !== '' ? path.resolve(fromEnv) : path.resolve('out', 'interactive');
 }
 
-/** True when running inside a Jupyter kernel (tslab), where rich outputs can be displayed. */
+/**
+ * True when running inside a tslab Jupyter kernel that can display rich outputs: tslab's kernel
+ * module is loaded in this process and holds the display channel of the executing cell (found in
+ * the module cache, so tslab is never loaded just to ask). `VAELAB_IN_KERNEL=1` (set by the
+ * headless runner) also counts; `VAELAB_IN_KERNEL=0` forces false.
+ */
 export function inNotebook(): boolean {
-  try {
-    // tslab's display functions only work inside its kernel; the module exposes this via `isTslab`-like state.
-    return process.env.VAELAB_IN_KERNEL === '1' || typeof (globalThis as { $$?: unknown }).$$ !== 'undefined';
-  } catch {
-    return false;
-  }
+  const forced = process.env.VAELAB_IN_KERNEL;
+  if (forced === '0') return false;
+  if (forced === '1') return true;
+  return tslabDisplayWriter() !== null;
 }

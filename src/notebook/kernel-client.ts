@@ -377,7 +377,7 @@ export class TslabKernel {
    * Stops the kernel: `shutdown_request` on the control channel, then SIGTERM, then SIGKILL,
    * each after a grace period. Always resolves once the process is gone; safe to call twice.
    */
-  async shutdown(graceMs = 3000): Promise<void> {
+  async shutdown(graceMs = 1000): Promise<void> {
     if (!this.exited) {
       try {
         await Promise.race([this.send(this.control, 'shutdown_request', { restart: false }), delay(500)]);

@@ -78,6 +78,7 @@ function section(nb: RunSummary['notebooks'][number]): string {
     ? `<div class="failure"><p><strong>${escapeHtml(nb.failure.kind)}</strong> in cell ${nb.failure.cellIndex ?? '–'}` +
       `${nb.failure.cellId ? ` (id <code>${escapeHtml(nb.failure.cellId)}</code>)` : ''}: ` +
       `<code>${escapeHtml(nb.failure.ename)}: ${escapeHtml(nb.failure.evalue)}</code></p>` +
+      (nb.failure.hint ? `<p>Hint: ${escapeHtml(nb.failure.hint)}</p>` : '') +
       (nb.failure.traceback.length ? `<pre>${escapeHtml(nb.failure.traceback.join('\n').slice(0, 4000))}</pre>` : '') +
       `</div>`
     : '';
@@ -118,7 +119,7 @@ section{border-top:1px solid #ddd;padding:.5rem 0 1rem}
 .badge.ok{background:#2e7d32}.badge.failed{background:#c62828}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left}.num{text-align:right;font-variant-numeric:tabular-nums}
 .failure{background:#fdecea;border-left:4px solid #c62828;padding:.3rem .8rem}.failure pre{white-space:pre-wrap;font-size:.8em;max-height:16em;overflow:auto}
-.figures{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;max-width:48%}figure img{max-width:100%;border:1px solid #eee;image-rendering:pixelated}
+.figures{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;max-width:48%}figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}
 </style></head><body>
 <h1>vaelab run report</h1>

@@ -25,6 +25,8 @@ export interface NotebookFailure {
   ename: string;
   evalue: string;
   traceback: string[];
+  /** A likely cause and fix, when the runner recognises the error. */
+  hint?: string;
 }
 
 /** Progress events for the terminal. */
@@ -96,15 +98,20 @@ const PROBE_CODE = `{
   console.log('${PROBE_MARKER}' + JSON.stringify({ backend }));
 }`;
 
+/** PNG files under `root` (recursively) in the order they were written, relative to `relativeTo`. */
 function listPngs(root: string, relativeTo: string): string[] {
-  if (!fs.existsSync(root)) return [];
-  const found: string[] = [];
-  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
-    const full = path.join(root, entry.name);
-    if (entry.isDirectory()) found.push(...listPngs(full, relativeTo));
-    else if (entry.isFile() && entry.name.toLowerCase().endsWith('.png')) found.push(path.relative(relativeTo, full));
-  }
-  return found.sort();
+  const found: Array<{ file: string; mtime: number }> = [];
+  const walk = (dir: string) => {
+    if (!fs.existsSync(dir)) return;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && entry.name.toLowerCase().endsWith('.png')) found.push({ file: full, mtime: fs.statSync(full).mtimeMs });
+    }
+  };
+  walk(root);
+  found.sort((a, b) => a.mtime - b.mtime || a.file.localeCompare(b.file));
+  return found.map((f) => path.relative(relativeTo, f.file));
 }
 
 function failureFrom(kind: FailureKind, error: Pick<ErrorOutput, 'ename' | 'evalue' | 'traceback'>, cell?: { index: number; sourceIndex: number | null; id: string }): NotebookFailure {
@@ -212,6 +219,8 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
         const error = collector.fail();
         cell.outputs = collector.outputs;
         result.failure = failureFrom('error', error, where);
+        const hint = shorthandHint(error, notebook, index);
+        if (hint) result.failure.hint = hint;
         break;
       }
       cell.outputs = collector.outputs;
@@ -224,7 +233,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
   } catch (err) {
     result.failure = failureFrom('kernel-start', { ename: (err as Error).name, evalue: (err as Error).message, traceback: [] });
   } finally {
-    if (kernel) await kernel.shutdown(result.failure?.kind === 'timeout' ? 300 : 3000);
+    if (kernel) await kernel.shutdown(result.failure?.kind === 'timeout' ? 300 : 1000);
     result.status = result.failure ? 'failed' : 'ok';
     result.durationSec = Math.round(elapsed() * 100) / 100;
     result.figures = listPngs(notebookOutDir, outDir);
@@ -240,6 +249,20 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
     progress(result.executedCells, 'done');
   }
   return result;
+}
+
+/**
+ * tslab rewrites variables of earlier cells to module exports but misses shorthand properties:
+ * `{ trainCount }` throws "trainCount is not defined" although an earlier cell declares it.
+ */
+export function shorthandHint(error: Pick<ErrorOutput, 'ename' | 'evalue'>, notebook: Notebook, cellIndex: number): string | undefined {
+  const match = /^(\w+) is not defined$/.exec(error.evalue);
+  if (error.ename !== 'ReferenceError' || !match) return undefined;
+  const name = match[1];
+  const declared = new RegExp(`(^|[^.\\w$])(let|const|var|function|class)\\s+${name}\\b|[{,]\\s*${name}\\s*[,}]`);
+  const earlier = notebook.cells.slice(0, cellIndex).some((c) => c.cell_type === 'code' && declared.test(cellText(c)));
+  if (!earlier) return undefined;
+  return `"${name}" is declared in an earlier cell; tslab does not resolve earlier-cell variables in shorthand properties. Write { ${name}: ${name} } instead of { ${name} }.`;
 }
 
 function collectPublished(collector: OutputCollector, into: Record<string, number | string | boolean>): void {

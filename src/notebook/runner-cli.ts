@@ -204,6 +204,7 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
           ? `${label}  ok  ${result.durationSec.toFixed(1)} s${Object.keys(result.published).length ? `  ${Object.entries(result.published).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`
           : `${label}  FAILED (${f?.kind}) in cell ${f?.cellIndex ?? '-'} after ${result.durationSec.toFixed(1)} s: ${f?.ename}: ${(f?.evalue ?? '').split('\n')[0]}`;
       io.err(io.tty ? `\r\x1b[2K${end}\n` : `${end}\n`);
+      if (f?.hint) io.err(`    hint: ${f.hint}\n`);
       writeSummary(summary());
     }
   } finally {

@@ -2,5 +2,8 @@
 export * from './types';
 export * from './optimizer';
 export * from './errors';
-export * from './progress';
+export { TrainingProgress, formatEpochSummary, type TrainingProgressOptions } from './progress';
 export * from './train';
+export { CheckpointError, checkpointIOHandler, type CheckpointIOHandler } from './io-handler';
+export * from './checkpoint';
+export * from './cache';

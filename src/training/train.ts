@@ -7,6 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchIndices } from '../data';
 import { klAnnealing } from '../losses';
+import type { ReconstructionLossName } from '../losses';
+import type { NoiseSpec } from '../noise';
 import { Rng } from '../rng';
 import { disposeBatch, makeBatch, toDataSource } from './batches';
 import type { DataSource } from './batches';
@@ -16,7 +18,7 @@ import { TrainingProgress } from './progress';
 import { disposeWeights, restoreWeights, snapshotWeights } from './snapshot';
 import { toTrainee } from './trainee';
 import type { LossSettings, LossTerms, TermName, Trainee } from './trainee';
-import type { EpochMetrics, TrainHistory, TrainOptions, TrainableModel } from './types';
+import type { EpochMetrics, TrainHistory, TrainOptions, TrainableModel, TrainingData } from './types';
 
 const DEFAULT_BATCH_SIZE = 128;
 const DEFAULT_LEARNING_RATE = 1e-3;
@@ -41,7 +43,7 @@ function betaOf(options: TrainOptions, epoch: number): number {
 }
 
 /** Mean of each term over a whole data source, without weight updates (one sync). */
-function evaluate(trainee: Trainee, src: DataSource, settings: LossSettings, batchSize: number, seed: number, options: TrainOptions): Float64Array {
+function evaluate(trainee: Trainee, src: DataSource, settings: LossSettings, batchSize: number, seed: number, options: Pick<TrainOptions, 'noise'>): Float64Array {
   // Fresh generators with fixed seeds: the validation noise and epsilon are the same every epoch.
   const rand = { noise: options.noise, noiseRng: new Rng(`${seed}/validation-noise`), epsRng: new Rng(`${seed}/validation-epsilon`) };
   let sum: tf.Tensor1D | undefined;
@@ -63,6 +65,52 @@ function evaluate(trainee: Trainee, src: DataSource, settings: LossSettings, bat
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = values[i] / src.count;
   return out;
+}
+
+/** Options of {@link evaluateModel}: the scoring settings of {@link TrainOptions}. */
+export interface EvaluateOptions {
+  /** Images to score (a dataset, or explicit (input, target) pairs). */
+  readonly data: TrainingData;
+  /** Images per forward pass (default 256). */
+  readonly batchSize?: number;
+  /** Reconstruction term (default as in `train`: `mse` for plain autoencoders, `bce` for VAEs). */
+  readonly loss?: ReconstructionLossName;
+  /** KL weight of a VAE (default 1). */
+  readonly beta?: number;
+  /** Corrupt the inputs with this noise and score against the clean images. */
+  readonly noise?: NoiseSpec;
+  /** Seed of the noise and of the VAE's epsilon (default 0). */
+  readonly seed?: number;
+}
+
+/** Mean losses of a model over some data, as `train` reports them (no weight updates). */
+export interface LossSummary {
+  /** Total loss (reconstruction + beta * KL; cross-entropy for a classifier). */
+  readonly loss: number;
+  /** Reconstruction term (autoencoders). */
+  readonly reconstruction?: number;
+  /** KL term before beta (VAEs). */
+  readonly kl?: number;
+  /** Accuracy (classifiers). */
+  readonly accuracy?: number;
+}
+
+/**
+ * Scores `model` on `options.data` with the same losses `train` uses (a VAE's sample uses a
+ * seeded epsilon), without changing any weight.
+ */
+export function evaluateModel(model: TrainableModel, options: EvaluateOptions): LossSummary {
+  const trainee = toTrainee(model);
+  const batchSize = options.batchSize ?? MIN_VALIDATION_BATCH;
+  checkPositiveInteger('batchSize', batchSize);
+  const src = toDataSource(options.data, trainee, 'data', options.noise);
+  const beta = options.beta ?? 1;
+  if (!Number.isFinite(beta) || beta < 0) throw new RangeError(`evaluateModel: beta must be a finite number >= 0, got ${beta}`);
+  const settings: LossSettings = { loss: options.loss ?? (trainee.kind === 'ae' ? 'mse' : 'bce'), beta };
+  const v = evaluate(trainee, src, settings, batchSize, options.seed ?? 0, options);
+  const out: Record<string, number> = {};
+  trainee.terms.forEach((t, i) => (out[t === 'total' ? 'loss' : t] = v[i]));
+  return out as unknown as LossSummary;
 }
 
 function metricsOf(

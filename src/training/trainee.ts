@@ -4,9 +4,10 @@
  * returns the loss terms of one batch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { accuracy, crossEntropyLoss, reconstructionLoss, reparameterize, vaeLoss } from '../losses';
+import { accuracy, crossEntropyLoss, reconstructionLoss, vaeLoss } from '../losses';
+import { autoencoderForward } from '../models/forward';
 import type { ReconstructionLossName } from '../losses';
-import type { AutoencoderModel } from '../models/types';
+import type { AutoencoderModel, ScaleParameterization } from '../models/types';
 import type { ClassifierLike, TrainableModel } from './types';
 
 /** The tensors of one batch. */
@@ -78,7 +79,8 @@ export function isAutoencoderModel(m: unknown): m is AutoencoderModel {
 export function classifierNetwork(m: unknown): tf.LayersModel | undefined {
   if (isLayersModel(m)) return m;
   if (m != null && typeof m === 'object') {
-    const o = m as { network?: unknown; classifier?: unknown };
+    const o = m as { model?: unknown; network?: unknown; classifier?: unknown };
+    if (isLayersModel(o.model)) return o.model;
     if (isLayersModel(o.network)) return o.network;
     if (isLayersModel(o.classifier)) return o.classifier;
   }
@@ -109,10 +111,6 @@ function autoencoderTrainee(model: AutoencoderModel): Trainee {
     throw new TypeError(`train: VAE '${model.name}' must state parameterization 'logVar' or 'logStd'`);
   }
   const [rows, cols] = model.imageShape;
-  const enc = (x: tf.Tensor2D, labels: tf.Tensor1D | undefined, training: boolean): tf.Tensor[] =>
-    asTensors(model.encoder.apply(conditional ? [x, labels as tf.Tensor1D] : x, { training }), 'encoder');
-  const dec = (z: tf.Tensor, labels: tf.Tensor1D | undefined, training: boolean): tf.Tensor2D =>
-    asTensors(model.decoder.apply(conditional ? [z, labels as tf.Tensor1D] : z, { training }), 'decoder')[0] as tf.Tensor2D;
   return {
     kind: model.kind,
     name: model.name,
@@ -127,23 +125,19 @@ function autoencoderTrainee(model: AutoencoderModel): Trainee {
     variables: () => model.trainableWeights(),
     forward(batch, settings, training) {
       const target = batch.targets ?? batch.inputs;
-      const outs = enc(batch.inputs, batch.labels, training);
+      if (variational && !batch.eps) throw new Error('train: internal error, a VAE batch needs epsilon');
+      const out = autoencoderForward(model, batch.inputs, { labels: batch.labels, eps: batch.eps, training });
       if (!variational) {
-        const pred = dec(outs[0], batch.labels, training);
-        const rec = reconstructionLoss(settings.loss)(target, pred);
+        const rec = reconstructionLoss(settings.loss)(target, out.reconstruction);
         return { total: rec, reconstruction: rec };
       }
-      if (outs.length < 2) throw new TypeError(`train: the encoder of VAE '${model.name}' must output [mu, ${model.parameterization}]`);
-      const [mu, logScale] = outs as tf.Tensor2D[];
-      if (!batch.eps) throw new Error('train: internal error, a VAE batch needs epsilon');
-      const z = reparameterize(mu, logScale, model.parameterization!, batch.eps);
-      const pred = dec(z, batch.labels, training);
+      if (!out.mu || !out.logScale) throw new TypeError(`train: the encoder of VAE '${model.name}' must output [mu, ${model.parameterization}]`);
       const terms = vaeLoss({
         target,
-        pred,
-        mu,
-        logScale,
-        parameterization: model.parameterization!,
+        pred: out.reconstruction,
+        mu: out.mu,
+        logScale: out.logScale,
+        parameterization: model.parameterization as ScaleParameterization,
         beta: settings.beta,
         reconstruction: settings.loss,
       });
@@ -181,6 +175,6 @@ export function toTrainee(model: TrainableModel): Trainee {
   }
   throw new TypeError(
     'train: expected an AutoencoderModel (kind ae/vae/cvae with encoder and decoder) or a classifier ' +
-      '(a tf.LayersModel, or an object with a `network` LayersModel)',
+      '(a tf.LayersModel, or an object with a `model` LayersModel such as encoderClassifier())',
   );
 }

@@ -11,10 +11,11 @@ import type { ImageDataset } from '../types';
 /**
  * A classifier network the engine can train with cross-entropy: a LayersModel taking flat
  * `[n, rows*cols]` images and returning `[n, numClasses]` softmax probabilities, either bare or
- * wrapped in an object with a `network` (or `classifier`) field.
+ * wrapped in an object with a `model` (e.g. `encoderClassifier()`), `network` or `classifier` field.
  */
 export type ClassifierLike =
   | tf.LayersModel
+  | { readonly kind?: string; readonly name?: string; readonly model: tf.LayersModel }
   | { readonly kind?: string; readonly name?: string; readonly network: tf.LayersModel }
   | { readonly kind?: string; readonly name?: string; readonly classifier: tf.LayersModel };
 

@@ -1,0 +1,198 @@
+/**
+ * The speed benchmark behind `npm run bench`: trains the benchmark models (shapes of the PyTorch
+ * peer, batch 100, Adam 1e-3) on MNIST training images and measures training, inference and
+ * MAP-denoising throughput, peak memory and tensor leaks, per model and backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createAdam } from '../training/optimizer';
+import { Rng } from '../rng';
+import { initBackend, type BackendName } from './index';
+import { registerWasmKernels } from './wasm-kernels';
+import { benchLoss, buildBenchModel, type BenchModel, type BenchModelName } from './bench-models';
+
+/** Which wasm kernels a benchmark runs with: vaelab's fast ones or the stock tfjs ones (plus the missing filter gradient). */
+export type BenchKernels = 'fast' | 'stock';
+
+/** Options of {@link runBenchCase}. */
+export interface BenchCaseOptions {
+  /** Model to train. */
+  readonly model: BenchModelName;
+  /** Backend to run on (started with `initBackend`). */
+  readonly backend: BackendName;
+  /** Training images `count*784` in [0,1] (the first `images` are used, in order, as the peer does). */
+  readonly data: Float32Array;
+  /** How many training images to pass over (multiple of `batch`). */
+  readonly images: number;
+  /** Batch size (default 100). */
+  readonly batch?: number;
+  /** Adam learning rate (default 1e-3). */
+  readonly learningRate?: number;
+  /** MAP-denoising iterations to time (default 20). */
+  readonly mapIterations?: number;
+  /** wasm kernels (default 'fast'). */
+  readonly kernels?: BenchKernels;
+  /** Seed of weights and noise (default 0). */
+  readonly seed?: number;
+}
+
+/** One benchmark result (one JSON line of `npm run bench --json`). */
+export interface BenchResult {
+  readonly model: BenchModelName;
+  readonly backend: BackendName;
+  readonly kernels: BenchKernels;
+  readonly images: number;
+  readonly batch: number;
+  /** Wall-clock seconds of the training pass. */
+  readonly seconds: number;
+  /** Training throughput, images per wall-clock second. */
+  readonly images_per_s: number;
+  /** Training throughput per second of this process's CPU time (robust to other load on the machine). */
+  readonly cpu_images_per_s: number;
+  /** Forward encode + decode throughput, images per second. */
+  readonly inference_images_per_s: number;
+  /** MAP denoising in latent space (Adam on z through the decoder) of one batch: iterations per second. */
+  readonly map_iters_per_s: number;
+  /** Peak resident set size of the process, MB. */
+  readonly peak_rss_mb: number;
+  /** Peak V8 heap used, MB. */
+  readonly peak_heap_mb: number;
+  /** Peak bytes held by TensorFlow.js tensors, MB. */
+  readonly peak_tensor_mb: number;
+  /** Live tensors before building the model and after disposing everything (must be equal). */
+  readonly tensors_before: number;
+  readonly tensors_after: number;
+  /** Loss of the last training batch. */
+  readonly final_loss: number;
+}
+
+interface Peaks {
+  rss: number;
+  heap: number;
+  tensor: number;
+}
+
+function sample(p: Peaks): void {
+  const m = process.memoryUsage();
+  p.rss = Math.max(p.rss, m.rss);
+  p.heap = Math.max(p.heap, m.heapUsed);
+  p.tensor = Math.max(p.tensor, tf.memory().numBytes);
+}
+
+function variablesOf(m: BenchModel): tf.Variable[] {
+  return [...m.encoder.trainableWeights, ...m.decoder.trainableWeights].map((w) => w.read() as tf.Variable);
+}
+
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+}
+
+const round = (v: number, digits = 1): number => Number(v.toFixed(digits));
+
+/** Trains one model on one backend and measures it. RangeError for bad sizes. */
+export async function runBenchCase(options: BenchCaseOptions): Promise<BenchResult> {
+  const batch = options.batch ?? 100;
+  const { images, data } = options;
+  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`bench: batch must be a positive integer, got ${batch}`);
+  if (!Number.isInteger(images) || images < batch || images % batch !== 0) {
+    throw new RangeError(`bench: images must be a positive multiple of the batch (${batch}), got ${images}`);
+  }
+  if (data.length < images * 784) {
+    throw new RangeError(`bench: data holds ${Math.floor(data.length / 784)} images, ${images} asked for`);
+  }
+  const kernels = options.kernels ?? 'fast';
+  const backend = await initBackend({ backend: options.backend, announce: false });
+  const fast = kernels === 'fast';
+  registerWasmKernels({ fastMatMul: fast, fastConvBackpropInput: fast });
+  const rng = new Rng(options.seed ?? 0);
+  const peaks: Peaks = { rss: 0, heap: 0, tensor: 0 };
+  const tensorsBefore = tf.memory().numTensors;
+
+  const model = buildBenchModel(options.model, rng.nextSeed());
+  const vars = variablesOf(model);
+  const optimizer = createAdam(options.learningRate ?? 1e-3);
+  const batchTensor = (i: number): tf.Tensor2D => tf.tensor2d(data.subarray(i * 784, (i + batch) * 784), [batch, 784]);
+  const step = (i: number, wantLoss: boolean): number => {
+    let loss = NaN;
+    tf.tidy(() => {
+      const x = batchTensor(i);
+      const eps = model.variational ? tf.tensor2d(rng.normalArray(batch * model.latentDim, 0, 1), [batch, model.latentDim]) : undefined;
+      const cost = optimizer.minimize(() => benchLoss(model, x, eps), wantLoss, vars);
+      if (wantLoss && cost) loss = cost.dataSync()[0];
+    });
+    sample(peaks);
+    return loss;
+  };
+  // Warm up (kernel setup, XNNPACK operator creation), then time one pass over the images.
+  step(0, true);
+  let finalLoss = NaN;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < images; i += batch) finalLoss = step(i, i + batch >= images);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(cpu0);
+
+  // Inference: encode (mean) and decode every image.
+  const t1 = performance.now();
+  for (let i = 0; i < images; i += batch) {
+    tf.tidy(() => {
+      const h = model.encoder.predict(batchTensor(i)) as tf.Tensor2D;
+      const z = model.variational ? tf.slice(h, [0, 0], [batch, model.latentDim]) : h;
+      (model.decoder.predict(z) as tf.Tensor).dataSync();
+    });
+    sample(peaks);
+  }
+  const inferenceSeconds = (performance.now() - t1) / 1000;
+
+  // MAP denoising of one batch: Adam on z for ||decoder(z) - y||^2 + ||z||^2 / 2 (per image).
+  const mapIterations = options.mapIterations ?? 20;
+  const target = batchTensor(0);
+  const z = tf.tidy(() => tf.variable(tf.zeros([batch, model.latentDim]), true));
+  const mapOptimizer = createAdam(1e-2);
+  const mapStep = (): void => {
+    tf.tidy(() => {
+      mapOptimizer.minimize(
+        () =>
+          tf.tidy(() => {
+            const r = model.decoder.apply(z) as tf.Tensor2D;
+            const fit = tf.sum(tf.square(tf.sub(r, target)));
+            return tf.div(tf.add(fit, tf.mul(0.5, tf.sum(tf.square(z)))), batch) as tf.Scalar;
+          }),
+        false,
+        [z],
+      );
+    });
+    sample(peaks);
+  };
+  mapStep();
+  const t2 = performance.now();
+  for (let k = 0; k < mapIterations; k++) mapStep();
+  z.dataSync();
+  const mapSeconds = (performance.now() - t2) / 1000;
+
+  mapOptimizer.dispose();
+  z.dispose();
+  target.dispose();
+  optimizer.dispose();
+  model.dispose();
+  const tensorsAfter = tf.memory().numTensors;
+  const mb = (b: number): number => round(b / 2 ** 20);
+  return {
+    model: options.model,
+    backend,
+    kernels,
+    images,
+    batch,
+    seconds: round(seconds, 3),
+    images_per_s: round(images / seconds),
+    cpu_images_per_s: round(images / cpu),
+    inference_images_per_s: round(images / inferenceSeconds),
+    map_iters_per_s: round(mapIterations / mapSeconds, 2),
+    peak_rss_mb: mb(peaks.rss),
+    peak_heap_mb: mb(peaks.heap),
+    peak_tensor_mb: mb(peaks.tensor),
+    tensors_before: tensorsBefore,
+    tensors_after: tensorsAfter,
+    final_loss: round(finalLoss, 4),
+  };
+}

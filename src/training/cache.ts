@@ -1,0 +1,174 @@
+/**
+ * A cache of trained models so a notebook re-run reuses a model instead of training it again.
+ * The key is a hash of everything that decides the result: the model (architecture, builder
+ * config and initial weights), every training option, the data's contents, the seed, the
+ * backend and the engine version. Any changed setting gives another key, so it trains anew.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { outputDir } from '../notebook/context';
+import { isImagePairs } from './batches';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { formatEpochSummary } from './progress';
+import { train } from './train';
+import { toTrainee } from './trainee';
+import type { TrainHistory, TrainOptions, TrainableModel, TrainingData } from './types';
+
+/** Bump when a change to the engine changes training numbers, so old cache entries are not reused. */
+export const TRAINING_ENGINE_VERSION = 1;
+
+/** Environment variable naming the cache folder. */
+export const CACHE_DIR_ENV = 'VAELAB_CACHE_DIR';
+
+/** Where cached models go: `$VAELAB_CACHE_DIR`, else a `cache` folder next to `outputDir()` (e.g. `out/cache`). */
+export function defaultCacheDir(): string {
+  const env = process.env[CACHE_DIR_ENV];
+  return env && env !== '' ? path.resolve(env) : path.join(path.dirname(outputDir()), 'cache');
+}
+
+function hashBytes(h: ReturnType<typeof createHash>, a: ArrayBufferView | undefined): void {
+  if (!a) {
+    h.update('none');
+    return;
+  }
+  h.update(`${a.constructor.name}:${a.byteLength}:`);
+  h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+}
+
+/** A hash of a dataset's contents (pixels, targets and labels, sizes). */
+function dataFingerprint(d: TrainingData | undefined): string {
+  if (d === undefined) return 'none';
+  const h = createHash('sha256');
+  h.update(`${d.count}x${d.rows}x${d.cols}:`);
+  const size = d.count * d.rows * d.cols;
+  if (isImagePairs(d)) {
+    hashBytes(h, d.inputs.subarray(0, size));
+    hashBytes(h, d.targets.subarray(0, size));
+  } else {
+    hashBytes(h, d.images.subarray(0, size));
+  }
+  hashBytes(h, d.labels?.subarray(0, d.count));
+  return h.digest('hex');
+}
+
+/** A layer-name-free description of a network: class names, configs and connections. */
+function architectureFingerprint(network: tf.LayersModel): unknown {
+  const names = new Map<string, string>();
+  network.layers.forEach((l, i) => names.set(l.name, `#${i}`));
+  names.set(network.name, '#model');
+  const topology = network.toJSON(null, false) as unknown;
+  const rename = (v: unknown): unknown => {
+    if (typeof v === 'string') return names.get(v) ?? v;
+    if (Array.isArray(v)) return v.map(rename);
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v as object).sort()) out[k] = rename((v as Record<string, unknown>)[k]);
+      return out;
+    }
+    return v;
+  };
+  return rename(topology);
+}
+
+function weightsFingerprint(network: tf.LayersModel): string {
+  const h = createHash('sha256');
+  for (const w of network.weights) {
+    h.update(`${w.shape.join('x')}:`);
+    hashBytes(h, w.read().dataSync() as Float32Array);
+  }
+  return h.digest('hex');
+}
+
+/** The training options that decide the result, as plain JSON (functions are replaced by their values per epoch). */
+function optionsFingerprint(options: TrainOptions): unknown {
+  const { data: _d, validationData: _v, output: _o, verbose: _vb, onEpochEnd: _cb, optimizer, betaSchedule, ...rest } = options;
+  if (optimizer) throw new TypeError('cachedTrain: an explicit `optimizer` cannot be part of a cache key; pass learningRate instead');
+  const sorted: Record<string, unknown> = {};
+  for (const k of Object.keys(rest).sort()) sorted[k] = (rest as Record<string, unknown>)[k];
+  if (betaSchedule) sorted.betaSchedule = Array.from({ length: options.epochs }, (_, e) => betaSchedule(e));
+  return sorted;
+}
+
+/**
+ * The cache key of training `model` with `options`: a hex hash of the model (architecture,
+ * config, initial weights), the options, the data contents, the backend and the engine version.
+ */
+export function trainingCacheKey(model: TrainableModel, options: TrainOptions): string {
+  const trainee = toTrainee(model);
+  const description = {
+    engine: TRAINING_ENGINE_VERSION,
+    tfjs: tf.version_core,
+    backend: tf.getBackend(),
+    kind: trainee.kind,
+    name: trainee.name,
+    config: (model as { config?: unknown }).config ?? null,
+    networks: trainee.networks.map((n) => ({ part: n.part, architecture: architectureFingerprint(n.model), weights: weightsFingerprint(n.model) })),
+    options: optionsFingerprint(options),
+    data: dataFingerprint(options.data),
+    validationData: dataFingerprint(options.validationData),
+  };
+  return createHash('sha256').update(JSON.stringify(description)).digest('hex').slice(0, 20);
+}
+
+/** Options of {@link cachedTrain}. */
+export interface CachedTrainOptions {
+  /** Cache folder (default {@link defaultCacheDir}). */
+  readonly cacheDir?: string;
+}
+
+/** What {@link cachedTrain} returns. */
+export interface CachedTrainResult<M> {
+  /** The trained model (freshly trained, or built and given the cached weights). */
+  readonly model: M;
+  /** Its training history. */
+  readonly history: TrainHistory;
+  /** True when the weights came from the cache. */
+  readonly fromCache: boolean;
+  /** The checkpoint folder of this training. */
+  readonly dir: string;
+}
+
+/**
+ * Builds a model with `buildModel` and trains it with `options`, unless the same training (same
+ * model, options, data, seed and backend) was done before: then the cached weights and history
+ * are loaded instead. A cache entry that cannot be read is trained again.
+ *
+ * @example
+ * const { model, history } = await cachedTrain(() => denseVae({ latentDim: 2, seed: 1 }), { data, epochs: 10 });
+ */
+export async function cachedTrain<M extends TrainableModel>(
+  buildModel: () => M,
+  options: TrainOptions,
+  cache: CachedTrainOptions = {},
+): Promise<CachedTrainResult<M>> {
+  if (typeof buildModel !== 'function') throw new TypeError('cachedTrain: buildModel must be a function that returns a new model');
+  let model = buildModel();
+  const trainee = toTrainee(model);
+  const key = trainingCacheKey(model, options);
+  const safeName = trainee.name.replace(/[^A-Za-z0-9._-]+/g, '_');
+  const dir = path.join(cache.cacheDir ?? defaultCacheDir(), `${safeName}-${key}`);
+  const out = options.output ?? process.stdout;
+  const say = (line: string): void => {
+    if ((options.verbose ?? 1) > 0) out.write(`${line}\n`);
+  };
+  if (fs.existsSync(path.join(dir, 'checkpoint.json'))) {
+    try {
+      const { history } = await loadCheckpoint(dir, model);
+      if (!history) throw new Error('the entry has no training history');
+      const last = history.epochs[history.epochs.length - 1];
+      say(`cachedTrain: reused ${trainee.name} trained earlier with the same settings (${dir})`);
+      if (last) say(`  ${formatEpochSummary(last, history.epochs.length)}`);
+      return { model, history, fromCache: true, dir };
+    } catch (e) {
+      say(`cachedTrain: could not reuse ${dir} (${(e as Error).message}); training again`);
+      // the failed load may have changed some weights: start again from a fresh model
+      (model as { dispose?: () => unknown }).dispose?.();
+      model = buildModel();
+    }
+  }
+  const history = await train(model, options);
+  await saveCheckpoint(dir, model, history);
+  return { model, history, fromCache: false, dir };
+}

@@ -1,0 +1,287 @@
+/**
+ * Checkpoints: a model's weights (binary), its config and its training history in one folder.
+ *
+ * Layout of `<dir>`: `checkpoint.json` (what the model is: kind, sizes, builder config),
+ * `<part>.json` + `<part>.weights.bin` per network (`encoder`, `decoder`, or `classifier`; the
+ * standard tfjs model.json format) and `history.json`. A save writes a temporary sibling folder
+ * and renames it into place, so a process killed mid-save never leaves a half-written checkpoint.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { buildAutoencoder } from '../models/build';
+import { encoderClassifier } from '../models/classifier';
+import type { EncoderClassifier } from '../models/classifier';
+import type { LayersAutoencoder } from '../models/autoencoder';
+import type { AutoencoderConfig } from '../models/config';
+import { CheckpointError, checkpointIOHandler, weightSpecBytes, writeFileAtomic } from './io-handler';
+import { isAutoencoderModel, toTrainee } from './trainee';
+import type { TrainHistory, TrainableModel } from './types';
+
+/** Identifies the checkpoint format in `checkpoint.json`. */
+export const CHECKPOINT_FORMAT = 'vaelab-checkpoint';
+const CHECKPOINT_VERSION = 1;
+const INFO_FILE = 'checkpoint.json';
+const HISTORY_FILE = 'history.json';
+
+/** What `checkpoint.json` holds. */
+export interface CheckpointInfo {
+  readonly format: typeof CHECKPOINT_FORMAT;
+  readonly version: number;
+  /** Model name. */
+  readonly name: string;
+  /** `ae`, `vae`, `cvae` or `classifier`. */
+  readonly kind: string;
+  readonly latentDim?: number;
+  readonly imageShape?: readonly [number, number];
+  readonly parameterization?: string;
+  readonly numClasses?: number;
+  /** The builder config (`model.config`), from which `loadCheckpoint(dir)` rebuilds the model; null if unknown. */
+  readonly config: unknown;
+  /** The network parts saved, e.g. ['encoder', 'decoder']. */
+  readonly parts: readonly string[];
+  /** Backend the weights were trained on. */
+  readonly backend: string;
+  /** ISO time of the save. */
+  readonly savedAt: string;
+}
+
+/** What {@link loadCheckpoint} returns. */
+export interface LoadedCheckpoint<M> {
+  /** The model with the checkpoint's weights. */
+  readonly model: M;
+  /** The training history saved with it (undefined if none was). */
+  readonly history?: TrainHistory;
+  /** The checkpoint's description. */
+  readonly info: CheckpointInfo;
+}
+
+/** A model vaelab can rebuild from a checkpoint's config alone. */
+export type RebuiltModel = LayersAutoencoder | EncoderClassifier;
+
+function modelConfig(model: TrainableModel): unknown {
+  const c = (model as { config?: unknown }).config;
+  return c !== undefined && c !== null && typeof c === 'object' ? c : null;
+}
+
+async function captureArtifacts(network: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let captured: tf.io.ModelArtifacts | undefined;
+  const grab = tf.io.withSaveHandler(async (a) => {
+    captured = a;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  });
+  try {
+    await network.save(grab);
+  } catch {
+    // A layer without serialisation (custom layer): keep the weights, skip the topology.
+    const named = network.weights.map((w) => ({ name: w.originalName ?? w.name, tensor: w.read() }));
+    const { data, specs } = await tf.io.encodeWeights(named);
+    captured = { weightData: data, weightSpecs: specs };
+  }
+  return captured as tf.io.ModelArtifacts;
+}
+
+/**
+ * Saves `model`'s weights, its config and `history` into the folder `dir` (replacing an earlier
+ * checkpoint there atomically) and returns the absolute folder path. Refuses to replace a folder
+ * that is not a checkpoint.
+ */
+export async function saveCheckpoint(dir: string, model: TrainableModel, history?: TrainHistory): Promise<string> {
+  if (typeof dir !== 'string' || dir === '') throw new TypeError('saveCheckpoint: dir must be a folder path');
+  const trainee = toTrainee(model);
+  const target = path.resolve(dir);
+  if (fs.existsSync(target) && !fs.existsSync(path.join(target, INFO_FILE)) && fs.readdirSync(target).length > 0) {
+    throw new CheckpointError(`saveCheckpoint: ${target} exists and is not a vaelab checkpoint; refusing to replace it`);
+  }
+  const parent = path.dirname(target);
+  fs.mkdirSync(parent, { recursive: true });
+  const tag = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const tmp = path.join(parent, `.${path.basename(target)}.tmp-${tag}`);
+  const ae = isAutoencoderModel(model) ? model : undefined;
+  const info: CheckpointInfo = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    name: trainee.name,
+    kind: trainee.kind,
+    ...(ae ? { latentDim: ae.latentDim, imageShape: [ae.imageShape[0], ae.imageShape[1]] as [number, number] } : {}),
+    ...(ae?.parameterization ? { parameterization: ae.parameterization } : {}),
+    ...((model as { numClasses?: number }).numClasses !== undefined ? { numClasses: (model as { numClasses?: number }).numClasses } : {}),
+    config: modelConfig(model),
+    parts: trainee.networks.map((n) => n.part),
+    backend: tf.getBackend(),
+    savedAt: new Date().toISOString(),
+  };
+  try {
+    fs.mkdirSync(tmp);
+    for (const { part, model: network } of trainee.networks) {
+      await checkpointIOHandler(tmp, part).save(await captureArtifacts(network));
+    }
+    if (history !== undefined) writeFileAtomic(path.join(tmp, HISTORY_FILE), JSON.stringify(history, null, 1));
+    writeFileAtomic(path.join(tmp, INFO_FILE), JSON.stringify(info, null, 2)); // written last: marks a complete folder
+    if (fs.existsSync(target)) {
+      const old = path.join(parent, `.${path.basename(target)}.old-${tag}`);
+      fs.renameSync(target, old);
+      fs.renameSync(tmp, target);
+      fs.rmSync(old, { recursive: true, force: true });
+    } else {
+      fs.renameSync(tmp, target);
+    }
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return target;
+}
+
+/** If a save was killed between its two renames, the previous checkpoint waits in a `.old-` sibling: put it back. */
+function recoverInterruptedSave(target: string): void {
+  if (fs.existsSync(target)) return;
+  const parent = path.dirname(target);
+  if (!fs.existsSync(parent)) return;
+  const prefix = `.${path.basename(target)}.old-`;
+  const old = fs
+    .readdirSync(parent)
+    .filter((n) => n.startsWith(prefix) && fs.existsSync(path.join(parent, n, INFO_FILE)))
+    .sort((a, b) => fs.statSync(path.join(parent, b)).mtimeMs - fs.statSync(path.join(parent, a)).mtimeMs)[0];
+  if (old) fs.renameSync(path.join(parent, old), target);
+}
+
+/** Reads `checkpoint.json` of the checkpoint in `dir`; CheckpointError if there is none or it is not one. */
+export function readCheckpointInfo(dir: string): CheckpointInfo {
+  const target = path.resolve(dir);
+  recoverInterruptedSave(target);
+  const file = path.join(target, INFO_FILE);
+  if (!fs.existsSync(file)) throw new CheckpointError(`loadCheckpoint: no checkpoint in ${target} (${INFO_FILE} is missing)`);
+  let info: CheckpointInfo;
+  try {
+    info = JSON.parse(fs.readFileSync(file, 'utf8')) as CheckpointInfo;
+  } catch (e) {
+    throw new CheckpointError(`loadCheckpoint: ${file} is corrupt (${(e as Error).message})`);
+  }
+  if (info == null || info.format !== CHECKPOINT_FORMAT || !Array.isArray(info.parts)) {
+    throw new CheckpointError(`loadCheckpoint: ${file} is not a vaelab checkpoint description`);
+  }
+  if (info.version > CHECKPOINT_VERSION) {
+    throw new CheckpointError(`loadCheckpoint: ${target} has checkpoint version ${info.version}; this vaelab reads up to ${CHECKPOINT_VERSION}`);
+  }
+  return info;
+}
+
+function rebuild(info: CheckpointInfo, where: string): RebuiltModel {
+  const config = info.config as { type?: unknown } | null;
+  if (config == null || typeof config !== 'object') {
+    throw new CheckpointError(`${where}: the checkpoint has no model config; pass the model (or a builder) to load the weights into`);
+  }
+  try {
+    if (config.type === 'encoderClassifier') {
+      const c = config as { numClasses?: number; seed?: number; name?: string };
+      return encoderClassifier({ numClasses: c.numClasses, seed: c.seed, name: c.name });
+    }
+    return buildAutoencoder(config as AutoencoderConfig);
+  } catch (e) {
+    throw new CheckpointError(`${where}: cannot rebuild the model from the checkpoint's config: ${(e as Error).message}`);
+  }
+}
+
+/** JSON of a config without the fields that do not change the architecture (seed, name). */
+function architectureOf(config: unknown): string {
+  if (config == null || typeof config !== 'object') return '';
+  const { seed: _seed, name: _name, ...rest } = config as Record<string, unknown>;
+  return JSON.stringify(rest);
+}
+
+function checkSameModel(info: CheckpointInfo, model: TrainableModel, where: string): void {
+  const trainee = toTrainee(model);
+  const problems: string[] = [];
+  if (info.kind !== trainee.kind) problems.push(`kind ${info.kind} vs ${trainee.kind}`);
+  if (isAutoencoderModel(model)) {
+    if (info.latentDim !== undefined && info.latentDim !== model.latentDim) problems.push(`latentDim ${info.latentDim} vs ${model.latentDim}`);
+    if (info.imageShape && info.imageShape.join('x') !== model.imageShape.join('x')) {
+      problems.push(`imageShape ${info.imageShape.join('x')} vs ${model.imageShape.join('x')}`);
+    }
+  }
+  const given = modelConfig(model);
+  if (problems.length === 0 && info.config != null && given != null && architectureOf(info.config) !== architectureOf(given)) {
+    problems.push(`config ${architectureOf(info.config)} vs ${architectureOf(given)}`);
+  }
+  if (info.parts.join() !== trainee.networks.map((n) => n.part).join()) problems.push(`parts ${info.parts.join('+')} vs ${trainee.networks.map((n) => n.part).join('+')}`);
+  if (problems.length > 0) {
+    throw new CheckpointError(`${where}: the checkpoint does not match the model '${trainee.name}' (checkpoint vs model: ${problems.join('; ')})`);
+  }
+}
+
+function decodeInOrder(data: ArrayBuffer, specs: tf.io.WeightsManifestEntry[]): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  let offset = 0;
+  for (const spec of specs) {
+    const bytes = weightSpecBytes(spec);
+    const slice = data.slice(offset, offset + bytes);
+    offset += bytes;
+    const values = spec.dtype === 'int32' ? new Int32Array(slice) : spec.dtype === 'bool' ? new Uint8Array(slice) : new Float32Array(slice);
+    out.push(tf.tensor(values, spec.shape, spec.dtype as tf.DataType));
+  }
+  return out;
+}
+
+async function loadPart(dir: string, part: string, network: tf.LayersModel, where: string): Promise<void> {
+  const artifacts = await checkpointIOHandler(dir, part).load();
+  const specs = artifacts.weightSpecs ?? [];
+  const weights = network.weights;
+  if (specs.length !== weights.length) {
+    throw new CheckpointError(
+      `${where}: the ${part} in the checkpoint has ${specs.length} weight tensors but the model's ${part} has ${weights.length}; ` +
+        'the checkpoint was saved from a different architecture',
+    );
+  }
+  specs.forEach((spec, i) => {
+    const want = weights[i].shape;
+    if (spec.shape.length !== want.length || spec.shape.some((d, k) => d !== want[k])) {
+      throw new CheckpointError(
+        `${where}: ${part} weight ${i} ('${spec.name}') has shape [${spec.shape.join(',')}] in the checkpoint but ` +
+          `[${want.join(',')}] in the model ('${weights[i].originalName ?? weights[i].name}'); the checkpoint does not match this configuration`,
+      );
+    }
+  });
+  const tensors = decodeInOrder(artifacts.weightData as ArrayBuffer, specs);
+  try {
+    network.setWeights(tensors);
+  } finally {
+    tf.dispose(tensors);
+  }
+}
+
+/**
+ * Loads the checkpoint in `dir`. Without `target`, rebuilds the model from the saved config
+ * (`buildAutoencoder` / `encoderClassifier`); with a model, loads the weights into it; with a
+ * function, calls it with the saved config to build the model. Fails with a CheckpointError when
+ * the files are missing or truncated, or when the weights' shapes do not match the model.
+ */
+export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint<RebuiltModel>>;
+export async function loadCheckpoint<M extends TrainableModel>(dir: string, target: M | ((config: unknown) => M)): Promise<LoadedCheckpoint<M>>;
+export async function loadCheckpoint(
+  dir: string,
+  target?: TrainableModel | ((config: unknown) => TrainableModel),
+): Promise<LoadedCheckpoint<TrainableModel>> {
+  const where = `loadCheckpoint(${dir})`;
+  const info = readCheckpointInfo(dir);
+  const root = path.resolve(dir);
+  const built = target === undefined ? rebuild(info, where) : typeof target === 'function' && !(target instanceof tf.LayersModel) ? target(info.config) : undefined;
+  const model = (built ?? target) as TrainableModel;
+  try {
+    checkSameModel(info, model, where);
+    for (const { part, model: network } of toTrainee(model).networks) await loadPart(root, part, network, where);
+  } catch (e) {
+    if (built) (built as { dispose(): void }).dispose();
+    throw e;
+  }
+  const historyFile = path.join(root, HISTORY_FILE);
+  let history: TrainHistory | undefined;
+  if (fs.existsSync(historyFile)) {
+    try {
+      history = JSON.parse(fs.readFileSync(historyFile, 'utf8')) as TrainHistory;
+    } catch (e) {
+      throw new CheckpointError(`${where}: ${historyFile} is corrupt (${(e as Error).message})`);
+    }
+  }
+  return { model, history, info };
+}

@@ -1,0 +1,177 @@
+/**
+ * Runs every student notebook in a real tslab kernel (smoke-profile parameters):
+ * it must run cleanly up to its first exercise stub, which must fail with the stub's
+ * "Not implemented yet" error; then the solutions are pasted back into the same session
+ * (the solution version of each exercise cell) and every check cell must pass.
+ * Needs `npm run build` first (notebooks import ../dist).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { cellText, IpynbNotebook, parseIpynb } from '../src/curriculum/ipynb';
+import { notebookStructure, parameterAssignments, ParameterValue } from '../src/curriculum/notebook-structure';
+import { NOT_IMPLEMENTED_PREFIX } from '../src/curriculum/solution-markers';
+import { listSolutionNotebooks } from '../src/curriculum/sync';
+import { shutdownAllKernels, TslabKernel } from '../src/notebook/kernel-client';
+
+const ROOT = path.resolve(__dirname, '..');
+const PROFILE = process.env.VAELAB_CURRICULUM_TEST_PROFILE ?? 'smoke';
+const CONCURRENCY = 2;
+const CELL_TIMEOUT_MS = 10 * 60 * 1000;
+
+interface CellRun {
+  ok: boolean;
+  text: string;
+}
+
+interface NotebookRun {
+  /** Index of the first cell of the student notebook that failed, or -1. */
+  firstErrorCell: number;
+  firstErrorText: string;
+  /** Errors after pasting the solutions back (cell index and text). */
+  pastedErrors: string[];
+  /** Check cells that ran after pasting back. */
+  checksRun: number;
+  setupError?: string;
+}
+
+function profileValues(basename: string): Record<string, ParameterValue> {
+  const file = path.join(ROOT, 'solutions', 'profiles.json');
+  if (!fs.existsSync(file)) return {};
+  const data = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    profiles?: Record<string, { defaults?: Record<string, ParameterValue>; notebooks?: Record<string, Record<string, ParameterValue>> }>;
+  };
+  const profile = data.profiles?.[PROFILE];
+  if (!profile) return {};
+  const stem = basename.replace(/\.ipynb$/, '');
+  return { ...(profile.defaults ?? {}), ...(profile.notebooks?.[stem] ?? {}), ...(profile.notebooks?.[basename] ?? {}) };
+}
+
+async function run(kernel: TslabKernel, code: string): Promise<CellRun> {
+  const started = Date.now();
+  const reply = await kernel.execute(code, { timeoutMs: CELL_TIMEOUT_MS });
+  if (process.env.VAELAB_CURRICULUM_TEST_TRACE) {
+    process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${code.split('\n')[0].slice(0, 70)}\n`);
+  }
+  let text = '';
+  for (const m of reply.messages) {
+    const c = m.content as { name?: string; text?: string; ename?: string; evalue?: string };
+    if (m.header.msg_type === 'stream' && typeof c.text === 'string') text += c.text;
+    if (m.header.msg_type === 'error') text += `${c.ename}: ${c.evalue}\n`;
+  }
+  if (reply.status !== 'ok') {
+    // tslab aborts requests that arrive within 200 ms after a failed one.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  return { ok: reply.status === 'ok', text };
+}
+
+async function runNotebook(basename: string): Promise<NotebookRun> {
+  const solution = parseIpynb(fs.readFileSync(path.join(ROOT, 'solutions', basename), 'utf8'), basename);
+  const student: IpynbNotebook = parseIpynb(fs.readFileSync(path.join(ROOT, 'notebooks', basename), 'utf8'), basename);
+  const structure = notebookStructure(solution);
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-nbtest-'));
+  const result: NotebookRun = { firstErrorCell: -1, firstErrorText: '', pastedErrors: [], checksRun: 0 };
+  const kernel = await TslabKernel.start({ cwd: path.join(ROOT, 'notebooks'), env: { VAELAB_OUTPUT_DIR: outDir, VAELAB_PROFILE: PROFILE } });
+  try {
+    for (let i = 0; i < student.cells.length; i++) {
+      const cell = student.cells[i];
+      if (cell.cell_type !== 'code') continue;
+      const r = await run(kernel, cellText(cell));
+      if (r.ok && i === structure.parametersCell) {
+        const set = parameterAssignments(structure.parameterNames, profileValues(basename));
+        const injected = set === '' ? { ok: true, text: '' } : await run(kernel, set);
+        if (!injected.ok) {
+          result.setupError = `injecting ${PROFILE} parameters failed: ${injected.text}`;
+          return result;
+        }
+      }
+      if (!r.ok) {
+        result.firstErrorCell = i;
+        result.firstErrorText = r.text;
+        break;
+      }
+    }
+    for (const i of structure.exerciseCells) {
+      const r = await run(kernel, cellText(solution.cells[i]));
+      if (!r.ok) result.pastedErrors.push(`solution cell ${i + 1}: ${r.text.slice(0, 1500)}`);
+    }
+    for (const i of structure.checkCells) {
+      const r = await run(kernel, cellText(solution.cells[i]));
+      result.checksRun += 1;
+      if (!r.ok) result.pastedErrors.push(`check cell ${i + 1}: ${r.text.slice(0, 1500)}`);
+    }
+    return result;
+  } finally {
+    await kernel.shutdown();
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+const notebooks = listSolutionNotebooks(ROOT).map((rel) => path.basename(rel));
+const results = new Map<string, Promise<NotebookRun>>();
+
+/** Starts every notebook's run with at most CONCURRENCY kernels at a time. */
+function schedule(): void {
+  let next = 0;
+  const slots: Array<Promise<void>> = [];
+  const resolvers = new Map<string, (r: NotebookRun) => void>();
+  for (const name of notebooks) results.set(name, new Promise((resolve) => resolvers.set(name, resolve)));
+  const worker = async (): Promise<void> => {
+    while (next < notebooks.length) {
+      const name = notebooks[next++];
+      let r: NotebookRun;
+      try {
+        r = await runNotebook(name);
+      } catch (err) {
+        r = { firstErrorCell: -1, firstErrorText: '', pastedErrors: [], checksRun: 0, setupError: (err as Error).stack };
+      }
+      resolvers.get(name)?.(r);
+    }
+  };
+  for (let k = 0; k < CONCURRENCY; k++) slots.push(worker());
+}
+
+beforeAll(() => {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
+    throw new Error('dist/ is missing: run `npm run build` before this test (notebooks import ../dist)');
+  }
+  schedule();
+});
+
+afterAll(async () => {
+  await shutdownAllKernels();
+});
+
+describe('student notebooks in a tslab kernel', () => {
+  test('there are solution notebooks to test', () => {
+    expect(notebooks.length).toBeGreaterThan(0);
+  });
+
+  (notebooks.length > 0 ? test.each(notebooks) : test.skip.each(['(none)']))(
+    '%s runs cleanly up to its first stub, and passes every check with the solutions pasted back',
+    async (name) => {
+      const r = await (results.get(name) as Promise<NotebookRun>);
+      expect(r.setupError).toBeUndefined();
+      const solution = parseIpynb(fs.readFileSync(path.join(ROOT, 'solutions', name), 'utf8'), name);
+      const s = notebookStructure(solution);
+      if (s.exerciseCells.length === 0) {
+        expect(r.firstErrorText).toBe('');
+        expect(r.firstErrorCell).toBe(-1);
+      } else {
+        const first = s.exerciseCells[0];
+        const firstCheck = s.checkCells.find((c) => c > first) ?? solution.cells.length;
+        if (r.firstErrorCell < first || r.firstErrorCell > firstCheck || !r.firstErrorText.includes(NOT_IMPLEMENTED_PREFIX)) {
+          throw new Error(
+            `expected the first failure to be the stub of the exercise in cell ${first + 1} ` +
+              `(failing by cell ${firstCheck + 1} with "${NOT_IMPLEMENTED_PREFIX}"), ` +
+              `but cell ${r.firstErrorCell + 1} failed with:\n${r.firstErrorText.slice(0, 2000)}`,
+          );
+        }
+      }
+      expect(r.pastedErrors).toEqual([]);
+      expect(r.checksRun).toBe(s.checkCells.length);
+    },
+    30 * 60 * 1000,
+  );
+});

@@ -5,12 +5,22 @@ import {
   checkDecoderShape,
   checkDenseStack,
   checkVaeLoss,
+  checkDigitCentroids,
+  checkNearestNeighbour,
+  checkPerDigitAccuracy,
+  checkCrossEntropy,
+  checkLatentGrid,
+  checkGaussianNoise,
+  checkMapObjective,
+  checkAuc,
+  checkOneHot,
   checkEncoderShape,
   checkKlDivergence,
   checkMse,
   checkReparameterize,
 } from '../src/curriculum/checks';
 import { notImplementedMessage } from '../src/curriculum/solution-markers';
+import { Rng } from '../src/rng';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -179,5 +189,156 @@ describe('checkVaeLoss', () => {
   test('names beta on the wrong term and a missing KL', () => {
     expectFail(() => checkVaeLoss((t, p, mu, lv, beta) => tf.add(tf.mul(beta, bce(t, p)), kl(mu, lv)) as tf.Scalar), /beta multiplies the reconstruction/);
     expectFail(() => checkVaeLoss((t, p) => bce(t, p)), /KL term is missing/);
+  });
+});
+
+describe('checkDigitCentroids', () => {
+  const reference = (codes: Float32Array, labels: ArrayLike<number>, dims: number) => {
+    const sums = Array.from({ length: 10 }, () => new Array<number>(dims).fill(0));
+    const counts = new Array<number>(10).fill(0);
+    for (let i = 0; i < labels.length; i++) {
+      counts[labels[i]] += 1;
+      for (let j = 0; j < dims; j++) sums[labels[i]][j] += codes[i * dims + j];
+    }
+    return sums.map((row, d) => row.map((v) => v / counts[d]));
+  };
+  test('passes the reference', () => expectPass(() => checkDigitCentroids(reference), 'checkDigitCentroids'));
+  test('catches dividing by the total count', () => {
+    const wrong = (codes: Float32Array, labels: ArrayLike<number>, dims: number) =>
+      reference(codes, labels, dims).map((row, d) => row.map((v) => (v * Array.from(labels).filter((l) => l === d).length) / labels.length));
+    expectFail(() => checkDigitCentroids(wrong), /centroid of digit 0/);
+  });
+});
+
+describe('checkNearestNeighbour', () => {
+  const classify = (metric: (a: number, b: number) => number) => (tr: Float32Array, trl: ArrayLike<number>, te: Float32Array, dims: number) => {
+    const out: number[] = [];
+    for (let t = 0; t < te.length / dims; t++) {
+      let best = Infinity;
+      let label = -1;
+      for (let i = 0; i < tr.length / dims; i++) {
+        let d = 0;
+        for (let j = 0; j < dims; j++) d += metric(te[t * dims + j], tr[i * dims + j]);
+        if (d < best) [best, label] = [d, trl[i]];
+      }
+      out.push(label);
+    }
+    return out;
+  };
+  test('passes the Euclidean reference', () => {
+    expectPass(() => checkNearestNeighbour(classify((a, b) => (a - b) ** 2)), 'checkNearestNeighbour');
+  });
+  test('names the Manhattan distance', () => {
+    expectFail(() => checkNearestNeighbour(classify((a, b) => Math.abs(a - b))), /absolute differences/);
+  });
+});
+
+describe('checkPerDigitAccuracy', () => {
+  const reference = (truth: ArrayLike<number>, pred: ArrayLike<number>) =>
+    Array.from({ length: 10 }, (_, d) => {
+      let n = 0;
+      let ok = 0;
+      for (let i = 0; i < truth.length; i++) if (truth[i] === d) [n, ok] = [n + 1, ok + (pred[i] === d ? 1 : 0)];
+      return ok / n;
+    });
+  test('passes the reference', () => expectPass(() => checkPerDigitAccuracy(reference), 'checkPerDigitAccuracy'));
+  test('names percentages', () => {
+    expectFail(() => checkPerDigitAccuracy((t, p) => reference(t, p).map((v) => 100 * v)), /fractions in \[0, 1\]/);
+  });
+});
+
+describe('checkCrossEntropy', () => {
+  const reference = (labels: tf.Tensor1D, probs: tf.Tensor2D) =>
+    tf.tidy(() => tf.mean(tf.neg(tf.sum(tf.mul(tf.oneHot(labels, probs.shape[1]), tf.log(tf.clipByValue(probs, 1e-7, 1))), 1))) as tf.Scalar);
+  test('passes the reference', () => expectPass(() => checkCrossEntropy(reference), 'checkCrossEntropy'));
+  test('names a sum over the batch', () => {
+    expectFail(() => checkCrossEntropy((l, p) => tf.mul(reference(l, p), l.shape[0]) as tf.Scalar), /summed over the batch/);
+  });
+});
+
+describe('checkLatentGrid', () => {
+  const grid = (flip: boolean) => (bounds: { min: number[]; max: number[] }, n: number) => {
+    const out = new Float32Array(n * n * 2);
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) {
+        out[(r * n + c) * 2] = bounds.min[0] + ((bounds.max[0] - bounds.min[0]) * c) / (n - 1);
+        const up = bounds.min[1] + ((bounds.max[1] - bounds.min[1]) * r) / (n - 1);
+        out[(r * n + c) * 2 + 1] = flip ? bounds.max[1] + bounds.min[1] - up : up;
+      }
+    }
+    return out;
+  };
+  test('passes the reference', () => expectPass(() => checkLatentGrid(grid(true)), 'checkLatentGrid'));
+  test('names the missing y flip', () => expectFail(() => checkLatentGrid(grid(false)), /y axis is not flipped/));
+});
+
+describe('checkGaussianNoise', () => {
+  const reference = (images: Float32Array, std: number, rng: Rng) => images.map((v) => Math.min(1, Math.max(0, v + std * rng.normal())));
+  test('passes the reference', () => expectPass(() => checkGaussianNoise(reference), 'checkGaussianNoise'));
+  test('catches missing clipping, the variance used as deviation, and a modified input', () => {
+    expectFail(() => checkGaussianNoise((im, std, rng) => im.map((v) => v + std * rng.normal())), /clipped to \[0, 1\]/);
+    expectFail(() => checkGaussianNoise((im, std, rng) => reference(im, std * std, rng)), /std\^2/);
+    expectFail(() => checkGaussianNoise((im, std, rng) => {
+      const out = reference(im, std, rng);
+      im.fill(0);
+      return out;
+    }), /input images were modified/);
+  });
+});
+
+describe('checkMapObjective', () => {
+  const reference = (x: T2, g: T2, z: T2, beta: number) =>
+    tf.tidy(() => tf.mean(tf.add(tf.sum(tf.squaredDifference(x, g), 1), tf.mul(beta, tf.sum(tf.square(z), 1)))) as tf.Scalar);
+  test('passes the reference', () => expectPass(() => checkMapObjective(reference), 'checkMapObjective'));
+  test('names the norm used instead of the squared norm, and pixel averaging', () => {
+    const norm = (x: T2, g: T2, z: T2, beta: number) =>
+      tf.tidy(() => tf.mean(tf.add(tf.sum(tf.squaredDifference(x, g), 1), tf.mul(beta, tf.norm(z, 'euclidean', 1)))) as tf.Scalar);
+    expectFail(() => checkMapObjective(norm), /SQUARED norm/);
+    const averaged = (x: T2, g: T2, z: T2, beta: number) =>
+      tf.tidy(() => tf.mean(tf.add(tf.mean(tf.squaredDifference(x, g), 1), tf.mul(beta, tf.sum(tf.square(z), 1)))) as tf.Scalar);
+    expectFail(() => checkMapObjective(averaged), /averaged the squared error over pixels/);
+  });
+});
+
+describe('checkAuc', () => {
+  const reference = (scores: ArrayLike<number>, flags: ArrayLike<boolean>) => {
+    let wins = 0;
+    let pairs = 0;
+    for (let i = 0; i < scores.length; i++) {
+      for (let j = 0; j < scores.length; j++) {
+        if (!flags[i] || flags[j]) continue;
+        pairs += 1;
+        wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+      }
+    }
+    return wins / pairs;
+  };
+  test('passes the rank-statistic reference', () => expectPass(() => checkAuc(reference), 'checkAuc'));
+  test('names reversed scores and ignored ties', () => {
+    expectFail(() => checkAuc((s, f) => 1 - reference(s, f)), /direction is reversed/);
+    const strict = (scores: ArrayLike<number>, flags: ArrayLike<boolean>) => {
+      let wins = 0;
+      let pairs = 0;
+      for (let i = 0; i < scores.length; i++) for (let j = 0; j < scores.length; j++) if (flags[i] && !flags[j]) [pairs, wins] = [pairs + 1, wins + (scores[i] > scores[j] ? 1 : 0)];
+      return wins / pairs;
+    };
+    expectFail(() => checkAuc(strict), /one half/);
+  });
+});
+
+describe('checkOneHot', () => {
+  const reference = (labels: ArrayLike<number>, k: number) => {
+    const out = new Float32Array(labels.length * k);
+    for (let i = 0; i < labels.length; i++) out[i * k + labels[i]] = 1;
+    return out;
+  };
+  test('passes the reference', () => expectPass(() => checkOneHot(reference), 'checkOneHot'));
+  test('names a transposed layout', () => {
+    const transposed = (labels: ArrayLike<number>, k: number) => {
+      const out = new Float32Array(labels.length * k);
+      for (let i = 0; i < labels.length; i++) out[labels[i] * labels.length + i] = 1;
+      return out;
+    };
+    expectFail(() => checkOneHot(transposed), /transposed/);
   });
 });

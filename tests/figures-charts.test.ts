@@ -16,10 +16,16 @@ function hex(c: string): [number, number, number] {
 function countColour(img: { data: Buffer; width: number; height: number }, colour: string, tol = 40, rows?: [number, number]): number {
   const [r, g, b] = hex(colour);
   const [y0, y1] = rows ?? [0, img.height];
-  const d = img.data;
-  let n = 0;
+  // Histogram of exact colours first (one pass over a typed array), then match the few distinct colours.
+  const d = new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.length);
+  const counts = new Map<number, number>();
   for (let i = y0 * img.width * 3, end = y1 * img.width * 3; i < end; i += 3) {
-    if (Math.abs(d[i] - r) <= tol && Math.abs(d[i + 1] - g) <= tol && Math.abs(d[i + 2] - b) <= tol) n++;
+    const key = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  let n = 0;
+  for (const [key, count] of counts) {
+    if (Math.abs((key >> 16) - r) <= tol && Math.abs(((key >> 8) & 255) - g) <= tol && Math.abs((key & 255) - b) <= tol) n += count;
   }
   return n;
 }
@@ -56,6 +62,14 @@ describe('charts render to PNG with their Vega-Lite spec', () => {
     expect(darkTop(img, 50)).toBeGreaterThan(50);
     await expect(latentScatter(codes, labels.subarray(0, 10), { dims: 2 })).rejects.toThrow(/10 labels for 200 codes/);
     await expect(latentScatter(new Float32Array(5), undefined, { dims: 2 })).rejects.toThrow(/multiple of dims = 2/);
+  });
+
+  it('latentScatter draws a subset of many codes without losing classes stored in a regular order', async () => {
+    const labels = new Uint8Array(400).map((_, i) => i % 2);
+    const fig = await latentScatter(new Float32Array(800).map((_, j) => j % 7), labels, { dims: 2, maxPoints: 100 });
+    const drawn = (fig.vegaLite?.data as { values: { label: string }[] }).values;
+    expect(drawn).toHaveLength(100);
+    expect(new Set(drawn.map((p) => p.label))).toEqual(new Set(['0', '1']));
   });
 
   it('latentScatter (3-D) has a rotatable view (sliders, HTML page) and three static projections', async () => {

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { denseAutoencoder, denseVae, encoderClassifier } from '../src/models';
+import { conditionalVae, convAutoencoder5lsl0, convVae, denseAutoencoder, denseVae, encoderClassifier, pytorchReportVae } from '../src/models';
 import type { AutoencoderModel } from '../src/models';
 import { CheckpointError, checkpointIOHandler, loadCheckpoint, saveCheckpoint, train } from '../src/training';
 import { smallMnist, tinyAe } from './training-fixtures';
@@ -18,8 +18,10 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 const images = (n: number): tf.Tensor2D => tf.tensor2d(smallMnist().test.images.slice(0, n * 784), [n, 784]);
 
 function predictions(model: AutoencoderModel, x: tf.Tensor2D): { z: Float32Array; y: Float32Array } {
-  const z = model.encodeMean(x);
-  const y = model.decode(z);
+  const labels = model.kind === 'cvae' ? tf.tensor1d(Array.from({ length: x.shape[0] }, (_, i) => i % 10), 'int32') : undefined;
+  const z = model.encodeMean(x, labels);
+  const y = model.decode(z, labels);
+  labels?.dispose();
   const out = { z: z.dataSync() as Float32Array, y: y.dataSync() as Float32Array };
   tf.dispose([z, y]);
   return out;
@@ -70,6 +72,7 @@ describe('checkpoints', () => {
 
   test('the encoder classifier round-trips too', async () => {
     const clf = encoderClassifier({ seed: 3 });
+    clf.trainableWeights().forEach((v, i) => tf.tidy(() => v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, 'float32', i)))));
     const dir = path.join(root, 'clf');
     await saveCheckpoint(dir, clf);
     const loaded = await loadCheckpoint(dir);
@@ -145,5 +148,25 @@ describe('checkpoints', () => {
     await expect(loadCheckpoint(path.join(root, 'nothing-here'), a)).rejects.toThrow(/no checkpoint in .*checkpoint.json is missing/);
     tf.dispose(x);
     [a, b, probe].forEach((m) => m.dispose());
+  });
+
+  test.each<[string, () => AutoencoderModel]>([
+    ['conv autoencoder 5LSL0', () => convAutoencoder5lsl0({ seed: 11 })],
+    ['PyTorch-report VAE', () => pytorchReportVae({ seed: 12 })],
+    ['conv VAE (logStd)', () => convVae({ seed: 13, parameterization: 'logStd' })],
+    ['conditional VAE (one-hot)', () => conditionalVae({ seed: 14, labelMode: 'oneHot' })],
+    ['conditional VAE (embedding)', () => conditionalVae({ seed: 15, labelMode: 'embedding' })],
+  ])('%s: rebuilt from its checkpoint, predicts identically', async (name, build) => {
+    const model = build();
+    // move every weight away from the seeded initial values, so only loaded weights can match
+    model.trainableWeights().forEach((v, i) => tf.tidy(() => v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, 'float32', i)))));
+    const dir = path.join(root, name.replace(/\W+/g, '-'));
+    await saveCheckpoint(dir, model);
+    const loaded = await loadCheckpoint(dir);
+    const x = images(10);
+    expect(predictions(loaded.model as AutoencoderModel, x)).toEqual(predictions(model, x));
+    tf.dispose(x);
+    model.dispose();
+    loaded.model.dispose();
   });
 });

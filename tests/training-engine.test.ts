@@ -104,6 +104,7 @@ describe('train', () => {
     images[300 * 784 + 5] = NaN; // image 300 poisons whichever batch holds it
     const bad = { ...data, images };
     let error: unknown;
+    const tensorsBefore = tf.memory().numTensors;
     try {
       await train(model, { data: bad, epochs: 2, batchSize: 64, syncEvery: 3, seed: 7, verbose: 0 });
     } catch (e) {
@@ -115,7 +116,12 @@ describe('train', () => {
     expect(err.batch).toBeGreaterThanOrEqual(1);
     expect(err.batch).toBeLessThanOrEqual(8);
     expect(err.message).toMatch(new RegExp(`epoch 1, batch ${err.batch} of 8`));
+    expect(err.history.epochs).toHaveLength(0);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     for (const v of model.trainableWeights()) expect(Array.from(v.dataSync()).every(Number.isFinite)).toBe(true);
+    // the kept weights are usable: training goes on with clean data
+    const after = await train(model, { data, epochs: 1, batchSize: 64, seed: 7, verbose: 0 });
+    expect(Number.isFinite(after.epochs[0].loss)).toBe(true);
     model.dispose();
   });
 
@@ -153,7 +159,8 @@ describe('train', () => {
     const lines = plain.text().trimEnd().split('\n');
     expect(lines).toHaveLength(3); // header + one line per epoch
     expect(plain.text()).not.toContain('\r');
-    expect(lines[1]).toMatch(/^epoch 1\/2 {2}loss \S+ .*img\/s$/);
+    expect(lines[1]).toMatch(/^epoch 1\/2 {2}loss \S+ .*img\/s {2}ETA \d+:\d\d$/); // time left for the other epochs
+    expect(lines[2]).toMatch(/^epoch 2\/2 {2}loss \S+ .*img\/s$/);
     const tty = recordingOutput(true);
     await train(model, { data: smallMnist().train, epochs: 1, batchSize: 16, seed: 10, output: tty, syncEvery: 1 });
     expect(tty.text()).toContain('\r');

@@ -5,9 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from './wasm-kernels';
+import { registerCpuKernels } from './cpu-kernels';
 
 export { registerWasmKernels, installedWasmKernels, WASM_KERNEL_NAMES } from './wasm-kernels';
 export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
+export { registerCpuKernels } from './cpu-kernels';
+export { FusedAdamOptimizer } from './fused-adam';
 
 /** Backends vaelab knows how to start. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -65,6 +68,8 @@ export interface InitBackendOptions {
  * Throws an Error naming the backend when a forced backend cannot start.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendName> {
+  // Correct the cpu backend's UpSampling gradient whichever backend runs (cpu may be used later).
+  registerCpuKernels();
   const fromEnv = process.env[BACKEND_ENV];
   if (options.backend === undefined && fromEnv !== undefined && fromEnv !== '' && !isBackendName(fromEnv)) {
     throw new Error(`${BACKEND_ENV}=${fromEnv} is not a backend vaelab knows; expected one of ${KNOWN.join(', ')}`);

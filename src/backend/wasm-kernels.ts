@@ -8,21 +8,31 @@
  * - `Conv2DBackpropFilter` (missing in wasm, so conv training threw): im2col written straight
  *   into wasm memory and one plain matrix product with the output gradient.
  * - `Conv2DBackpropInput` (the input gradient of conv2d and the forward pass of
- *   conv2dTranspose; wasm's own is about ten times slower than its forward conv): a forward
- *   convolution of the zero-dilated output gradient with the flipped filter.
+ *   conv2dTranspose; wasm's own is about ten times slower than its forward conv): one stride-1
+ *   forward convolution per stride phase with the flipped sub-filter, interleaved into dx.
  * - `BatchMatMul` and `_FusedMatMul` with `transposeA`/`transposeB` (a slow path in wasm):
  *   transpose explicitly, then the fast plain product.
+ * - `Sum` over leading axes (bias gradients): a product with a vector of ones.
+ * - `VaelabAdamUpdate` (new): the fused Adam step of `createAdam` (see `fused-adam.ts`).
  *
  * The numbers equal the stock kernels' (and the cpu backend's) up to float rounding;
  * `tests/backend-wasm-kernels.test.ts` checks every one against the cpu backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { ADAM_UPDATE_KERNEL, registerFusedAdamKernel } from './fused-adam';
 
 const WASM = 'wasm';
 
 /** Names of the wasm kernels vaelab registers or replaces. */
-export const WASM_KERNEL_NAMES = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul'] as const;
+export const WASM_KERNEL_NAMES = [
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'BatchMatMul',
+  '_FusedMatMul',
+  'Sum',
+  'VaelabAdamUpdate',
+] as const;
 
 /** One of {@link WASM_KERNEL_NAMES}. */
 export type WasmKernelName = (typeof WASM_KERNEL_NAMES)[number];
@@ -31,8 +41,12 @@ export type WasmKernelName = (typeof WASM_KERNEL_NAMES)[number];
 export interface WasmKernelOptions {
   /** Explicit transposes before matrix products (`BatchMatMul`, `_FusedMatMul`). */
   readonly fastMatMul?: boolean;
-  /** `Conv2DBackpropInput` through a forward convolution. */
+  /** `Conv2DBackpropInput` through forward convolutions. */
   readonly fastConvBackpropInput?: boolean;
+  /** `Sum` over leading axes (bias gradients) as a product with a vector of ones. */
+  readonly fastSum?: boolean;
+  /** The fused Adam update kernel used by `createAdam`'s optimizer. */
+  readonly fusedAdam?: boolean;
 }
 
 /** The stock wasm kernels vaelab replaced, kept to call and to restore. */
@@ -175,23 +189,60 @@ const conv2DBackpropFilter: KernelFunc = (args) => {
   });
   free(backend, xt);
   const dy2 = run('Reshape', backend, { x: dy }, { shape: [n * oh * ow, co] });
-  const product = run('BatchMatMul', backend, { a: patches, b: dy2 }, { transposeA: false, transposeB: false });
+  const product = matMulPlain(backend, patches, dy2);
   free(backend, patches, dy2);
   const out = run('Reshape', backend, { x: product }, { shape: [kh, kw, ci, co] });
   free(backend, product);
   return out;
 };
 
+/** How one spatial axis of conv2d's input gradient splits into stride phases. */
+interface Phase1d {
+  /** Filter taps of this phase (k = phase + stride * a). */
+  readonly taps: number;
+  /** First output index u of the phase; input row y = stride * (u0 + v) + phase - pad. */
+  readonly u0: number;
+  /** Rows of the phase's output. */
+  readonly count: number;
+  /** Explicit padding of dy for the phase's stride-1 convolution (after cropping). */
+  readonly padBefore: number;
+  readonly padAfter: number;
+  /** dy rows to drop before / after (when the padding would be negative). */
+  readonly cropBefore: number;
+  readonly cropAfter: number;
+}
+
+function phase1d(size: number, outSize: number, k: number, stride: number, pad: number, phase: number): Phase1d {
+  const taps = Math.max(0, Math.ceil((k - phase) / stride));
+  const u0 = Math.ceil((pad - phase) / stride);
+  const count = Math.max(0, Math.ceil((size + pad - phase) / stride) - u0);
+  const before = taps - 1 - u0;
+  const after = count - outSize - before + taps - 1;
+  return {
+    taps,
+    u0,
+    count,
+    padBefore: Math.max(0, before),
+    padAfter: Math.max(0, after),
+    cropBefore: Math.max(0, -before),
+    cropAfter: Math.max(0, -after),
+  };
+}
+
 /**
  * Input gradient of conv2d (= forward pass of conv2dTranspose):
- * dx[n,h,w,ci] = sum dy[n,oh,ow,co] W[kh,kw,ci,co] over h = oh*s + kh - top.
- * That is a forward stride-1 convolution of dy dilated by the stride (zeros between rows
- * and columns) with the filter flipped in space and its channel axes swapped.
+ * dx[n,y,x,ci] = sum dy[n,oh,ow,co] W[kh,kw,ci,co] over y = oh*s + kh - top (same for x).
+ *
+ * Polyphase: the rows y with (y + top) mod s = p only meet the taps kh = p + s*a, so each of the
+ * s*s phases is a stride-1 forward convolution of dy with the sub-filter W[p::s, q::s], flipped in
+ * space and with its channel axes swapped. Each phase's output is then copied into its rows and
+ * columns of dx. No multiplication by inserted zeros, and every product runs in wasm's fast
+ * forward convolution. With stride 1 it is a single forward convolution.
  */
 function conv2DBackpropInputFast(stockFunc: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, attrs } = args;
-    const backend = args.backend as KernelBackend;
+    const backend = args.backend as WasmHeapBackend;
     const dy = inputs.dy as Info;
     const filter = inputs.filter as Info;
     const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as {
@@ -213,44 +264,128 @@ function conv2DBackpropInputFast(stockFunc: KernelFunc): KernelFunc {
       'channelsLast',
     );
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
-    const [n, h, w] = inputShape;
-    const co = dy.shape[3];
-    const padTop = kh - 1 - info.padInfo.top;
-    const padLeft = kw - 1 - info.padInfo.left;
-    if (padTop < 0 || padLeft < 0 || oh !== dy.shape[1] || ow !== dy.shape[2]) return stockFunc(args);
-    // Dilate dy by the stride: [n,oh,1,ow,1,co] padded to [n,oh,sh,ow,sw,co] -> [n,oh*sh,ow*sw,co].
-    let dilated = dy;
-    if (sh > 1 || sw > 1) {
-      const six = run('Reshape', backend, { x: dy }, { shape: [n, oh, 1, ow, 1, co] });
-      const padded = run('PadV2', backend, { x: six }, {
-        paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]],
-        constantValue: 0,
-      } as unknown as NamedAttrMap);
-      free(backend, six);
-      dilated = run('Reshape', backend, { x: padded }, { shape: [n, oh * sh, ow * sw, co] });
-      free(backend, padded);
+    if (oh !== dy.shape[1] || ow !== dy.shape[2]) return stockFunc(args);
+    const [n, h, w, ci] = inputShape;
+    const [, , , co] = dy.shape;
+    const top = info.padInfo.top;
+    const left = info.padInfo.left;
+    const single = sh === 1 && sw === 1;
+    const out = single ? undefined : backend.makeOutput([n, h, w, ci], 'float32');
+    if (out !== undefined) {
+      // Rows or columns that meet no filter tap (a stride larger than the filter) stay zero.
+      let covered = true;
+      for (let p = 0; p < sh; p++) covered &&= phase1d(h, oh, kh, sh, top, p).taps > 0;
+      for (let q = 0; q < sw; q++) covered &&= phase1d(w, ow, kw, sw, left, q).taps > 0;
+      if (!covered) backend.typedArrayFromHeap(out).fill(0);
     }
-    // Rows needed: output h reads dilated rows [h - padTop, h - padTop + kh).
-    const needH = h - padTop + kh - 1;
-    const needW = w - padLeft + kw - 1;
-    const cropped = cropBottomRight(backend, dilated, needH, needW);
-    if (cropped !== dilated && dilated !== dy) free(backend, dilated);
-    const bottom = needH - cropped.shape[1];
-    const right = needW - cropped.shape[2];
-    // Filter [kh,kw,ci,co] -> flipped in space, channels swapped: [kh,kw,co,ci].
-    const flipped = run('Reverse', backend, { x: filter }, { dims: [0, 1] });
-    const swapped = transpose(backend, flipped, [0, 1, 3, 2]);
-    free(backend, flipped);
-    const out = run('Conv2D', backend, { x: cropped, filter: swapped }, {
-      strides: [1, 1],
-      pad: [[0, 0], [padTop, bottom], [padLeft, right], [0, 0]],
-      dataFormat: 'NHWC',
-      dilations: [1, 1],
-    } as unknown as NamedAttrMap);
-    free(backend, swapped);
-    if (cropped !== dy) free(backend, cropped);
+    for (let p = 0; p < sh; p++) {
+      const rows = phase1d(h, oh, kh, sh, top, p);
+      for (let q = 0; q < sw; q++) {
+        const cols = phase1d(w, ow, kw, sw, left, q);
+        if (rows.count === 0 || cols.count === 0) continue;
+        if (rows.taps === 0 || cols.taps === 0) continue; // zero-filled above
+        // Sub-filter W[p::sh, q::sw], flipped in space, [taps_h, taps_w, co, ci].
+        const sub = single
+          ? filter
+          : run('StridedSlice', backend, { x: filter }, {
+              begin: [p, q, 0, 0],
+              end: [kh, kw, ci, co],
+              strides: [sh, sw, 1, 1],
+              beginMask: 0,
+              endMask: 0,
+              ellipsisMask: 0,
+              newAxisMask: 0,
+              shrinkAxisMask: 0,
+            });
+        const flipped = run('Reverse', backend, { x: sub }, { dims: [0, 1] });
+        if (sub !== filter) free(backend, sub);
+        const subFilter = transpose(backend, flipped, [0, 1, 3, 2]);
+        free(backend, flipped);
+        let src = dy;
+        if (rows.cropBefore + rows.cropAfter + cols.cropBefore + cols.cropAfter > 0) {
+          src = run('Slice', backend, { x: dy }, {
+            begin: [0, rows.cropBefore, cols.cropBefore, 0],
+            size: [n, oh - rows.cropBefore - rows.cropAfter, ow - cols.cropBefore - cols.cropAfter, co],
+          });
+        }
+        const phaseOut = run('Conv2D', backend, { x: src, filter: subFilter }, {
+          strides: [1, 1],
+          pad: [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]],
+          dataFormat: 'NHWC',
+          dilations: [1, 1],
+        } as unknown as NamedAttrMap); // [n, rows.count, cols.count, ci]
+        free(backend, subFilter);
+        if (src !== dy) free(backend, src);
+        if (out === undefined) return phaseOut; // stride 1: the single phase is dx
+        // Scatter the phase into dx: row y = sh*(u0+v) + p - top, column x = sw*(c0+u) + q - left.
+        const heap = backend.typedArrayFromHeap(out);
+        const dst0 = heap.byteOffset / 4;
+        const part = backend.typedArrayFromHeap(phaseOut);
+        const src0 = part.byteOffset / 4;
+        const buf = new Float32Array(heap.buffer);
+        const y0 = sh * rows.u0 + p - top;
+        const x0 = sw * cols.u0 + q - left;
+        let s = src0;
+        for (let b = 0; b < n; b++) {
+          for (let v = 0; v < rows.count; v++) {
+            const rowStart = dst0 + ((b * h + y0 + sh * v) * w + x0) * ci;
+            if (ci === 1) {
+              for (let u = 0; u < cols.count; u++) buf[rowStart + sw * u] = buf[s++];
+            } else {
+              for (let u = 0; u < cols.count; u++) {
+                const d = rowStart + sw * u * ci;
+                buf.copyWithin(d, s, s + ci);
+                s += ci;
+              }
+            }
+          }
+        }
+        free(backend, phaseOut);
+      }
+    }
+    if (out === undefined) {
+      // Stride 1 with no tap at all cannot happen for kh, kw >= 1; keep the stock path as a guard.
+      return stockFunc(args);
+    }
     return out;
   };
+}
+
+/**
+ * wasm's BatchMatMul caches its XNNPACK operator (with the packed right-hand matrix) by the
+ * right-hand tensor's buffer id only. A reshape shares the buffer, so the same buffer used as
+ * `b` with another shape would hit a stale operator and give wrong numbers. vaelab remembers the
+ * shape each buffer was first used with and gives the product a copy when the shape differs.
+ */
+const matMulRhsShapes = new WeakMap<object, string>();
+
+function rhsShapeKey(b: Info): string {
+  const r = b.shape.length;
+  const rows = b.shape[r - 2];
+  const cols = b.shape[r - 1];
+  return `${tf.util.sizeFromShape(b.shape) / (rows * cols)}x${rows}x${cols}`;
+}
+
+/** `b`, or a copy of it when its buffer was used as a right-hand matrix of another shape. */
+function safeRhs(backend: KernelBackend, b: Info): Info {
+  const key = rhsShapeKey(b);
+  const seen = matMulRhsShapes.get(b.dataId);
+  if (seen === undefined) {
+    matMulRhsShapes.set(b.dataId, key);
+    return b;
+  }
+  if (seen === key) return b;
+  const copy = run('Identity', backend, { x: b });
+  matMulRhsShapes.set(copy.dataId, key);
+  return copy;
+}
+
+/** Plain (no transposes) product a [m,k] x b [k,n] through wasm's fast path. */
+function matMulPlain(backend: KernelBackend, a: Info, b: Info): Info {
+  const rhs = safeRhs(backend, b);
+  const out = run('BatchMatMul', backend, { a, b: rhs }, { transposeA: false, transposeB: false });
+  if (rhs !== b) free(backend, rhs);
+  return out;
 }
 
 /** BatchMatMul with explicit transposes, then wasm's fast plain product. */
@@ -259,11 +394,10 @@ function batchMatMulFast(stockFunc: KernelFunc): KernelFunc {
     const { inputs, attrs } = args;
     const backend = args.backend as KernelBackend;
     const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-    if (!transposeA && !transposeB) return stockFunc(args);
     const a = inputs.a as Info;
     const b = inputs.b as Info;
     const at = transposeA ? transpose(backend, a, swapLastTwo(a.shape.length)) : a;
-    const bt = transposeB ? transpose(backend, b, swapLastTwo(b.shape.length)) : b;
+    const bt = transposeB ? transpose(backend, b, swapLastTwo(b.shape.length)) : safeRhs(backend, b);
     const out = stockFunc({
       inputs: { ...inputs, a: at, b: bt },
       backend,
@@ -282,6 +416,34 @@ function loadWasmModule(): void {
   } catch {
     // Without the package there is no wasm backend to extend.
   }
+}
+
+/**
+ * Sum over the leading axes of a float32 tensor (what bias gradients need: dy [n,h,w,c] -> [c])
+ * as ones [1, outer] times x [outer, inner]. wasm's own Sum first transposes the reduced axes
+ * to the end, which costs about 30 times more.
+ */
+function sumFast(stockFunc: KernelFunc): KernelFunc {
+  return (args) => {
+    const backend = args.backend as KernelBackend;
+    const x = args.inputs.x as Info;
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+    if (x.dtype !== 'float32' || !leading) return stockFunc(args);
+    const outer = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
+    const inner = tf.util.sizeFromShape(x.shape.slice(axes.length));
+    if (outer < 2 || inner === 0) return stockFunc(args);
+    const ones = run('Fill', backend, {}, { shape: [1, outer], value: 1, dtype: 'float32' });
+    const x2 = run('Reshape', backend, { x }, { shape: [outer, inner] });
+    const product = matMulPlain(backend, ones, x2);
+    free(backend, ones, x2);
+    const outShape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
+    const out = run('Reshape', backend, { x: product }, { shape: outShape });
+    free(backend, product);
+    return out;
+  };
 }
 
 function replace(name: WasmKernelName, make: (stockFunc: KernelFunc) => KernelFunc): void {
@@ -322,6 +484,15 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   }
   if (options.fastConvBackpropInput ?? true) replace('Conv2DBackpropInput', conv2DBackpropInputFast);
   else restore('Conv2DBackpropInput');
+  if (options.fastSum ?? true) replace('Sum', sumFast);
+  else restore('Sum');
+  if (options.fusedAdam ?? true) {
+    registerFusedAdamKernel();
+    installed.add(ADAM_UPDATE_KERNEL);
+  } else if (installed.has(ADAM_UPDATE_KERNEL)) {
+    tf.unregisterKernel(ADAM_UPDATE_KERNEL, WASM);
+    installed.delete(ADAM_UPDATE_KERNEL);
+  }
 }
 
 /** The vaelab wasm kernels currently installed. */

@@ -524,3 +524,375 @@ export function checkVaeLoss(
   });
   pass(check, `reconstruction + beta * KL is right for beta = 0, 1 and 4 (latent size ${k}).`);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Latent-space analysis (notebooks 02 to 05)
+
+function numberMatrix(check: string, value: unknown, rows: number, cols: number, name: string): number[][] {
+  if (!Array.isArray(value) || value.length !== rows) {
+    throw new AutograderError(check, `expected ${name} to be an array of ${rows} rows, got ${describe(value)}`);
+  }
+  return value.map((row, i) => {
+    const r = row instanceof Float32Array || row instanceof Float64Array ? Array.from(row) : row;
+    if (!Array.isArray(r) || r.length !== cols || r.some((v) => typeof v !== 'number')) {
+      throw new AutograderError(check, `expected row ${i} of ${name} to hold ${cols} numbers, got ${describe(row)}`);
+    }
+    return r as number[];
+  });
+}
+
+/**
+ * Checks `fn(codes, labels, dims)` returning the centroid (mean code) of each digit 0-9 as ten
+ * arrays of `dims` numbers, from flat codes `[count * dims]`; a digit without codes gets NaNs.
+ */
+export function checkDigitCentroids(
+  fn: (codes: Float32Array, labels: ArrayLike<number>, dims: number) => number[][],
+): void {
+  const check = 'checkDigitCentroids';
+  const rng = new Rng('checkDigitCentroids');
+  const dims = 3;
+  const count = 60;
+  const labels = Array.from({ length: count }, (_, i) => (i < 50 ? i % 9 : 9 - (i % 2)));
+  const codes = rng.normalArray(count * dims, 1, 2);
+  const expected = Array.from({ length: 10 }, (_, d) => {
+    const idx = labels.flatMap((l, i) => (l === d ? [i] : []));
+    return Array.from({ length: dims }, (_, j) => idx.reduce((s, i) => s + codes[i * dims + j], 0) / idx.length);
+  });
+  const got = numberMatrix(check, callStudent(check, `${count} codes of ${dims} dimensions`, () => fn(codes, labels, dims)), 10, dims, 'the centroids');
+  for (let d = 0; d < 10; d++) {
+    for (let j = 0; j < dims; j++) {
+      if (!close(got[d][j], expected[d][j], 1e-4)) {
+        throw new AutograderError(
+          check,
+          `centroid of digit ${d}, dimension ${j}: expected ${fmt(expected[d][j])} (mean of that digit's codes), got ${fmt(got[d][j])}. ` +
+            'Code i occupies codes[i * dims] ... codes[i * dims + dims - 1]; divide each sum by the number of codes of that digit.',
+        );
+      }
+    }
+  }
+  pass(check, `the ten centroids of ${count} random ${dims}-d codes are right.`);
+}
+
+/**
+ * Checks a 1-nearest-neighbour classifier `fn(trainCodes, trainLabels, testCodes, dims)` that
+ * gives each test code the label of the training code at the smallest Euclidean distance.
+ */
+export function checkNearestNeighbour(
+  fn: (trainCodes: Float32Array, trainLabels: ArrayLike<number>, testCodes: Float32Array, dims: number) => ArrayLike<number>,
+): void {
+  const check = 'checkNearestNeighbour';
+  const rng = new Rng('checkNearestNeighbour');
+  const dims = 2;
+  const nTrain = 40;
+  const nTest = 25;
+  const trainCodes = rng.normalArray(nTrain * dims, 0, 3);
+  const trainLabels = Array.from({ length: nTrain }, () => rng.int(10));
+  const testCodes = rng.normalArray(nTest * dims, 0, 3);
+  const expected: number[] = [];
+  const manhattan: number[] = [];
+  for (let t = 0; t < nTest; t++) {
+    let best = Infinity;
+    let bestL1 = Infinity;
+    let label = -1;
+    let labelL1 = -1;
+    for (let i = 0; i < nTrain; i++) {
+      let d2 = 0;
+      let d1 = 0;
+      for (let j = 0; j < dims; j++) {
+        const diff = testCodes[t * dims + j] - trainCodes[i * dims + j];
+        d2 += diff * diff;
+        d1 += Math.abs(diff);
+      }
+      if (d2 < best) [best, label] = [d2, trainLabels[i]];
+      if (d1 < bestL1) [bestL1, labelL1] = [d1, trainLabels[i]];
+    }
+    expected.push(label);
+    manhattan.push(labelL1);
+  }
+  const got = callStudent(check, `${nTrain} training and ${nTest} test codes`, () => fn(trainCodes, trainLabels, testCodes, dims));
+  if (!got || typeof (got as ArrayLike<number>).length !== 'number' || (got as ArrayLike<number>).length !== nTest) {
+    throw new AutograderError(check, `expected one label per test code (${nTest}), got ${describe(got)}${got && typeof (got as ArrayLike<number>).length === 'number' ? ` of length ${(got as ArrayLike<number>).length}` : ''}`);
+  }
+  const labels = Array.from(got as ArrayLike<number>);
+  const wrong = labels.findIndex((l, t) => l !== expected[t]);
+  if (wrong >= 0) {
+    const l1 = labels.every((l, t) => l === manhattan[t]);
+    throw new AutograderError(
+      check,
+      `test code ${wrong}: its nearest training code has label ${expected[wrong]}, you returned ${labels[wrong]}.` +
+        (l1 ? ' It looks like you used the sum of absolute differences; use the Euclidean distance.' : '') +
+        ' Return the LABEL of the closest training code (not its index).',
+    );
+  }
+  pass(check, `all ${nTest} test codes get the label of their nearest training code.`);
+}
+
+/**
+ * Checks `fn(trueLabels, predicted)` returning the accuracy of each digit 0-9 as a fraction in
+ * [0, 1] (correct / number of test images of that digit; NaN for a digit that does not occur).
+ */
+export function checkPerDigitAccuracy(fn: (trueLabels: ArrayLike<number>, predicted: ArrayLike<number>) => ArrayLike<number>): void {
+  const check = 'checkPerDigitAccuracy';
+  const rng = new Rng('checkPerDigitAccuracy');
+  const n = 200;
+  const truth = Array.from({ length: n }, (_, i) => (i < 190 ? i % 9 : 9));
+  const pred = truth.map((t) => (rng.uniform() < 0.3 + 0.06 * t ? t : rng.int(10)));
+  const expected = Array.from({ length: 10 }, (_, d) => {
+    const idx = truth.flatMap((t, i) => (t === d ? [i] : []));
+    return idx.filter((i) => pred[i] === d).length / idx.length;
+  });
+  const raw = callStudent(check, `${n} labels`, () => fn(truth, pred));
+  if (!raw || typeof (raw as ArrayLike<number>).length !== 'number' || (raw as ArrayLike<number>).length !== 10) {
+    throw new AutograderError(check, `expected ten accuracies (digits 0 to 9), got ${describe(raw)}`);
+  }
+  const got = Array.from(raw as ArrayLike<number>);
+  for (let d = 0; d < 10; d++) {
+    if (!close(got[d], expected[d], 1e-6)) {
+      const hint = close(got[d], expected[d] * 100, 1e-6)
+        ? ' Return fractions in [0, 1], not percentages.'
+        : ' Divide the number of correct predictions of a digit by the number of test images OF THAT DIGIT (not by all images, not by how often it was predicted).';
+      throw new AutograderError(check, `digit ${d}: expected accuracy ${fmt(expected[d])}, got ${fmt(got[d])}.${hint}`);
+    }
+  }
+  pass(check, 'the ten per-digit accuracies are right.');
+}
+
+/**
+ * Checks a categorical cross-entropy `fn(labels, probs)`: `mean_n -log probs[n, labels[n]]` for
+ * int32 labels `[n]` and softmax outputs `[n, classes]`, finite when a probability is 0.
+ */
+export function checkCrossEntropy(fn: (labels: tf.Tensor1D, probs: tf.Tensor2D) => ScalarLike): void {
+  const check = 'checkCrossEntropy';
+  const rng = new Rng('checkCrossEntropy');
+  const n = 5;
+  const k = 4;
+  const probs = Array.from({ length: n }, () => {
+    const w = Array.from({ length: k }, () => 0.1 + rng.uniform());
+    const s = w.reduce((a, b) => a + b, 0);
+    return w.map((v) => v / s);
+  });
+  const labels = [0, 3, 1, 1, 2];
+  const expected = labels.reduce((s, l, i) => s - Math.log(probs[i][l]), 0) / n;
+  tf.tidy(() => {
+    const got = toNumber(check, callStudent(check, `labels [${n}] and probs [${n}, ${k}]`, () => fn(tf.tensor1d(labels, 'int32'), tf.tensor2d(probs))));
+    if (!close(got, expected, 1e-4)) {
+      const hint = diagnoseFactor(got, expected, [
+        [n, 'you summed over the batch; take the mean'],
+        [-1, 'the sign is flipped (the loss is -log p of the true class)'],
+      ]);
+      throw new AutograderError(check, `expected ${fmt(expected)} (mean over images of -log p[true class]), got ${fmt(got)}.${hint}`);
+    }
+    const zero = toNumber(check, callStudent(check, 'a zero probability for a wrong class', () => fn(tf.tensor1d([0], 'int32'), tf.tensor2d([[1, 0]]))));
+    if (!Number.isFinite(zero) || Math.abs(zero) > 1e-4) {
+      throw new AutograderError(check, `a certain, correct prediction (p = 1 for the true class) must cost 0, got ${fmt(zero)}. Clip probabilities before the log.`);
+    }
+  });
+  pass(check, `${fmt(expected)} on a known batch, 0 for a certain correct prediction.`);
+}
+
+/**
+ * Checks `fn(bounds, n)` returning the flat codes `[n * n * 2]` of an n x n grid over
+ * `bounds = { min: [x0, y0], max: [x1, y1] }`, oriented like a scatter plot: cell (row r,
+ * column c) is code `r * n + c`, x grows left to right, y DEcreases top to bottom (row 0 is max y).
+ */
+export function checkLatentGrid(fn: (bounds: { min: number[]; max: number[] }, n: number) => Float32Array): void {
+  const check = 'checkLatentGrid';
+  const bounds = { min: [-1, 2], max: [3, 8] };
+  const n = 5;
+  const raw = callStudent(check, 'bounds {min: [-1, 2], max: [3, 8]} and n = 5', () => fn(bounds, n));
+  if (!(raw instanceof Float32Array) || raw.length !== n * n * 2) {
+    throw new AutograderError(check, `expected a Float32Array of ${n * n * 2} numbers (n * n codes of 2), got ${describe(raw)}${raw && (raw as ArrayLike<number>).length !== undefined ? ` of length ${(raw as ArrayLike<number>).length}` : ''}`);
+  }
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) {
+      const x = bounds.min[0] + ((bounds.max[0] - bounds.min[0]) * c) / (n - 1);
+      const y = bounds.max[1] - ((bounds.max[1] - bounds.min[1]) * r) / (n - 1);
+      const gx = raw[(r * n + c) * 2];
+      const gy = raw[(r * n + c) * 2 + 1];
+      if (!close(gx, x, 1e-5) || !close(gy, y, 1e-5)) {
+        const flipped = close(gy, bounds.min[1] + ((bounds.max[1] - bounds.min[1]) * r) / (n - 1), 1e-5) && close(gx, x, 1e-5);
+        const swapped = close(gx, bounds.min[0] + ((bounds.max[0] - bounds.min[0]) * r) / (n - 1), 1e-5);
+        throw new AutograderError(
+          check,
+          `cell (row ${r}, column ${c}) should hold (${fmt(x)}, ${fmt(y)}), got (${fmt(gx)}, ${fmt(gy)}).` +
+            (flipped
+              ? ' The y axis is not flipped: in an image row 0 is at the TOP, so it must hold the LARGEST y, like the top of a scatter plot.'
+              : swapped
+                ? ' Rows and columns are swapped: x changes along a row (with the column index), y from row to row.'
+                : ' Use n equally spaced values from min to max, including both ends (step (max - min) / (n - 1)).'),
+        );
+      }
+    }
+  }
+  pass(check, `the ${n} x ${n} grid spans the bounds with x left to right and y bottom to top.`);
+}
+
+/**
+ * Checks `fn(images, std, rng)` adding Gaussian noise N(0, std^2) to every pixel and clipping to
+ * [0, 1]: shape kept, input unchanged, the noise of unclipped pixels has mean 0 and deviation `std`,
+ * and every pixel of the result lies in [0, 1].
+ */
+export function checkGaussianNoise(fn: (images: Float32Array, std: number, rng: Rng) => Float32Array): void {
+  const check = 'checkGaussianNoise';
+  const n = 20000;
+  const images = new Float32Array(n);
+  for (let i = 0; i < n; i++) images[i] = i % 4 === 0 ? 1 : i % 4 === 1 ? 0 : 0.5;
+  const copy = images.slice();
+  const std = 0.1;
+  const raw = callStudent(check, `${n} pixels and std ${std}`, () => fn(images, std, new Rng('checkGaussianNoise')));
+  if (!(raw instanceof Float32Array) || raw.length !== n) {
+    throw new AutograderError(check, `expected a new Float32Array of ${n} pixels, got ${describe(raw)}`);
+  }
+  if (images.some((v, i) => v !== copy[i])) {
+    throw new AutograderError(check, 'the input images were modified; return a NEW array (e.g. images.map(...) or new Float32Array(images.length)).');
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of raw) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  if (lo < 0 || hi > 1) {
+    throw new AutograderError(check, `noisy pixels must be clipped to [0, 1], got values from ${fmt(lo)} to ${fmt(hi)}. Use Math.min(1, Math.max(0, value)).`);
+  }
+  let sum = 0;
+  let sq = 0;
+  let m = 0;
+  for (let i = 2; i < n; i += 4) {
+    const d = raw[i] - images[i];
+    sum += d;
+    sq += d * d;
+    m += 1;
+  }
+  const mean = sum / m;
+  const sd = Math.sqrt(sq / m - mean * mean);
+  if (Math.abs(mean) > 0.01 || Math.abs(sd - std) > 0.01) {
+    const hint = Math.abs(sd - std * std) < 0.005 ? ' It looks like you used std^2 (the variance) as the standard deviation.' : sd < 1e-6 ? ' No noise was added.' : '';
+    throw new AutograderError(
+      check,
+      `on mid-grey pixels the added noise should have mean 0 and standard deviation ${std}, got mean ${fmt(mean)} and deviation ${fmt(sd)}.${hint} ` +
+        'Draw it with rng.normal() * std (every random number comes from the rng you are given).',
+    );
+  }
+  pass(check, `noise with mean ${fmt(mean)} and deviation ${fmt(sd)} (asked ${std}), clipped to [0, 1], input untouched.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// MAP denoising and anomaly detection (notebooks 13 and 15)
+
+/**
+ * Checks the MAP objective of 5LSL0 eq. (.4), `fn(noisy, decoded, z, beta)`: per image the squared
+ * error summed over pixels plus `beta` times the squared norm of z, averaged over the images.
+ */
+export function checkMapObjective(fn: (noisy: tf.Tensor2D, decoded: tf.Tensor2D, z: tf.Tensor2D, beta: number) => ScalarLike): void {
+  const check = 'checkMapObjective';
+  const rng = new Rng('checkMapObjective');
+  const n = 3;
+  const d = 10;
+  const k = 4;
+  const noisy = randomImages(rng, n, d, false);
+  const decoded = randomImages(rng, n, d, false);
+  const z = Array.from({ length: n }, () => Array.from({ length: k }, () => rng.normal()));
+  let sse = 0;
+  noisy.forEach((row, i) => row.forEach((v, j) => (sse += (v - decoded[i][j]) ** 2)));
+  sse /= n;
+  let zz = 0;
+  z.forEach((row) => row.forEach((v) => (zz += v * v)));
+  zz /= n;
+  let zNorm = 0;
+  z.forEach((row) => (zNorm += Math.sqrt(row.reduce((s, v) => s + v * v, 0))));
+  zNorm /= n;
+  tf.tidy(() => {
+    for (const beta of [0, 0.5, 3]) {
+      const expected = sse + beta * zz;
+      const got = toNumber(check, callStudent(check, `beta = ${beta}`, () => fn(tf.tensor2d(noisy), tf.tensor2d(decoded), tf.tensor2d(z), beta)));
+      if (!close(got, expected, 1e-4)) {
+        let hint = '';
+        if (close(got, sse / d + beta * zz, 1e-4)) hint = ' It looks like you averaged the squared error over pixels; eq. (.4) sums it.';
+        else if (close(got, sse + beta * zNorm, 1e-4)) hint = ' It looks like you used the norm of z; the prior term is its SQUARED norm.';
+        else if (close(got, beta * sse + zz, 1e-4)) hint = ' It looks like beta multiplies the data term instead of the prior term.';
+        else if (close(got, n * expected, 1e-4)) hint = ' It looks like you summed over the images; average over them.';
+        throw new AutograderError(
+          check,
+          `with beta = ${beta} expected ${fmt(expected)} (mean over images of ||x - g(z)||^2 = ${fmt(sse)} plus beta * ||z||^2 = ${fmt(zz)}), got ${fmt(got)}.${hint}`,
+        );
+      }
+    }
+  });
+  pass(check, 'the MAP objective is right for beta = 0, 0.5 and 3.');
+}
+
+/** Reference AUC: the probability that a random anomaly scores above a random normal item (ties count half). */
+function referenceAuc(scores: readonly number[], isAnomaly: readonly boolean[]): number {
+  let wins = 0;
+  let pairs = 0;
+  scores.forEach((s, i) => {
+    if (!isAnomaly[i]) return;
+    scores.forEach((t, j) => {
+      if (isAnomaly[j]) return;
+      pairs += 1;
+      wins += s > t ? 1 : s === t ? 0.5 : 0;
+    });
+  });
+  return wins / pairs;
+}
+
+/**
+ * Checks `fn(scores, isAnomaly)` computing the area under the ROC curve: 1 for a perfect
+ * separation, 0 when reversed, 0.5 for all-equal scores, and the rank-statistic value on random
+ * scores with ties (a tie between an anomaly and a normal item counts one half).
+ */
+export function checkAuc(fn: (scores: ArrayLike<number>, isAnomaly: ArrayLike<boolean>) => number): void {
+  const check = 'checkAuc';
+  const cases: Array<{ what: string; scores: number[]; flags: boolean[] }> = [
+    { what: 'perfectly separated scores', scores: [0.1, 0.2, 0.3, 0.8, 0.9], flags: [false, false, false, true, true] },
+    { what: 'reversed scores', scores: [0.9, 0.8, 0.3, 0.2, 0.1], flags: [false, false, true, true, true] },
+    { what: 'all scores equal', scores: [1, 1, 1, 1], flags: [true, false, false, true] },
+  ];
+  const rng = new Rng('checkAuc');
+  const scores = Array.from({ length: 60 }, () => Math.round(rng.uniform() * 20) / 20);
+  const flags = scores.map((s) => rng.uniform() < 0.2 + 0.5 * s);
+  cases.push({ what: '60 random scores with ties', scores, flags });
+  for (const c of cases) {
+    const expected = referenceAuc(c.scores, c.flags);
+    const got = callStudent(check, c.what, () => fn(c.scores, c.flags));
+    if (typeof got !== 'number' || !close(got, expected, 1e-6)) {
+      const hint =
+        typeof got === 'number' && close(got, 1 - expected, 1e-6)
+          ? ' It looks like the score direction is reversed: HIGHER scores must mean "more anomalous".'
+          : c.what.includes('ties') || c.what.includes('equal')
+            ? ' Count a tie between an anomaly and a normal item as one half.'
+            : '';
+      throw new AutograderError(check, `for ${c.what} expected AUC ${fmt(expected)}, got ${typeof got === 'number' ? fmt(got) : describe(got)}.${hint}`);
+    }
+  }
+  pass(check, '1 for separated scores, 0 reversed, 0.5 for ties, and the right value on random scores.');
+}
+
+/**
+ * Checks `fn(labels, numClasses)` returning one-hot rows as a flat Float32Array
+ * `[labels.length * numClasses]`: row i has a 1 in column labels[i] and 0 elsewhere.
+ */
+export function checkOneHot(fn: (labels: ArrayLike<number>, numClasses: number) => Float32Array): void {
+  const check = 'checkOneHot';
+  const labels = [3, 0, 9, 3, 5];
+  const k = 10;
+  const raw = callStudent(check, 'labels [3, 0, 9, 3, 5] and 10 classes', () => fn(labels, k));
+  if (!(raw instanceof Float32Array) || raw.length !== labels.length * k) {
+    throw new AutograderError(check, `expected a Float32Array of ${labels.length * k} numbers (one row of ${k} per label), got ${describe(raw)}`);
+  }
+  for (let i = 0; i < labels.length; i++) {
+    for (let c = 0; c < k; c++) {
+      const want = c === labels[i] ? 1 : 0;
+      if (raw[i * k + c] !== want) {
+        const transposed = raw[c * labels.length + i] === want;
+        throw new AutograderError(
+          check,
+          `row ${i} (label ${labels[i]}), column ${c}: expected ${want}, got ${raw[i * k + c]}.` +
+            (transposed ? ' The layout looks transposed: row i occupies positions i * numClasses ... i * numClasses + numClasses - 1.' : ''),
+        );
+      }
+    }
+  }
+  pass(check, 'five labels give the right one-hot rows.');
+}

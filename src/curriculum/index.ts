@@ -35,6 +35,15 @@ export {
   checkDecoderShape,
   checkDenseStack,
   checkVaeLoss,
+  checkDigitCentroids,
+  checkNearestNeighbour,
+  checkPerDigitAccuracy,
+  checkCrossEntropy,
+  checkLatentGrid,
+  checkGaussianNoise,
+  checkMapObjective,
+  checkAuc,
+  checkOneHot,
 } from './checks';
 export type {
   ScalarLike,

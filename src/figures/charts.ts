@@ -268,7 +268,7 @@ export async function rocChart(curves: RocLike | readonly RocLike[], options: Ch
           x: { field: 'fpr', type: 'quantitative', title: 'false-positive rate', scale: { domain: [0, 1] } },
           y: { field: 'tpr', type: 'quantitative', title: 'true-positive rate', scale: { domain: [0, 1] } },
           order: { field: 'order', type: 'quantitative' },
-          color: { field: 'curve', type: 'nominal', title: null, sort: names, legend: list.length > 1 ? { orient: 'bottom-right' } : null },
+          color: { field: 'curve', type: 'nominal', title: null, sort: names, legend: list.length > 1 ? { orient: 'bottom-right', fillColor: 'white', padding: 6 } : null },
           tooltip: [{ field: 'curve' }, { field: 'fpr', format: '.3f' }, { field: 'tpr', format: '.3f' }],
         },
       },

@@ -3,6 +3,7 @@
  * rotatable 3-D view (yaw/pitch sliders in JupyterLab and in the saved HTML page) beside the
  * static xy, xz and yz projections.
  */
+import { Rng } from '../rng';
 import type { Figure, VegaLiteSpec } from './figure';
 import { vegaHtmlPage } from './html-page';
 import { DIGIT_COLORS, renderVegaLite, withChartDefaults } from './vega-render';
@@ -22,7 +23,7 @@ export interface LatentScatterOptions {
   readonly axes?: readonly number[];
   /** Chart title (default `Latent space`). */
   readonly title?: string;
-  /** At most this many points are drawn (every k-th code; default 10,000). */
+  /** At most this many points are drawn (a fixed random subset beyond that; default 10,000 in 2-D, 5,000 in 3-D, where each point is drawn four times). */
   readonly maxPoints?: number;
   /** Name of the legend (default `digit`). */
   readonly legendTitle?: string;
@@ -46,11 +47,17 @@ function resolveCodes(codes: Float32Array | LatentCodesLike, labels: ArrayLike<n
   throw new TypeError('latentScatter: codes must be a Float32Array of flat codes or an object { codes, dims, labels? } from encodeDataset');
 }
 
+/** Which codes to draw: all of them, or a fixed (seeded) random subset of `maxPoints`, in index order. */
+function chooseIndices(count: number, maxPoints: number): number[] {
+  if (count <= maxPoints) return Array.from({ length: count }, (_, i) => i);
+  // A random subset rather than every k-th code: data ordered by label must not lose whole classes.
+  return Array.from(new Rng('latentScatter').permutation(count).subarray(0, maxPoints)).sort((a, b) => a - b);
+}
+
 function gatherPoints(where: string, codes: Float32Array, dims: number, labels: ArrayLike<number> | undefined, axes: readonly number[], maxPoints: number): Point[] {
-  const count = codes.length / dims;
-  const stride = Math.max(1, Math.ceil(count / maxPoints));
+  if (!Number.isInteger(maxPoints) || maxPoints < 1) throw new RangeError(`${where}: maxPoints must be a positive integer, got ${maxPoints}`);
   const points: Point[] = [];
-  for (let i = 0; i < count; i += stride) {
+  for (const i of chooseIndices(codes.length / dims, maxPoints)) {
     const v = axes.map((a) => codes[i * dims + a]);
     if (v.some((x) => !Number.isFinite(x))) throw new RangeError(`${where}: code ${i} has a non-finite value in dimensions [${axes}]`);
     points.push({ i, label: labels ? String(labels[i]) : 'all', x: v[0], y: v[1], ...(v.length > 2 ? { z: v[2] } : {}) });
@@ -94,7 +101,7 @@ export async function latentScatter(
   if (axes.length !== 2 && axes.length !== 3) throw new RangeError(`${where}: axes must list 2 or 3 latent dimensions, got [${axes}]`);
   for (const a of axes) if (!Number.isInteger(a) || a < 0 || a >= dims) throw new RangeError(`${where}: axis ${a} is not a latent dimension in [0, ${dims})`);
   if (new Set(axes).size !== axes.length) throw new RangeError(`${where}: axes must be different dimensions, got [${axes}]`);
-  const maxPoints = options.maxPoints ?? 10000;
+  const maxPoints = options.maxPoints ?? (axes.length === 3 ? 5000 : 10000);
   const points = gatherPoints(where, resolved.codes, dims, resolved.labels, axes, maxPoints);
   const color = colorEncoding(points, options.legendTitle ?? 'digit');
   const names = axes.map((a) => `z[${a}]`);
@@ -105,7 +112,7 @@ export async function latentScatter(
   const panel = (xField: string, yField: string, xTitle: string, yTitle: string, side: number): Record<string, unknown> => ({
     width: side,
     height: side,
-    mark: { type: 'circle', size, opacity },
+    mark: { type: 'circle', size, fillOpacity: opacity, aria: points.length <= 2000 },
     encoding: {
       x: { field: xField, type: 'quantitative', title: xTitle, scale: { zero: false } },
       y: { field: yField, type: 'quantitative', title: yTitle, scale: { zero: false } },
@@ -119,16 +126,16 @@ export async function latentScatter(
     return renderVegaLite('latentScatter', spec);
   }
 
-  // 3-D: centre and scale into the unit ball so any rotation stays inside a fixed square.
+  // 3-D: centre and scale to about the unit ball so any rotation stays inside fixed axes.
   const mean = [0, 0, 0];
   for (const p of points) {
     mean[0] += p.x / points.length;
     mean[1] += p.y / points.length;
     mean[2] += (p.z ?? 0) / points.length;
   }
-  let radius = 0;
-  for (const p of points) radius = Math.max(radius, Math.hypot(p.x - mean[0], p.y - mean[1], (p.z ?? 0) - mean[2]));
-  radius = radius || 1;
+  // Scale by the 98th percentile of distances from the mean, so a few outliers do not shrink the cloud.
+  const norms = points.map((p) => Math.hypot(p.x - mean[0], p.y - mean[1], (p.z ?? 0) - mean[2])).sort((a, b) => a - b);
+  const radius = norms[Math.min(norms.length - 1, Math.floor(0.98 * norms.length))] || norms[norms.length - 1] || 1;
   const unit = points.map((p) => ({ ...p, ux: (p.x - mean[0]) / radius, uy: (p.y - mean[1]) / radius, uz: ((p.z ?? 0) - mean[2]) / radius }));
   const rotate = [
     { calculate: 'datum.ux * cos(yaw * PI / 180) + datum.uz * sin(yaw * PI / 180)', as: 'px' },
@@ -173,11 +180,11 @@ export async function latentScatter(
       {
         data: { values: unit },
         transform: rotate,
-        mark: { type: 'circle', size, opacity },
+        mark: { type: 'circle', size, fillOpacity: opacity, aria: points.length <= 2000, clip: true },
         encoding: {
           x: { field: 'px', type: 'quantitative', scale: fixedX, axis: null },
           y: { field: 'py', type: 'quantitative', scale: fixedY, axis: null },
-          order: { field: 'depth', type: 'quantitative', sort: 'descending' },
+          order: { field: 'depth', type: 'quantitative', sort: 'ascending' }, // nearer points (larger depth) drawn last
           color,
           tooltip: [{ field: 'label', title: 'label' }, { field: 'x', title: names[0], format: '.3f' }, { field: 'y', title: names[1], format: '.3f' }, { field: 'z', title: names[2], format: '.3f' }],
         },

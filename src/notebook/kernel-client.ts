@@ -18,7 +18,7 @@ export interface KernelStartOptions {
   cwd: string;
   /** Extra environment variables for the kernel (added to this process's environment). */
   env?: Record<string, string>;
-  /** How long to wait for the kernel to answer its first request (default 60 s). */
+  /** How long to wait for the kernel to answer its first request (default 120 s). */
   startupTimeoutMs?: number;
 }
 
@@ -215,7 +215,7 @@ export class TslabKernel {
     );
     const kernel = new TslabKernel(child, info, tempDir);
     try {
-      await kernel.waitReady(options.startupTimeoutMs ?? 60000);
+      await kernel.waitReady(options.startupTimeoutMs ?? 120000);
     } catch (err) {
       await kernel.shutdown();
       throw err;
@@ -243,8 +243,10 @@ export class TslabKernel {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.exited) throw this.deathError('while starting');
-      const msgId = await this.send(this.shell, 'kernel_info_request', {});
+      const header = makeHeader('kernel_info_request', this.session);
+      const msgId = header.msg_id;
       const entry = this.track(msgId);
+      await this.shell.send(encodeMessage(this.info.key, { header, parent_header: {}, metadata: {}, content: {} }));
       const waitUntil = Math.min(deadline, Date.now() + 2000);
       while (Date.now() < waitUntil && !this.exited && !(entry.reply && entry.messages.length > 0)) {
         await delay(20);

@@ -55,7 +55,7 @@ export interface RunNotebookOptions {
   profile?: string;
   /** Per-cell time limit in milliseconds (default 10 minutes). */
   cellTimeoutMs?: number;
-  /** Kernel startup time limit in milliseconds (default 60 s). */
+  /** Kernel startup time limit in milliseconds (default 120 s). */
   startupTimeoutMs?: number;
   /** Called before each cell and at the end. */
   onProgress?: (progress: RunProgress) => void;

@@ -183,10 +183,16 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
     for (const [i, item] of plan.entries()) {
       if (signal) break;
       const label = `[${i + 1}/${plan.length}] ${item.name}`;
+      const notebookStart = Date.now();
+      let status = 'starting kernel';
+      const draw = () => io.err(`\r\x1b[2K${label}  ${status}  ${((Date.now() - notebookStart) / 1000).toFixed(0)} s`);
+      // On a terminal the line is redrawn every second so the elapsed time runs during long cells.
+      const ticker = io.tty ? setInterval(draw, 1000) : undefined;
       const onProgress = (p: RunProgress) => {
-        const line = p.phase === 'starting' ? `${label}  starting kernel` : `${label}  cell ${p.cell}/${p.cells}  ${p.elapsedSec.toFixed(1)} s`;
         if (p.phase === 'done') return;
-        io.err(io.tty ? `\r\x1b[2K${line}` : `${line}\n`);
+        status = p.phase === 'starting' ? 'starting kernel' : `cell ${p.cell}/${p.cells}`;
+        if (io.tty) draw();
+        else io.err(`${label}  ${status}  ${p.elapsedSec.toFixed(1)} s\n`);
       };
       const result = await runNotebook({
         source: item.file,
@@ -196,7 +202,7 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
         profile,
         cellTimeoutMs: timeoutSec * 1000,
         onProgress,
-      });
+      }).finally(() => clearInterval(ticker));
       results.push(result);
       const f = result.failure;
       const end =

@@ -58,7 +58,13 @@ function architectureFingerprint(network: tf.LayersModel): unknown {
   const names = new Map<string, string>();
   network.layers.forEach((l, i) => names.set(l.name, `#${i}`));
   names.set(network.name, '#model');
-  const topology = network.toJSON(null, false) as unknown;
+  let topology: unknown;
+  try {
+    topology = network.toJSON(null, false) as unknown;
+  } catch {
+    // a layer without serialisation: fall back to class names and weight shapes
+    topology = network.layers.map((l) => [l.getClassName(), l.weights.map((w) => w.shape)]);
+  }
   const rename = (v: unknown): unknown => {
     if (typeof v === 'string') return names.get(v) ?? v;
     if (Array.isArray(v)) return v.map(rename);
@@ -169,6 +175,11 @@ export async function cachedTrain<M extends TrainableModel>(
     }
   }
   const history = await train(model, options);
-  await saveCheckpoint(dir, model, history);
+  try {
+    await saveCheckpoint(dir, model, history);
+  } catch (e) {
+    // the model is trained; only the reuse next time is lost
+    say(`cachedTrain: could not save the trained model to the cache ${dir}: ${(e as Error).message}`);
+  }
   return { model, history, fromCache: false, dir };
 }

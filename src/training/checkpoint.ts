@@ -118,19 +118,36 @@ export async function saveCheckpoint(dir: string, model: TrainableModel, history
     }
     if (history !== undefined) writeFileAtomic(path.join(tmp, HISTORY_FILE), JSON.stringify(history, null, 1));
     writeFileAtomic(path.join(tmp, INFO_FILE), JSON.stringify(info, null, 2)); // written last: marks a complete folder
-    if (fs.existsSync(target)) {
-      const old = path.join(parent, `.${path.basename(target)}.old-${tag}`);
-      fs.renameSync(target, old);
-      fs.renameSync(tmp, target);
-      fs.rmSync(old, { recursive: true, force: true });
-    } else {
-      fs.renameSync(tmp, target);
-    }
+    swapIntoPlace(tmp, target, path.join(parent, `.${path.basename(target)}.old-${tag}`));
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
   return target;
+}
+
+/**
+ * Renames the finished folder `tmp` to `target`, moving an earlier checkpoint aside to `old` first
+ * (and deleting it after). Retries when another process saves the same checkpoint at the same time.
+ */
+function swapIntoPlace(tmp: string, target: string, old: string): void {
+  const moved: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (fs.existsSync(target)) {
+        const aside = `${old}-${attempt}`;
+        fs.renameSync(target, aside);
+        moved.push(aside);
+      }
+      fs.renameSync(tmp, target);
+      break;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const race = code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOENT';
+      if (!race || attempt >= 4) throw e;
+    }
+  }
+  for (const aside of moved) fs.rmSync(aside, { recursive: true, force: true });
 }
 
 /** If a save was killed between its two renames, the previous checkpoint waits in a `.old-` sibling: put it back. */

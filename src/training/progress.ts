@@ -59,6 +59,7 @@ export class TrainingProgress {
   private epochStart = 0;
   private lastDraw = 0;
   private drawnWidth = 0;
+  private readonly started = Date.now();
 
   constructor(private readonly options: TrainingProgressOptions) {
     this.interactive = options.interactive ?? (options.output.isTTY === true && !inNotebook());
@@ -98,7 +99,9 @@ export class TrainingProgress {
   /** Replaces the bar with the epoch's summary line. */
   endEpoch(metrics: EpochMetrics): void {
     if (this.options.verbose === 0) return;
-    const line = formatEpochSummary(metrics, this.options.epochs);
+    let line = formatEpochSummary(metrics, this.options.epochs);
+    const left = this.options.epochs - metrics.epoch;
+    if (left > 0) line += `  ETA ${formatDuration((((Date.now() - this.started) / 1000) * left) / metrics.epoch)}`;
     if (this.interactive) this.draw(line);
     this.options.output.write(this.interactive ? '\n' : `${line}\n`);
     this.drawnWidth = 0;

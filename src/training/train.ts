@@ -120,7 +120,7 @@ function metricsOf(
   val: Float64Array | undefined,
   beta: number,
   seconds: number,
-  images: number,
+  imagesPerSecond: number,
 ): EpochMetrics {
   const at = (v: Float64Array | undefined, n: TermName): number | undefined => {
     const i = trainee.terms.indexOf(n);
@@ -130,7 +130,7 @@ function metricsOf(
     epoch,
     loss: train[0],
     seconds,
-    imagesPerSecond: seconds > 0 ? images / seconds : 0,
+    imagesPerSecond,
   };
   const put = (key: keyof EpochMetrics, value: number | undefined): void => {
     if (value !== undefined) (m as Record<string, number>)[key] = value;
@@ -259,8 +259,8 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
               const badBatch = windowFirst + k + 1;
               throw new NonFiniteLossError(
                 `train: the loss of model '${trainee.name}' became ${v} at epoch ${e + 1}, batch ${badBatch} of ${batches.length}. ` +
-                  'Training stopped; the model keeps the last weights whose loss was finite ' +
-                  `(${windowFirst > 0 ? `as of batch ${windowFirst} of epoch ${e + 1}` : e > 0 ? `as of the end of epoch ${e}` : 'the initial weights'}). ` +
+                  'Training stopped; the model keeps the last weights whose loss was read as finite ' +
+                  `(${windowFirst > 0 ? `those batch ${windowFirst} of epoch ${e + 1} ran with` : e > 0 ? `those the last batch of epoch ${e} ran with` : 'the initial weights'}). ` +
                   'Try a smaller learning rate, or check the data for NaN values.',
                 e + 1,
                 badBatch,
@@ -281,10 +281,11 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
         progress.update(done, sums[0] / seen);
         await tf.nextFrame(); // let output and other callbacks through between windows
       }
+      const trainSeconds = (Date.now() - t0) / 1000;
       const trainMeans = sums.map((s) => s / seen);
       const valMeans = val ? evaluate(trainee, val, settings, Math.max(batchSize, MIN_VALIDATION_BATCH), seed, options) : undefined;
       const seconds = (Date.now() - t0) / 1000;
-      const metrics = metricsOf(trainee, e + 1, trainMeans, valMeans, beta, seconds, src.count);
+      const metrics = metricsOf(trainee, e + 1, trainMeans, valMeans, beta, seconds, trainSeconds > 0 ? src.count / trainSeconds : 0);
       history.epochs.push(metrics);
       progress.endEpoch(metrics);
 
@@ -300,7 +301,7 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
       } else {
         waited++;
       }
-      if (options.onEpochEnd) await options.onEpochEnd({ metrics, history });
+      if (options.onEpochEnd) await options.onEpochEnd({ metrics, history, model });
       if (es && waited >= es.patience && e < epochs - 1) {
         history.stoppedEarly = true;
         progress.message(

@@ -70,6 +70,8 @@ export interface EpochEndInfo {
   readonly metrics: EpochMetrics;
   /** The history so far (including this epoch). */
   readonly history: TrainHistory;
+  /** The model being trained (e.g. to decode a preview image). */
+  readonly model: TrainableModel;
 }
 
 /** Options of `train`. */
@@ -145,7 +147,7 @@ export interface EpochMetrics {
   readonly beta?: number;
   /** Wall-clock seconds of the epoch (training and validation). */
   readonly seconds: number;
-  /** Training images per second. */
+  /** Training images per second (training batches only, validation excluded). */
   readonly imagesPerSecond: number;
 }
 

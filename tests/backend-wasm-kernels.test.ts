@@ -1,0 +1,216 @@
+/**
+ * vaelab's wasm kernels (conv filter gradient, fast conv input gradient / conv2dTranspose, matMul
+ * with transposes, Sum over leading axes, fused Adam) give the cpu backend's numbers.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, installedWasmKernels, registerWasmKernels } from '../src/backend';
+import { createAdam } from '../src/training/optimizer';
+
+type Shape4 = [number, number, number, number];
+type Pad = 'same' | 'valid';
+
+/** Deterministic pseudo-random values in [-1, 1). */
+function values(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed * 2654435761 + 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Runs `f` on the given backend and returns the data of its tensors (all disposed). */
+async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const ts = f();
+  const out = ts.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(ts);
+  return out;
+}
+
+/** Largest |a-b| / (1 + max|b|) over all entries. */
+function relError(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let scale = 0;
+  for (const v of b) scale = Math.max(scale, Math.abs(v));
+  let err = 0;
+  for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i] - b[i]));
+  return err / (1 + scale);
+}
+
+async function expectSameOnBothBackends(f: () => tf.Tensor[], tol = 1e-4): Promise<void> {
+  const cpu = await on('cpu', f);
+  const wasm = await on('wasm', f);
+  expect(wasm.length).toBe(cpu.length);
+  wasm.forEach((w, i) => expect(relError(w, cpu[i])).toBeLessThan(tol));
+}
+
+beforeAll(async () => {
+  expect(await initBackend({ backend: 'wasm', announce: false })).toBe('wasm');
+});
+
+afterAll(async () => {
+  registerWasmKernels();
+  await tf.setBackend('wasm');
+});
+
+describe('registerWasmKernels', () => {
+  test('installs every kernel, and a second call changes nothing', () => {
+    registerWasmKernels();
+    const first = installedWasmKernels();
+    registerWasmKernels();
+    expect(installedWasmKernels()).toEqual(first);
+    expect(first).toEqual(
+      expect.arrayContaining(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'Sum', 'VaelabAdamUpdate']),
+    );
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  });
+
+  test('speed-ups can be switched off and on again; the filter gradient stays', () => {
+    registerWasmKernels({ fastMatMul: false, fastConvBackpropInput: false, fastSum: false, fusedAdam: false });
+    expect(installedWasmKernels()).toEqual(['Conv2DBackpropFilter']);
+    registerWasmKernels();
+    expect(installedWasmKernels()).toHaveLength(6);
+  });
+});
+
+const convCases: Array<{ x: Shape4; f: Shape4; s: number | [number, number]; pad: Pad }> = [
+  { x: [2, 9, 9, 3], f: [3, 3, 3, 4], s: 1, pad: 'same' },
+  { x: [2, 9, 9, 3], f: [3, 3, 3, 4], s: 2, pad: 'same' },
+  { x: [2, 10, 10, 3], f: [3, 3, 3, 4], s: 2, pad: 'same' },
+  { x: [2, 10, 10, 3], f: [3, 3, 3, 4], s: 2, pad: 'valid' },
+  { x: [2, 9, 8, 2], f: [2, 3, 2, 5], s: [2, 3], pad: 'valid' },
+  { x: [3, 28, 28, 1], f: [3, 3, 1, 8], s: 2, pad: 'same' },
+  { x: [2, 7, 7, 2], f: [3, 3, 2, 3], s: 1, pad: 'valid' },
+  { x: [2, 6, 6, 2], f: [5, 5, 2, 3], s: 3, pad: 'same' },
+  { x: [2, 7, 7, 4], f: [1, 1, 4, 3], s: 2, pad: 'same' },
+];
+
+describe.each(convCases)('conv2d x=$x filter=$f stride=$s pad=$pad', ({ x: xs, f: fs, s, pad }) => {
+  const xv = values(size(xs), 1);
+  const fv = values(size(fs), 2);
+
+  test('dx and dfilter on wasm equal cpu to 1e-4', async () => {
+    await expectSameOnBothBackends(() => {
+      const x = tf.tensor4d(xv, xs);
+      const f = tf.tensor4d(fv, fs);
+      const y = tf.conv2d(x, f, s, pad);
+      const r = tf.tensor(values(y.size, 3), y.shape);
+      const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad), r)))([x, f]);
+      return [y, dx, df];
+    });
+  });
+
+  test('conv2dTranspose and its gradients on wasm equal cpu to 1e-4', async () => {
+    await expectSameOnBothBackends(() => {
+      const f = tf.tensor4d(fv, fs);
+      const y = tf.conv2d(tf.tensor4d(xv, xs), f, s, pad); // a dy of the right shape
+      const r = tf.tensor(values(size(xs), 4), xs);
+      const t = tf.conv2dTranspose(y, f, xs, s, pad);
+      const [dy, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, xs, s, pad), r)),
+      )([y, f]);
+      return [t, dy, df];
+    });
+  });
+});
+
+describe('other kernels', () => {
+  test.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])('matMul transposeA=%s transposeB=%s (plain and fused) equals cpu', async (ta, tb) => {
+    await expectSameOnBothBackends(() => {
+      const a = tf.tensor2d(values(35, 5), ta ? [7, 5] : [5, 7]);
+      const b = tf.tensor2d(values(42, 6), tb ? [6, 7] : [7, 6]);
+      const bias = tf.tensor1d(values(6, 7));
+      return [tf.matMul(a, b, ta, tb), tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias, activation: 'relu' })];
+    }, 1e-5);
+  });
+
+  test('sum over leading axes (keepDims or not) and over other axes equals cpu', async () => {
+    await expectSameOnBothBackends(() => {
+      const x = tf.tensor4d(values(2 * 5 * 6 * 3, 8), [2, 5, 6, 3]);
+      return [tf.sum(x, [0, 1, 2]), tf.sum(x, [0, 1], true), tf.sum(x, 0), tf.sum(x, [1, 2]), tf.sum(x)];
+    }, 1e-5);
+  });
+
+  test('createAdam takes the same steps on wasm (fused) as on cpu (stock)', async () => {
+    const run = (): tf.Tensor[] => {
+      const w = tf.variable(tf.tensor2d(values(60, 9), [6, 10]));
+      const target = tf.tensor2d(values(60, 10), [6, 10]);
+      const opt = createAdam(0.01);
+      for (let i = 0; i < 5; i++) opt.minimize(() => tf.sum(tf.square(tf.sub(tf.tanh(w), target))) as tf.Scalar, false, [w]);
+      const out = tf.clone(w);
+      opt.dispose();
+      w.dispose();
+      target.dispose();
+      return [out];
+    };
+    await expectSameOnBothBackends(run, 1e-6);
+  });
+});
+
+describe('training a tiny conv model on wasm', () => {
+  /** Every layer type the curriculum's models use. */
+  function tinyModel(): tf.LayersModel {
+    const init = (seed: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed });
+    const input = tf.input({ shape: [64] });
+    const layers: tf.layers.Layer[] = [
+      tf.layers.reshape({ targetShape: [8, 8, 1] }),
+      tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+      tf.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(2) }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 24, activation: 'relu', kernelInitializer: init(3) }),
+      tf.layers.reshape({ targetShape: [2, 2, 6] }),
+      tf.layers.upSampling2d({ size: [2, 2] }),
+      tf.layers.conv2dTranspose({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(4) }),
+      tf.layers.conv2dTranspose({ filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid', kernelInitializer: init(5) }),
+      tf.layers.reshape({ targetShape: [64] }),
+    ];
+    let h: tf.SymbolicTensor = input;
+    for (const l of layers) h = l.apply(h) as tf.SymbolicTensor;
+    return tf.model({ inputs: input, outputs: h });
+  }
+
+  test('weight gradients equal cpu, no tensor or buffer leaks, and the loss goes down', async () => {
+    const x = values(10 * 64, 11).map((v) => (v + 1) / 2);
+    const gradsOn = (): tf.Tensor[] => {
+      const model = tinyModel();
+      const xb = tf.tensor2d(x, [10, 64]);
+      const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { grads } = tf.variableGrads(() => tf.losses.meanSquaredError(xb, model.apply(xb) as tf.Tensor) as tf.Scalar, vars);
+      const out = vars.map((v) => grads[v.name]);
+      xb.dispose();
+      model.dispose();
+      return out;
+    };
+    await expectSameOnBothBackends(gradsOn);
+
+    await tf.setBackend('wasm');
+    const tensorsBefore = tf.memory().numTensors;
+    const buffersBefore = tf.engine().backend.numDataIds();
+    const model = tinyModel();
+    const xb = tf.tensor2d(x, [10, 64]);
+    const opt = createAdam(0.01);
+    const losses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const loss = opt.minimize(() => tf.losses.meanSquaredError(xb, model.apply(xb) as tf.Tensor) as tf.Scalar, true);
+      losses.push(loss!.dataSync()[0]);
+      loss!.dispose();
+    }
+    opt.dispose();
+    model.dispose();
+    xb.dispose();
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses[29]).toBeLessThan(losses[0]);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(tf.engine().backend.numDataIds()).toBe(buffersBefore);
+  });
+});

@@ -64,16 +64,26 @@ describe('registerWasmKernels', () => {
     registerWasmKernels();
     expect(installedWasmKernels()).toEqual(first);
     expect(first).toEqual(
-      expect.arrayContaining(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'Sum', 'VaelabAdamUpdate']),
+      expect.arrayContaining([
+        'Conv2DBackpropFilter',
+        'Conv2DBackpropInput',
+        'BatchMatMul',
+        '_FusedMatMul',
+        'Sum',
+        'MaxPoolGrad',
+        'ResizeNearestNeighborGrad',
+        'VaelabAdamUpdate',
+      ]),
     );
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 
   test('speed-ups can be switched off and on again; the filter gradient stays', () => {
-    registerWasmKernels({ fastMatMul: false, fastConvBackpropInput: false, fastSum: false, fusedAdam: false });
+    const all = installedWasmKernels();
+    registerWasmKernels({ fastMatMul: false, fastConvBackpropInput: false, fastSum: false, fastPoolGrads: false, fusedAdam: false });
     expect(installedWasmKernels()).toEqual(['Conv2DBackpropFilter']);
     registerWasmKernels();
-    expect(installedWasmKernels()).toHaveLength(6);
+    expect(installedWasmKernels()).toEqual(all);
   });
 });
 
@@ -139,6 +149,41 @@ describe('other kernels', () => {
       return [tf.sum(x, [0, 1, 2]), tf.sum(x, [0, 1], true), tf.sum(x, 0), tf.sum(x, [1, 2]), tf.sum(x)];
     }, 1e-5);
   });
+
+  test.each([
+    { x: [3, 8, 8, 4], pool: [2, 2], stride: [2, 2], pad: 'valid' },
+    { x: [3, 7, 7, 4], pool: [2, 2], stride: [2, 2], pad: 'same' },
+    { x: [2, 4, 4, 1], pool: [2, 4], stride: [2, 4], pad: 'valid' },
+    { x: [2, 6, 6, 3], pool: [3, 3], stride: [1, 1], pad: 'same' },
+  ] as Array<{ x: Shape4; pool: [number, number]; stride: [number, number]; pad: Pad }>)(
+    'maxPool $pool stride $stride $pad: gradient equals cpu (ties included)',
+    async ({ x: xs, pool, stride, pad }) => {
+      await expectSameOnBothBackends(() => {
+        // Rounded values make ties, which must go to the same (first) maximum on both backends.
+        const x = tf.tensor4d(values(size(xs), 12).map((v) => Math.round(v * 3)), xs);
+        const y = tf.maxPool(x, pool, stride, pad);
+        const r = tf.tensor(values(y.size, 13), y.shape);
+        return [y, tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, pool, stride, pad), r)))(x)];
+      }, 1e-6);
+    },
+  );
+
+  test.each([
+    [[3, 2, 1, 4], [4, 4], false, false],
+    [[3, 8, 8, 2], [14, 14], false, false],
+    [[2, 3, 3, 2], [6, 6], false, true],
+    [[2, 3, 5, 2], [7, 4], true, false],
+  ] as Array<[Shape4, [number, number], boolean, boolean]>)(
+    'resizeNearestNeighbor %j -> %j (alignCorners %s, halfPixelCenters %s): gradient equals cpu',
+    async (xs, to, alignCorners, halfPixelCenters) => {
+      await expectSameOnBothBackends(() => {
+        const x = tf.tensor4d(values(size(xs), 14), xs);
+        const r = tf.tensor(values(xs[0] * to[0] * to[1] * xs[3], 15), [xs[0], to[0], to[1], xs[3]]);
+        const f = (t: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(t as tf.Tensor4D, to, alignCorners, halfPixelCenters), r));
+        return [tf.grad(f)(x)];
+      }, 1e-6);
+    },
+  );
 
   test('createAdam takes the same steps on wasm (fused) as on cpu (stock)', async () => {
     const run = (): tf.Tensor[] => {

@@ -14,6 +14,10 @@ import {
   checkMapObjective,
   checkAuc,
   checkOneHot,
+  checkPsnr,
+  checkSaltPepperNoise,
+  checkSpeckleNoise,
+  checkBoxFilter,
   checkEncoderShape,
   checkKlDivergence,
   checkMse,
@@ -341,4 +345,68 @@ describe('checkOneHot', () => {
     };
     expectFail(() => checkOneHot(transposed), /transposed/);
   });
+});
+
+describe('checkPsnr', () => {
+  const perImage = (clean: Float32Array, est: Float32Array, p: number) => {
+    const n = clean.length / p;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = i * p; j < (i + 1) * p; j++) s += (clean[j] - est[j]) ** 2;
+      total += 10 * Math.log10(p / s);
+    }
+    return total / n;
+  };
+  test('passes the reference', () => expectPass(() => checkPsnr(perImage), 'checkPsnr'));
+  test('names a pooled PSNR and a wrong factor', () => {
+    const pooled = (clean: Float32Array, est: Float32Array) => {
+      let s = 0;
+      for (let j = 0; j < clean.length; j++) s += (clean[j] - est[j]) ** 2;
+      return 10 * Math.log10(clean.length / s);
+    };
+    expectFail(() => checkPsnr(pooled), /per-image PSNRs/);
+    expectFail(() => checkPsnr((c, e, p) => 2 * perImage(c, e, p)), /Check the factor/);
+  });
+});
+
+describe('checkSaltPepperNoise / checkSpeckleNoise', () => {
+  const saltPepper = (im: Float32Array, salt: number, pepper: number, rng: Rng) =>
+    im.map((v) => {
+      const u = rng.uniform();
+      return u < pepper ? 0 : u > 1 - salt ? 1 : v;
+    });
+  const speckle = (im: Float32Array, std: number, rng: Rng) => im.map((v) => Math.min(1, Math.max(0, v + v * std * rng.normal())));
+  test('pass the references', () => {
+    expectPass(() => checkSaltPepperNoise(saltPepper), 'checkSaltPepperNoise');
+    expectPass(() => checkSpeckleNoise(speckle), 'checkSpeckleNoise');
+  });
+  test('name swapped salt and pepper, and additive speckle', () => {
+    expectFail(() => checkSaltPepperNoise((im, salt, pepper, rng) => saltPepper(im, pepper, salt, rng)), /swapped/);
+    expectFail(() => checkSpeckleNoise((im, std, rng) => im.map((v) => Math.min(1, Math.max(0, v + std * rng.normal())))), /multiplicative/);
+  });
+});
+
+describe('checkBoxFilter', () => {
+  const box = (divideByNine: boolean) => (im: Float32Array, rows: number, cols: number) => {
+    const out = new Float32Array(im.length);
+    const p = rows * cols;
+    for (let k = 0; k < im.length / p; k++) {
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          let s = 0;
+          let m = 0;
+          for (let dr = -1; dr <= 1; dr++) for (let dc = -1; dc <= 1; dc++) {
+            if (r + dr < 0 || r + dr >= rows || c + dc < 0 || c + dc >= cols) continue;
+            s += im[k * p + (r + dr) * cols + c + dc];
+            m += 1;
+          }
+          out[k * p + r * cols + c] = s / (divideByNine ? 9 : m);
+        }
+      }
+    }
+    return out;
+  };
+  test('passes the reference', () => expectPass(() => checkBoxFilter(box(false)), 'checkBoxFilter'));
+  test('names the border mistake', () => expectFail(() => checkBoxFilter(box(true)), /At the border/));
 });

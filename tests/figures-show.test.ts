@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { headlessReason, imageGrid, openInBrowser, rocChart, show, tslabDisplayWriter, VEGA_LITE_MIME_TYPE, type TslabDisplayMessage } from '../src/figures';
+import { figurePlotlyPage, headlessReason, imageGrid, openInBrowser, rocChart, show, tslabDisplayWriter, VEGA_LITE_MIME_TYPE, type TslabDisplayMessage } from '../src/figures';
 import { inNotebook } from '../src/notebook/context';
 
 const digit = (): Float32Array => new Float32Array(784).map((_, i) => (i % 28 > 10 && i % 28 < 16 ? 1 : 0));
@@ -79,13 +79,15 @@ describe('notebook detection', () => {
 });
 
 describe('openInBrowser', () => {
-  it('headless: returns at once without opening anything', () => {
+  it('headless: returns at once without opening anything', async () => {
+    const figure = await imageGrid(digit(), { rows: 1, cols: 1 });
     const saved = { ...process.env };
     process.env.CI = 'true';
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
       const result = openInBrowser([{ type: 'scatter', x: [1, 2], y: [3, 4] }]);
       expect(result).toEqual({ opened: false, reason: 'running in CI' });
+      expect(openInBrowser(figure)).toEqual({ opened: false, reason: 'running in CI' });
       expect(log).toHaveBeenCalledWith(expect.stringContaining('not opening a browser window'));
     } finally {
       process.env = saved;
@@ -93,11 +95,19 @@ describe('openInBrowser', () => {
     }
   });
 
+  it('can show any figure as a plotly page (its PNG as the image of an empty plot)', async () => {
+    const figure = await rocChart({ fpr: [0, 1], tpr: [0, 1] });
+    const page = figurePlotlyPage(figure);
+    expect(page.layout.width).toBe(figure.width / 2);
+    const images = page.layout.images as { source: string }[];
+    expect(Buffer.from(images[0].source.replace('data:image/png;base64,', ''), 'base64').equals(figure.png)).toBe(true);
+  });
+
   it('knows when a run is headless', () => {
     expect(headlessReason({}, 'linux')).toMatch(/no display/);
     expect(headlessReason({ DISPLAY: ':0' }, 'linux')).toBeNull();
     expect(headlessReason({ DISPLAY: ':0', VAELAB_PROFILE: 'smoke' }, 'linux')).toMatch(/runner/);
     expect(headlessReason({}, 'darwin')).toBeNull();
-    expect(() => openInBrowser([])).toThrow(/non-empty array/);
+    expect(() => openInBrowser([])).toThrow(/non-empty array of plotly traces/);
   });
 });

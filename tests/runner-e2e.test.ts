@@ -112,8 +112,8 @@ describe('headless runner end to end (real tslab kernels)', () => {
     for (const nb of summary.notebooks) expect(alive(nb.kernelPid as number)).toBe(false);
   });
 
-  it('reports a kernel that dies and a cell that exceeds the time limit, and leaves no kernel behind', () => {
-    const run = runCliSync([fixture('kernel-exit'), fixture('slow'), '--out', out, '--timeout', '4']);
+  it('reports a kernel that dies and a cell that exceeds the time limit (two kernels at a time), and leaves no kernel behind', () => {
+    const run = runCliSync([fixture('kernel-exit'), fixture('slow'), '--out', out, '--timeout', '4', '--jobs', '2']);
     expect(run.code).toBe(1);
     const summary = readJson<RunSummary>(path.join(out, 'summary.json'));
     const [dies, slow] = summary.notebooks;

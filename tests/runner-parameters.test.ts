@@ -120,7 +120,7 @@ describe('profiles', () => {
 
 describe('runner arguments', () => {
   it('parses notebooks and options in both --flag value and --flag=value forms', () => {
-    expect(parseRunArgs(['07_vae', '--profile', 'smoke', '--set', 'epochs=1', '--set=lr=0.01', '--out=/tmp/x', '--timeout', '30', '08'])).toEqual({
+    expect(parseRunArgs(['07_vae', '--profile', 'smoke', '--set', 'epochs=1', '--set=lr=0.01', '--out=/tmp/x', '--timeout', '30', '08', '--jobs', '2'])).toEqual({
       notebooks: ['07_vae', '08'],
       profile: 'smoke',
       overrides: [
@@ -129,6 +129,7 @@ describe('runner arguments', () => {
       ],
       out: '/tmp/x',
       timeoutSec: 30,
+      jobs: 2,
       help: false,
     });
     expect(parseRunArgs(['-h']).help).toBe(true);
@@ -138,6 +139,7 @@ describe('runner arguments', () => {
     expect(() => parseRunArgs(['--fast'])).toThrow(UsageError);
     expect(() => parseRunArgs(['--profile'])).toThrow(/--profile needs a value/);
     expect(() => parseRunArgs(['--timeout', '-1'])).toThrow(/positive number of seconds/);
+    expect(() => parseRunArgs(['--jobs', '1.5'])).toThrow(/--jobs expects a whole number/);
     expect(() => parseRunArgs(['--set', 'epochs'])).toThrow(UsageError);
   });
 });

@@ -73,6 +73,10 @@ describe('cachedTrain', () => {
     ];
     const keys = new Set([key, ...variants.map((o) => trainingCacheKey(model, o))]);
     expect(keys.size).toBe(variants.length + 1);
+    // the order of option keys does not matter
+    expect(trainingCacheKey(model, { ...base(), noise: { type: 'gaussian', std: 0.3 } })).toBe(
+      trainingCacheKey(model, { ...base(), noise: { std: 0.3, type: 'gaussian' } as never }),
+    );
     // same data contents in another array object: same key
     const copy = data();
     expect(trainingCacheKey(model, { ...base(), data: { ...copy, images: copy.images.slice() } })).toBe(key);

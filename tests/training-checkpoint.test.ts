@@ -47,8 +47,13 @@ describe('checkpoints', () => {
     const other = smallVae(99);
     await loadCheckpoint(dir, other);
     expect(predictions(other, x)).toEqual(predictions(model, x));
+    // or with a builder that receives the saved config
+    const configs: unknown[] = [];
+    const viaBuilder = await loadCheckpoint(dir, (config) => (configs.push(config), smallVae(42)));
+    expect(configs).toEqual([JSON.parse(JSON.stringify((model as { config?: unknown }).config))]);
+    expect(predictions(viaBuilder.model, x)).toEqual(predictions(model, x));
     tf.dispose(x);
-    [model, other, loaded.model].forEach((m) => m.dispose());
+    [model, other, loaded.model, viaBuilder.model].forEach((m) => m.dispose());
   });
 
   test('a hand-made model without config loads into a fresh instance; the IO handler works with tf.loadLayersModel', async () => {

@@ -62,7 +62,8 @@ export function pcaProject(input: ImagesInput, options: PcaOptions = {}): PcaPro
     const end = Math.min(count, start + batchSize);
     const next = tf.tidy(() => {
       const x = tf.tensor2d(data.subarray(start * pixels, end * pixels), [end - start, pixels]).sub(meanT);
-      return cov.add(tf.matMul(x, x, true, false));
+      // transpose explicitly: a transposed-operand matMul is ~10x slower on the wasm backend
+      return cov.add(tf.matMul(x.transpose(), x));
     });
     cov.dispose();
     cov = next;
@@ -71,7 +72,9 @@ export function pcaProject(input: ImagesInput, options: PcaOptions = {}): PcaPro
   tf.dispose([cov, meanT]);
   const covRows: number[][] = [];
   for (let i = 0; i < pixels; i++) covRows.push(Array.from(covData.subarray(i * pixels, (i + 1) * pixels), (v) => v / (count - 1)));
+  const t0 = Date.now();
   const pca = new PCA(covRows, { isCovarianceMatrix: true });
+  if (process.env.VAELAB_DEBUG_PCA) console.log(`pcaProject: eigen-decomposition ${Date.now() - t0} ms`);
   const vectors = pca.getEigenvectors();
   const eigen = pca.getEigenvalues();
   const total = eigen.reduce((a, b) => a + Math.max(0, b), 0);
@@ -89,17 +92,17 @@ export function pcaProject(input: ImagesInput, options: PcaOptions = {}): PcaPro
     const flat = flatImages('pcaProject.transform', images, pixels);
     const out = new Float32Array(flat.count * components);
     const meanT = tf.tensor2d(meanF, [1, pixels]);
-    const compT = tf.tensor2d(comps, [components, pixels]);
+    const compTT = tf.tensor2d(comps, [components, pixels]).transpose();
     for (let start = 0; start < flat.count; start += batchSize) {
       const end = Math.min(flat.count, start + batchSize);
       const proj = tf.tidy(() => {
         const x = tf.tensor2d(flat.data.subarray(start * pixels, end * pixels), [end - start, pixels]).sub(meanT);
-        return tf.matMul(x, compT, false, true);
+        return tf.matMul(x, compTT);
       });
       out.set(proj.dataSync() as Float32Array, start * components);
       proj.dispose();
     }
-    tf.dispose([meanT, compT]);
+    tf.dispose([meanT, compTT]);
     return out;
   };
   const codes = transform(data);

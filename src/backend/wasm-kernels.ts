@@ -12,7 +12,8 @@
  *   forward convolution per stride phase with the flipped sub-filter, interleaved into dx.
  * - `BatchMatMul` and `_FusedMatMul` with `transposeA`/`transposeB` (a slow path in wasm):
  *   transpose explicitly, then the fast plain product.
- * - `Sum` over leading axes (bias gradients): a product with a vector of ones.
+ * - `Sum` over leading axes (bias gradients): a product with a kept vector of ones.
+ * - `MaxPoolGrad`, `ResizeNearestNeighborGrad`: single passes over wasm memory (`wasm-pool-kernels.ts`).
  * - `VaelabAdamUpdate` (new): the fused Adam step of `createAdam` (see `fused-adam.ts`).
  *
  * The numbers equal the stock kernels' (and the cpu backend's) up to float rounding;
@@ -21,6 +22,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { ADAM_UPDATE_KERNEL, registerFusedAdamKernel } from './fused-adam';
+import { maxPoolGradWasm, resizeNearestNeighborGradWasm } from './wasm-pool-kernels';
 
 const WASM = 'wasm';
 
@@ -31,6 +33,8 @@ export const WASM_KERNEL_NAMES = [
   'BatchMatMul',
   '_FusedMatMul',
   'Sum',
+  'MaxPoolGrad',
+  'ResizeNearestNeighborGrad',
   'VaelabAdamUpdate',
 ] as const;
 
@@ -45,6 +49,8 @@ export interface WasmKernelOptions {
   readonly fastConvBackpropInput?: boolean;
   /** `Sum` over leading axes (bias gradients) as a product with a vector of ones. */
   readonly fastSum?: boolean;
+  /** `MaxPoolGrad` and `ResizeNearestNeighborGrad` as single passes over wasm memory. */
+  readonly fastPoolGrads?: boolean;
   /** The fused Adam update kernel used by `createAdam`'s optimizer. */
   readonly fusedAdam?: boolean;
 }
@@ -116,6 +122,9 @@ function im2colChannelsFirst(
   const out = backend.makeOutput([kh * kw * ci, n * oh * ow], 'float32');
   const src = backend.typedArrayFromHeap(xt);
   const dst = backend.typedArrayFromHeap(out);
+  const heap = new Float32Array(dst.buffer);
+  const src0 = src.byteOffset / 4;
+  const dst0 = dst.byteOffset / 4;
   let d = 0;
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
@@ -135,10 +144,13 @@ function im2colChannelsFirst(
             const rowBase = plane + y * w + j - left;
             let q = 0;
             for (; q < q0; q++) dst[d++] = 0;
-            if (sw === 1) {
-              dst.set(src.subarray(rowBase + q0, rowBase + q1), d);
+            if (sw === 1 && q1 - q0 >= 48) {
+              // Long contiguous run: a memmove inside wasm memory (no subarray object).
+              heap.copyWithin(dst0 + d, src0 + rowBase + q0, src0 + rowBase + q1);
               d += q1 - q0;
               q = q1;
+            } else if (sw === 1) {
+              for (; q < q1; q++) dst[d++] = src[rowBase + q];
             } else {
               for (; q < q1; q++) dst[d++] = src[rowBase + q * sw];
             }
@@ -418,10 +430,32 @@ function loadWasmModule(): void {
   }
 }
 
+/** Column vectors of ones [n, 1] kept for the Sum kernel, per backend and length. */
+const onesCache = new WeakMap<object, Map<number, Info>>();
+
+function onesColumn(backend: KernelBackend, n: number): Info {
+  let byLength = onesCache.get(backend);
+  if (byLength === undefined) {
+    byLength = new Map();
+    onesCache.set(backend, byLength);
+  }
+  let ones = byLength.get(n);
+  if (ones === undefined) {
+    // Keep at most a few lengths (batch sizes x feature-map sizes of one model).
+    if (byLength.size >= 32) {
+      for (const old of byLength.values()) free(backend, old);
+      byLength.clear();
+    }
+    ones = run('Fill', backend, {}, { shape: [n, 1], value: 1, dtype: 'float32' });
+    byLength.set(n, ones);
+  }
+  return ones;
+}
+
 /**
  * Sum over the leading axes of a float32 tensor (what bias gradients need: dy [n,h,w,c] -> [c])
- * as ones [1, outer] times x [outer, inner]. wasm's own Sum first transposes the reduced axes
- * to the end, which costs about 30 times more.
+ * as x^T [inner, outer] times a kept column of ones [outer, 1]. wasm's own Sum transposes too,
+ * then reduces with a slow loop; the product is several times faster.
  */
 function sumFast(stockFunc: KernelFunc): KernelFunc {
   return (args) => {
@@ -435,10 +469,13 @@ function sumFast(stockFunc: KernelFunc): KernelFunc {
     const outer = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
     const inner = tf.util.sizeFromShape(x.shape.slice(axes.length));
     if (outer < 2 || inner === 0) return stockFunc(args);
-    const ones = run('Fill', backend, {}, { shape: [1, outer], value: 1, dtype: 'float32' });
+    // x^T [inner, outer] times a kept vector of ones [outer, 1]: XNNPACK packs the right-hand
+    // matrix once per buffer, so the ones are packed once and x is only transposed.
     const x2 = run('Reshape', backend, { x }, { shape: [outer, inner] });
-    const product = matMulPlain(backend, ones, x2);
-    free(backend, ones, x2);
+    const xt = transpose(backend, x2, [1, 0]);
+    free(backend, x2);
+    const product = matMulPlain(backend, xt, onesColumn(backend, outer));
+    free(backend, xt);
     const outShape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
     const out = run('Reshape', backend, { x: product }, { shape: outShape });
     free(backend, product);
@@ -486,6 +523,13 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   else restore('Conv2DBackpropInput');
   if (options.fastSum ?? true) replace('Sum', sumFast);
   else restore('Sum');
+  if (options.fastPoolGrads ?? true) {
+    replace('MaxPoolGrad', () => maxPoolGradWasm);
+    replace('ResizeNearestNeighborGrad', () => resizeNearestNeighborGradWasm);
+  } else {
+    restore('MaxPoolGrad');
+    restore('ResizeNearestNeighborGrad');
+  }
   if (options.fusedAdam ?? true) {
     registerFusedAdamKernel();
     installed.add(ADAM_UPDATE_KERNEL);

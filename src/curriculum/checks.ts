@@ -896,3 +896,189 @@ export function checkOneHot(fn: (labels: ArrayLike<number>, numClasses: number) 
   }
   pass(check, 'five labels give the right one-hot rows.');
 }
+
+/**
+ * Checks `fn(clean, estimate, pixels)` returning the mean PSNR in dB over images, for flat images
+ * in [0, 1] (data range 1): per image 10 log10(1 / MSE), then averaged over the images.
+ */
+export function checkPsnr(fn: (clean: Float32Array, estimate: Float32Array, pixels: number) => number): void {
+  const check = 'checkPsnr';
+  const rng = new Rng('checkPsnr');
+  const pixels = 16;
+  const n = 3;
+  const clean = rng.uniformArray(n * pixels);
+  const estimate = clean.map((v, i) => Math.min(1, Math.max(0, v + (0.05 + 0.1 * Math.floor(i / pixels)) * rng.normal())));
+  const perImage: number[] = [];
+  let pooled = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = i * pixels; j < (i + 1) * pixels; j++) s += (clean[j] - estimate[j]) ** 2;
+    perImage.push(10 * Math.log10(1 / (s / pixels)));
+    pooled += s;
+  }
+  const expected = perImage.reduce((a, b) => a + b, 0) / n;
+  const got = callStudent(check, `${n} images of ${pixels} pixels`, () => fn(clean, estimate, pixels));
+  if (typeof got !== 'number' || !close(got, expected, 1e-4)) {
+    let hint = '';
+    if (typeof got === 'number') {
+      if (close(got, 10 * Math.log10(1 / (pooled / (n * pixels))), 1e-4)) hint = ' It looks like you computed one PSNR from the MSE of all images together; average the per-image PSNRs instead.';
+      else if (close(got, expected / 2, 1e-4) || close(got, 2 * expected, 1e-4)) hint = ' Check the factor: PSNR = 10 log10(1 / MSE) = 20 log10(1 / RMSE).';
+      else if (close(got, -expected, 1e-4)) hint = ' The sign is flipped: PSNR = 10 log10(MAX^2 / MSE) with MAX = 1.';
+    }
+    throw new AutograderError(check, `expected a mean PSNR of ${fmt(expected)} dB, got ${typeof got === 'number' ? fmt(got) : describe(got)}.${hint}`);
+  }
+  pass(check, `${fmt(got)} dB, the mean of the per-image PSNRs.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Noise types (notebook 11)
+
+/** Mid-grey test images (every pixel 0.5) with a copy, for the noise checks. */
+function greyImages(n: number): { images: Float32Array; copy: Float32Array } {
+  const images = new Float32Array(n).fill(0.5);
+  return { images, copy: images.slice() };
+}
+
+function noiseResult(check: string, raw: unknown, n: number, images: Float32Array, copy: Float32Array): Float32Array {
+  if (!(raw instanceof Float32Array) || raw.length !== n) {
+    throw new AutograderError(check, `expected a new Float32Array of ${n} pixels, got ${describe(raw)}`);
+  }
+  if (images.some((v, i) => v !== copy[i])) {
+    throw new AutograderError(check, 'the input images were modified; return a NEW array.');
+  }
+  return raw;
+}
+
+/**
+ * Checks `fn(images, salt, pepper, rng)` for salt-and-pepper noise: each pixel independently becomes
+ * 1 with probability `salt`, 0 with probability `pepper`, and is otherwise unchanged.
+ */
+export function checkSaltPepperNoise(fn: (images: Float32Array, salt: number, pepper: number, rng: Rng) => Float32Array): void {
+  const check = 'checkSaltPepperNoise';
+  const n = 20000;
+  const salt = 0.2;
+  const pepper = 0.05;
+  const { images, copy } = greyImages(n);
+  const out = noiseResult(check, callStudent(check, `${n} grey pixels, salt ${salt}, pepper ${pepper}`, () => fn(images, salt, pepper, new Rng(check))), n, images, copy);
+  let white = 0;
+  let black = 0;
+  let kept = 0;
+  for (const v of out) {
+    if (v === 1) white += 1;
+    else if (v === 0) black += 1;
+    else if (v === 0.5) kept += 1;
+  }
+  const other = n - white - black - kept;
+  if (other > 0) {
+    throw new AutograderError(check, `${other} pixels were changed to values other than 0 or 1; salt-and-pepper noise only sets pixels to 1 (salt) or 0 (pepper) and leaves the rest untouched.`);
+  }
+  const tol = 0.015;
+  if (Math.abs(white / n - salt) > tol || Math.abs(black / n - pepper) > tol) {
+    const swapped = Math.abs(white / n - pepper) <= tol && Math.abs(black / n - salt) <= tol;
+    throw new AutograderError(
+      check,
+      `expected about ${salt * 100}% white (salt) and ${pepper * 100}% black (pepper) pixels, got ${fmt((100 * white) / n)}% and ${fmt((100 * black) / n)}%.` +
+        (swapped ? ' Salt and pepper are swapped: salt is white (1), pepper black (0).' : ' Draw one u = rng.uniform() per pixel: u < pepper gives 0, u > 1 - salt gives 1.'),
+    );
+  }
+  pass(check, `${fmt((100 * white) / n)}% salt and ${fmt((100 * black) / n)}% pepper (asked ${salt * 100}% and ${pepper * 100}%), other pixels untouched.`);
+}
+
+/**
+ * Checks `fn(images, std, rng)` for speckle (multiplicative) noise `x + x * n`, n ~ N(0, std^2),
+ * clipped to [0, 1]: black pixels stay black, grey pixels of value 0.5 get deviation 0.5 * std.
+ */
+export function checkSpeckleNoise(fn: (images: Float32Array, std: number, rng: Rng) => Float32Array): void {
+  const check = 'checkSpeckleNoise';
+  const n = 20000;
+  const std = 0.4;
+  const images = new Float32Array(n);
+  for (let i = 0; i < n; i++) images[i] = i % 2 === 0 ? 0 : 0.5;
+  const copy = images.slice();
+  const out = noiseResult(check, callStudent(check, `${n} pixels (half black, half grey), std ${std}`, () => fn(images, std, new Rng(check))), n, images, copy);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of out) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  if (lo < 0 || hi > 1) throw new AutograderError(check, `pixels must be clipped to [0, 1], got values from ${fmt(lo)} to ${fmt(hi)}.`);
+  for (let i = 0; i < n; i += 2) {
+    if (out[i] !== 0) {
+      throw new AutograderError(
+        check,
+        `a black pixel (0) became ${fmt(out[i])}; speckle noise is multiplicative, x + x * noise, so it leaves black pixels black. Did you add the noise instead of multiplying?`,
+      );
+    }
+  }
+  let sum = 0;
+  let sq = 0;
+  for (let i = 1; i < n; i += 2) {
+    const d = out[i] - 0.5;
+    sum += d;
+    sq += d * d;
+  }
+  const m = n / 2;
+  const mean = sum / m;
+  const sd = Math.sqrt(sq / m - mean * mean);
+  const want = 0.5 * std;
+  if (Math.abs(mean) > 0.01 || Math.abs(sd - want) > 0.015) {
+    throw new AutograderError(
+      check,
+      `on pixels of value 0.5 the change should have mean 0 and deviation 0.5 * ${std} = ${fmt(want)}, got mean ${fmt(mean)} and deviation ${fmt(sd)}. ` +
+        'Compute x + x * std * rng.normal() for every pixel x.',
+    );
+  }
+  pass(check, `black pixels unchanged, grey pixels spread by ${fmt(sd)} (expected ${fmt(want)}), clipped to [0, 1].`);
+}
+
+/**
+ * Checks a 3 x 3 mean ("box") filter `fn(images, rows, cols)` on flat images: every output pixel is
+ * the mean of the pixels of its 3 x 3 neighbourhood that lie inside the image (so borders average
+ * fewer pixels), each image filtered on its own, input unchanged.
+ */
+export function checkBoxFilter(fn: (images: Float32Array, rows: number, cols: number) => Float32Array): void {
+  const check = 'checkBoxFilter';
+  const rng = new Rng(check);
+  const rows = 4;
+  const cols = 5;
+  const count = 2;
+  const images = rng.uniformArray(count * rows * cols);
+  const copy = images.slice();
+  const expected = new Float32Array(images.length);
+  for (let k = 0; k < count; k++) {
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        let s = 0;
+        let m = 0;
+        for (let dr = -1; dr <= 1; dr++) {
+          for (let dc = -1; dc <= 1; dc++) {
+            const rr = r + dr;
+            const cc = c + dc;
+            if (rr < 0 || rr >= rows || cc < 0 || cc >= cols) continue;
+            s += images[k * rows * cols + rr * cols + cc];
+            m += 1;
+          }
+        }
+        expected[k * rows * cols + r * cols + c] = s / m;
+      }
+    }
+  }
+  const out = noiseResult(check, callStudent(check, `${count} images of ${rows} x ${cols}`, () => fn(images, rows, cols)), images.length, images, copy);
+  for (let i = 0; i < out.length; i++) {
+    if (!close(out[i], expected[i], 1e-5)) {
+      const k = Math.floor(i / (rows * cols));
+      const r = Math.floor((i % (rows * cols)) / cols);
+      const c = i % cols;
+      const border = r === 0 || c === 0 || r === rows - 1 || c === cols - 1;
+      throw new AutograderError(
+        check,
+        `image ${k}, pixel (row ${r}, column ${c}): expected ${fmt(expected[i])}, got ${fmt(out[i])}.` +
+          (border
+            ? ' At the border, average only the neighbours inside the image (divide by their number, not by 9).'
+            : ' Average the 3 x 3 neighbourhood centred on the pixel, reading from the INPUT image (not from pixels already filtered).'),
+      );
+    }
+  }
+  pass(check, 'every pixel is the mean of its 3 x 3 neighbourhood inside the image.');
+}

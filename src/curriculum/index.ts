@@ -44,6 +44,10 @@ export {
   checkMapObjective,
   checkAuc,
   checkOneHot,
+  checkPsnr,
+  checkSaltPepperNoise,
+  checkSpeckleNoise,
+  checkBoxFilter,
 } from './checks';
 export type {
   ScalarLike,

@@ -4,6 +4,7 @@
  * so a headless run (CI, the notebook runner, no display) skips it and returns at once.
  */
 import type { LineSeries } from './charts';
+import type { Figure } from './figure';
 import type { PlotlyTrace } from './latent';
 
 /** Plot data as nodeplotlib takes it (plotly traces). */
@@ -27,13 +28,48 @@ export interface BrowserOpenResult {
   readonly reason?: string;
 }
 
+/** A figure as a plotly page: its PNG as the background image of an empty plot, at its natural size. */
+export function figurePlotlyPage(figure: Figure): { data: Record<string, unknown>[]; layout: Record<string, unknown> } {
+  const ratio = figure.pixelRatio ?? 1;
+  const width = Math.round(figure.width / ratio);
+  const height = Math.round(figure.height / ratio);
+  const hidden = { visible: false, range: [0, 1], fixedrange: true };
+  return {
+    data: [{ type: 'scatter', mode: 'markers', x: [], y: [], hoverinfo: 'skip' }],
+    layout: {
+      width,
+      height,
+      margin: { l: 0, r: 0, t: 0, b: 0 },
+      xaxis: hidden,
+      yaxis: hidden,
+      images: [
+        { source: `data:image/png;base64,${figure.png.toString('base64')}`, xref: 'paper', yref: 'paper', x: 0, y: 1, sizex: 1, sizey: 1, sizing: 'contain', layer: 'below' },
+      ],
+    },
+  };
+}
+
+function isFigure(value: unknown): value is Figure {
+  return typeof value === 'object' && value !== null && Buffer.isBuffer((value as { png?: unknown }).png);
+}
+
 /**
- * Opens plotly traces (e.g. `latentPlotlyTraces(codes)` for a rotatable 3-D scatter, or
- * `lineSeriesTraces(series)`) in a browser window through nodeplotlib. Headless, it prints why
- * it skipped and returns immediately without starting a server.
+ * Opens a chart in a browser window through nodeplotlib: plotly traces (e.g.
+ * `latentPlotlyTraces(codes)` for a rotatable 3-D scatter, or `lineSeriesTraces(series)`), or any
+ * {@link Figure} (shown as its image). Headless, it prints why it skipped and returns immediately
+ * without starting a server.
  */
-export function openInBrowser(data: BrowserPlotData, layout: Record<string, unknown> = {}): BrowserOpenResult {
-  if (!Array.isArray(data) || data.length === 0) throw new TypeError('openInBrowser: data must be a non-empty array of plotly traces');
+export function openInBrowser(data: BrowserPlotData | Figure, layout: Record<string, unknown> = {}): BrowserOpenResult {
+  let traces: readonly unknown[];
+  let fullLayout = layout;
+  if (isFigure(data)) {
+    const page = figurePlotlyPage(data);
+    traces = page.data;
+    fullLayout = { ...page.layout, ...layout };
+  } else {
+    if (!Array.isArray(data) || data.length === 0) throw new TypeError('openInBrowser: pass a Figure or a non-empty array of plotly traces');
+    traces = data;
+  }
   const reason = headlessReason();
   if (reason) {
     console.log(`openInBrowser: not opening a browser window (${reason}); use show(figure, name) for a saved PNG`);
@@ -42,7 +78,7 @@ export function openInBrowser(data: BrowserPlotData, layout: Record<string, unkn
   // Loaded only here: nodeplotlib pulls in a web server.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeplotlib = require('nodeplotlib') as { plot: (data: unknown[], layout?: Record<string, unknown>) => void };
-  nodeplotlib.plot(data as unknown[], layout);
+  nodeplotlib.plot([...traces], fullLayout);
   return { opened: true };
 }
 

@@ -213,7 +213,9 @@ export async function barChart(labels: readonly (string | number)[], values: Arr
 
 /** One ROC curve: false- and true-positive rates (as `rocCurve` returns), optionally named. */
 export interface RocLike {
+  /** False-positive rates, from 0 to 1. */
   readonly fpr: ArrayLike<number>;
+  /** True-positive rates, one per fpr. */
   readonly tpr: ArrayLike<number>;
   /** Legend name (when several curves are drawn). */
   readonly name?: string;

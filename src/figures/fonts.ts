@@ -57,7 +57,12 @@ export function ensureFigureFonts(): string | null {
     '</fontconfig>',
     '',
   ].join('\n');
-  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== xml) writeFileAtomicSync(file, xml);
+  try {
+    if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== xml) writeFileAtomicSync(file, xml);
+  } catch (err) {
+    console.warn(`figures: could not write a font configuration to ${dir} (${(err as Error).message}); text uses the system fonts`);
+    return null;
+  }
   process.env.FONTCONFIG_FILE = file;
   configuredFile = file;
   return file;

@@ -255,8 +255,11 @@ export interface GenerationGridOptions {
   readonly yValues?: readonly number[];
   /** Names of the two latent dimensions (default `['z[0]', 'z[1]']`). */
   readonly axisNames?: readonly [string, string];
+  /** Height and width of one image (default [28, 28]). */
   readonly imageShape?: readonly [number, number];
+  /** Title above the grid. */
   readonly title?: string;
+  /** Integer nearest-neighbour upscale factor (default: fits about 900 px). */
   readonly scale?: number;
 }
 

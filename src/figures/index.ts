@@ -18,4 +18,4 @@ export { show, VEGA_LITE_MIME_TYPE } from './show';
 export type { TslabDisplayWriter, TslabDisplayMessage } from './tslab-display';
 export { tslabDisplayWriter } from './tslab-display';
 export type { BrowserPlotData, BrowserOpenResult } from './browser';
-export { openInBrowser, headlessReason, lineSeriesTraces } from './browser';
+export { openInBrowser, headlessReason, lineSeriesTraces, figurePlotlyPage } from './browser';

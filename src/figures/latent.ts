@@ -10,8 +10,11 @@ import { DIGIT_COLORS, renderVegaLite, withChartDefaults } from './vega-render';
 
 /** Codes as `encodeDataset` returns them: flat `[count * dims]` plus optional labels. */
 export interface LatentCodesLike {
+  /** Flat codes, code after code. */
   readonly codes: Float32Array;
+  /** Latent dimensions per code. */
   readonly dims: number;
+  /** One label per code (used when `latentScatter` gets no labels argument). */
   readonly labels?: ArrayLike<number>;
 }
 
@@ -217,12 +220,19 @@ export async function latentScatter(
 
 /** Data for nodeplotlib / plotly: one scatter (2-D) or scatter3d (3-D) trace per label, digit colours. */
 export interface PlotlyTrace {
+  /** Plotly trace type. */
   readonly type: 'scatter' | 'scatter3d';
+  /** Points only. */
   readonly mode: 'markers';
+  /** Legend name (the label). */
   readonly name: string;
+  /** First plotted latent dimension. */
   readonly x: number[];
+  /** Second plotted latent dimension. */
   readonly y: number[];
+  /** Third plotted latent dimension (3-D only). */
   readonly z?: number[];
+  /** Marker style (digit colour). */
   readonly marker: { readonly size: number; readonly color: string; readonly opacity: number };
 }
 

@@ -8,12 +8,19 @@ export function escapeSvgText(text: string): string {
 
 /** Options of one text element. */
 export interface SvgTextOptions {
+  /** Anchor point x in pixels. */
   readonly x: number;
+  /** Anchor point y in pixels. */
   readonly y: number;
+  /** Font size in pixels. */
   readonly size: number;
+  /** Horizontal alignment at x (default start). */
   readonly anchor?: 'start' | 'middle' | 'end';
+  /** Vertical alignment at y (default middle). */
   readonly baseline?: 'middle' | 'alphabetic' | 'hanging';
+  /** Font weight (default normal). */
   readonly weight?: 'normal' | 'bold';
+  /** Text colour (default #222). */
   readonly fill?: string;
 }
 

@@ -8,8 +8,11 @@
 
 /** One Jupyter display message as tslab's writer takes it. */
 export interface TslabDisplayMessage {
+  /** The output in one or more MIME types (the front end picks the richest it can render). */
   readonly data: Record<string, unknown>;
+  /** Per-MIME-type metadata (e.g. the display size of an image). */
   readonly metadata: Record<string, unknown>;
+  /** Transient fields (e.g. a display id). */
   readonly transient: Record<string, unknown>;
 }
 

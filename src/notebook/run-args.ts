@@ -12,6 +12,8 @@ export interface RunArgs {
   out?: string;
   /** Per-cell time limit in seconds. */
   timeoutSec: number;
+  /** How many notebooks run at the same time (each in its own kernel). */
+  jobs: number;
   help: boolean;
 }
 
@@ -37,13 +39,15 @@ figures, summary.json and report.html.
                        "let" in the notebook's cell tagged "parameters".
   --out DIR            output folder (default: out/run-<timestamp>, linked as out/latest)
   --timeout SEC        time limit per cell in seconds (default 600)
+  --jobs N             run N notebooks at the same time, each in its own kernel (default 1;
+                       the wasm backend uses one core per kernel, so N = cores is a good choice)
   -h, --help           show this help
 
 Exit code: 0 all notebooks passed, 1 a notebook failed, 2 bad invocation, 130 interrupted.`;
 
 /** Parses the runner's arguments (without `node` and the script). Throws {@link UsageError} when malformed. */
 export function parseRunArgs(argv: ReadonlyArray<string>): RunArgs {
-  const args: RunArgs = { notebooks: [], overrides: [], timeoutSec: 600, help: false };
+  const args: RunArgs = { notebooks: [], overrides: [], timeoutSec: 600, jobs: 1, help: false };
   const takeValue = (flag: string, inline: string | undefined, i: number): [string, number] => {
     if (inline !== undefined) return [inline, i];
     const next = argv[i + 1];
@@ -82,6 +86,13 @@ export function parseRunArgs(argv: ReadonlyArray<string>): RunArgs {
         const seconds = Number(value);
         if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout expects a positive number of seconds, got "${value}"`);
         args.timeoutSec = seconds;
+        break;
+      }
+      case '--jobs': {
+        [value, i] = takeValue(flag, inline, i);
+        const jobs = Number(value);
+        if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs expects a whole number of notebooks at a time (1 or more), got "${value}"`);
+        args.jobs = jobs;
         break;
       }
       default:

@@ -87,6 +87,16 @@ function linkLatest(outDir: string): void {
   }
 }
 
+/** The first few published numbers for the terminal (all of them are in summary.json and the report). */
+function shortNumbers(published: Record<string, number | string | boolean>): string {
+  const entries = Object.entries(published);
+  if (entries.length === 0) return '';
+  const shown = entries
+    .slice(0, 3)
+    .map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v}`);
+  return `  ${shown.join(' ')}${entries.length > 3 ? ` (+${entries.length - 3} more)` : ''}`;
+}
+
 /** Text streams the runner prints to (replaceable in tests). */
 export interface RunnerIo {
   out: (text: string) => void;
@@ -111,6 +121,7 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
   let profile: string;
   let outDir: string;
   let timeoutSec: number;
+  let jobs: number;
   try {
     const args = parseRunArgs(argv);
     if (args.help) {
@@ -118,6 +129,7 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
       return 0;
     }
     timeoutSec = args.timeoutSec;
+    jobs = args.jobs;
     const profiles = loadProfiles(paths.profiles);
     profile = args.profile ?? profiles.default ?? 'quick';
     if (!(profile in profiles.profiles)) {
@@ -168,51 +180,60 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
 
   const started = new Date();
   const versions = collectVersions(paths.root);
-  const results: NotebookRunResult[] = [];
+  // Results in the order of the plan (notebooks may finish out of order with --jobs > 1).
+  const slots: Array<NotebookRunResult | undefined> = [];
+  const finished = () => slots.filter((r): r is NotebookRunResult => r !== undefined);
   const summary = (): RunSummary => ({
-    status: signal ? 'interrupted' : results.every((r) => r.status === 'ok') ? 'ok' : 'failed',
+    status: signal ? 'interrupted' : finished().every((r) => r.status === 'ok') ? 'ok' : 'failed',
     profile,
     startedAt: started.toISOString(),
     durationSec: Math.round((Date.now() - started.getTime()) / 10) / 100,
     outDir,
     versions,
-    notebooks: results.map((r) => ({ ...r, outputRelative: path.relative(outDir, r.output) })),
+    notebooks: finished().map((r) => ({ ...r, outputRelative: path.relative(outDir, r.output) })),
   });
-  io.err(`vaelab runner: ${plan.length} notebook(s), profile "${profile}", output ${outDir}\n`);
+  io.err(`vaelab runner: ${plan.length} notebook(s), profile "${profile}", ${jobs} at a time, output ${outDir}\n`);
+  // Redraw one progress line in place only on a terminal and with one notebook at a time.
+  const live = io.tty && jobs === 1;
+  const runOne = async (i: number): Promise<void> => {
+    const item = plan[i];
+    const label = `[${i + 1}/${plan.length}] ${item.name}`;
+    const notebookStart = Date.now();
+    let status = 'starting kernel';
+    const draw = () => io.err(`\r\x1b[2K${label}  ${status}  ${((Date.now() - notebookStart) / 1000).toFixed(0)} s`);
+    // The line is redrawn every second so the elapsed time runs during long cells.
+    const ticker = live ? setInterval(draw, 1000) : undefined;
+    const onProgress = (p: RunProgress) => {
+      if (p.phase === 'done') return;
+      status = p.phase === 'starting' ? 'starting kernel' : `cell ${p.cell}/${p.cells}`;
+      if (live) draw();
+      else io.err(`${label}  ${status}  ${p.elapsedSec.toFixed(1)} s\n`);
+    };
+    const result = await runNotebook({
+      source: item.file,
+      name: item.name,
+      outDir,
+      parameters: item.parameters,
+      profile,
+      cellTimeoutMs: timeoutSec * 1000,
+      onProgress,
+    }).finally(() => clearInterval(ticker));
+    slots[i] = result;
+    const f = result.failure;
+    const end =
+      result.status === 'ok'
+        ? `${label}  ok  ${result.durationSec.toFixed(1)} s${shortNumbers(result.published)}`
+        : `${label}  FAILED (${f?.kind}) in cell ${f?.cellIndex ?? '-'} after ${result.durationSec.toFixed(1)} s: ${f?.ename}: ${(f?.evalue ?? '').split('\n')[0]}`;
+    io.err(live ? `\r\x1b[2K${end}\n` : `${end}\n`);
+    if (f?.hint) io.err(`    hint: ${f.hint}\n`);
+    writeSummary(summary());
+  };
   try {
-    for (const [i, item] of plan.entries()) {
-      if (signal) break;
-      const label = `[${i + 1}/${plan.length}] ${item.name}`;
-      const notebookStart = Date.now();
-      let status = 'starting kernel';
-      const draw = () => io.err(`\r\x1b[2K${label}  ${status}  ${((Date.now() - notebookStart) / 1000).toFixed(0)} s`);
-      // On a terminal the line is redrawn every second so the elapsed time runs during long cells.
-      const ticker = io.tty ? setInterval(draw, 1000) : undefined;
-      const onProgress = (p: RunProgress) => {
-        if (p.phase === 'done') return;
-        status = p.phase === 'starting' ? 'starting kernel' : `cell ${p.cell}/${p.cells}`;
-        if (io.tty) draw();
-        else io.err(`${label}  ${status}  ${p.elapsedSec.toFixed(1)} s\n`);
-      };
-      const result = await runNotebook({
-        source: item.file,
-        name: item.name,
-        outDir,
-        parameters: item.parameters,
-        profile,
-        cellTimeoutMs: timeoutSec * 1000,
-        onProgress,
-      }).finally(() => clearInterval(ticker));
-      results.push(result);
-      const f = result.failure;
-      const end =
-        result.status === 'ok'
-          ? `${label}  ok  ${result.durationSec.toFixed(1)} s${Object.keys(result.published).length ? `  ${Object.entries(result.published).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`
-          : `${label}  FAILED (${f?.kind}) in cell ${f?.cellIndex ?? '-'} after ${result.durationSec.toFixed(1)} s: ${f?.ename}: ${(f?.evalue ?? '').split('\n')[0]}`;
-      io.err(io.tty ? `\r\x1b[2K${end}\n` : `${end}\n`);
-      if (f?.hint) io.err(`    hint: ${f.hint}\n`);
-      writeSummary(summary());
-    }
+    let next = 0;
+    const worker = async () => {
+      while (!signal && next < plan.length) await runOne(next++);
+    };
+    await Promise.all(Array.from({ length: Math.min(jobs, plan.length) }, worker));
   } finally {
     await shutdownAllKernels();
     process.removeListener('SIGINT', onSignal);
@@ -222,6 +243,7 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
   const final = summary();
   const summaryFile = writeSummary(final);
   const reportFile = writeReportHtml(final);
+  const results = finished();
   const passed = results.filter((r) => r.status === 'ok').length;
   io.err(`${passed}/${results.length} notebooks passed${signal ? ' (interrupted)' : ''}\nsummary: ${summaryFile}\nreport:  ${reportFile}\n`);
   if (signal) return signal === 'SIGTERM' ? 143 : 130;

@@ -87,14 +87,27 @@ function weightsFingerprint(network: tf.LayersModel): string {
   return h.digest('hex');
 }
 
+/** A copy of plain JSON data with object keys sorted at every level (so key order does not change a hash). */
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v as object).sort()) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== undefined) out[k] = canonical(x);
+    }
+    return out;
+  }
+  return v;
+}
+
 /** The training options that decide the result, as plain JSON (functions are replaced by their values per epoch). */
 function optionsFingerprint(options: TrainOptions): unknown {
   const { data: _d, validationData: _v, output: _o, verbose: _vb, onEpochEnd: _cb, optimizer, betaSchedule, ...rest } = options;
   if (optimizer) throw new TypeError('cachedTrain: an explicit `optimizer` cannot be part of a cache key; pass learningRate instead');
-  const sorted: Record<string, unknown> = {};
-  for (const k of Object.keys(rest).sort()) sorted[k] = (rest as Record<string, unknown>)[k];
-  if (betaSchedule) sorted.betaSchedule = Array.from({ length: options.epochs }, (_, e) => betaSchedule(e));
-  return sorted;
+  const plain: Record<string, unknown> = { ...rest };
+  if (betaSchedule) plain.betaSchedule = Array.from({ length: options.epochs }, (_, e) => betaSchedule(e));
+  return canonical(plain);
 }
 
 /**
@@ -109,7 +122,7 @@ export function trainingCacheKey(model: TrainableModel, options: TrainOptions): 
     backend: tf.getBackend(),
     kind: trainee.kind,
     name: trainee.name,
-    config: (model as { config?: unknown }).config ?? null,
+    config: canonical((model as { config?: unknown }).config ?? null),
     networks: trainee.networks.map((n) => ({ part: n.part, architecture: architectureFingerprint(n.model), weights: weightsFingerprint(n.model) })),
     options: optionsFingerprint(options),
     data: dataFingerprint(options.data),

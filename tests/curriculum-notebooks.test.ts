@@ -16,7 +16,12 @@ import { shutdownAllKernels, TslabKernel } from '../src/notebook/kernel-client';
 
 const ROOT = path.resolve(__dirname, '..');
 const PROFILE = process.env.VAELAB_CURRICULUM_TEST_PROFILE ?? 'smoke';
-const CONCURRENCY = 2;
+/** Kernels running at once (default 2). */
+const CONCURRENCY = Math.max(1, Number(process.env.VAELAB_CURRICULUM_TEST_CONCURRENCY ?? 2) || 2);
+/** Optional comma-separated notebook prefixes to test (e.g. `01,07`); default: every notebook. */
+const ONLY = (process.env.VAELAB_CURRICULUM_TEST_NOTEBOOKS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+/** One training cache for all notebooks of the test run, so a model trained for one is reused by the next. */
+const CACHE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-nbtest-cache-'));
 const CELL_TIMEOUT_MS = 10 * 60 * 1000;
 
 interface CellRun {
@@ -72,7 +77,7 @@ async function runNotebook(basename: string): Promise<NotebookRun> {
   const structure = notebookStructure(solution);
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-nbtest-'));
   const result: NotebookRun = { firstErrorCell: -1, firstErrorText: '', pastedErrors: [], checksRun: 0 };
-  const kernel = await TslabKernel.start({ cwd: path.join(ROOT, 'notebooks'), env: { VAELAB_OUTPUT_DIR: outDir, VAELAB_PROFILE: PROFILE } });
+  const kernel = await TslabKernel.start({ cwd: path.join(ROOT, 'notebooks'), env: { VAELAB_OUTPUT_DIR: outDir, VAELAB_PROFILE: PROFILE, VAELAB_CACHE_DIR: CACHE_DIR } });
   try {
     for (let i = 0; i < student.cells.length; i++) {
       const cell = student.cells[i];
@@ -108,7 +113,9 @@ async function runNotebook(basename: string): Promise<NotebookRun> {
   }
 }
 
-const notebooks = listSolutionNotebooks(ROOT).map((rel) => path.basename(rel));
+const notebooks = listSolutionNotebooks(ROOT)
+  .map((rel) => path.basename(rel))
+  .filter((name) => ONLY.length === 0 || ONLY.some((prefix) => name.startsWith(prefix)));
 const results = new Map<string, Promise<NotebookRun>>();
 
 /** Starts every notebook's run with at most CONCURRENCY kernels at a time. */
@@ -141,6 +148,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await shutdownAllKernels();
+  fs.rmSync(CACHE_DIR, { recursive: true, force: true });
 });
 
 describe('student notebooks in a tslab kernel', () => {

@@ -98,7 +98,9 @@ describe.each(cases)('$label', ({ make, kind, latentDim }) => {
       expect(diff).toBeGreaterThan(0);
       expect(out.logScale?.shape).toEqual([n, latentDim]);
     }
-    tf.dispose([eps, out.reconstruction, out.z, out.mu, out.logScale].filter((t): t is tf.Tensor => t !== undefined));
+    tf.dispose([eps, out.reconstruction, out.z]);
+    if (out.mu) tf.dispose([out.mu]);
+    if (out.logScale) tf.dispose([out.logScale]);
   });
 
   test('same seed gives the same initial weights, another seed different ones', () => {

@@ -74,7 +74,8 @@ export function trainBriefly(model: AutoencoderModel, options: TrainBrieflyOptio
     const labels = tf.tensor1d(Int32Array.from(idx, (i) => train.labels[i]), 'int32');
     const eps = tf.tensor2d(rng.normalArray(idx.length * d), [idx.length, d]);
     const cost = optimizer.minimize(() => autoencoderLoss(model, { input: x, labels, eps }).total, true, model.trainableWeights());
-    tf.dispose([x, labels, eps, cost]);
+    tf.dispose([x, labels, eps]);
+    if (cost) cost.dispose();
     steps += 1;
   }
   const after = evalLoss();

@@ -29,3 +29,5 @@ export { reconstructDataset, reconstructionErrors } from './anomaly';
 export type { ReconstructionErrorOptions } from './anomaly';
 export { exportReconstructionsCsv, readReconstructionsCsv } from './reconstruction-csv';
 export type { ReconstructionCsvOptions, ReconstructionCsv } from './reconstruction-csv';
+export { benchmarkNearestNeighbour, benchmarkMapDenoise } from './benchmarks';
+export type { AnalysisTiming } from './benchmarks';

@@ -1,15 +1,19 @@
 /**
  * MAP denoising in latent space (5LSL0, eq. .4): for each noisy image find
  *   z* = argmin_z ||x_noisy - g(z)||^2 + beta ||z||^2
- * with Adam on z (the decoder g stays fixed), and return g(z*). The squared error is summed over
+ * with Adam on z (the project's `createAdam`; the decoder g stays fixed), and return g(z*). The squared error is summed over
  * pixels and the prior term over latent dimensions, per image. The loss is a sum over images and
  * Adam acts element by element, so optimising a batch of images together is exactly the same as
  * optimising each image on its own: batching only buys speed.
+ *
+ * Starting at z = 0 needs a decoder with a non-zero gradient there: an untrained ReLU decoder
+ * with zero biases has none (trained ones do); `init: 'encoderMean'` avoids the question.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AutoencoderModel } from '../models/types';
 import { checkInt, checkNumber, flatImages, type ImagesInput } from './validate';
 import { conditionalLabels, labelSlice } from './model-io';
+import { createAdam } from '../training/optimizer';
 
 /** A decoder g: an AutoencoderModel, its decoder LayersModel, or a differentiable function of z `[n, d]`. */
 export type DecoderLike = AutoencoderModel | tf.LayersModel | ((z: tf.Tensor2D) => tf.Tensor2D);
@@ -32,8 +36,6 @@ export interface MapDenoiseOptions {
   readonly pixels?: number;
   /** One class per image for conditional models. */
   readonly labels?: ArrayLike<number>;
-  /** Adam's beta1, beta2, epsilon (defaults 0.9, 0.999, 1e-8). */
-  readonly adam?: { readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number };
 }
 
 /** Result of {@link mapDenoise}. */
@@ -63,9 +65,6 @@ export function mapDenoise(decoder: DecoderLike, noisyImages: ImagesInput, optio
   checkNumber(where, 'learningRate', learningRate, 'positive');
   checkInt(where, 'batchSize', batchSize);
   if (init !== 'zero' && init !== 'encoderMean') throw new RangeError(`${where}: init must be 'zero' or 'encoderMean', got '${String(init)}'`);
-  const b1 = options.adam?.beta1 ?? 0.9;
-  const b2 = options.adam?.beta2 ?? 0.999;
-  const eps = options.adam?.epsilon ?? 1e-8;
 
   let g: (z: tf.Tensor2D, labels?: tf.Tensor1D) => tf.Tensor2D;
   let d: number;
@@ -110,32 +109,23 @@ export function mapDenoise(decoder: DecoderLike, noisyImages: ImagesInput, optio
       }
       return x.sub(out).square().sum(1).add(z.square().sum(1).mul(beta)) as tf.Tensor1D;
     };
-    let z: tf.Tensor2D = model && init === 'encoderMean' ? model.encodeMean(x, lt) : tf.zeros([n, d]);
-    let m: tf.Tensor2D = tf.zeros([n, d]);
-    let v: tf.Tensor2D = tf.zeros([n, d]);
-    const valueAndGrad = tf.valueAndGrad((zz: tf.Tensor2D) => perImage(zz).sum() as tf.Scalar);
+    const z0: tf.Tensor2D = model && init === 'encoderMean' ? model.encodeMean(x, lt) : tf.zeros([n, d]);
+    const z = tf.variable(z0, true, `mapDenoise_z_${start}`);
+    z0.dispose();
+    const optimizer = createAdam(learningRate);
     for (let it = 0; it < iterations; it++) {
-      const t = it + 1;
-      const [zNext, mNext, vNext, value] = tf.tidy(() => {
-        const { value: loss, grad } = valueAndGrad(z);
-        const m1 = m.mul(b1).add(grad.mul(1 - b1)) as tf.Tensor2D;
-        const v1 = v.mul(b2).add(grad.square().mul(1 - b2)) as tf.Tensor2D;
-        const stepSize = (learningRate * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
-        // Same as z -= lr * mHat / (sqrt(vHat) + eps) with the bias-corrected mHat, vHat.
-        const z1 = z.sub(m1.mul(stepSize).div(v1.sqrt().add(eps * Math.sqrt(1 - b2 ** t)))) as tf.Tensor2D;
-        return [z1, m1, v1, loss];
-      });
-      lossHistory[it] += (value.dataSync()[0] as number) / count;
-      tf.dispose([z, m, v, value]);
-      z = zNext;
-      m = mNext;
-      v = vNext;
+      const value = optimizer.minimize(() => perImage(z as tf.Tensor2D).sum() as tf.Scalar, true, [z]);
+      if (value) {
+        lossHistory[it] += (value.dataSync()[0] as number) / count;
+        value.dispose();
+      }
     }
-    const [img, fin] = tf.tidy(() => [g(z, lt), perImage(z)]);
+    optimizer.dispose();
+    const [img, fin] = tf.tidy(() => [g(z as tf.Tensor2D, lt), perImage(z as tf.Tensor2D)]);
     estimates.set(img.dataSync() as Float32Array, start * pixels);
     finalLossPerImage.set(fin.dataSync() as Float32Array, start);
     zOut.set(z.dataSync() as Float32Array, start * d);
-    tf.dispose([x, lt, z, m, v, img, fin]);
+    tf.dispose([x, lt, z, img, fin]);
   }
   let finalLoss = 0;
   for (let i = 0; i < count; i++) finalLoss += finalLossPerImage[i] / count;

@@ -10,7 +10,6 @@ import { registerCpuKernels } from './cpu-kernels';
 export { registerWasmKernels, installedWasmKernels, WASM_KERNEL_NAMES } from './wasm-kernels';
 export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
 export { registerCpuKernels } from './cpu-kernels';
-export { FusedAdamOptimizer } from './fused-adam';
 
 /** Backends vaelab knows how to start. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';

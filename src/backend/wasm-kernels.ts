@@ -14,14 +14,12 @@
  *   transpose explicitly, then the fast plain product.
  * - `Sum` over leading axes (bias gradients): a product with a kept vector of ones.
  * - `MaxPoolGrad`, `ResizeNearestNeighborGrad`: single passes over wasm memory (`wasm-pool-kernels.ts`).
- * - `VaelabAdamUpdate` (new): the fused Adam step of `createAdam` (see `fused-adam.ts`).
  *
  * The numbers equal the stock kernels' (and the cpu backend's) up to float rounding;
  * `tests/backend-wasm-kernels.test.ts` checks every one against the cpu backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { ADAM_UPDATE_KERNEL, registerFusedAdamKernel } from './fused-adam';
 import { maxPoolGradWasm, resizeNearestNeighborGradWasm } from './wasm-pool-kernels';
 
 const WASM = 'wasm';
@@ -35,7 +33,6 @@ export const WASM_KERNEL_NAMES = [
   'Sum',
   'MaxPoolGrad',
   'ResizeNearestNeighborGrad',
-  'VaelabAdamUpdate',
 ] as const;
 
 /** One of {@link WASM_KERNEL_NAMES}. */
@@ -51,8 +48,6 @@ export interface WasmKernelOptions {
   readonly fastSum?: boolean;
   /** `MaxPoolGrad` and `ResizeNearestNeighborGrad` as single passes over wasm memory. */
   readonly fastPoolGrads?: boolean;
-  /** The fused Adam update kernel used by `createAdam`'s optimizer. */
-  readonly fusedAdam?: boolean;
 }
 
 /** The stock wasm kernels vaelab replaced, kept to call and to restore. */
@@ -529,13 +524,6 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   } else {
     restore('MaxPoolGrad');
     restore('ResizeNearestNeighborGrad');
-  }
-  if (options.fusedAdam ?? true) {
-    registerFusedAdamKernel();
-    installed.add(ADAM_UPDATE_KERNEL);
-  } else if (installed.has(ADAM_UPDATE_KERNEL)) {
-    tf.unregisterKernel(ADAM_UPDATE_KERNEL, WASM);
-    installed.delete(ADAM_UPDATE_KERNEL);
   }
 }
 

@@ -64,13 +64,13 @@ export class LayersAutoencoder implements AutoencoderModel {
     const inShape = this.encoder.inputs[0].shape;
     if (inShape.length !== 2 || inShape[1] !== pixels) {
       throw new RangeError(
-        `autoencoderFromLayers: '${parts.name}' encoder's first input must be flat [null, ${pixels}], got [${inShape.join(',')}]`,
+        `autoencoderFromLayers: '${parts.name}' encoder's first input must be flat [null, ${pixels}], got [${inShape.map(String).join(',')}]`,
       );
     }
     const outShape = this.decoder.outputs[0].shape;
     if (outShape.length !== 2 || outShape[1] !== pixels) {
       throw new RangeError(
-        `autoencoderFromLayers: '${parts.name}' decoder output must be flat [null, ${pixels}], got [${outShape.join(',')}]`,
+        `autoencoderFromLayers: '${parts.name}' decoder output must be flat [null, ${pixels}], got [${outShape.map(String).join(',')}]`,
       );
     }
   }

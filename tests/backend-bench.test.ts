@@ -24,7 +24,7 @@ beforeAll(async () => {
 describe.each(BENCH_MODEL_NAMES)('%s', (name) => {
   test('has the peer parameter count and maps [n,784] -> latent -> [n,784]', () => {
     const m = buildBenchModel(name, 3);
-    const params = [...m.encoder.trainableWeights, ...m.decoder.trainableWeights].reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+    const params = [...m.encoder.trainableWeights, ...m.decoder.trainableWeights].reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
     expect(params).toBe(PEER_PARAMS[name]);
     tf.tidy(() => {
       const x = tf.fill([4, 784], 0.5) as tf.Tensor2D;

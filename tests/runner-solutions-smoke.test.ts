@@ -1,5 +1,6 @@
 /**
- * CI: every solution notebook runs with the smoke profile through the real runner (`npm start`).
+ * CI: every solution notebook runs with the smoke profile through the real runner (`npm start`),
+ * two notebooks at a time (the wasm backend keeps one core busy per kernel).
  * Skipped (with a message) while solutions/ has no notebooks. Needs a built dist/.
  */
 import { spawnSync } from 'child_process';
@@ -19,7 +20,7 @@ if (notebooks.length === 0) console.warn('SKIPPED solution smoke run: solutions/
     () => {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-smoke-'));
       try {
-        const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'run.js'), '--profile', 'smoke', '--out', out], {
+        const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'run.js'), '--profile', 'smoke', '--jobs', '2', '--out', out], {
           cwd: ROOT,
           encoding: 'utf8',
         });

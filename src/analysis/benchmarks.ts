@@ -71,8 +71,8 @@ export function benchmarkMapDenoise(
 ): AnalysisTiming[] {
   const { latentDim = 16, imageCounts = [10, 100], iterations = 50 } = options;
   const rng = new Rng('bench-map');
-  const init = (): tf.initializers.Initializer => tf.initializers.glorotNormal({ seed: rng.nextSeed() });
-  const bias = (): tf.initializers.Initializer => tf.initializers.randomNormal({ stddev: 0.1, seed: rng.nextSeed() });
+  const init = (): ReturnType<typeof tf.initializers.zeros> => tf.initializers.glorotNormal({ seed: rng.nextSeed() });
+  const bias = (): ReturnType<typeof tf.initializers.zeros> => tf.initializers.randomNormal({ stddev: 0.1, seed: rng.nextSeed() });
   const decoder = tf.sequential({
     layers: [
       tf.layers.dense({ inputShape: [latentDim], units: 256, activation: 'relu', kernelInitializer: init(), biasInitializer: bias() }),

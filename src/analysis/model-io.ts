@@ -67,6 +67,17 @@ export function labelSlice(labels: Int32Array | undefined, start: number, end: n
 }
 
 /**
+ * Inputs for a conditional model's encoder or decoder LayersModel: the contract passes labels as
+ * int32 `[n]`, but a LayersModel may declare its label input as `[n, 1]`; reshape to what it declares.
+ */
+export function layersInputs(net: tf.LayersModel, first: tf.Tensor2D, labels?: tf.Tensor1D): tf.Tensor | tf.Tensor[] {
+  if (!labels) return first;
+  const declared = net.inputs[1]?.shape;
+  const asDeclared = declared && declared.length === 2 ? labels.reshape([labels.shape[0], 1]) : labels;
+  return [first, asDeclared];
+}
+
+/**
  * The encoder's mean and log-scale for a batch (VAE only): `[mu, logScale]`, both `[n, latentDim]`.
  * The log-scale is a log-variance or a log-std as `model.parameterization` says.
  */
@@ -75,7 +86,9 @@ export function encoderMoments(
   x: tf.Tensor2D,
   labels?: tf.Tensor1D,
 ): [tf.Tensor2D, tf.Tensor2D] {
-  const out = model.encoder.predict(labels ? [x, labels] : x);
+  const inputs = layersInputs(model.encoder, x, labels);
+  const out = model.encoder.predict(inputs);
+  if (Array.isArray(inputs) && inputs[1] !== labels) inputs[1].dispose();
   if (!Array.isArray(out) || out.length < 2) {
     throw new Error(`model '${model.name}': a VAE encoder must output [mu, logScale], got a single tensor`);
   }

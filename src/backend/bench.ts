@@ -10,7 +10,7 @@ import { initBackend, type BackendName } from './index';
 import { registerWasmKernels } from './wasm-kernels';
 import { benchLoss, buildBenchModel, type BenchModel, type BenchModelName } from './bench-models';
 
-/** Which wasm kernels a benchmark runs with: vaelab's fast ones or the stock tfjs ones (plus the missing filter gradient). */
+/** Which wasm kernels a benchmark runs with: vaelab's fast ones, or the stock tfjs ones plus vaelab's filter gradient (which wasm lacks). */
 export type BenchKernels = 'fast' | 'stock';
 
 /** Options of {@link runBenchCase}. */
@@ -103,7 +103,7 @@ export async function runBenchCase(options: BenchCaseOptions): Promise<BenchResu
   const kernels = options.kernels ?? 'fast';
   const backend = await initBackend({ backend: options.backend, announce: false });
   const fast = kernels === 'fast';
-  registerWasmKernels({ fastMatMul: fast, fastConvBackpropInput: fast });
+  registerWasmKernels({ fastMatMul: fast, fastConvBackpropInput: fast, fastSum: fast, fastPoolGrads: fast });
   const rng = new Rng(options.seed ?? 0);
   const peaks: Peaks = { rss: 0, heap: 0, tensor: 0 };
   const tensorsBefore = tf.memory().numTensors;

@@ -99,7 +99,7 @@ export function denseAutoencoder(options: DenseAutoencoderOptions = {}): LayersA
 
 /**
  * The FCN autoencoder of the course document: encoder 784-144-72 (ReLU) then a 48-unit tanh
- * code, decoder 72-144 (tanh) then 784 sigmoid. Train it with {@link FCN_AUTOENCODER_TRAINING}.
+ * code, decoder 72-144 (tanh) then 784 sigmoid. Train it with `FCN_AUTOENCODER_TRAINING`.
  */
 export function fcnAutoencoderPreset(options: { readonly seed?: number; readonly name?: string } = {}): LayersAutoencoder {
   return denseAutoencoder({
@@ -114,37 +114,6 @@ export function fcnAutoencoderPreset(options: { readonly seed?: number; readonly
     seed: options.seed ?? 0,
   });
 }
-
-/** Training settings a course document used for a model (for notebooks and the trainer). */
-export interface ModelTrainingPreset {
-  /** Reconstruction loss: 'mse' (mean), 'bce' (summed over pixels) or 'sse' (summed squared error). */
-  readonly loss: 'mse' | 'bce' | 'sse';
-  /** Optimiser (always Adam in the course documents). */
-  readonly optimizer: 'adam';
-  readonly learningRate: number;
-  readonly batchSize: number;
-  readonly epochs: number;
-  /** Training images the document used. */
-  readonly trainCount: number;
-  /** Validation images the document used (0 when it did not validate). */
-  readonly testCount: number;
-  /** KL weight (VAEs only). */
-  readonly beta?: number;
-}
-
-/**
- * The FCN autoencoder document's training: MSE, Adam 0.0015, batch 300, 12 epochs on the
- * 60,000 training images, validated on the 10,000 test images (its log ends at val MSE 0.0120).
- */
-export const FCN_AUTOENCODER_TRAINING: ModelTrainingPreset = Object.freeze({
-  loss: 'mse',
-  optimizer: 'adam',
-  learningRate: 0.0015,
-  batchSize: 300,
-  epochs: 12,
-  trainCount: 60000,
-  testCount: 10000,
-});
 
 function denseLayer(name: string, units: number, activation: DenseActivation, init: SeededInitializers): tf.layers.Layer {
   return tf.layers.dense({ name, units, activation, ...init.layer() });

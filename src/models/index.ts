@@ -4,6 +4,7 @@ export * from './config';
 export * from './autoencoder';
 export * from './forward';
 export * from './dense';
+export * from './presets';
 export * from './conv-5lsl0';
 export * from './constraints';
 export * from './classifier';

@@ -3,6 +3,7 @@
  * In a tslab kernel it becomes a display output with a vaelab MIME type (plus readable text);
  * anywhere else it is printed.
  */
+import { tslabDisplayWriter } from '../figures/tslab-display';
 
 /** MIME type of published values in notebook outputs; the data is `{ name, value }`. */
 export const PUBLISH_MIME_TYPE = 'application/vnd.vaelab.metric+json';
@@ -20,18 +21,6 @@ export interface PublishedRecord {
 export function notebookProfile(): string | null {
   const profile = process.env.VAELAB_PROFILE;
   return profile && profile !== '' ? profile : null;
-}
-
-type DisplayWriter = (data: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void;
-
-/** tslab's display channel of the running kernel, found among loaded modules (never loads tslab itself). */
-function tslabDisplayWriter(): DisplayWriter | null {
-  for (const [file, mod] of Object.entries(require.cache)) {
-    if (!/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(file)) continue;
-    const writer = (mod?.exports as { lastWriteDisplayData?: unknown } | undefined)?.lastWriteDisplayData;
-    if (typeof writer === 'function') return writer as DisplayWriter;
-  }
-  return null;
 }
 
 /** Formats a published value for people. */

@@ -1,5 +1,5 @@
 /**
- * Runs every student notebook in a real tslab kernel (smoke-profile parameters):
+ * Runs every student notebook in a real tslab kernel (smoke-profile parameters; see ISOLATED):
  * it must run cleanly up to its first exercise stub, which must fail with the stub's
  * "Not implemented yet" error; then the solutions are pasted back into the same session
  * (the solution version of each exercise cell) and every check cell must pass.
@@ -20,6 +20,14 @@ const PROFILE = process.env.VAELAB_CURRICULUM_TEST_PROFILE ?? 'smoke';
 const CONCURRENCY = Math.max(1, Number(process.env.VAELAB_CURRICULUM_TEST_CONCURRENCY ?? 2) || 2);
 /** Optional comma-separated notebook prefixes to test (e.g. `01,07`); default: every notebook. */
 const ONLY = (process.env.VAELAB_CURRICULUM_TEST_NOTEBOOKS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+/**
+ * By default each of the CONCURRENCY kernels runs several notebooks one after the other (tslab
+ * allows redeclaring names), which saves a kernel start and the first type-check of the helpers
+ * per notebook. The cells before a notebook's first stub are the solution's own cells, which the
+ * runner's smoke test executes in a fresh kernel. `VAELAB_CURRICULUM_TEST_ISOLATED=1` gives every
+ * notebook a fresh kernel instead.
+ */
+const ISOLATED = process.env.VAELAB_CURRICULUM_TEST_ISOLATED === '1';
 /** One training cache for all notebooks of the test run, so a model trained for one is reused by the next. */
 const CACHE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-nbtest-cache-'));
 const CELL_TIMEOUT_MS = 10 * 60 * 1000;
@@ -71,14 +79,22 @@ async function run(kernel: TslabKernel, code: string): Promise<CellRun> {
   return { ok: reply.status === 'ok', text };
 }
 
-async function runNotebook(basename: string): Promise<NotebookRun> {
+function startKernel(): Promise<TslabKernel> {
+  return TslabKernel.start({ cwd: path.join(ROOT, 'notebooks'), env: { VAELAB_PROFILE: PROFILE, VAELAB_CACHE_DIR: CACHE_DIR } });
+}
+
+async function runNotebook(basename: string, kernel: TslabKernel): Promise<NotebookRun> {
   const solution = parseIpynb(fs.readFileSync(path.join(ROOT, 'solutions', basename), 'utf8'), basename);
   const student: IpynbNotebook = parseIpynb(fs.readFileSync(path.join(ROOT, 'notebooks', basename), 'utf8'), basename);
   const structure = notebookStructure(solution);
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-nbtest-'));
   const result: NotebookRun = { firstErrorCell: -1, firstErrorText: '', pastedErrors: [], checksRun: 0 };
-  const kernel = await TslabKernel.start({ cwd: path.join(ROOT, 'notebooks'), env: { VAELAB_OUTPUT_DIR: outDir, VAELAB_PROFILE: PROFILE, VAELAB_CACHE_DIR: CACHE_DIR } });
   try {
+    const env = await run(kernel, `process.env.VAELAB_OUTPUT_DIR = ${JSON.stringify(outDir)};`);
+    if (!env.ok) {
+      result.setupError = `could not set the output folder: ${env.text}`;
+      return result;
+    }
     for (let i = 0; i < student.cells.length; i++) {
       const cell = student.cells[i];
       if (cell.cell_type !== 'code') continue;
@@ -108,7 +124,6 @@ async function runNotebook(basename: string): Promise<NotebookRun> {
     }
     return result;
   } finally {
-    await kernel.shutdown();
     fs.rmSync(outDir, { recursive: true, force: true });
   }
 }
@@ -125,16 +140,25 @@ function schedule(): void {
   const resolvers = new Map<string, (r: NotebookRun) => void>();
   for (const name of notebooks) results.set(name, new Promise((resolve) => resolvers.set(name, resolve)));
   const worker = async (): Promise<void> => {
+    let kernel: TslabKernel | null = null;
     while (next < notebooks.length) {
       const name = notebooks[next++];
       let r: NotebookRun;
       try {
-        r = await runNotebook(name);
+        if (kernel === null) kernel = await startKernel();
+        r = await runNotebook(name, kernel);
       } catch (err) {
         r = { firstErrorCell: -1, firstErrorText: '', pastedErrors: [], checksRun: 0, setupError: (err as Error).stack };
+        await kernel?.shutdown();
+        kernel = null;
+      }
+      if (ISOLATED && kernel) {
+        await kernel.shutdown();
+        kernel = null;
       }
       resolvers.get(name)?.(r);
     }
+    await kernel?.shutdown();
   };
   for (let k = 0; k < CONCURRENCY; k++) slots.push(worker());
 }

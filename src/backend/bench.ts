@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createAdam } from '../training/optimizer';
 import { Rng } from '../rng';
-import { initBackend, type BackendName } from './index';
+import { initBackend, wasmThreadCount, type BackendName } from './index';
 import { registerWasmKernels } from './wasm-kernels';
 import { benchLoss, buildBenchModel, type BenchModel, type BenchModelName } from './bench-models';
 
@@ -33,6 +33,8 @@ export interface BenchCaseOptions {
   readonly kernels?: BenchKernels;
   /** Seed of weights and noise (default 0). */
   readonly seed?: number;
+  /** XNNPACK threads for wasm (see `initBackend`; only when wasm first starts in the process). */
+  readonly wasmThreads?: number;
 }
 
 /** One benchmark result (one JSON line of `npm run bench --json`). */
@@ -40,6 +42,8 @@ export interface BenchResult {
   readonly model: BenchModelName;
   readonly backend: BackendName;
   readonly kernels: BenchKernels;
+  /** XNNPACK threads the wasm backend runs with (1 for other backends). */
+  readonly threads: number;
   readonly images: number;
   readonly batch: number;
   /** Wall-clock seconds of the training pass. */
@@ -101,7 +105,7 @@ export async function runBenchCase(options: BenchCaseOptions): Promise<BenchResu
     throw new RangeError(`bench: data holds ${Math.floor(data.length / 784)} images, ${images} asked for`);
   }
   const kernels = options.kernels ?? 'fast';
-  const backend = await initBackend({ backend: options.backend, announce: false });
+  const backend = await initBackend({ backend: options.backend, announce: false, wasmThreads: options.wasmThreads });
   const fast = kernels === 'fast';
   registerWasmKernels({ fastMatMul: fast, fastConvBackpropInput: fast, fastSum: fast, fastPoolGrads: fast });
   const rng = new Rng(options.seed ?? 0);
@@ -181,6 +185,7 @@ export async function runBenchCase(options: BenchCaseOptions): Promise<BenchResu
     model: options.model,
     backend,
     kernels,
+    threads: wasmThreadCount(),
     images,
     batch,
     seconds: round(seconds, 3),

@@ -6,10 +6,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from './wasm-kernels';
 import { registerCpuKernels } from './cpu-kernels';
+import { startWasmWithThreads, wasmThreadsFromEnv } from './wasm-threads';
 
 export { registerWasmKernels, installedWasmKernels, WASM_KERNEL_NAMES } from './wasm-kernels';
 export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
 export { registerCpuKernels } from './cpu-kernels';
+export { WASM_THREADS_ENV, startWasmWithThreads, wasmThreadsFromEnv } from './wasm-threads';
 
 /** Backends vaelab knows how to start. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -44,13 +46,37 @@ async function tryWasm(): Promise<boolean> {
   }
 }
 
-async function start(name: BackendName): Promise<boolean> {
+/** True once the wasm backend has been initialised in this process. */
+function wasmInitialised(): boolean {
+  const registry = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry;
+  return registry.wasm !== undefined;
+}
+
+async function start(name: BackendName, wasmThreads: number): Promise<boolean> {
   const loaded = name === 'tensorflow' ? await tryNative() : name === 'wasm' ? await tryWasm() : true;
   if (!loaded) return false;
   try {
+    if (name === 'wasm' && wasmThreads > 1 && !wasmInitialised()) {
+      try {
+        await startWasmWithThreads(wasmThreads);
+        return true;
+      } catch (e) {
+        console.warn(`vaelab: wasm threads could not start (${e instanceof Error ? e.message : String(e)}); running single-threaded.`);
+      }
+    }
     return await tf.setBackend(name);
   } catch {
     return false;
+  }
+}
+
+/** XNNPACK threads of the running wasm backend (1 when single-threaded or not wasm). */
+export function wasmThreadCount(): number {
+  if (tf.getBackend() !== 'wasm') return 1;
+  try {
+    return (require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount(): number }).getThreadsCount();
+  } catch {
+    return 1;
   }
 }
 
@@ -60,6 +86,11 @@ export interface InitBackendOptions {
   readonly backend?: BackendName;
   /** Print the one-line notice (default true). */
   readonly announce?: boolean;
+  /**
+   * XNNPACK threads for the wasm backend (default: env `VAELAB_WASM_THREADS`, else 1). Takes effect
+   * only when wasm is first started in the process; falls back to one thread if threads fail.
+   */
+  readonly wasmThreads?: number;
 }
 
 /**
@@ -73,16 +104,20 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (options.backend === undefined && fromEnv !== undefined && fromEnv !== '' && !isBackendName(fromEnv)) {
     throw new Error(`${BACKEND_ENV}=${fromEnv} is not a backend vaelab knows; expected one of ${KNOWN.join(', ')}`);
   }
+  const wasmThreads = options.wasmThreads ?? wasmThreadsFromEnv() ?? 1;
+  if (!Number.isInteger(wasmThreads) || wasmThreads < 1) {
+    throw new RangeError(`initBackend: wasmThreads must be an integer >= 1, got ${wasmThreads}`);
+  }
   const forced: BackendName | undefined = options.backend ?? (fromEnv ? (fromEnv as BackendName) : undefined);
   let chosen: BackendName | undefined;
   if (forced) {
-    if (!(await start(forced))) {
+    if (!(await start(forced, wasmThreads))) {
       throw new Error(`The ${forced} backend could not start (asked for by ${options.backend ? 'initBackend' : BACKEND_ENV}).`);
     }
     chosen = forced;
   } else {
     for (const name of KNOWN) {
-      if (await start(name)) {
+      if (await start(name, wasmThreads)) {
         chosen = name;
         break;
       }

@@ -9,6 +9,7 @@
  *   --batch 100           batch size
  *   --map-iters 20        MAP-denoising iterations
  *   --kernels fast|stock  vaelab's fast wasm kernels (default) or the stock ones
+ *   --threads N           XNNPACK threads for wasm (default: VAELAB_WASM_THREADS, else 1)
  *   --smoke               tiny run for CI (n = 200, 2 MAP iterations)
  */
 import { loadMnist } from '../data';
@@ -26,6 +27,7 @@ interface Args {
   batch: number;
   mapIters: number;
   kernels: BenchKernels;
+  threads?: number;
 }
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
@@ -82,12 +84,15 @@ function parseArgs(argv: string[]): Args {
         a.mapIters = positiveInt(flag, value());
         itersGiven = true;
         break;
+      case '--threads':
+        a.threads = positiveInt(flag, value());
+        break;
       case '--kernels':
         a.kernels = list(flag, value(), ['fast', 'stock'] as const)[0];
         break;
       case '--help':
       case '-h':
-        console.log('usage: npm run bench -- [--json] [--backend wasm,cpu] [--models dense_vae,conv_vae,conv_ae] [--n 5000] [--batch 100] [--map-iters 20] [--kernels fast|stock] [--smoke]');
+        console.log('usage: npm run bench -- [--json] [--backend wasm,cpu] [--models dense_vae,conv_vae,conv_ae] [--n 5000] [--batch 100] [--map-iters 20] [--kernels fast|stock] [--threads N] [--smoke]');
         process.exit(0);
         break;
       default:
@@ -106,7 +111,7 @@ function row(r: BenchResult): string {
   const cells = [
     r.model.padEnd(10),
     r.backend.padEnd(6),
-    r.kernels.padEnd(6),
+    `${r.kernels}/${r.threads}t`.padEnd(8),
     String(r.images_per_s).padStart(9),
     String(r.cpu_images_per_s).padStart(9),
     String(r.inference_images_per_s).padStart(10),
@@ -123,7 +128,7 @@ async function main(): Promise<void> {
   if (data.count < args.n) throw new Error(`bench: --n ${args.n} exceeds the ${data.count} MNIST training images`);
   if (!args.json) {
     console.log(`vaelab bench: ${args.n} MNIST training images, batch ${args.batch}, Adam 1e-3`);
-    console.log('model      backend kernels  train/s  train/cpu-s  infer/s  map it/s  rss MB  tensors');
+    console.log('model      backend kernels    train/s  train/cpu-s  infer/s  map it/s  rss MB  tensors');
   }
   let leaks = 0;
   for (const backend of args.backends) {
@@ -136,6 +141,7 @@ async function main(): Promise<void> {
         batch: args.batch,
         mapIterations: args.mapIters,
         kernels: args.kernels,
+        wasmThreads: args.threads,
       });
       if (r.tensors_after !== r.tensors_before) leaks++;
       console.log(args.json ? JSON.stringify(r) : row(r));

@@ -6,14 +6,13 @@ import * as path from 'path';
 import {
   CHECKSUM_CACHE_DIR_ENV,
   checksumCacheDir,
-  clearChecksumMemo,
   DatasetError,
   PROJECT_DATA_DIR,
   readChecksumFile,
-  rememberedSha256,
   sha256Hex,
   verifySha256,
 } from '../src/data';
+import { clearChecksumMemo, rememberedSha256 } from '../src/data/checksums';
 
 let tmp: string;
 beforeAll(() => {

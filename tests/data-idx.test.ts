@@ -4,22 +4,18 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import {
-  bytesToUnitFloats,
   DatasetError,
-  findIdxFiles,
-  gunzipIfNeeded,
   IDX_IMAGES_MAGIC,
   IDX_LABELS_MAGIC,
-  idxFileCandidates,
-  isGzip,
   loadIdxDataset,
   loadMnist,
   parseIdx,
   parseIdxImages,
   parseIdxLabels,
-  readFileBytes,
   sha256Hex,
 } from '../src/data';
+import { bytesToUnitFloats, gunzipIfNeeded, isGzip, readFileBytes } from '../src/data/idx';
+import { findIdxFiles, idxFileCandidates } from '../src/data/mnist';
 
 /** Bytes of an unsigned-byte IDX file with the given dimensions and data. */
 function idx(dims: number[], data: ArrayLike<number>): Uint8Array {

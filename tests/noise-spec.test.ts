@@ -2,9 +2,6 @@
 import { Rng } from '../src/rng';
 import {
   applyNoise,
-  checkNoiseProbability,
-  checkNoiseStd,
-  checkSaltPepper,
   describeNoise,
   gaussianNoise,
   MNIST_IMAGE_SHAPE,
@@ -14,6 +11,7 @@ import {
   validateNoiseSpec,
   type NoiseSpec,
 } from '../src/noise';
+import { checkNoiseProbability, checkNoiseStd, checkSaltPepper } from '../src/noise/spec';
 
 const x = new Float32Array(4).fill(0.5);
 const rng = (): Rng => new Rng(0);

@@ -5,7 +5,7 @@
  * written here compactly. Each takes flat images `[count * rows * cols]` and returns new ones.
  * Borders are handled by mirror reflection (d c b a | a b c d | d c b a), as scipy's `reflect`.
  */
-import { checkFinite, checkInt, checkNumber, flatImages, type ImagesInput } from './validate';
+import { checkFinite, checkInt, checkNumber, flatImages, isImageDataset, type ImagesInput } from './validate';
 
 /** Image size of the filters (default 28 x 28, or a dataset's). */
 export interface FilterImageOptions {
@@ -16,8 +16,8 @@ export interface FilterImageOptions {
 }
 
 function prepare(where: string, images: ImagesInput, options: FilterImageOptions): { data: Float32Array; count: number; rows: number; cols: number } {
-  const rows = options.rows ?? ('rows' in images ? images.rows : 28);
-  const cols = options.cols ?? ('cols' in images ? images.cols : 28);
+  const rows = options.rows ?? (isImageDataset(images) ? images.rows : 28);
+  const cols = options.cols ?? (isImageDataset(images) ? images.cols : 28);
   checkInt(where, 'rows', rows);
   checkInt(where, 'cols', cols);
   const { data, count } = flatImages(where, images, rows * cols);

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AutoencoderModel } from '../models/types';
 import type { Rng } from '../rng';
-import { checkInt, checkNumber, codeCount, flatImages, isImageDataset, type ImagesInput } from './validate';
+import { checkCodesObject, checkInt, checkNumber, codeCount, flatImages, isImageDataset, type ImagesInput } from './validate';
 import { checkModel, conditionalLabels, encoderMoments, labelSlice, logStdOf, modelPixels } from './model-io';
 
 /** Latent codes of a set of images: `codes[i * dims + j]` is dimension j of image i. */
@@ -98,6 +98,7 @@ export interface LatentBoundsOptions {
 /** Minimum and maximum of each latent dimension, optionally clipped to percentiles. */
 export function latentBounds(codes: Pick<LatentCodes, 'codes' | 'dims'>, options: LatentBoundsOptions = {}): LatentBounds {
   const where = 'latentBounds';
+  checkCodesObject(where, 'codes', codes);
   const { percentile = 0 } = options;
   checkNumber(where, 'percentile', percentile, 'nonNegative');
   if (percentile >= 50) throw new RangeError(`${where}: percentile must be in [0, 50), got ${percentile}`);

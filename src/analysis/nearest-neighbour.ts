@@ -14,7 +14,7 @@
  * `mlKnn` runs the ml-knn k-d tree (k = 1) for comparison.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkInt, codeCount, intLabels } from './validate';
+import { checkCodesObject, checkInt, codeCount, intLabels } from './validate';
 
 /**
  * Search strategy of {@link nearestNeighbourIndices}. `auto` picks `scan`, except `matmul` for more
@@ -282,6 +282,8 @@ export function nearestNeighbourClassify(
   options: NearestNeighbourClassifyOptions = {},
 ): ClassificationReport {
   const where = 'nearestNeighbourClassify';
+  checkCodesObject(where, 'train', train);
+  checkCodesObject(where, 'test', test);
   if (train.dims !== test.dims) {
     throw new RangeError(`${where}: train codes have ${train.dims} dims but test codes have ${test.dims}; expected the same space`);
   }
@@ -310,6 +312,7 @@ export function classificationReport(
   numClasses?: number,
 ): ClassificationReport {
   const where = 'classificationReport';
+  if (trueLabels == null || typeof trueLabels.length !== 'number') throw new TypeError(`${where}: trueLabels must be an array of class indices`);
   const m = trueLabels.length;
   if (m === 0) throw new RangeError(`${where}: no test items`);
   const truth = intLabels(where, trueLabels, m, 'trueLabels');

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PCA } from 'ml-pca';
-import { checkInt, flatImages, type ImagesInput } from './validate';
+import { checkInt, flatImages, isImageDataset, type ImagesInput } from './validate';
 
 /** A fitted PCA with the projection of its training images. */
 export interface PcaProjection {
@@ -45,7 +45,7 @@ export interface PcaOptions {
  */
 export function pcaProject(input: ImagesInput, options: PcaOptions = {}): PcaProjection {
   const where = 'pcaProject';
-  const pixels = options.pixels ?? ('rows' in input && 'cols' in input ? input.rows * input.cols : 784);
+  const pixels = options.pixels ?? (isImageDataset(input) ? input.rows * input.cols : 784);
   const { components = 2, batchSize = 5000 } = options;
   checkInt(where, 'components', components);
   checkInt(where, 'batchSize', batchSize);
@@ -112,7 +112,7 @@ export function pcaProject(input: ImagesInput, options: PcaOptions = {}): PcaPro
     components: comps,
     mean: meanF,
     explainedVarianceRatio: eigen.slice(0, components).map((e) => (total > 0 ? e / total : 0)),
-    labels: 'labels' in input && input.labels instanceof Uint8Array ? input.labels : undefined,
+    labels: isImageDataset(input) && input.labels instanceof Uint8Array ? input.labels : undefined,
     transform,
   };
 }

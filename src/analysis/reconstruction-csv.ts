@@ -4,8 +4,8 @@
  * (original and reconstructed value of each pixel side by side). Written atomically.
  */
 import * as fs from 'fs';
-import * as path from 'path';
-import { checkFinite, checkInt, flatImages, type ImagesInput } from './validate';
+import { checkFinite, checkInt, flatImages, isImageDataset, type ImagesInput } from './validate';
+import { writeFileAtomicWith } from '../util/atomic-write';
 
 /** Options of {@link exportReconstructionsCsv}. */
 export interface ReconstructionCsvOptions {
@@ -31,7 +31,7 @@ export function exportReconstructionsCsv(
 ): number {
   const where = 'exportReconstructionsCsv';
   if (typeof filePath !== 'string' || filePath === '') throw new TypeError(`${where}: filePath must be a non-empty string`);
-  const pixels = options.pixels ?? ('rows' in originals ? originals.rows * originals.cols : 784);
+  const pixels = options.pixels ?? (isImageDataset(originals) ? originals.rows * originals.cols : 784);
   const { digits = 6 } = options;
   checkInt(where, 'digits', digits);
   if (digits > 21) throw new RangeError(`${where}: digits must be at most 21, got ${digits}`);
@@ -42,11 +42,7 @@ export function exportReconstructionsCsv(
   }
   checkFinite(where, 'originals', a.data);
   checkFinite(where, 'reconstructions', b.data);
-  const dir = path.dirname(path.resolve(filePath));
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(filePath)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
-  try {
+  writeFileAtomicWith(filePath, (fd) => {
     const header = ['row_id'];
     for (let j = 0; j < pixels; j++) header.push(`orig_px${j}`, `recon_px${j}`);
     fs.writeSync(fd, header.join(',') + '\n');
@@ -59,17 +55,7 @@ export function exportReconstructionsCsv(
       }
       fs.writeSync(fd, cells.join(',') + '\n');
     }
-    fs.closeSync(fd);
-    fs.renameSync(tmp, filePath);
-  } catch (err) {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      /* already closed */
-    }
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
+  });
   return a.count;
 }
 

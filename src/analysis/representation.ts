@@ -4,7 +4,7 @@
  */
 import type { Rng } from '../rng';
 import { nearestNeighbourClassify, type LabelledCodes, type NearestNeighbourMethod } from './nearest-neighbour';
-import { checkInt, codeCount, intLabels } from './validate';
+import { checkCodesObject, checkInt, codeCount, intLabels } from './validate';
 
 /** Scores of one representation; higher is better for all three. */
 export interface RepresentationScores {
@@ -43,6 +43,7 @@ export interface RepresentationScoreOptions {
 /** 1-NN accuracy, silhouette and Fisher ratio of labelled codes, to compare representations. */
 export function representationScores(codes: LabelledCodes, options: RepresentationScoreOptions = {}): RepresentationScores {
   const where = 'representationScores';
+  checkCodesObject(where, 'codes', codes);
   const { subsample = 2000, rng, test, method } = options;
   checkInt(where, 'subsample', subsample, 2);
   const d = codes.dims;

@@ -117,6 +117,13 @@ export function intLabels(where: string, labels: ArrayLike<number>, count: numbe
   return out;
 }
 
+/** Throws a TypeError unless `x` is an object with `codes` and `dims` (latent codes from encodeDataset / pcaProject). */
+export function checkCodesObject(where: string, name: string, x: unknown): void {
+  if (typeof x !== 'object' || x === null || !('codes' in x) || !('dims' in x)) {
+    throw new TypeError(`${where}: ${name} must be an object { codes, dims, labels? } (e.g. from encodeDataset or pcaProject), got ${x === null ? 'null' : typeof x}`);
+  }
+}
+
 /** Checks that a flat code array holds `count * dims` finite values; returns `count`. */
 export function codeCount(where: string, codes: ArrayLike<number>, dims: number, name = 'codes'): number {
   checkInt(where, `${name} dims`, dims);

@@ -39,12 +39,17 @@ export interface BenchCaseOptions {
 
 /** One benchmark result (one JSON line of `npm run bench --json`). */
 export interface BenchResult {
+  /** Which benchmark model. */
   readonly model: BenchModelName;
+  /** Backend it ran on. */
   readonly backend: BackendName;
+  /** wasm kernels used. */
   readonly kernels: BenchKernels;
   /** XNNPACK threads the wasm backend runs with (1 for other backends). */
   readonly threads: number;
+  /** Training images passed over. */
   readonly images: number;
+  /** Batch size. */
   readonly batch: number;
   /** Wall-clock seconds of the training pass. */
   readonly seconds: number;
@@ -64,6 +69,7 @@ export interface BenchResult {
   readonly peak_tensor_mb: number;
   /** Live tensors before building the model and after disposing everything (must be equal). */
   readonly tensors_before: number;
+  /** Live tensors after disposing model, optimizers and data. */
   readonly tensors_after: number;
   /** Loss of the last training batch. */
   readonly final_loss: number;

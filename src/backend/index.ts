@@ -2,6 +2,11 @@
  * Picks the TensorFlow.js backend: native `tensorflow` (tfjs-node) when it loads,
  * else `wasm`, else `cpu`. The environment variable `VAELAB_BACKEND`
  * (`tensorflow`, `wasm` or `cpu`) overrides the choice.
+ *
+ * Starting wasm also registers vaelab's wasm kernels (the conv filter gradient wasm lacks, and
+ * faster backward kernels: `wasm-kernels.ts`), and the cpu backend gets a corrected UpSampling
+ * gradient (`cpu-kernels.ts`). `VAELAB_WASM_THREADS=2` (or `wasmThreads`) runs wasm's
+ * multi-threaded build (`wasm-threads.ts`). Speeds: docs/performance.md.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from './wasm-kernels';

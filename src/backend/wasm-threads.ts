@@ -27,6 +27,14 @@ const WORKER_LOAD =
 const BUNDLE_NAMES =
   "var require$$0=require('fs'),require$$1=require('path'),require$$3=require('perf_hooks'),require$$4=require('os'),commonjsGlobal=globalThis;\n";
 
+/** The bits of the WebAssembly global used here (the project's lib settings have no DOM types). */
+interface WebAssemblyApi {
+  instantiate(source: unknown, imports?: Record<string, Record<string, unknown>>): Promise<unknown>;
+}
+
+/** The Blob constructor as tfjs calls it (string parts). */
+type BlobClass = new (parts?: unknown[], options?: { type?: string }) => object;
+
 interface WasmModuleApi {
   setThreadsCount(n: number): void;
   getThreadsCount(): number;
@@ -72,15 +80,16 @@ export async function startWasmWithThreads(threads: number): Promise<number> {
   const workerFile = path.join(dir, 'tfjs-backend-wasm-threaded-simd.worker.js');
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const g = globalThis as unknown as { Blob: typeof Blob };
+  const g = globalThis as unknown as { Blob: BlobClass; WebAssembly: WebAssemblyApi };
+  const wasmGlobal = g.WebAssembly;
   const OriginalBlob = g.Blob;
   const originalCreateObjectURL = URL.createObjectURL;
-  const originalInstantiate = WebAssembly.instantiate;
+  const originalInstantiate = wasmGlobal.instantiate;
   const texts = new WeakMap<object, string>();
   let factoryWritten = false;
 
   g.Blob = class CapturingBlob extends OriginalBlob {
-    constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
+    constructor(parts?: unknown[], options?: { type?: string }) {
       super(parts, options);
       const text = (parts ?? []).every((p) => typeof p === 'string') ? (parts as string[]).join('') : undefined;
       if (text !== undefined) texts.set(this, text);
@@ -90,20 +99,20 @@ export async function startWasmWithThreads(threads: number): Promise<number> {
       }
     }
   };
-  URL.createObjectURL = (obj: Blob): string => {
+  URL.createObjectURL = (obj: Parameters<typeof URL.createObjectURL>[0]): string => {
     const text = texts.get(obj);
     if (text === undefined || !text.includes(WORKER_LOAD) || !factoryWritten) return originalCreateObjectURL.call(URL, obj);
     writeAtomic(workerFile, text.replace(WORKER_LOAD, `importScripts(${JSON.stringify(factoryFile)});`));
     return workerFile;
   };
-  WebAssembly.instantiate = ((source: BufferSource | WebAssembly.Module, imports?: WebAssembly.Imports) => {
-    const env = imports?.env as Record<string, unknown> | undefined;
+  wasmGlobal.instantiate = (source: unknown, imports?: Record<string, Record<string, unknown>>): Promise<unknown> => {
+    const env = imports?.env;
     const cores = env?.emscripten_num_logical_cores;
     if (env !== undefined && typeof cores === 'function' && typeof env.__pthread_create_js === 'function') {
       env.emscripten_num_logical_cores = (): number => Math.max(Number((cores as () => number)()), 2 * threads);
     }
-    return originalInstantiate(source as BufferSource, imports);
-  }) as typeof WebAssembly.instantiate;
+    return originalInstantiate.call(wasmGlobal, source, imports);
+  };
 
   try {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
@@ -113,7 +122,7 @@ export async function startWasmWithThreads(threads: number): Promise<number> {
   } finally {
     g.Blob = OriginalBlob;
     URL.createObjectURL = originalCreateObjectURL;
-    WebAssembly.instantiate = originalInstantiate;
+    wasmGlobal.instantiate = originalInstantiate;
   }
   const pthread = (tf.backend() as unknown as { wasm?: { PThread?: PThreadApi } }).wasm?.PThread;
   if (pthread !== undefined) for (const w of [...pthread.unusedWorkers, ...pthread.runningWorkers]) w.unref();

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DatasetError } from './errors';
+import { writeFileAtomic } from '../util/atomic-write';
 
 /** Where the project's `data/` folder is (same relative place from `src/data` and `dist/data`). */
 export const PROJECT_DATA_DIR = path.resolve(__dirname, '..', '..', 'data');
@@ -69,14 +70,9 @@ function readCache(): Record<string, CacheEntry> {
 
 function writeCacheEntry(key: string, entry: CacheEntry): void {
   try {
-    const dir = checksumCacheDir();
-    fs.mkdirSync(dir, { recursive: true });
     const all = readCache();
     all[key] = entry;
-    const target = cacheFile();
-    const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(all, null, 1));
-    fs.renameSync(tmp, target);
+    writeFileAtomic(cacheFile(), JSON.stringify(all, null, 1));
   } catch {
     // The cache only saves time; a read-only disk must not stop loading.
   }

@@ -1,7 +1,23 @@
-/** Data: IDX parsing, MNIST / Fashion-MNIST loading with checksums, seeded subsets and batches, tensors. */
+/**
+ * Data: IDX parsing, MNIST / Fashion-MNIST loading with checksums, seeded subsets and batches, tensors.
+ * Byte-level helpers (gzip detection, file reading, checksum memo) stay internal to their modules.
+ */
 export * from './errors';
-export * from './idx';
-export * from './checksums';
-export * from './mnist';
+export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx, parseIdxImages, parseIdxLabels } from './idx';
+export type { IdxArray, IdxImages } from './idx';
+export { PROJECT_DATA_DIR, CHECKSUM_CACHE_DIR_ENV, sha256Hex, readChecksumFile, checksumCacheDir, verifySha256 } from './checksums';
+export {
+  FASHION_MNIST_DIR,
+  FASHION_MNIST_CLASSES,
+  MNIST_CHECKSUM_FILE,
+  FASHION_MNIST_CHECKSUM_FILE,
+  MNIST_DIR_ENV,
+  mnistPackageDir,
+  mnistDataDir,
+  loadIdxDataset,
+  loadMnist,
+  loadFashionMnist,
+} from './mnist';
+export type { IdxPart, LoadIdxOptions, LoadMnistOptions } from './mnist';
 export * from './subsets';
 export * from './tensors';

@@ -1,12 +1,7 @@
 /** Seeded subsets, shuffles and mini-batch indices of an {@link ImageDataset}. */
 import type { Rng } from '../rng';
 import type { ImageDataset } from '../types';
-
-function checkIndex(ds: ImageDataset, i: number, who: string): void {
-  if (!Number.isInteger(i) || i < 0 || i >= ds.count) {
-    throw new RangeError(`${who}: index ${i} is out of range; expected an integer in [0, ${ds.count - 1}]`);
-  }
-}
+import { checkIndex } from './check-index';
 
 /** A new dataset with the images and labels at `indices`, in that order (copies, the source is untouched). */
 export function selectDataset(ds: ImageDataset, indices: ArrayLike<number>): ImageDataset {

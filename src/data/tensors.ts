@@ -1,12 +1,7 @@
 /** Turning an {@link ImageDataset} (or some of its images) into tensors and single images. */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../types';
-
-function checkIndex(ds: ImageDataset, i: number, who: string): void {
-  if (!Number.isInteger(i) || i < 0 || i >= ds.count) {
-    throw new RangeError(`${who}: index ${i} is out of range; expected an integer in [0, ${ds.count - 1}]`);
-  }
-}
+import { checkIndex } from './check-index';
 
 /** The flat pixels of the images at `indices` (all images when omitted), one after another, as a new Float32Array. */
 export function gatherImages(ds: ImageDataset, indices?: ArrayLike<number>): Float32Array {

@@ -91,6 +91,9 @@ export async function lineChart(series: readonly LineSeries[] | LineSeries, opti
 
 /** Loss per iteration of MAP denoising (or any optimisation), on a log axis when it spans a lot. */
 export async function mapLossChart(lossHistory: ArrayLike<number>, options: LineChartOptions = {}): Promise<Figure> {
+  if (lossHistory == null || typeof lossHistory.length !== 'number') {
+    throw new TypeError('mapLossChart: lossHistory must be an array of objective values (e.g. mapDenoise(...).lossHistory)');
+  }
   if (lossHistory.length === 0) throw new RangeError('mapLossChart: lossHistory is empty');
   const x = Array.from({ length: lossHistory.length }, (_, i) => i);
   const y = Array.from(lossHistory);
@@ -111,6 +114,9 @@ type EpochLike = Pick<EpochMetrics, 'epoch' | 'loss'> & Partial<Pick<EpochMetric
  */
 export async function lossCurveChart(history: TrainHistory | { readonly epochs: readonly EpochLike[] } | readonly EpochLike[], options: ChartOptions = {}): Promise<Figure> {
   const where = 'lossCurveChart';
+  if (history == null || typeof history !== 'object') {
+    throw new TypeError(`${where}: history must be a TrainHistory (from train), an object { epochs } or an array of epoch metrics`);
+  }
   const epochs: readonly EpochLike[] = Array.isArray(history) ? (history as readonly EpochLike[]) : (history as { epochs: readonly EpochLike[] }).epochs;
   if (!Array.isArray(epochs) || epochs.length === 0) throw new RangeError(`${where}: the history has no epochs; train at least one epoch first`);
   const terms: { term: string; train: keyof EpochLike; val: keyof EpochLike }[] = [
@@ -175,6 +181,8 @@ export interface BarChartOptions extends ChartOptions {
 /** A bar per category (e.g. per-digit accuracy): `labels[i]` gets a bar of height `values[i]`. NaN values get no bar. */
 export async function barChart(labels: readonly (string | number)[], values: ArrayLike<number>, options: BarChartOptions = {}): Promise<Figure> {
   const where = 'barChart';
+  if (labels == null || !Array.isArray(labels)) throw new TypeError(`${where}: labels must be an array of bar names`);
+  if (values == null || typeof values.length !== 'number') throw new TypeError(`${where}: values must be an array of numbers, one per label`);
   if (labels.length !== values.length) throw new RangeError(`${where}: ${labels.length} labels but ${values.length} values; expected one value per label`);
   if (labels.length === 0) throw new RangeError(`${where}: no bars given`);
   const rows = Array.from({ length: labels.length }, (_, i) => ({ label: String(labels[i]), value: values[i] })).filter((r) => Number.isFinite(r.value));

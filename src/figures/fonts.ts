@@ -8,7 +8,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { writeFileAtomicSync } from './write-file';
+import { writeFileAtomic } from '../util/atomic-write';
 
 /** Font family used for all figure text (shipped with the project, so it exists everywhere). */
 export const FIGURE_FONT_FAMILY = 'DejaVu Sans';
@@ -58,7 +58,7 @@ export function ensureFigureFonts(): string | null {
     '',
   ].join('\n');
   try {
-    if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== xml) writeFileAtomicSync(file, xml);
+    if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== xml) writeFileAtomic(file, xml);
   } catch (err) {
     console.warn(`figures: could not write a font configuration to ${dir} (${(err as Error).message}); text uses the system fonts`);
     return null;

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { outputDir } from '../notebook/context';
 import type { Figure } from './figure';
 import { tslabDisplayWriter, type TslabDisplayWriter } from './tslab-display';
-import { writeFileAtomicSync } from './write-file';
+import { writeFileAtomic } from '../util/atomic-write';
 
 /** MIME type under which the Vega-Lite spec of a chart is put next to its PNG. */
 export const VEGA_LITE_MIME_TYPE = 'application/vnd.vegalite.v5+json';
@@ -63,11 +63,11 @@ export function show(figure: Figure, name: string, options: ShowOptions = {}): S
   const stem = figureFileStem(name);
   const dir = options.dir ?? path.join(outputDir(), 'figures');
   const pngPath = path.join(dir, `${stem}.png`);
-  writeFileAtomicSync(pngPath, figure.png);
+  writeFileAtomic(pngPath, figure.png);
   let htmlPath: string | undefined;
   if (figure.html) {
     htmlPath = path.join(dir, `${stem}.html`);
-    writeFileAtomicSync(htmlPath, figure.html);
+    writeFileAtomic(htmlPath, figure.html);
   }
   const writer = options.display === false ? null : options.writer !== undefined ? options.writer : tslabDisplayWriter();
   if (writer) {

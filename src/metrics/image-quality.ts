@@ -3,7 +3,7 @@
  * mean squared error, PSNR (data range 1) and SSIM (Wang et al. 2004).
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkFinite, checkInt, flatImages, type ImagesInput } from '../analysis/validate';
+import { checkFinite, checkInt, flatImages, isImageDataset, type ImagesInput } from '../analysis/validate';
 
 /** A metric for each image and its mean over the images. */
 export interface ImageMetric {
@@ -27,8 +27,8 @@ function pairs(
   estimate: ImagesInput,
   options: ImageSizeOptions,
 ): { a: Float32Array; b: Float32Array; count: number; pixels: number; rows: number; cols: number } {
-  const rows = options.rows ?? ('rows' in reference ? reference.rows : 28);
-  const cols = options.cols ?? ('cols' in reference ? reference.cols : 28);
+  const rows = options.rows ?? (isImageDataset(reference) ? reference.rows : 28);
+  const cols = options.cols ?? (isImageDataset(reference) ? reference.cols : 28);
   checkInt(where, 'rows', rows);
   checkInt(where, 'cols', cols);
   const pixels = rows * cols;

@@ -71,7 +71,7 @@ export function auc(curveOrScores: RocCurve | ArrayLike<number>, isAnomaly?: Arr
   let curve: RocCurve;
   if (isAnomaly !== undefined) {
     curve = rocCurve(curveOrScores as ArrayLike<number>, isAnomaly);
-  } else if (curveOrScores != null && 'fpr' in curveOrScores && 'tpr' in curveOrScores) {
+  } else if (typeof curveOrScores === 'object' && curveOrScores !== null && 'fpr' in curveOrScores && 'tpr' in curveOrScores) {
     curve = curveOrScores;
   } else {
     throw new TypeError('auc: pass an RocCurve, or scores and isAnomaly flags');

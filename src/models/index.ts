@@ -2,7 +2,7 @@
 export * from './types';
 export * from './config';
 export * from './autoencoder';
-export * from './forward';
+export { autoencoderForward } from './forward';
 export * from './dense';
 export * from './presets';
 export * from './conv-5lsl0';

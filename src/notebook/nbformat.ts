@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import { writeFileAtomic } from './fs-atomic';
+import { writeFileAtomic } from '../util/atomic-write';
 import { JupyterMessage } from './wire';
 
 /** Text as nbformat stores it: one string or a list of lines (each keeping its newline). */

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from './fs-atomic';
+import { writeFileAtomic } from '../util/atomic-write';
 import { NotebookRunResult } from './run-notebook';
 
 /** Versions of the tools a run used. */

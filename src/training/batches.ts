@@ -27,35 +27,41 @@ export function isImagePairs(d: TrainingData): d is ImagePairs {
 }
 
 /** Checks `data` against the trainee and returns it as a {@link DataSource}; TypeError/RangeError naming what is wrong. */
-export function toDataSource(data: TrainingData | undefined, trainee: Trainee, what: string, noise: NoiseSpec | undefined): DataSource {
-  if (data == null || typeof data !== 'object') throw new TypeError(`train: ${what} must be an ImageDataset or ImagePairs, got ${String(data)}`);
+export function toDataSource(
+  data: TrainingData | undefined,
+  trainee: Trainee,
+  what: string,
+  noise: NoiseSpec | undefined,
+  where = 'train',
+): DataSource {
+  if (data == null || typeof data !== 'object') throw new TypeError(`${where}: ${what} must be an ImageDataset or ImagePairs, got ${String(data)}`);
   const { count, rows, cols } = data;
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`train: ${what} must hold at least one image, got count ${count}`);
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`${where}: ${what} must hold at least one image, got count ${count}`);
   if (rows * cols !== trainee.pixels) {
-    throw new RangeError(`train: ${what} has ${rows}x${cols} images but model '${trainee.name}' expects ${trainee.pixels} pixels per image`);
+    throw new RangeError(`${where}: ${what} has ${rows}x${cols} images but model '${trainee.name}' expects ${trainee.pixels} pixels per image`);
   }
   const size = rows * cols;
   let inputs: Float32Array;
   let targets: Float32Array | undefined;
   if (isImagePairs(data)) {
-    if (noise) throw new TypeError(`train: ${what} are explicit ImagePairs; do not also pass \`noise\` (corrupt the inputs yourself, or pass a dataset)`);
+    if (noise) throw new TypeError(`${where}: ${what} are explicit ImagePairs; do not also pass \`noise\` (corrupt the inputs yourself, or pass a dataset)`);
     inputs = data.inputs;
     targets = data.targets;
     if (targets.length !== count * size) {
-      throw new RangeError(`train: ${what}.targets has ${targets.length} values, expected count*rows*cols = ${count * size}`);
+      throw new RangeError(`${where}: ${what}.targets has ${targets.length} values, expected count*rows*cols = ${count * size}`);
     }
   } else {
     const images = (data as ImageDataset).images;
-    if (!(images instanceof Float32Array)) throw new TypeError(`train: ${what}.images must be a Float32Array`);
+    if (!(images instanceof Float32Array)) throw new TypeError(`${where}: ${what}.images must be a Float32Array`);
     inputs = images;
   }
   if (inputs.length < count * size) {
-    throw new RangeError(`train: ${what} has ${inputs.length} pixel values, expected count*rows*cols = ${count * size}`);
+    throw new RangeError(`${where}: ${what} has ${inputs.length} pixel values, expected count*rows*cols = ${count * size}`);
   }
   const labels = data.labels;
   if (trainee.needsLabels) {
     if (!(labels instanceof Uint8Array) || labels.length < count) {
-      throw new TypeError(`train: model '${trainee.name}' (${trainee.kind}) needs one label per image in ${what}.labels`);
+      throw new TypeError(`${where}: model '${trainee.name}' (${trainee.kind}) needs one label per image in ${what}.labels`);
     }
   }
   return { count, rows, cols, inputs, targets, labels };

@@ -115,7 +115,7 @@ function optionsFingerprint(options: TrainOptions): unknown {
  * config, initial weights), the options, the data contents, the backend and the engine version.
  */
 export function trainingCacheKey(model: TrainableModel, options: TrainOptions): string {
-  const trainee = toTrainee(model);
+  const trainee = toTrainee(model, 'trainingCacheKey');
   const description = {
     engine: TRAINING_ENGINE_VERSION,
     tfjs: tf.version_core,
@@ -164,7 +164,7 @@ export async function cachedTrain<M extends TrainableModel>(
 ): Promise<CachedTrainResult<M>> {
   if (typeof buildModel !== 'function') throw new TypeError('cachedTrain: buildModel must be a function that returns a new model');
   let model = buildModel();
-  const trainee = toTrainee(model);
+  const trainee = toTrainee(model, 'cachedTrain');
   const key = trainingCacheKey(model, options);
   const safeName = trainee.name.replace(/[^A-Za-z0-9._-]+/g, '_');
   const dir = path.join(cache.cacheDir ?? defaultCacheDir(), `${safeName}-${key}`);

@@ -14,7 +14,8 @@ import { encoderClassifier } from '../models/classifier';
 import type { EncoderClassifier } from '../models/classifier';
 import type { LayersAutoencoder } from '../models/autoencoder';
 import type { AutoencoderConfig } from '../models/config';
-import { CheckpointError, checkpointIOHandler, weightSpecBytes, writeFileAtomic } from './io-handler';
+import { CheckpointError, checkpointIOHandler, weightSpecBytes } from './io-handler';
+import { writeFileAtomic } from '../util/atomic-write';
 import { isAutoencoderModel, toTrainee } from './trainee';
 import type { TrainHistory, TrainableModel } from './types';
 
@@ -88,7 +89,7 @@ async function captureArtifacts(network: tf.LayersModel): Promise<tf.io.ModelArt
  */
 export async function saveCheckpoint(dir: string, model: TrainableModel, history?: TrainHistory): Promise<string> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('saveCheckpoint: dir must be a folder path');
-  const trainee = toTrainee(model);
+  const trainee = toTrainee(model, 'saveCheckpoint');
   const target = path.resolve(dir);
   if (fs.existsSync(target) && !fs.existsSync(path.join(target, INFO_FILE)) && fs.readdirSync(target).length > 0) {
     throw new CheckpointError(`saveCheckpoint: ${target} exists and is not a vaelab checkpoint; refusing to replace it`);
@@ -208,7 +209,7 @@ function architectureOf(config: unknown): string {
 }
 
 function checkSameModel(info: CheckpointInfo, model: TrainableModel, where: string): void {
-  const trainee = toTrainee(model);
+  const trainee = toTrainee(model, where);
   const problems: string[] = [];
   if (info.kind !== trainee.kind) problems.push(`kind ${info.kind} vs ${trainee.kind}`);
   if (isAutoencoderModel(model)) {

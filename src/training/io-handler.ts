@@ -6,22 +6,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../util/atomic-write';
 
 /** Thrown when checkpoint files are missing, truncated or do not match the model. */
 export class CheckpointError extends Error {
   override readonly name = 'CheckpointError';
-}
-
-/** Writes `data` to `file` atomically: a temporary file in the same folder, then a rename. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1 };

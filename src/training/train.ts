@@ -25,8 +25,8 @@ const DEFAULT_LEARNING_RATE = 1e-3;
 const DEFAULT_SYNC_EVERY = 10;
 const MIN_VALIDATION_BATCH = 256;
 
-function checkPositiveInteger(name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`train: ${name} must be a positive integer, got ${v}`);
+function checkPositiveInteger(name: string, v: number, where = 'train'): void {
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${where}: ${name} must be a positive integer, got ${v}`);
 }
 
 function termVector(terms: LossTerms, names: readonly TermName[]): tf.Tensor1D {
@@ -100,10 +100,12 @@ export interface LossSummary {
  * seeded epsilon), without changing any weight.
  */
 export function evaluateModel(model: TrainableModel, options: EvaluateOptions): LossSummary {
-  const trainee = toTrainee(model);
+  const where = 'evaluateModel';
+  if (options == null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object with at least { data }`);
+  const trainee = toTrainee(model, where);
   const batchSize = options.batchSize ?? MIN_VALIDATION_BATCH;
-  checkPositiveInteger('batchSize', batchSize);
-  const src = toDataSource(options.data, trainee, 'data', options.noise);
+  checkPositiveInteger('batchSize', batchSize, where);
+  const src = toDataSource(options.data, trainee, 'data', options.noise, where);
   const beta = options.beta ?? 1;
   if (!Number.isFinite(beta) || beta < 0) throw new RangeError(`evaluateModel: beta must be a finite number >= 0, got ${beta}`);
   const settings: LossSettings = { loss: options.loss ?? (trainee.kind === 'ae' ? 'mse' : 'bce'), beta };

@@ -164,8 +164,8 @@ function classifierTrainee(network: tf.LayersModel, name: string): Trainee {
   };
 }
 
-/** The trainee for any {@link TrainableModel}; TypeError for anything else. */
-export function toTrainee(model: TrainableModel): Trainee {
+/** The trainee for any {@link TrainableModel}; TypeError (naming the caller `where`) for anything else. */
+export function toTrainee(model: TrainableModel, where = 'train'): Trainee {
   if (isAutoencoderModel(model)) return autoencoderTrainee(model);
   const network = classifierNetwork(model);
   if (network) {
@@ -174,7 +174,7 @@ export function toTrainee(model: TrainableModel): Trainee {
     return classifierTrainee(network, name);
   }
   throw new TypeError(
-    'train: expected an AutoencoderModel (kind ae/vae/cvae with encoder and decoder) or a classifier ' +
+    `${where}: expected an AutoencoderModel (kind ae/vae/cvae with encoder and decoder) or a classifier ` +
       '(a tf.LayersModel, or an object with a `model` LayersModel such as encoderClassifier())',
   );
 }

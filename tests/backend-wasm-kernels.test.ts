@@ -142,6 +142,19 @@ describe('other kernels', () => {
     }, 1e-5);
   });
 
+  test('batched matMul [2,5,7] with transposes, and one buffer used as b under two shapes, equal cpu', async () => {
+    await expectSameOnBothBackends(() => {
+      const a = tf.tensor3d(values(70, 16), [2, 5, 7]);
+      const b = tf.tensor3d(values(56, 17), [2, 4, 7]);
+      const flat = tf.tensor2d(values(24, 18), [4, 6]);
+      // The same buffer as the right-hand side with shapes [4,6] and [6,4] (a reshape shares it).
+      const p1 = tf.matMul(tf.tensor2d(values(12, 19), [3, 4]), flat);
+      const p2 = tf.matMul(tf.tensor2d(values(18, 20), [3, 6]), tf.reshape(flat, [6, 4]));
+      const c = tf.tensor3d(values(30, 21), [2, 5, 3]);
+      return [tf.matMul(a, b, false, true), tf.matMul(b, a, false, true), tf.matMul(a, c, true, false), p1, p2];
+    }, 1e-5);
+  });
+
   test('sum over leading axes (keepDims or not) and over other axes equals cpu', async () => {
     await expectSameOnBothBackends(() => {
       const x = tf.tensor4d(values(2 * 5 * 6 * 3, 8), [2, 5, 6, 3]);

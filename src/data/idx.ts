@@ -17,15 +17,21 @@ export const IDX_LABELS_MAGIC = 0x00000801;
 
 /** A parsed IDX file: its dimensions and its raw bytes (a view, no copy). */
 export interface IdxArray {
+  /** Size of each dimension, e.g. [60000, 28, 28]. */
   readonly dims: readonly number[];
+  /** The values, row-major. */
   readonly data: Uint8Array;
 }
 
 /** Raw grey-scale images of an IDX file, still as bytes 0-255. */
 export interface IdxImages {
+  /** Number of images. */
   readonly count: number;
+  /** Image height. */
   readonly rows: number;
+  /** Image width. */
   readonly cols: number;
+  /** Bytes 0-255, image after image, row-major. */
   readonly pixels: Uint8Array;
 }
 

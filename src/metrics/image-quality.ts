@@ -48,16 +48,21 @@ function summarise(perImage: Float64Array): ImageMetric {
   return { perImage, mean: s / perImage.length };
 }
 
-/** Mean squared error per image (mean over its pixels) and averaged over images. */
-export function mse(reference: ImagesInput, estimate: ImagesInput, options: ImageSizeOptions = {}): ImageMetric {
-  const { a, b, count, pixels } = pairs('mse', reference, estimate, options);
+/** Per-image mean squared errors; `where` names the public caller in error messages. */
+function perImageMse(where: string, reference: ImagesInput, estimate: ImagesInput, options: ImageSizeOptions): Float64Array {
+  const { a, b, count, pixels } = pairs(where, reference, estimate, options);
   const out = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     let s = 0;
     for (let j = i * pixels; j < (i + 1) * pixels; j++) s += (a[j] - b[j]) ** 2;
     out[i] = s / pixels;
   }
-  return summarise(out);
+  return out;
+}
+
+/** Mean squared error per image (mean over its pixels) and averaged over images. */
+export function mse(reference: ImagesInput, estimate: ImagesInput, options: ImageSizeOptions = {}): ImageMetric {
+  return summarise(perImageMse('mse', reference, estimate, options));
 }
 
 /**
@@ -65,8 +70,7 @@ export function mse(reference: ImagesInput, estimate: ImagesInput, options: Imag
  * `mean` averages the per-image dB values (Infinity when an image is reproduced exactly).
  */
 export function psnr(reference: ImagesInput, estimate: ImagesInput, options: ImageSizeOptions = {}): ImageMetric {
-  const m = mse(reference, estimate, options);
-  const out = m.perImage.map((e) => (e === 0 ? Infinity : 10 * Math.log10(1 / e)));
+  const out = perImageMse('psnr', reference, estimate, options).map((e) => (e === 0 ? Infinity : 10 * Math.log10(1 / e)));
   return summarise(out);
 }
 

@@ -16,8 +16,11 @@ import type {
 
 /** What {@link autoencoderFromLayers} needs to make an {@link AutoencoderModel}. */
 export interface AutoencoderParts {
+  /** `ae`, `vae` or `cvae`. */
   readonly kind: AutoencoderKind;
+  /** Short name for logs, figures and checkpoints. */
   readonly name: string;
+  /** Size of the latent code z. */
   readonly latentDim: number;
   /** Default [28, 28]. */
   readonly imageShape?: readonly [number, number];

@@ -36,11 +36,15 @@ export interface EncoderClassifierOptions {
 
 /** A classifier with what a training loop needs: the model, its loss and its metric. */
 export interface EncoderClassifier {
+  /** Always `classifier`. */
   readonly kind: 'classifier';
+  /** Short name for logs and checkpoints. */
   readonly name: string;
+  /** Number of classes (10 for MNIST). */
   readonly numClasses: number;
   /** Flat images `[n, 784]` in, class probabilities `[n, numClasses]` out (softmax). */
   readonly model: tf.LayersModel;
+  /** The resolved builder config (saved with checkpoints). */
   readonly config: EncoderClassifierConfig;
   /** Cross-entropy of the probabilities against int32 labels `[n]` (mean over the batch). */
   loss(labels: tf.Tensor1D, probs: tf.Tensor2D): tf.Scalar;

@@ -10,6 +10,7 @@ import { checkActivation, checkImageShape, checkPositiveInt, checkSeed, checkUni
 
 /** Options of {@link denseAutoencoder}; every field has a default (the FCN preset's values). */
 export interface DenseAutoencoderOptions {
+  /** Model name (default from the builder). */
   readonly name?: string;
   /** Default [28, 28]. */
   readonly imageShape?: readonly [number, number];

@@ -10,8 +10,11 @@ export interface ModelTrainingPreset {
   readonly loss: 'mse' | 'bce' | 'sse';
   /** Optimiser (Adam in every course document). */
   readonly optimizer: 'adam';
+  /** Adam learning rate the document used. */
   readonly learningRate: number;
+  /** Mini-batch size the document used. */
   readonly batchSize: number;
+  /** Epochs the document trained for. */
   readonly epochs: number;
   /** Training images the document used. */
   readonly trainCount: number;

@@ -107,7 +107,9 @@ export interface PytorchReportVaeOptions {
   readonly hidden?: number;
   /** Size of z (default 20). */
   readonly latentDim?: number;
+  /** Seed of the initial weights. */
   readonly seed?: number;
+  /** Model name (default from the builder). */
   readonly name?: string;
 }
 

@@ -19,7 +19,9 @@ export const NOISE_TYPES: readonly NoiseSpec['type'][] = ['gaussian', 'saltPeppe
 
 /** Size of one image, for the noises that need it (blur). MNIST: 28×28. */
 export interface NoiseImageShape {
+  /** Image height. */
   readonly rows: number;
+  /** Image width. */
   readonly cols: number;
 }
 

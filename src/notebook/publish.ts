@@ -13,7 +13,9 @@ export type PublishedValue = number | string | boolean;
 
 /** What `publish` puts under {@link PUBLISH_MIME_TYPE} (non-finite numbers travel as the strings `NaN`, `Infinity`, `-Infinity`). */
 export interface PublishedRecord {
+  /** The published name, e.g. `test_psnr_db`. */
   name: string;
+  /** The value (non-finite numbers as strings). */
   value: number | string | boolean;
 }
 

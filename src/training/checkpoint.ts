@@ -27,15 +27,21 @@ const HISTORY_FILE = 'history.json';
 
 /** What `checkpoint.json` holds. */
 export interface CheckpointInfo {
+  /** Marks the file as a vaelab checkpoint. */
   readonly format: typeof CHECKPOINT_FORMAT;
+  /** Checkpoint format version. */
   readonly version: number;
   /** Model name. */
   readonly name: string;
   /** `ae`, `vae`, `cvae` or `classifier`. */
   readonly kind: string;
+  /** Autoencoders: size of z. */
   readonly latentDim?: number;
+  /** Autoencoders: image height and width. */
   readonly imageShape?: readonly [number, number];
+  /** VAEs: `logVar` or `logStd`. */
   readonly parameterization?: string;
+  /** Conditional models and classifiers: number of classes. */
   readonly numClasses?: number;
   /** The builder config (`model.config`), from which `loadCheckpoint(dir)` rebuilds the model; null if unknown. */
   readonly config: unknown;

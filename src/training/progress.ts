@@ -44,9 +44,13 @@ export function formatEpochSummary(m: EpochMetrics, epochs: number): string {
 
 /** Settings of {@link TrainingProgress}. */
 export interface TrainingProgressOptions {
+  /** Where progress lines go (a stream-like writer). */
   readonly output: ProgressOutput;
+  /** 0 is silent; 1 prints progress and a summary line per epoch. */
   readonly verbose: 0 | 1;
+  /** Epochs planned (for `epoch k/N`). */
   readonly epochs: number;
+  /** Training images per epoch (for the progress bar). */
   readonly imagesPerEpoch: number;
   /** Force the redrawn bar on/off (default: output.isTTY and not inside a notebook). */
   readonly interactive?: boolean;

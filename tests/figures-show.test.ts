@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { figurePlotlyPage, headlessReason, imageGrid, openInBrowser, rocChart, show, tslabDisplayWriter, VEGA_LITE_MIME_TYPE, type TslabDisplayMessage } from '../src/figures';
+import { figurePlotlyPage, headlessReason, imageGrid, openInBrowser, rocChart, saveAndShow, show, tslabDisplayWriter, VEGA_LITE_MIME_TYPE, type TslabDisplayMessage } from '../src/figures';
 import { inNotebook } from '../src/notebook/context';
 
 const digit = (): Float32Array => new Float32Array(784).map((_, i) => (i % 28 > 10 && i % 28 < 16 ? 1 : 0));
@@ -23,7 +23,7 @@ describe('show', () => {
   it('outside a notebook saves outputDir()/figures/<name>.png and prints the path', async () => {
     const fig = await imageGrid(digit(), { rows: 1, cols: 1 });
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    const result = show(fig, 'one-digit', { writer: null });
+    const result = saveAndShow(fig, 'one-digit', { writer: null });
     const expected = path.join(dir, 'figures', 'one-digit.png');
     expect(result).toEqual({ png: expected, html: undefined, displayed: false });
     expect(log).toHaveBeenCalledWith(expect.stringContaining(expected));
@@ -37,7 +37,7 @@ describe('show', () => {
   it('inside a notebook displays the PNG and the Vega-Lite spec in one output, and still saves', async () => {
     const fig = await rocChart({ fpr: [0, 0.2, 1], tpr: [0, 0.8, 1] });
     const messages: TslabDisplayMessage[] = [];
-    const result = show(fig, 'roc', { writer: (m) => messages.push(m) });
+    const result = saveAndShow(fig, 'roc', { writer: (m) => messages.push(m) });
     expect(result.displayed).toBe(true);
     expect(fs.existsSync(path.join(dir, 'figures', 'roc.png'))).toBe(true);
     expect(messages).toHaveLength(1);

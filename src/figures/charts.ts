@@ -153,7 +153,7 @@ export async function lossCurveChart(history: TrainHistory | { readonly epochs: 
       height: options.height ?? 240,
       mark: { type: 'line', point: epochs.length <= 30, strokeWidth: 2 },
       encoding: {
-        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' }, scale: { zero: false, nice: false } },
+        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd', ...(epochs.length <= 15 ? { values: epochs.map((e) => e.epoch) } : {}) }, scale: { zero: false, nice: false } },
         y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
         color: { field: 'split', type: 'nominal', title: null, sort: ['train', 'validation'], scale: { range: ['#1f77b4', '#ff7f0e'] }, legend: { orient: 'top' } },
         strokeDash: { field: 'split', type: 'nominal', sort: ['train', 'validation'], legend: null },
@@ -278,7 +278,7 @@ export async function rocChart(curves: RocLike | readonly RocLike[], options: Ch
           x: { field: 'fpr', type: 'quantitative', title: 'false-positive rate', scale: { domain: [0, 1] } },
           y: { field: 'tpr', type: 'quantitative', title: 'true-positive rate', scale: { domain: [0, 1] } },
           order: { field: 'order', type: 'quantitative' },
-          color: { field: 'curve', type: 'nominal', title: null, sort: names, legend: list.length > 1 ? { orient: 'bottom-right', fillColor: 'white', padding: 6 } : null },
+          color: { field: 'curve', type: 'nominal', title: null, sort: names, legend: list.length > 1 ? { orient: 'bottom', direction: 'vertical' } : null },
           tooltip: [{ field: 'curve' }, { field: 'fpr', format: '.3f' }, { field: 'tpr', format: '.3f' }],
         },
       },

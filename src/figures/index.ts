@@ -14,7 +14,7 @@ export type { LatentCodesLike, LatentScatterOptions, PlotlyTrace } from './laten
 export { latentScatter, latentPlotlyTraces } from './latent';
 export { vegaHtmlPage } from './html-page';
 export type { ShownFigure, ShowOptions } from './show';
-export { show, VEGA_LITE_MIME_TYPE } from './show';
+export { saveAndShow, show, VEGA_LITE_MIME_TYPE } from './show';
 export type { TslabDisplayWriter, TslabDisplayMessage } from './tslab-display';
 export { tslabDisplayWriter } from './tslab-display';
 export type { BrowserPlotData, BrowserOpenResult } from './browser';

@@ -56,9 +56,10 @@ function checkFigure(figure: Figure): void {
 
 /**
  * Saves `figure` under a stable name and shows it: inline in a tslab notebook, or by printing the
- * saved path anywhere else. Returns where the files went.
+ * saved path anywhere else. Returns where the files went (use {@link show} in notebooks: it returns
+ * nothing, so the cell prints nothing after the figure).
  */
-export function show(figure: Figure, name: string, options: ShowOptions = {}): ShownFigure {
+export function saveAndShow(figure: Figure, name: string, options: ShowOptions = {}): ShownFigure {
   checkFigure(figure);
   const stem = figureFileStem(name);
   const dir = options.dir ?? path.join(outputDir(), 'figures');
@@ -85,4 +86,13 @@ export function show(figure: Figure, name: string, options: ShowOptions = {}): S
   }
   console.log(`figure saved: ${pngPath}${htmlPath ? ` (interactive: ${htmlPath})` : ''}`);
   return { png: pngPath, html: htmlPath, displayed: false };
+}
+
+/**
+ * Shows `figure` inline in a tslab notebook (or prints where it was saved elsewhere) and saves it
+ * as `outputDir()/figures/<name>.png`. Returns nothing, so a notebook cell ending with it stays clean;
+ * {@link saveAndShow} does the same and returns the paths.
+ */
+export function show(figure: Figure, name: string, options: ShowOptions = {}): void {
+  saveAndShow(figure, name, options);
 }

@@ -1,4 +1,5 @@
 /** Command line of `npm start` (the headless runner): parsing and the usage text. */
+import * as os from 'os';
 import { ParameterOverride, parseOverride } from './parameters';
 
 /** Parsed `npm start` arguments. */
@@ -39,15 +40,15 @@ figures, summary.json and report.html.
                        "let" in the notebook's cell tagged "parameters".
   --out DIR            output folder (default: out/run-<timestamp>, linked as out/latest)
   --timeout SEC        time limit per cell in seconds (default 600)
-  --jobs N             run N notebooks at the same time, each in its own kernel (default 1;
-                       the wasm backend uses one core per kernel, so N = cores is a good choice)
+  --jobs N             run N notebooks at the same time, each in its own kernel (default: the
+                       number of cores, at most 2; the wasm backend uses one core per kernel)
   -h, --help           show this help
 
 Exit code: 0 all notebooks passed, 1 a notebook failed, 2 bad invocation, 130 interrupted.`;
 
 /** Parses the runner's arguments (without `node` and the script). Throws {@link UsageError} when malformed. */
 export function parseRunArgs(argv: ReadonlyArray<string>): RunArgs {
-  const args: RunArgs = { notebooks: [], overrides: [], timeoutSec: 600, jobs: 1, help: false };
+  const args: RunArgs = { notebooks: [], overrides: [], timeoutSec: 600, jobs: defaultJobs(), help: false };
   const takeValue = (flag: string, inline: string | undefined, i: number): [string, number] => {
     if (inline !== undefined) return [inline, i];
     const next = argv[i + 1];
@@ -101,4 +102,9 @@ export function parseRunArgs(argv: ReadonlyArray<string>): RunArgs {
     }
   }
   return args;
+}
+
+/** Default number of notebooks run at once: one kernel per core (wasm is single-threaded), at most 2. */
+export function defaultJobs(): number {
+  return Math.max(1, Math.min(2, os.availableParallelism()));
 }

@@ -56,6 +56,16 @@ describe('imageGrid', () => {
     expect(darkPixels(img, g.left, g.top - 18, g.left + g.cellWidth, g.top - 1)).toBeGreaterThan(5); // column label "a"
   });
 
+  it('keeps a title wider than the grid whole: no glyph touches the left or right edge', async () => {
+    const fig = await imageGrid(squares(2), { rows: 1, cols: 2, scale: 1, title: 'A title much wider than two small digits side by side' });
+    const img = await grey(fig);
+    const g = fig.grid!;
+    const band = g.top - 4;
+    expect(darkPixels(img, 0, 0, img.width, band)).toBeGreaterThan(100);
+    expect(darkPixels(img, 0, 0, 3, band)).toBe(0);
+    expect(darkPixels(img, img.width - 3, 0, img.width, band)).toBe(0);
+  });
+
   it('rejects images that do not match the grid', async () => {
     await expect(imageGrid(new Float32Array(100), { rows: 1, cols: 1 })).rejects.toThrow(/multiple of 28x28/);
     await expect(imageGrid(squares(5), { rows: 2, cols: 2 })).rejects.toThrow(/do not fit a 2x2 grid/);

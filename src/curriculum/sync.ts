@@ -8,6 +8,7 @@ import * as path from 'path';
 import { formatIpynb, IpynbNotebook, parseIpynb } from './ipynb';
 import { structureProblems } from './notebook-structure';
 import { makeStudentNotebook, stripOutputs } from './student-notebook';
+import { writeFileAtomic } from '../util/atomic-write';
 
 /** Folder of the solution notebooks, relative to the repository root. */
 export const SOLUTIONS_DIR = 'solutions';
@@ -56,14 +57,6 @@ export function planStudentNotebooks(root: string): PlannedStudentNotebook[] {
       prompts: result.prompts,
     };
   });
-}
-
-/** Writes `text` to `file` atomically (temporary file in the same folder, then rename). */
-export function writeFileAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, text, 'utf8');
-  fs.renameSync(tmp, file);
 }
 
 function readIfExists(file: string): string | null {

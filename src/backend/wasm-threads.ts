@@ -15,6 +15,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../util/atomic-write';
 
 /** The environment variable asking for wasm threads (an integer >= 1; 1 = single-threaded). */
 export const WASM_THREADS_ENV = 'VAELAB_WASM_THREADS';
@@ -43,12 +44,6 @@ interface WasmModuleApi {
 interface PThreadApi {
   unusedWorkers: Array<{ unref(): void }>;
   runningWorkers: Array<{ unref(): void }>;
-}
-
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }
 
 /** The thread count asked for by `VAELAB_WASM_THREADS` (undefined when unset). Error if malformed. */
@@ -94,7 +89,7 @@ export async function startWasmWithThreads(threads: number): Promise<number> {
       const text = (parts ?? []).every((p) => typeof p === 'string') ? (parts as string[]).join('') : undefined;
       if (text !== undefined) texts.set(this, text);
       if (text?.startsWith(FACTORY_PREFIX)) {
-        writeAtomic(factoryFile, BUNDLE_NAMES + text);
+        writeFileAtomic(factoryFile, BUNDLE_NAMES + text);
         factoryWritten = true;
       }
     }
@@ -102,7 +97,7 @@ export async function startWasmWithThreads(threads: number): Promise<number> {
   URL.createObjectURL = (obj: Parameters<typeof URL.createObjectURL>[0]): string => {
     const text = texts.get(obj);
     if (text === undefined || !text.includes(WORKER_LOAD) || !factoryWritten) return originalCreateObjectURL.call(URL, obj);
-    writeAtomic(workerFile, text.replace(WORKER_LOAD, `importScripts(${JSON.stringify(factoryFile)});`));
+    writeFileAtomic(workerFile, text.replace(WORKER_LOAD, `importScripts(${JSON.stringify(factoryFile)});`));
     return workerFile;
   };
   wasmGlobal.instantiate = (source: unknown, imports?: Record<string, Record<string, unknown>>): Promise<unknown> => {

@@ -5,3 +5,5 @@ export { testElbo, elbo, importanceWeightedLogLikelihood } from './likelihood';
 export type { LikelihoodOptions, ElboResult, LogLikelihoodResult } from './likelihood';
 export { rocCurve, auc } from './roc';
 export type { RocCurve } from './roc';
+export { runSpread, countAtOrBelow } from './spread';
+export type { RunSpread } from './spread';

@@ -38,19 +38,55 @@ export interface ElboResult {
   readonly perImage: Float64Array;
 }
 
-function prepare(
+/** One batch of images with the parameters of its approximate posterior q(z|x) = N(mu, exp(logStd)^2). */
+interface PosteriorBatch {
+  /** Index of the batch's first image. */
+  readonly start: number;
+  /** Images in the batch. */
+  readonly n: number;
+  /** The images, [n, pixels]. */
+  readonly xt: tf.Tensor2D;
+  /** Their labels for conditional models, [n]. */
+  readonly lt: tf.Tensor1D | undefined;
+  /** Posterior means, [n, latentDim]. */
+  readonly mu: tf.Tensor2D;
+  /** Posterior log standard deviations, [n, latentDim]. */
+  readonly logStd: tf.Tensor2D;
+}
+
+/**
+ * Checks the arguments, then encodes the images batch by batch and hands each batch with its
+ * posterior to `visit`; the batch's tensors are disposed after `visit` returns. Returns the image count.
+ */
+function forEachPosteriorBatch(
   where: string,
   model: AutoencoderModel,
   data: ImagesInput,
-  options: LikelihoodOptions,
-): { x: Float32Array; count: number; pixels: number; labels: Int32Array | undefined; batchSize: number } {
+  options: LikelihoodOptions & { readonly rng: Rng },
+  visit: (batch: PosteriorBatch) => void,
+): number {
   checkVariational(where, model);
-  const { batchSize = 500 } = options;
+  const { batchSize = 500, rng } = options;
   checkInt(where, 'batchSize', batchSize);
+  if (!rng || typeof rng.normalArray !== 'function') throw new TypeError(`${where}: pass rng (the one random source) for the z samples`);
   const { data: x, count, pixels } = flatImages(where, data, modelPixels(model));
   checkRange(where, 'images', x, 0, 1);
   const given = options.labels ?? (isImageDataset(data) ? data.labels : undefined);
-  return { x, count, pixels, labels: conditionalLabels(where, model, given, count), batchSize };
+  const labels = conditionalLabels(where, model, given, count);
+  for (let start = 0; start < count; start += batchSize) {
+    const end = Math.min(count, start + batchSize);
+    const n = end - start;
+    const xt = tf.tensor2d(x.subarray(start * pixels, end * pixels), [n, pixels]);
+    const lt = labelSlice(labels, start, end);
+    const [mu, logScale] = encoderMoments(model, xt, lt);
+    const logStd = logStdOf(model, logScale);
+    try {
+      visit({ start, n, xt, lt, mu, logStd });
+    } finally {
+      tf.dispose([xt, lt, mu, logScale, logStd]);
+    }
+  }
+  return count;
 }
 
 /** Bernoulli log-likelihood per image, summed over pixels: [n]. */
@@ -68,24 +104,16 @@ export function testElbo(
   data: ImagesInput,
   options: LikelihoodOptions & { readonly rng: Rng; readonly samples?: number },
 ): ElboResult {
-  const where = 'testElbo';
-  const { x, count, pixels, labels, batchSize } = prepare(where, model, data, options);
   const { rng, samples = 1 } = options;
-  if (!rng || typeof rng.normalArray !== 'function') throw new TypeError(`${where}: pass rng (the one random source) for the z samples`);
-  checkInt(where, 'samples', samples);
+  checkInt('testElbo', 'samples', samples);
   const d = model.latentDim;
-  const perImage = new Float64Array(count);
+  const perImageParts: Array<{ start: number; values: Float64Array }> = [];
   let recSum = 0;
   let klSum = 0;
-  for (let start = 0; start < count; start += batchSize) {
-    const end = Math.min(count, start + batchSize);
-    const n = end - start;
-    const xt = tf.tensor2d(x.subarray(start * pixels, end * pixels), [n, pixels]);
-    const lt = labelSlice(labels, start, end);
-    const [mu, logScale] = encoderMoments(model, xt, lt);
-    const logStd = logStdOf(model, logScale);
+  const count = forEachPosteriorBatch('testElbo', model, data, options, ({ start, n, xt, lt, mu, logStd }) => {
     const klT = tf.tidy(() => mu.square().add(logStd.mul(2).exp()).sub(1).sub(logStd.mul(2)).sum(1).mul(0.5));
     const kl = klT.dataSync() as Float32Array;
+    klT.dispose();
     const rec = new Float64Array(n);
     for (let s = 0; s < samples; s++) {
       const eps = tf.tensor2d(rng.normalArray(n * d), [n, d]);
@@ -94,13 +122,16 @@ export function testElbo(
       for (let i = 0; i < n; i++) rec[i] += v[i] / samples;
       tf.dispose([eps, ll]);
     }
+    const values = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      perImage[start + i] = rec[i] - kl[i];
+      values[i] = rec[i] - kl[i];
       recSum += rec[i];
       klSum += kl[i];
     }
-    tf.dispose([xt, lt, mu, logScale, logStd, klT]);
-  }
+    perImageParts.push({ start, values });
+  });
+  const perImage = new Float64Array(count);
+  for (const part of perImageParts) perImage.set(part.values, part.start);
   let e = 0;
   for (let i = 0; i < count; i++) e += perImage[i];
   return { elbo: e / count, reconstruction: recSum / count, kl: klSum / count, perImage };
@@ -129,20 +160,11 @@ export function importanceWeightedLogLikelihood(
   data: ImagesInput,
   options: LikelihoodOptions & { readonly k?: number; readonly rng: Rng },
 ): LogLikelihoodResult {
-  const where = 'importanceWeightedLogLikelihood';
-  const { x, count, pixels, labels, batchSize } = prepare(where, model, data, options);
   const { k = 100, rng } = options;
-  checkInt(where, 'k', k);
-  if (!rng || typeof rng.normalArray !== 'function') throw new TypeError(`${where}: pass rng (the one random source) for the z samples`);
+  checkInt('importanceWeightedLogLikelihood', 'k', k);
   const d = model.latentDim;
-  const perImage = new Float64Array(count);
-  for (let start = 0; start < count; start += batchSize) {
-    const end = Math.min(count, start + batchSize);
-    const n = end - start;
-    const xt = tf.tensor2d(x.subarray(start * pixels, end * pixels), [n, pixels]);
-    const lt = labelSlice(labels, start, end);
-    const [mu, logScale] = encoderMoments(model, xt, lt);
-    const logStd = logStdOf(model, logScale);
+  const perImageParts: Array<{ start: number; values: Float64Array }> = [];
+  const count = forEachPosteriorBatch('importanceWeightedLogLikelihood', model, data, options, ({ start, n, xt, lt, mu, logStd }) => {
     const sumLogStd = tf.tidy(() => logStd.sum(1));
     const logW = new Float64Array(k * n);
     // Several samples per forward pass: rows s * n + i hold sample s of image i.
@@ -163,15 +185,19 @@ export function importanceWeightedLogLikelihood(
       for (let r = 0; r < c * n; r++) logW[s0 * n + r] = v[r];
       tf.dispose([eps, lw]);
     }
+    sumLogStd.dispose();
+    const values = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       let mx = -Infinity;
       for (let s = 0; s < k; s++) mx = Math.max(mx, logW[s * n + i]);
       let acc = 0;
       for (let s = 0; s < k; s++) acc += Math.exp(logW[s * n + i] - mx);
-      perImage[start + i] = mx + Math.log(acc / k);
+      values[i] = mx + Math.log(acc / k);
     }
-    tf.dispose([xt, lt, mu, logScale, logStd, sumLogStd]);
-  }
+    perImageParts.push({ start, values });
+  });
+  const perImage = new Float64Array(count);
+  for (const part of perImageParts) perImage.set(part.values, part.start);
   let total = 0;
   for (let i = 0; i < count; i++) total += perImage[i];
   return { logLikelihood: total / count, perImage, k };

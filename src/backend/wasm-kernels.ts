@@ -5,24 +5,47 @@
  * XNNPACK forward convolution and plain matrix product, transposes, pads, slices), run at
  * backend level so no intermediate tensor reaches the engine's bookkeeping:
  *
- * - `Conv2DBackpropFilter` (missing in wasm, so conv training threw): im2col written straight
- *   into wasm memory and one plain matrix product with the output gradient.
+ * - `Conv2DBackpropFilter` (missing in wasm, so conv training threw): shifted windows of x
+ *   times dy, by XNNPACK products without an im2col matrix (`wasm-conv-filter.ts`).
  * - `Conv2DBackpropInput` (the input gradient of conv2d and the forward pass of
  *   conv2dTranspose; wasm's own is about ten times slower than its forward conv): one stride-1
- *   forward convolution per stride phase with the flipped sub-filter, interleaved into dx.
+ *   forward convolution per stride phase with the flipped sub-filter, interleaved into dx; to a
+ *   single channel through a widened filter (`wasm-conv-narrow.ts`).
  * - `BatchMatMul` and `_FusedMatMul` with `transposeA`/`transposeB` (a slow path in wasm):
  *   transpose explicitly, then the fast plain product.
- * - `Sum` over leading axes (bias gradients): a product with a kept vector of ones.
- * - `MaxPoolGrad`, `ResizeNearestNeighborGrad`: single passes over wasm memory (`wasm-pool-kernels.ts`).
+ * - `Sum` over leading axes (bias gradients): a WebAssembly SIMD column-sum loop
+ *   (`wasm-simd.ts`) when the columns come in sixteens, else a product with a kept vector of ones.
+ * - `MaxPoolGrad`, `ResizeNearestNeighborGrad`: single passes over wasm memory, integer
+ *   upsampling through wasm's average pool; `ResizeNearestNeighbor` by power-of-two factors as
+ *   SIMD copies (`wasm-pool-kernels.ts`).
  *
  * The numbers equal the stock kernels' (and the cpu backend's) up to float rounding;
- * `tests/backend-wasm-kernels.test.ts` checks every one against the cpu backend.
+ * `tests/backend-wasm-kernels.test.ts` and `tests/backend-wasm-conv-kernels.test.ts` check every
+ * path against the cpu backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { maxPoolGradWasm, resizeNearestNeighborGradWasm } from './wasm-pool-kernels';
+import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { maxPoolGradWasm, resizeNearestNeighborGradWasm, resizeNearestNeighborWasm } from './wasm-pool-kernels';
+import {
+  WASM,
+  freeWasm as free,
+  matMulPlain,
+  runWasmKernel as run,
+  safeRhs,
+  stockWasmKernels as stock,
+  type WasmHeapBackend,
+} from './wasm-heap';
+import { conv2DBackpropFilterWasm } from './wasm-conv-filter';
+import { conv2dOneOutputChannel } from './wasm-conv-narrow';
+import { wasmSimdKernels } from './wasm-simd';
 
-const WASM = 'wasm';
+/** Whether conv2dTranspose to one channel uses the widened-filter convolution (for measurements). */
+let useNarrowConv = true;
+
+/** Switches the one-output-channel convolution trick on or off (measurements and tests). */
+export function setNarrowConv(on: boolean): void {
+  useNarrowConv = on;
+}
 
 /** Names of the wasm kernels vaelab registers or replaces. */
 export const WASM_KERNEL_NAMES = [
@@ -33,6 +56,7 @@ export const WASM_KERNEL_NAMES = [
   'Sum',
   'MaxPoolGrad',
   'ResizeNearestNeighborGrad',
+  'ResizeNearestNeighbor',
 ] as const;
 
 /** One of {@link WASM_KERNEL_NAMES}. */
@@ -44,30 +68,16 @@ export interface WasmKernelOptions {
   readonly fastMatMul?: boolean;
   /** `Conv2DBackpropInput` through forward convolutions. */
   readonly fastConvBackpropInput?: boolean;
-  /** `Sum` over leading axes (bias gradients) as a product with a vector of ones. */
+  /** `Sum` over leading axes (bias gradients): SIMD column sums, or a product with a vector of ones. */
   readonly fastSum?: boolean;
-  /** `MaxPoolGrad` and `ResizeNearestNeighborGrad` as single passes over wasm memory. */
+  /** `MaxPoolGrad`, `ResizeNearestNeighborGrad` and `ResizeNearestNeighbor` (upsampling) over wasm memory. */
   readonly fastPoolGrads?: boolean;
 }
 
-/** The stock wasm kernels vaelab replaced, kept to call and to restore. */
-const stock = new Map<string, KernelConfig>();
 /** The kernels vaelab has currently installed. */
 const installed = new Set<WasmKernelName>();
 
 type Info = TensorInfo;
-
-/** Runs a wasm kernel (the stock one when vaelab replaced it) at backend level. */
-function run(name: string, backend: KernelBackend, inputs: Record<string, Info>, attrs: NamedAttrMap = {}): Info {
-  const config = stock.get(name) ?? tf.getKernel(name, WASM);
-  if (config === undefined) throw new Error(`The wasm backend has no '${name}' kernel.`);
-  const out = config.kernelFunc({ inputs, backend, attrs });
-  return Array.isArray(out) ? out[0] : out;
-}
-
-function free(backend: KernelBackend, ...infos: Info[]): void {
-  for (const info of infos) backend.disposeData(info.dataId);
-}
 
 function transpose(backend: KernelBackend, x: Info, perm: number[]): Info {
   return run('Transpose', backend, { x }, { perm });
@@ -81,13 +91,6 @@ function swapLastTwo(rank: number): number[] {
   return perm;
 }
 
-/** Slices rows/cols `[0, keep)` of an NHWC tensor when it is taller/wider than that. */
-function cropBottomRight(backend: KernelBackend, x: Info, keepH: number, keepW: number): Info {
-  const [n, h, w, c] = x.shape;
-  if (keepH >= h && keepW >= w) return x;
-  return run('Slice', backend, { x }, { begin: [0, 0, 0, 0], size: [n, Math.min(h, keepH), Math.min(w, keepW), c] });
-}
-
 function checkChannelsLast(kernel: string, dataFormat: unknown): void {
   if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
     throw new Error(`vaelab's wasm ${kernel} supports dataFormat 'NHWC' only, got '${String(dataFormat)}'.`);
@@ -96,112 +99,6 @@ function checkChannelsLast(kernel: string, dataFormat: unknown): void {
 
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 type ConvPad = 'valid' | 'same' | number | ExplicitPadding;
-
-/** The parts of the wasm backend used to write a kernel's output in place. */
-interface WasmHeapBackend extends KernelBackend {
-  makeOutput(shape: number[], dtype: 'float32'): Info;
-  typedArrayFromHeap(info: Info): Float32Array;
-}
-
-/**
- * im2col with channels first: from xT [ci, n, H, W] writes patches [kh*kw*ci, n*oh*ow]
- * (row (i*kw + j)*ci + c holds xpad[., r*sh + i, q*sw + j, c] for every output position).
- */
-function im2colChannelsFirst(
-  backend: WasmHeapBackend,
-  xt: Info,
-  g: { kh: number; kw: number; sh: number; sw: number; oh: number; ow: number; top: number; left: number },
-): Info {
-  const [ci, n, h, w] = xt.shape;
-  const { kh, kw, sh, sw, oh, ow, top, left } = g;
-  const out = backend.makeOutput([kh * kw * ci, n * oh * ow], 'float32');
-  const src = backend.typedArrayFromHeap(xt);
-  const dst = backend.typedArrayFromHeap(out);
-  const heap = new Float32Array(dst.buffer);
-  const src0 = src.byteOffset / 4;
-  const dst0 = dst.byteOffset / 4;
-  let d = 0;
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      // Output columns q whose input column q*sw + j - left lies inside [0, w).
-      const q0 = Math.max(0, Math.ceil((left - j) / sw));
-      const q1 = Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1);
-      for (let c = 0; c < ci; c++) {
-        for (let b = 0; b < n; b++) {
-          const plane = (c * n + b) * h * w;
-          for (let r = 0; r < oh; r++) {
-            const y = r * sh + i - top;
-            if (y < 0 || y >= h || q1 <= q0) {
-              dst.fill(0, d, d + ow);
-              d += ow;
-              continue;
-            }
-            const rowBase = plane + y * w + j - left;
-            let q = 0;
-            for (; q < q0; q++) dst[d++] = 0;
-            if (sw === 1 && q1 - q0 >= 48) {
-              // Long contiguous run: a memmove inside wasm memory (no subarray object).
-              heap.copyWithin(dst0 + d, src0 + rowBase + q0, src0 + rowBase + q1);
-              d += q1 - q0;
-              q = q1;
-            } else if (sw === 1) {
-              for (; q < q1; q++) dst[d++] = src[rowBase + q];
-            } else {
-              for (; q < q1; q++) dst[d++] = src[rowBase + q * sw];
-            }
-            for (; q < ow; q++) dst[d++] = 0;
-          }
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * Filter gradient of conv2d: dW[kh,kw,ci,co] = sum_{n,oh,ow} xpad[n, oh*s+kh, ow*s+kw, ci] dy[n,oh,ow,co].
- * x is transposed to channels first (wasm's fast transpose), unrolled into the patch matrix
- * [kh*kw*ci, n*oh*ow] straight in wasm memory, and one plain matrix product with dy
- * [n*oh*ow, co] gives dW.
- */
-const conv2DBackpropFilter: KernelFunc = (args) => {
-  const { inputs, attrs } = args;
-  const backend = args.backend as WasmHeapBackend;
-  const x = inputs.x as Info;
-  const dy = inputs.dy as Info;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
-    strides: [number, number] | number;
-    pad: ConvPad;
-    dataFormat: string;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    filterShape: [number, number, number, number];
-  };
-  checkChannelsLast('Conv2DBackpropFilter', dataFormat);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
-  const [n, , , ci] = x.shape;
-  const co = dy.shape[3];
-  const xt = transpose(backend, x, [3, 0, 1, 2]); // [ci, n, H, W]
-  const patches = im2colChannelsFirst(backend, xt, {
-    kh, kw, sh, sw, oh, ow, top: info.padInfo.top, left: info.padInfo.left,
-  });
-  free(backend, xt);
-  const dy2 = run('Reshape', backend, { x: dy }, { shape: [n * oh * ow, co] });
-  const product = matMulPlain(backend, patches, dy2);
-  free(backend, patches, dy2);
-  const out = run('Reshape', backend, { x: product }, { shape: [kh, kw, ci, co] });
-  free(backend, product);
-  return out;
-};
 
 /** How one spatial axis of conv2d's input gradient splits into stride phases. */
 interface Phase1d {
@@ -315,12 +212,18 @@ function conv2DBackpropInputFast(stockFunc: KernelFunc): KernelFunc {
             size: [n, oh - rows.cropBefore - rows.cropAfter, ow - cols.cropBefore - cols.cropAfter, co],
           });
         }
-        const phaseOut = run('Conv2D', backend, { x: src, filter: subFilter }, {
-          strides: [1, 1],
-          pad: [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]],
-          dataFormat: 'NHWC',
-          dilations: [1, 1],
-        } as unknown as NamedAttrMap); // [n, rows.count, cols.count, ci]
+        const phasePads: [[number, number], [number, number]] = [
+          [rows.padBefore, rows.padAfter],
+          [cols.padBefore, cols.padAfter],
+        ];
+        const phaseOut = // [n, rows.count, cols.count, ci]
+          (useNarrowConv ? conv2dOneOutputChannel(backend, src, subFilter, phasePads) : undefined) ??
+          run('Conv2D', backend, { x: src, filter: subFilter }, {
+            strides: [1, 1],
+            pad: [[0, 0], ...phasePads, [0, 0]],
+            dataFormat: 'NHWC',
+            dilations: [1, 1],
+          } as unknown as NamedAttrMap);
         free(backend, subFilter);
         if (src !== dy) free(backend, src);
         if (out === undefined) return phaseOut; // stride 1: the single phase is dx
@@ -333,10 +236,14 @@ function conv2DBackpropInputFast(stockFunc: KernelFunc): KernelFunc {
         const y0 = sh * rows.u0 + p - top;
         const x0 = sw * cols.u0 + q - left;
         let s = src0;
+        const simd = ci % 4 === 0 ? wasmSimdKernels(backend) : null;
         for (let b = 0; b < n; b++) {
           for (let v = 0; v < rows.count; v++) {
             const rowStart = dst0 + ((b * h + y0 + sh * v) * w + x0) * ci;
-            if (ci === 1) {
+            if (simd !== null) {
+              simd.scatterPixels(4 * s, 4 * rowStart, cols.count, 4 * ci, 4 * sw * ci);
+              s += cols.count * ci;
+            } else if (ci === 1) {
               for (let u = 0; u < cols.count; u++) buf[rowStart + sw * u] = buf[s++];
             } else {
               for (let u = 0; u < cols.count; u++) {
@@ -356,43 +263,6 @@ function conv2DBackpropInputFast(stockFunc: KernelFunc): KernelFunc {
     }
     return out;
   };
-}
-
-/**
- * wasm's BatchMatMul caches its XNNPACK operator (with the packed right-hand matrix) by the
- * right-hand tensor's buffer id only. A reshape shares the buffer, so the same buffer used as
- * `b` with another shape would hit a stale operator and give wrong numbers. vaelab remembers the
- * shape each buffer was first used with and gives the product a copy when the shape differs.
- */
-const matMulRhsShapes = new WeakMap<object, string>();
-
-function rhsShapeKey(b: Info): string {
-  const r = b.shape.length;
-  const rows = b.shape[r - 2];
-  const cols = b.shape[r - 1];
-  return `${tf.util.sizeFromShape(b.shape) / (rows * cols)}x${rows}x${cols}`;
-}
-
-/** `b`, or a copy of it when its buffer was used as a right-hand matrix of another shape. */
-function safeRhs(backend: KernelBackend, b: Info): Info {
-  const key = rhsShapeKey(b);
-  const seen = matMulRhsShapes.get(b.dataId);
-  if (seen === undefined) {
-    matMulRhsShapes.set(b.dataId, key);
-    return b;
-  }
-  if (seen === key) return b;
-  const copy = run('Identity', backend, { x: b });
-  matMulRhsShapes.set(copy.dataId, key);
-  return copy;
-}
-
-/** Plain (no transposes) product a [m,k] x b [k,n] through wasm's fast path. */
-function matMulPlain(backend: KernelBackend, a: Info, b: Info): Info {
-  const rhs = safeRhs(backend, b);
-  const out = run('BatchMatMul', backend, { a, b: rhs }, { transposeA: false, transposeB: false });
-  if (rhs !== b) free(backend, rhs);
-  return out;
 }
 
 /** BatchMatMul with explicit transposes, then wasm's fast plain product. */
@@ -448,8 +318,9 @@ function onesColumn(backend: KernelBackend, n: number): Info {
 }
 
 /**
- * Sum over the leading axes of a float32 tensor (what bias gradients need: dy [n,h,w,c] -> [c])
- * as x^T [inner, outer] times a kept column of ones [outer, 1]. wasm's own Sum transposes too,
+ * Sum over the leading axes of a float32 tensor (what bias gradients need: dy [n,h,w,c] -> [c]):
+ * SIMD column sums when the inner size is a multiple of 16, else x^T [inner, outer] times a kept
+ * column of ones [outer, 1]. wasm's own Sum transposes too,
  * then reduces with a slow loop; the product is several times faster.
  */
 function sumFast(stockFunc: KernelFunc): KernelFunc {
@@ -464,6 +335,17 @@ function sumFast(stockFunc: KernelFunc): KernelFunc {
     const outer = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
     const inner = tf.util.sizeFromShape(x.shape.slice(axes.length));
     if (outer < 2 || inner === 0) return stockFunc(args);
+    const outShape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
+    const simd = inner % 16 === 0 ? wasmSimdKernels(backend) : null;
+    if (simd !== null) {
+      // Column sums straight over wasm memory, 16 columns per pass.
+      const heapBackend = backend as WasmHeapBackend;
+      const out = heapBackend.makeOutput(outShape, 'float32');
+      const src = heapBackend.typedArrayFromHeap(x).byteOffset;
+      const dst = heapBackend.typedArrayFromHeap(out).byteOffset;
+      for (let j = 0; j < inner; j += 16) simd.columnSum16(src + 4 * j, outer, 4 * inner, dst + 4 * j);
+      return out;
+    }
     // x^T [inner, outer] times a kept vector of ones [outer, 1]: XNNPACK packs the right-hand
     // matrix once per buffer, so the ones are packed once and x is only transposed.
     const x2 = run('Reshape', backend, { x }, { shape: [outer, inner] });
@@ -471,7 +353,6 @@ function sumFast(stockFunc: KernelFunc): KernelFunc {
     free(backend, x2);
     const product = matMulPlain(backend, xt, onesColumn(backend, outer));
     free(backend, xt);
-    const outShape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
     const out = run('Reshape', backend, { x: product }, { shape: outShape });
     free(backend, product);
     return out;
@@ -504,7 +385,7 @@ function restore(name: WasmKernelName): void {
 export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   loadWasmModule();
   if (!installed.has('Conv2DBackpropFilter') && tf.getKernel('Conv2DBackpropFilter', WASM) === undefined) {
-    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: conv2DBackpropFilter });
+    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: conv2DBackpropFilterWasm });
     installed.add('Conv2DBackpropFilter');
   }
   if (options.fastMatMul ?? true) {
@@ -521,9 +402,11 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   if (options.fastPoolGrads ?? true) {
     replace('MaxPoolGrad', () => maxPoolGradWasm);
     replace('ResizeNearestNeighborGrad', () => resizeNearestNeighborGradWasm);
+    replace('ResizeNearestNeighbor', resizeNearestNeighborWasm);
   } else {
     restore('MaxPoolGrad');
     restore('ResizeNearestNeighborGrad');
+    restore('ResizeNearestNeighbor');
   }
 }
 

@@ -8,13 +8,9 @@
  *   copied it from.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-
-/** The parts of the wasm backend used to write a kernel's output in place. */
-interface WasmHeapBackend extends KernelBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { freeWasm, runWasmKernel, type WasmHeapBackend } from './wasm-heap';
+import { wasmSimdKernels, type MaxPoolGrad2x2Fn } from './wasm-simd';
 
 /** MaxPoolGrad: dx[first argmax of each window] += dy. */
 export const maxPoolGradWasm: KernelFunc = (args) => {
@@ -43,6 +39,11 @@ export const maxPoolGradWasm: KernelFunc = (args) => {
   const g = backend.typedArrayFromHeap(dy);
   const dx = backend.typedArrayFromHeap(out);
   dx.fill(0);
+  if (strideHeight >= fh && strideWidth >= fw) {
+    const simd = fh === 2 && fw === 2 && strideHeight === 2 && strideWidth === 2 && c % 4 === 0 ? wasmSimdKernels(backend) : null;
+    disjointMaxPoolGrad(x, g, dx, { batchSize, inHeight, inWidth, c, outHeight, outWidth, strideHeight, strideWidth, fh, fw, top, left }, simd?.maxPoolGrad2x2);
+    return out;
+  }
   const best = new Float32Array(c);
   const where = new Int32Array(c);
   let k = 0;
@@ -78,6 +79,117 @@ export const maxPoolGradWasm: KernelFunc = (args) => {
   return out;
 };
 
+/** Geometry of a max pool whose windows do not overlap. */
+interface DisjointPool {
+  batchSize: number;
+  inHeight: number;
+  inWidth: number;
+  c: number;
+  outHeight: number;
+  outWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  fh: number;
+  fw: number;
+  top: number;
+  left: number;
+}
+
+/**
+ * MaxPoolGrad when no two windows overlap (stride >= window, as in every pool of the curriculum):
+ * each dy value is written (not added) at its window's first maximum, channel by channel, with
+ * no scratch arrays; full 2x2 windows are unrolled. dx must be zero-filled.
+ */
+function disjointMaxPoolGrad(x: Float32Array, g: Float32Array, dx: Float32Array, p: DisjointPool, simd2x2?: MaxPoolGrad2x2Fn): void {
+  const { batchSize, inHeight, inWidth, c, outHeight, outWidth, strideHeight, strideWidth, fh, fw, top, left } = p;
+  const rowStride = inWidth * c;
+  // With the SIMD loop (2x2 windows, stride 2): full windows q in [qa, qb) of a full row.
+  const qa = Math.max(0, Math.ceil(left / 2));
+  const qb = Math.min(outWidth, Math.floor((inWidth + left - 2) / 2) + 1);
+  for (let b = 0; b < batchSize; b++) {
+    for (let r = 0; r < outHeight; r++) {
+      const r0 = r * strideHeight - top;
+      const rMin = Math.max(0, r0);
+      const rMax = Math.min(inHeight, r0 + fh);
+      let skipFrom = outWidth;
+      let skipTo = outWidth;
+      if (simd2x2 !== undefined && r0 >= 0 && rMax - r0 === 2 && qb > qa) {
+        const xAt = x.byteOffset + 4 * ((b * inHeight + r0) * inWidth + (2 * qa - left)) * c;
+        const dxAt = dx.byteOffset + 4 * ((b * inHeight + r0) * inWidth + (2 * qa - left)) * c;
+        const gAt = g.byteOffset + 4 * ((b * outHeight + r) * outWidth + qa) * c;
+        simd2x2(xAt, xAt + 4 * rowStride, dxAt, dxAt + 4 * rowStride, gAt, qb - qa, 4 * c);
+        skipFrom = qa;
+        skipTo = qb;
+      }
+      for (let q = 0; q < outWidth; q++) {
+        if (q === skipFrom) {
+          q = skipTo - 1;
+          continue;
+        }
+        let k = ((b * outHeight + r) * outWidth + q) * c;
+        const q0 = q * strideWidth - left;
+        const qMin = Math.max(0, q0);
+        const qMax = Math.min(inWidth, q0 + fw);
+        const corner = ((b * inHeight + rMin) * inWidth + qMin) * c;
+        if (rMax - rMin === 2 && qMax - qMin === 2) {
+          for (let d = 0; d < c; d++, k++) {
+            const i00 = corner + d;
+            const i01 = i00 + c;
+            const i10 = i00 + rowStride;
+            const i11 = i10 + c;
+            let best = Number.NEGATIVE_INFINITY;
+            let at = -1;
+            if (x[i00] > best) {
+              best = x[i00];
+              at = i00;
+            }
+            if (x[i01] > best) {
+              best = x[i01];
+              at = i01;
+            }
+            if (x[i10] > best) {
+              best = x[i10];
+              at = i10;
+            }
+            if (x[i11] > best) at = i11;
+            if (at >= 0) dx[at] = g[k];
+          }
+          continue;
+        }
+        for (let d = 0; d < c; d++, k++) {
+          let best = Number.NEGATIVE_INFINITY;
+          let at = -1;
+          for (let xr = rMin; xr < rMax; xr++) {
+            let idx = ((b * inHeight + xr) * inWidth + qMin) * c + d;
+            for (let xc = qMin; xc < qMax; xc++, idx += c) {
+              const v = x[idx];
+              if (v > best) {
+                best = v;
+                at = idx;
+              }
+            }
+          }
+          if (at >= 0) dx[at] = g[k];
+        }
+      }
+    }
+  }
+}
+
+/**
+ * For a non-decreasing map `source` (output index -> input index in [0, inSize)), the first
+ * output index of each input index: input i receives outputs [starts[i], starts[i + 1]).
+ */
+function rangeStarts(source: number[], inSize: number): Int32Array {
+  const starts = new Int32Array(inSize + 1);
+  let o = 0;
+  for (let i = 0; i <= inSize; i++) {
+    while (o < source.length && source[o] < i) o++;
+    starts[i] = o;
+  }
+  return starts;
+}
+
 /** ResizeNearestNeighborGrad: dx[source pixel of each dy pixel] += dy. */
 export const resizeNearestNeighborGradWasm: KernelFunc = (args) => {
   const backend = args.backend as WasmHeapBackend;
@@ -94,19 +206,101 @@ export const resizeNearestNeighborGradWasm: KernelFunc = (args) => {
   };
   const rows = Array.from({ length: outH }, (_, r) => source(r, inH, outH));
   const cols = Array.from({ length: outW }, (_, q) => source(q, inW, outW));
+  // Integer upscaling (UpSampling2D): each input pixel receives a whole fh x fw block of dy, so
+  // dx is wasm's (XNNPACK) average pool of dy times fh*fw.
+  const fh = outH / inH;
+  const fw = outW / inW;
+  if (
+    Number.isInteger(fh) &&
+    Number.isInteger(fw) &&
+    fh * fw > 1 &&
+    dy.dtype === 'float32' &&
+    rows.every((s, r) => s === Math.floor(r / fh)) &&
+    cols.every((s, q) => s === Math.floor(q / fw))
+  ) {
+    const mean = runWasmKernel('AvgPool', backend, { x: dy }, { filterSize: [fh, fw], strides: [fh, fw], pad: 'valid' });
+    const scale = backend.makeOutput([], 'float32');
+    backend.typedArrayFromHeap(scale)[0] = fh * fw;
+    const out = runWasmKernel('Multiply', backend, { a: mean, b: scale });
+    freeWasm(backend, mean, scale);
+    return out;
+  }
+  // The source index is non-decreasing in the output index, so each input row (column) receives
+  // a contiguous range of output rows (columns): [rowFrom[y], rowFrom[y + 1]).
+  const rowFrom = rangeStarts(rows, inH);
+  const colFrom = rangeStarts(cols, inW);
   const out = backend.makeOutput(images.shape, 'float32');
   const g = backend.typedArrayFromHeap(dy);
   const dx = backend.typedArrayFromHeap(out);
-  dx.fill(0);
   let k = 0;
   for (let b = 0; b < batch; b++) {
-    for (let r = 0; r < outH; r++) {
-      const rowBase = (b * inH + rows[r]) * inW;
-      for (let q = 0; q < outW; q++) {
-        const base = (rowBase + cols[q]) * depth;
-        for (let d = 0; d < depth; d++) dx[base + d] += g[k++];
+    for (let y = 0; y < inH; y++) {
+      const r0 = rowFrom[y];
+      const r1 = rowFrom[y + 1];
+      for (let x = 0; x < inW; x++, k += depth) {
+        const q0 = colFrom[x];
+        const q1 = colFrom[x + 1];
+        if (r0 === r1 || q0 === q1) {
+          dx.fill(0, k, k + depth);
+          continue;
+        }
+        // First dy pixel of the block is copied, the others are added (one write pass over dx).
+        let first = true;
+        for (let r = r0; r < r1; r++) {
+          let src = ((b * outH + r) * outW + q0) * depth;
+          for (let q = q0; q < q1; q++, src += depth) {
+            if (first) {
+              for (let d = 0; d < depth; d++) dx[k + d] = g[src + d];
+              first = false;
+            } else {
+              for (let d = 0; d < depth; d++) dx[k + d] += g[src + d];
+            }
+          }
+        }
       }
     }
   }
   return out;
 };
+
+/**
+ * ResizeNearestNeighbor (UpSampling2D) for power-of-two integer factors (no align-corners, no
+ * half-pixel centres) and channels in fours: every input pixel copied to its fh x fw block by
+ * the SIMD copy loop (`wasm-simd.ts`). Other cases run the stock kernel. Copies, so the output
+ * is bit-identical to the stock kernel's.
+ */
+export function resizeNearestNeighborWasm(stockFunc: KernelFunc): KernelFunc {
+  return (args) => {
+    const backend = args.backend as WasmHeapBackend;
+    const images = args.inputs.images as TensorInfo;
+    const { alignCorners, halfPixelCenters, size } = args.attrs as unknown as {
+      alignCorners: boolean;
+      halfPixelCenters: boolean;
+      size: [number, number];
+    };
+    const [batch, inH, inW, depth] = images.shape;
+    const [outH, outW] = size;
+    const fh = outH / inH;
+    const fw = outW / inW;
+    const powerOfTwo = (f: number): boolean => Number.isInteger(f) && f >= 1 && (f & (f - 1)) === 0;
+    const simd =
+      !alignCorners && !halfPixelCenters && images.dtype === 'float32' && depth % 4 === 0 && powerOfTwo(fh) && powerOfTwo(fw) && fh * fw > 1
+        ? wasmSimdKernels(backend)
+        : null;
+    if (simd === null) return stockFunc(args);
+    const out = backend.makeOutput([batch, outH, outW, depth], 'float32');
+    const src0 = backend.typedArrayFromHeap(images).byteOffset;
+    const dst0 = backend.typedArrayFromHeap(out).byteOffset;
+    const pixelBytes = 4 * depth;
+    for (let b = 0; b < batch; b++) {
+      for (let y = 0; y < inH; y++) {
+        const src = src0 + (b * inH + y) * inW * pixelBytes;
+        for (let r = y * fh; r < (y + 1) * fh; r++) {
+          const dst = dst0 + (b * outH + r) * outW * pixelBytes;
+          for (let q = 0; q < fw; q++) simd.scatterPixels(src, dst + q * pixelBytes, inW, pixelBytes, fw * pixelBytes);
+        }
+      }
+    }
+    return out;
+  };
+}

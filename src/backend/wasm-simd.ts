@@ -1,0 +1,352 @@
+/**
+ * Small 128-bit WebAssembly SIMD loops that run on the wasm backend's own memory, for the two
+ * places where XNNPACK has no fitting operator and scalar JavaScript is the bottleneck. The
+ * module is assembled below by vaelab's own code (no third-party binary); it imports the
+ * backend's `env.memory`, so the loops read and write tensors in place.
+ *
+ * - `filterGradOneChannel{1,2,3}`: the filter gradient of a conv with ONE input channel, for 1..3
+ *   filter taps and 16 output channels at a time, one image per call: out[t][o] += x[p + shift_t]
+ *   * dy[p][o] over the output positions p (XNNPACK would pack all of dy, [positions, co], first).
+ * - `maxPoolGrad2x2`: the gradient of one row of full, non-overlapping 2x2 max-pool windows with
+ *   the cpu backend's rule (dy goes to the window's first maximum, compared with `>` from -inf).
+ * - `scatterPixels`: copies contiguous pixels (channel vectors) to strided places, to interleave
+ *   the stride phases of conv2dTranspose.
+ * - `columnSum16`: sums of 16 columns over the rows of a matrix (bias gradients), in blocks of
+ *   256 rows added into a running total (float32, close to the cpu backend's double sums).
+ */
+
+/** (dy, rows, cols, dyPixelBytes, xRowBytes, x_0..x_{taps-1}, out_0..out_{taps-1}), byte addresses; out accumulates. */
+export type FilterGradOneChannelFn = (dy: number, rows: number, cols: number, dyPixelBytes: number, xRowBytes: number, ...xAndOut: number[]) => void;
+
+/** One row of 2x2 windows: (x row 0, x row 1, dx row 0, dx row 1, dy row, windows, channel bytes). */
+export type MaxPoolGrad2x2Fn = (x0: number, x1: number, dx0: number, dx1: number, dy: number, windows: number, channelBytes: number) => void;
+
+/** Column sums of 16 columns: (src, rows, rowBytes, dst), byte addresses. */
+export type ColumnSum16Fn = (src: number, rows: number, rowBytes: number, dst: number) => void;
+
+/** Copies `pixels` runs of `pixelBytes` (a multiple of 16) to `dstStride` apart: (src, dst, pixels, pixelBytes, dstStride). */
+export type ScatterPixelsFn = (src: number, dst: number, pixels: number, pixelBytes: number, dstStride: number) => void;
+
+/** The loops bound to one memory. */
+export interface WasmSimdKernels {
+  /** Filter gradient of a one-input-channel conv; index t-1 holds the variant for t taps (1..3). */
+  readonly filterGradOneChannel: readonly [FilterGradOneChannelFn, FilterGradOneChannelFn, FilterGradOneChannelFn];
+  /** Gradient of one row of full 2x2 max-pool windows. */
+  readonly maxPoolGrad2x2: MaxPoolGrad2x2Fn;
+  /** Column sums of 16 columns. */
+  readonly columnSum16: ColumnSum16Fn;
+  /** Strided copy of contiguous pixels. */
+  readonly scatterPixels: ScatterPixelsFn;
+}
+
+const OP = {
+  block: 0x02,
+  loop: 0x03,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  localGet: 0x20,
+  localSet: 0x21,
+  i32Const: 0x41,
+  i32GeU: 0x4f,
+  i32Add: 0x6a,
+  i32Mul: 0x6c,
+  i32LtU: 0x49,
+  select: 0x1b,
+  void: 0x40,
+} as const;
+const SIMD = 0xfd;
+const V = {
+  load: 0x00,
+  load32Splat: 0x09,
+  store: 0x0b,
+  const: 0x0c,
+  f32x4Gt: 0x44,
+  and: 0x4e,
+  andnot: 0x4f,
+  or: 0x50,
+  bitselect: 0x52,
+  f32x4Add: 0xe4,
+  f32x4Mul: 0xe6,
+} as const;
+const TYPE = { i32: 0x7f, v128: 0x7b, func: 0x60 } as const;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+const simd = (op: number): number[] => [SIMD, ...uleb(op)];
+const get = (i: number): number[] => [OP.localGet, ...uleb(i)];
+const set = (i: number): number[] => [OP.localSet, ...uleb(i)];
+/** v128.load / v128.store with a 4-byte alignment hint and a constant byte offset. */
+const load = (offset = 0): number[] => [...simd(V.load), 2, ...uleb(offset)];
+const store = (offset = 0): number[] => [...simd(V.store), 2, ...uleb(offset)];
+const splatLoad = (): number[] => [...simd(V.load32Splat), 2, 0];
+const addLocal = (target: number, amount: number): number[] => [...get(target), ...get(amount), OP.i32Add, ...set(target)];
+
+/** Function body with its local declarations: `locals` = [count, type] pairs. */
+function body(locals: Array<[number, number]>, code: number[]): number[] {
+  const decl = [...uleb(locals.length), ...locals.flatMap(([count, type]) => [...uleb(count), type])];
+  const bytes = [...decl, ...code, OP.end];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+/**
+ * Filter gradient of a one-channel conv for `taps` taps and 16 output channels, over one image:
+ * params (dy, rows, cols, dyPixelBytes, xRowBytes, x_0.., out_0..). For each of rows x cols
+ * output positions (dy contiguous, dyPixelBytes apart; x rows xRowBytes apart, 4 bytes per
+ * column), out_t[0..16) += x_t[position] * dy[position][0..16). out is read and written back.
+ */
+function filterGradBody(taps: number): number[] {
+  const [DY, ROWS, COLS, PIXEL, XROW] = [0, 1, 2, 3, 4];
+  const X = 5; // x_t = X + t
+  const OUT = X + taps; // out_t = OUT + t
+  const R = OUT + taps; // i32 row
+  const C = R + 1; // i32 column
+  const Q = C + 1; // i32 byte offset into x of the current position
+  const ROW0 = Q + 1; // i32 byte offset of the row start
+  const D = ROW0 + 1; // v128 d0..d3
+  const S = D + 4; // v128 splat
+  const ACC = S + 1; // v128 acc[t*4 + k]
+  const code: number[] = [];
+  for (let t = 0; t < taps; t++) {
+    for (let k = 0; k < 4; k++) code.push(...get(OUT + t), ...load(16 * k), ...set(ACC + t * 4 + k));
+  }
+  code.push(
+    OP.block, OP.void,
+    OP.loop, OP.void,
+    ...get(R), ...get(ROWS), OP.i32GeU, OP.brIf, 1,
+    ...get(ROW0), ...set(Q),
+    OP.i32Const, 0, ...set(C),
+    OP.block, OP.void,
+    OP.loop, OP.void,
+    ...get(C), ...get(COLS), OP.i32GeU, OP.brIf, 1,
+  );
+  for (let k = 0; k < 4; k++) code.push(...get(DY), ...load(16 * k), ...set(D + k));
+  for (let t = 0; t < taps; t++) {
+    code.push(...get(X + t), ...get(Q), OP.i32Add, ...splatLoad(), ...set(S));
+    for (let k = 0; k < 4; k++) {
+      const acc = ACC + t * 4 + k;
+      code.push(...get(acc), ...get(S), ...get(D + k), ...simd(V.f32x4Mul), ...simd(V.f32x4Add), ...set(acc));
+    }
+  }
+  code.push(
+    ...addLocal(DY, PIXEL),
+    ...get(Q), OP.i32Const, 4, OP.i32Add, ...set(Q),
+    ...get(C), OP.i32Const, 1, OP.i32Add, ...set(C),
+    OP.br, 0,
+    OP.end,
+    OP.end,
+    ...addLocal(ROW0, XROW),
+    ...get(R), OP.i32Const, 1, OP.i32Add, ...set(R),
+    OP.br, 0,
+    OP.end,
+    OP.end,
+  );
+  for (let t = 0; t < taps; t++) {
+    for (let k = 0; k < 4; k++) code.push(...get(OUT + t), ...get(ACC + t * 4 + k), ...store(16 * k));
+  }
+  return body([[4, TYPE.i32], [5 + 4 * taps, TYPE.v128]], code);
+}
+
+/** One row of full 2x2 max-pool windows (first-maximum rule), channel bytes a multiple of 16. */
+function maxPoolGradBody(): number[] {
+  const [X0, X1, DX0, DX1, G, WINDOWS, CB] = [0, 1, 2, 3, 4, 5, 6];
+  const W = 7; // i32 window counter
+  const K = 8; // i32 byte offset inside the window's channels
+  const CB2 = 9; // i32 2 * channel bytes
+  const A = 10; // i32 scratch address
+  const [V00, V01, V10, V11, BEST, M0, M1, M2, M3, GV, NINF, LATER] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
+  const negInf = [0x00, 0x00, 0x80, 0xff];
+  const gt = (a: number, b: number, m: number): number[] => [...get(a), ...get(b), ...simd(V.f32x4Gt), ...set(m)];
+  const select = (v: number, m: number): number[] => [...get(v), ...get(BEST), ...get(m), ...simd(V.bitselect), ...set(BEST)];
+  /** store(address, (g & m) & ~later) */
+  const put = (addrLocal: number, plusChannel: boolean, m: number, withLater: boolean): number[] => [
+    ...get(addrLocal), ...get(K), OP.i32Add,
+    ...(plusChannel ? [...get(CB), OP.i32Add] : []),
+    ...get(GV), ...get(m), ...simd(V.and),
+    ...(withLater ? [...get(LATER), ...simd(V.andnot)] : []),
+    ...store(),
+  ];
+  const code: number[] = [
+    ...simd(V.const), ...negInf, ...negInf, ...negInf, ...negInf, ...set(NINF),
+    ...get(CB), ...get(CB), OP.i32Add, ...set(CB2),
+    OP.block, OP.void,
+    OP.loop, OP.void,
+    ...get(W), ...get(WINDOWS), OP.i32GeU, OP.brIf, 1,
+    OP.i32Const, 0, ...set(K),
+    OP.block, OP.void,
+    OP.loop, OP.void,
+    ...get(K), ...get(CB), OP.i32GeU, OP.brIf, 1,
+    ...get(X0), ...get(K), OP.i32Add, ...set(A),
+    ...get(A), ...load(), ...set(V00),
+    ...get(A), ...get(CB), OP.i32Add, ...load(), ...set(V01),
+    ...get(X1), ...get(K), OP.i32Add, ...set(A),
+    ...get(A), ...load(), ...set(V10),
+    ...get(A), ...get(CB), OP.i32Add, ...load(), ...set(V11),
+    ...get(NINF), ...set(BEST),
+    ...gt(V00, BEST, M0), ...select(V00, M0),
+    ...gt(V01, BEST, M1), ...select(V01, M1),
+    ...gt(V10, BEST, M2), ...select(V10, M2),
+    ...gt(V11, BEST, M3),
+    ...get(G), ...get(K), OP.i32Add, ...load(), ...set(GV),
+    // The last window position whose value beat every earlier one is the first maximum.
+    ...put(DX1, true, M3, false),
+    ...get(M3), ...set(LATER),
+    ...put(DX1, false, M2, true),
+    ...get(LATER), ...get(M2), ...simd(V.or), ...set(LATER),
+    ...put(DX0, true, M1, true),
+    ...get(LATER), ...get(M1), ...simd(V.or), ...set(LATER),
+    ...put(DX0, false, M0, true),
+    ...get(K), OP.i32Const, 16, OP.i32Add, ...set(K),
+    OP.br, 0,
+    OP.end,
+    OP.end,
+    ...addLocal(X0, CB2), ...addLocal(X1, CB2), ...addLocal(DX0, CB2), ...addLocal(DX1, CB2), ...addLocal(G, CB),
+    ...get(W), OP.i32Const, 1, OP.i32Add, ...set(W),
+    OP.br, 0,
+    OP.end,
+    OP.end,
+  ];
+  return body([[4, TYPE.i32], [12, TYPE.v128]], code);
+}
+
+/** Column sums of 16 float32 columns over `rows` rows `rowBytes` apart, blocks of 256 rows. */
+function columnSumBody(): number[] {
+  const [SRC, ROWS, ROW_BYTES, DST] = [0, 1, 2, 3];
+  const R = 4; // i32 row
+  const END = 5; // i32 end of the block
+  const TOTAL = 6; // v128 x4
+  const PART = 10; // v128 x4
+  const zero = [...simd(V.const), ...Array<number>(16).fill(0)];
+  const code: number[] = [
+    OP.block, OP.void,
+    OP.loop, OP.void,
+    ...get(R), ...get(ROWS), OP.i32GeU, OP.brIf, 1,
+    // end = min(r + 256, rows)
+    ...get(R), OP.i32Const, ...[0x80, 0x02], OP.i32Add, ...set(END),
+    ...get(END), ...get(ROWS), ...get(END), ...get(ROWS), OP.i32LtU, OP.select, ...set(END),
+  ];
+  for (let k = 0; k < 4; k++) code.push(...zero, ...set(PART + k));
+  code.push(OP.block, OP.void, OP.loop, OP.void, ...get(R), ...get(END), OP.i32GeU, OP.brIf, 1);
+  for (let k = 0; k < 4; k++) code.push(...get(PART + k), ...get(SRC), ...load(16 * k), ...simd(V.f32x4Add), ...set(PART + k));
+  code.push(...addLocal(SRC, ROW_BYTES), ...get(R), OP.i32Const, 1, OP.i32Add, ...set(R), OP.br, 0, OP.end, OP.end);
+  for (let k = 0; k < 4; k++) code.push(...get(TOTAL + k), ...get(PART + k), ...simd(V.f32x4Add), ...set(TOTAL + k));
+  code.push(OP.br, 0, OP.end, OP.end);
+  for (let k = 0; k < 4; k++) code.push(...get(DST), ...get(TOTAL + k), ...store(16 * k));
+  return body([[2, TYPE.i32], [8, TYPE.v128]], code);
+}
+
+/** Pixel-by-pixel strided copy, 16 bytes per step. */
+function scatterBody(): number[] {
+  const [SRC, DST, PIXELS, PB, STRIDE] = [0, 1, 2, 3, 4];
+  const P = 5; // i32 pixel counter
+  const K = 6; // i32 byte offset in the pixel
+  const code: number[] = [
+    OP.block, OP.void,
+    OP.loop, OP.void,
+    ...get(P), ...get(PIXELS), OP.i32GeU, OP.brIf, 1,
+    OP.i32Const, 0, ...set(K),
+    OP.block, OP.void,
+    OP.loop, OP.void,
+    ...get(K), ...get(PB), OP.i32GeU, OP.brIf, 1,
+    ...get(DST), ...get(K), OP.i32Add, ...get(SRC), ...get(K), OP.i32Add, ...load(), ...store(),
+    ...get(K), OP.i32Const, 16, OP.i32Add, ...set(K),
+    OP.br, 0,
+    OP.end,
+    OP.end,
+    ...addLocal(SRC, PB), ...addLocal(DST, STRIDE),
+    ...get(P), OP.i32Const, 1, OP.i32Add, ...set(P),
+    OP.br, 0,
+    OP.end,
+    OP.end,
+  ];
+  return body([[2, TYPE.i32]], code);
+}
+
+const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
+const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+const funcType = (params: number): number[] => [TYPE.func, ...uleb(params), ...Array<number>(params).fill(TYPE.i32), 0];
+
+/** The module bytes; it imports `env.memory` (shared when the backend's memory is). */
+export function wasmSimdModuleBytes(sharedMemory: boolean): Uint8Array {
+  const limits = sharedMemory ? [0x03, 0, ...uleb(65536)] : [0x00, 0];
+  // [export name, parameter count, body], in function index order.
+  const functions: Array<[string, number, number[]]> = [
+    ['filterGrad1', 5 + 2, filterGradBody(1)],
+    ['filterGrad2', 5 + 4, filterGradBody(2)],
+    ['filterGrad3', 5 + 6, filterGradBody(3)],
+    ['maxPoolGrad2x2', 7, maxPoolGradBody()],
+    ['columnSum16', 4, columnSumBody()],
+    ['scatterPixels', 5, scatterBody()],
+  ];
+  const count = uleb(functions.length);
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [...count, ...functions.flatMap(([, params]) => funcType(params))]),
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...limits]),
+    ...section(3, [...count, ...functions.flatMap((_, i) => uleb(i))]),
+    ...section(7, [...count, ...functions.flatMap(([n], i) => [...name(n), 0x00, ...uleb(i)])]),
+    ...section(10, [...count, ...functions.flatMap(([, , code]) => code)]),
+  ];
+  return Uint8Array.from(bytes);
+}
+
+interface WasmApi {
+  Memory: abstract new (...args: never[]) => object;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+const api: WasmApi | undefined = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** Whether vaelab's SIMD loops may be used (tests and measurements switch them off). */
+let enabled = true;
+
+/** Switches vaelab's WebAssembly SIMD loops on (default) or off (then the other paths run). */
+export function setWasmSimdKernels(on: boolean): void {
+  enabled = on;
+}
+
+const cache = new WeakMap<object, WasmSimdKernels | null>();
+
+/** The wasm backend's memory: `asm.memory` (single-threaded build) or `wasmMemory` (threaded). */
+function memoryOf(backend: unknown): object | undefined {
+  if (api === undefined) return undefined;
+  const module = (backend as { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown } }).wasm;
+  const candidates = [module?.asm?.memory, module?.wasmMemory];
+  return candidates.find((m): m is object => m instanceof api.Memory);
+}
+
+/** The SIMD loops bound to this backend's memory, or null (no SIMD support, switched off, not wasm). */
+export function wasmSimdKernels(backend: unknown): WasmSimdKernels | null {
+  if (!enabled) return null;
+  const memory = memoryOf(backend);
+  if (memory === undefined || api === undefined) return null;
+  const known = cache.get(memory);
+  if (known !== undefined) return known;
+  let kernels: WasmSimdKernels | null = null;
+  try {
+    const buffer = (memory as { buffer: ArrayBufferLike }).buffer;
+    const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+    const instance = new api.Instance(new api.Module(wasmSimdModuleBytes(shared)), { env: { memory } });
+    const e = instance.exports;
+    kernels = {
+      filterGradOneChannel: [e.filterGrad1, e.filterGrad2, e.filterGrad3] as [FilterGradOneChannelFn, FilterGradOneChannelFn, FilterGradOneChannelFn],
+      maxPoolGrad2x2: e.maxPoolGrad2x2 as MaxPoolGrad2x2Fn,
+      columnSum16: e.columnSum16 as ColumnSum16Fn,
+      scatterPixels: e.scatterPixels as ScatterPixelsFn,
+    };
+  } catch {
+    kernels = null;
+  }
+  cache.set(memory, kernels);
+  return kernels;
+}

@@ -7,4 +7,6 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 120000,
+  // wasm single-threaded in tests unless a test asks for threads (see the file).
+  globalSetup: '<rootDir>/tests/jest-global-setup.js',
 };

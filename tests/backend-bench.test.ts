@@ -48,6 +48,9 @@ test('a benchmark case reports positive throughputs, memory, and equal live tens
   }
   expect(Number.isFinite(r.final_loss)).toBe(true);
   expect(r.tensors_after).toBe(r.tensors_before);
+  // The machine's load is recorded so a reader can tell shared wall-clock numbers.
+  expect(r.cores).toBeGreaterThanOrEqual(1);
+  expect(r.load_avg).toBeGreaterThanOrEqual(0);
 });
 
 test('bad sizes are refused with a RangeError that says what was expected', async () => {

@@ -3,11 +3,13 @@
  * peer, batch 100, Adam 1e-3) on MNIST training images and measures training, inference and
  * MAP-denoising throughput, peak memory and tensor leaks, per model and backend.
  */
+import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { createAdam } from '../training/optimizer';
 import { Rng } from '../rng';
 import { initBackend, wasmThreadCount, type BackendName } from './index';
 import { registerWasmKernels } from './wasm-kernels';
+import { availableCores } from './thread-policy';
 import { benchLoss, buildBenchModel, type BenchModel, type BenchModelName } from './bench-models';
 
 /** Which wasm kernels a benchmark runs with: vaelab's fast ones, or the stock tfjs ones plus vaelab's filter gradient (which wasm lacks). */
@@ -73,6 +75,9 @@ export interface BenchResult {
   readonly tensors_after: number;
   /** Loss of the last training batch. */
   readonly final_loss: number;
+  /** The machine's 1-minute load average when the case started, and its cores: load above the cores means the wall-clock numbers are shared with other work. */
+  readonly load_avg: number;
+  readonly cores: number;
 }
 
 interface Peaks {
@@ -110,6 +115,7 @@ export async function runBenchCase(options: BenchCaseOptions): Promise<BenchResu
   if (data.length < images * 784) {
     throw new RangeError(`bench: data holds ${Math.floor(data.length / 784)} images, ${images} asked for`);
   }
+  const loadAvg = os.loadavg()[0];
   const kernels = options.kernels ?? 'fast';
   const backend = await initBackend({ backend: options.backend, announce: false, wasmThreads: options.wasmThreads });
   const fast = kernels === 'fast';
@@ -205,5 +211,7 @@ export async function runBenchCase(options: BenchCaseOptions): Promise<BenchResu
     tensors_before: tensorsBefore,
     tensors_after: tensorsAfter,
     final_loss: round(finalLoss, 4),
+    load_avg: round(loadAvg, 2),
+    cores: availableCores(),
   };
 }

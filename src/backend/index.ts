@@ -5,18 +5,29 @@
  *
  * Starting wasm also registers vaelab's wasm kernels (the conv filter gradient wasm lacks, and
  * faster backward kernels: `wasm-kernels.ts`), and the cpu backend gets a corrected UpSampling
- * gradient (`cpu-kernels.ts`). `VAELAB_WASM_THREADS=2` (or `wasmThreads`) runs wasm's
- * multi-threaded build (`wasm-threads.ts`). Speeds: docs/performance.md.
+ * gradient (`cpu-kernels.ts`). wasm runs its multi-threaded build (`wasm-threads.ts`) with one
+ * thread per available core (at most 4; `thread-policy.ts`); `VAELAB_WASM_THREADS=N` (or
+ * `wasmThreads`) chooses the count, `VAELAB_WASM_THREADS=1` keeps wasm single-threaded.
+ * Speeds: docs/performance.md.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from './wasm-kernels';
 import { registerCpuKernels } from './cpu-kernels';
-import { startWasmWithThreads, wasmThreadsFromEnv } from './wasm-threads';
+import { startWasmWithThreads } from './wasm-threads';
+import { defaultWasmThreads, wasmThreadsFromEnv } from './thread-policy';
 
 export { registerWasmKernels, installedWasmKernels, WASM_KERNEL_NAMES } from './wasm-kernels';
 export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
 export { registerCpuKernels } from './cpu-kernels';
-export { WASM_THREADS_ENV, startWasmWithThreads, wasmThreadsFromEnv } from './wasm-threads';
+export { startWasmWithThreads, wasmWorkerScriptDir } from './wasm-threads';
+export {
+  WASM_THREADS_ENV,
+  MAX_DEFAULT_WASM_THREADS,
+  defaultWasmThreads,
+  wasmThreadsFromEnv,
+  wasmThreadsPerJob,
+  wasmThreadsEnvForJobs,
+} from './thread-policy';
 
 /** Backends vaelab knows how to start. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -92,8 +103,9 @@ export interface InitBackendOptions {
   /** Print the one-line notice (default true). */
   readonly announce?: boolean;
   /**
-   * XNNPACK threads for the wasm backend (default: env `VAELAB_WASM_THREADS`, else 1). Takes effect
-   * only when wasm is first started in the process; falls back to one thread if threads fail.
+   * XNNPACK threads for the wasm backend (default: env `VAELAB_WASM_THREADS`, else one per available
+   * core, at most 4: `defaultWasmThreads()`). Takes effect only when wasm is first started in the
+   * process; falls back to one thread, with a one-line warning, if threads fail to start.
    */
   readonly wasmThreads?: number;
 }
@@ -109,7 +121,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (options.backend === undefined && fromEnv !== undefined && fromEnv !== '' && !isBackendName(fromEnv)) {
     throw new Error(`${BACKEND_ENV}=${fromEnv} is not a backend vaelab knows; expected one of ${KNOWN.join(', ')}`);
   }
-  const wasmThreads = options.wasmThreads ?? wasmThreadsFromEnv() ?? 1;
+  const wasmThreads = options.wasmThreads ?? wasmThreadsFromEnv() ?? defaultWasmThreads();
   if (!Number.isInteger(wasmThreads) || wasmThreads < 1) {
     throw new RangeError(`initBackend: wasmThreads must be an integer >= 1, got ${wasmThreads}`);
   }
@@ -130,15 +142,19 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
   if (!chosen) throw new Error('No TensorFlow.js backend could start (tried tensorflow, wasm, cpu).');
   await tf.ready();
-  if (options.announce ?? true) console.log(backendNotice(chosen));
+  if (options.announce ?? true) console.log(backendNotice(chosen, chosen === 'wasm' ? wasmThreadCount() : undefined));
   return chosen;
 }
 
-/** The one line that says which backend runs and, if not native, how to get the native one. */
-export function backendNotice(name: BackendName): string {
+/**
+ * The one line that says which backend runs (with wasm's thread count when given) and, if not
+ * native, how to get the native one.
+ */
+export function backendNotice(name: BackendName, wasmThreads?: number): string {
   if (name === 'tensorflow') return 'vaelab: TensorFlow.js backend "tensorflow" (native libtensorflow).';
+  const threads = name === 'wasm' && wasmThreads !== undefined ? `${wasmThreads} thread${wasmThreads === 1 ? '' : 's'}; ` : '';
   return (
-    `vaelab: TensorFlow.js backend "${name}" (native tfjs-node not available): training is slower. ` +
+    `vaelab: TensorFlow.js backend "${name}" (${threads}native tfjs-node not available): training is slower. ` +
     'For native speed, run `npm install @tensorflow/tfjs-node` on a machine with internet access.'
   );
 }

@@ -8,17 +8,24 @@
  * real files (the worker script patched to load the factory from its file, with the names the
  * factory expects from its bundle), and returns those paths instead. emscripten's build also
  * caps XNNPACK's pool at half the logical cores, so the core count it sees is raised to let the
- * pool have `threads` threads. The workers are unref'd so they never keep Node alive.
- * Everything is restored once the backend has started.
+ * pool have `threads` threads. emscripten starts 8 workers whatever the count; once XNNPACK has
+ * taken its `threads - 1`, all but one spare are ended (about 45 MB less memory with 2 threads),
+ * and the rest are unref'd so they never keep Node alive. Everything is restored once the backend
+ * has started. If anything fails, tfjs is left ready for the single-threaded build.
+ *
+ * The two scripts go to a private per-user folder in the temp dir (`vaelab-wasm-threads-uid<uid>`,
+ * mode 0700), named by a hash of their content: every process of the same tfjs version reuses the
+ * same two files (written atomically, only when missing), so nothing piles up however processes end.
+ * If that folder is unusable (not ours, writable by others), a per-process folder removed at exit is used.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../util/atomic-write';
 
-/** The environment variable asking for wasm threads (an integer >= 1; 1 = single-threaded). */
-export const WASM_THREADS_ENV = 'VAELAB_WASM_THREADS';
+export { WASM_THREADS_ENV, wasmThreadsFromEnv } from './thread-policy';
 
 const FACTORY_PREFIX = 'var WasmBackendModuleThreadedSimd';
 /** The worker's way of loading the factory from a Blob, replaced by loading our file. */
@@ -41,26 +48,72 @@ interface WasmModuleApi {
   getThreadsCount(): number;
 }
 
-interface PThreadApi {
-  unusedWorkers: Array<{ unref(): void }>;
-  runningWorkers: Array<{ unref(): void }>;
+/** The bits of a Node worker used here. */
+interface WorkerApi {
+  unref(): void;
+  terminate(): Promise<number>;
 }
 
-/** The thread count asked for by `VAELAB_WASM_THREADS` (undefined when unset). Error if malformed. */
-export function wasmThreadsFromEnv(): number | undefined {
-  const raw = process.env[WASM_THREADS_ENV];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`${WASM_THREADS_ENV}=${raw} is not a thread count; expected an integer >= 1 (1 = single-threaded)`);
-  }
-  return n;
+interface PThreadApi {
+  unusedWorkers: WorkerApi[];
+  runningWorkers: WorkerApi[];
+}
+
+/** The folder name prefix of the worker scripts in the temp dir. */
+const SCRIPT_DIR_PREFIX = 'vaelab-wasm-threads-';
+
+/** True when `dir` is a real folder of this user that nobody else can write to. */
+function privateDir(dir: string): boolean {
+  const st = fs.lstatSync(dir);
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  return st.isDirectory() && !st.isSymbolicLink() && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
 }
 
 /**
- * Starts the wasm backend with `threads` XNNPACK threads (`tf.setBackend('wasm')` inside).
- * Must run before the wasm backend is first initialised in the process; returns the thread
- * count the backend reports (1 if threads could not start, in which case wasm still runs).
+ * Where the worker scripts of the threaded build go: `<tmp>/vaelab-wasm-threads-uid<uid>` (created
+ * with mode 0700 and reused), or, when that is not a private folder of this user, a fresh
+ * per-process folder that is removed when the process exits.
+ */
+export function wasmWorkerScriptDir(): string {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : os.userInfo().username;
+  const shared = path.join(os.tmpdir(), `${SCRIPT_DIR_PREFIX}uid${uid}`);
+  try {
+    fs.mkdirSync(shared, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return privateProcessDir();
+  }
+  try {
+    if (privateDir(shared)) return shared;
+  } catch {
+    /* vanished or unreadable: fall through */
+  }
+  return privateProcessDir();
+}
+
+function privateProcessDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), SCRIPT_DIR_PREFIX));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Writes `text` to `<dir>/<stem>-<hash of text>.js` (atomically, unless that file already holds it) and returns the path. */
+function writeScript(dir: string, stem: string, text: string): string {
+  const file = path.join(dir, `${stem}-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.js`);
+  let same = false;
+  try {
+    same = fs.readFileSync(file, 'utf8') === text;
+  } catch {
+    /* missing */
+  }
+  if (!same) writeFileAtomic(file, text);
+  return file;
+}
+
+/**
+ * Starts the wasm backend with `threads` XNNPACK threads (`tf.setBackend('wasm')` inside) and
+ * returns the thread count the backend reports. Must run before the wasm backend is first
+ * initialised in the process. Throws when the threaded build cannot start; tfjs is then left
+ * ready to start the single-threaded build (what `initBackend` does, with a warning).
  */
 export async function startWasmWithThreads(threads: number): Promise<number> {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`startWasmWithThreads: threads must be an integer >= 1, got ${threads}`);
@@ -69,11 +122,8 @@ export async function startWasmWithThreads(threads: number): Promise<number> {
     if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
     return 1;
   }
-  const dir = path.join(os.tmpdir(), `vaelab-wasm-threads-${process.pid}`);
-  fs.mkdirSync(dir, { recursive: true });
-  const factoryFile = path.join(dir, 'tfjs-backend-wasm-threaded-simd.js');
-  const workerFile = path.join(dir, 'tfjs-backend-wasm-threaded-simd.worker.js');
-  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = wasmWorkerScriptDir();
+  let factoryFile = '';
 
   const g = globalThis as unknown as { Blob: BlobClass; WebAssembly: WebAssemblyApi };
   const wasmGlobal = g.WebAssembly;
@@ -82,6 +132,16 @@ export async function startWasmWithThreads(threads: number): Promise<number> {
   const originalInstantiate = wasmGlobal.instantiate;
   const texts = new WeakMap<object, string>();
   let factoryWritten = false;
+  /** The first error thrown by the hooks below (tfjs only logs it and reports failure). */
+  let hookError: Error | undefined;
+  const remember = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      hookError ??= e instanceof Error ? e : new Error(String(e));
+      throw e;
+    }
+  };
 
   g.Blob = class CapturingBlob extends OriginalBlob {
     constructor(parts?: unknown[], options?: { type?: string }) {
@@ -89,16 +149,22 @@ export async function startWasmWithThreads(threads: number): Promise<number> {
       const text = (parts ?? []).every((p) => typeof p === 'string') ? (parts as string[]).join('') : undefined;
       if (text !== undefined) texts.set(this, text);
       if (text?.startsWith(FACTORY_PREFIX)) {
-        writeFileAtomic(factoryFile, BUNDLE_NAMES + text);
+        factoryFile = remember(() => writeScript(dir, 'tfjs-backend-wasm-threaded-simd', BUNDLE_NAMES + text));
         factoryWritten = true;
       }
     }
   };
   URL.createObjectURL = (obj: Parameters<typeof URL.createObjectURL>[0]): string => {
     const text = texts.get(obj);
-    if (text === undefined || !text.includes(WORKER_LOAD) || !factoryWritten) return originalCreateObjectURL.call(URL, obj);
-    writeFileAtomic(workerFile, text.replace(WORKER_LOAD, `importScripts(${JSON.stringify(factoryFile)});`));
-    return workerFile;
+    if (text === undefined || !text.includes('importScripts')) return originalCreateObjectURL.call(URL, obj);
+    // A worker script: Node cannot start it from a blob: URL, so fail now (wasm then runs single-threaded)
+    // rather than let the Worker constructor throw inside emscripten.
+    return remember(() => {
+      if (!text.includes(WORKER_LOAD) || !factoryWritten) {
+        throw new Error("tfjs-backend-wasm's worker or factory script is not the one vaelab knows how to patch (tfjs-backend-wasm 4.22)");
+      }
+      return writeScript(dir, 'tfjs-backend-wasm-threaded-simd.worker', text.replace(WORKER_LOAD, `importScripts(${JSON.stringify(factoryFile)});`));
+    });
   };
   wasmGlobal.instantiate = (source: unknown, imports?: Record<string, Record<string, unknown>>): Promise<unknown> => {
     const env = imports?.env;
@@ -112,14 +178,24 @@ export async function startWasmWithThreads(threads: number): Promise<number> {
   try {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
     wasmApi.setThreadsCount(threads);
-    if (!(await tf.setBackend('wasm'))) throw new Error('the threaded wasm backend did not start');
+    if (!(await tf.setBackend('wasm'))) throw hookError ?? new Error('the threaded wasm backend did not start');
     await tf.ready();
+  } catch (e) {
+    // Leave tfjs as it was, so that the caller can start the single-threaded build instead.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    wasmApi.setThreadsCount(1);
+    throw e;
   } finally {
     g.Blob = OriginalBlob;
     URL.createObjectURL = originalCreateObjectURL;
     wasmGlobal.instantiate = originalInstantiate;
   }
   const pthread = (tf.backend() as unknown as { wasm?: { PThread?: PThreadApi } }).wasm?.PThread;
-  if (pthread !== undefined) for (const w of [...pthread.unusedWorkers, ...pthread.runningWorkers]) w.unref();
+  if (pthread !== undefined) {
+    // emscripten starts 8 workers whatever the count; XNNPACK took threads - 1 of them at start-up.
+    // Keep one spare and end the rest (measured: 149 -> 104 MB resident with 2 threads).
+    for (const w of pthread.unusedWorkers.splice(1)) void w.terminate();
+    for (const w of [...pthread.unusedWorkers, ...pthread.runningWorkers]) w.unref();
+  }
   return wasmApi.getThreadsCount();
 }

@@ -1,11 +1,12 @@
 /**
  * `npm run check-env`: checks that this machine can run the curriculum. Prints the TensorFlow.js
- * backend, the data found (with image and label counts) and the versions of Node, TensorFlow.js
+ * backend (and wasm's thread count), the data found (with image and label counts) and the versions of Node, TensorFlow.js
  * and tslab. Exits with status 1 and a message saying how to get the data when MNIST is missing.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { initBackend } from '../backend';
+import { availableCores } from '../backend/thread-policy';
+import { initBackend, wasmThreadCount, WASM_THREADS_ENV } from '../backend';
 import { FASHION_MNIST_DIR, labelCounts, loadMnist, mnistDataDir } from '../data';
 import type { DatasetSplits } from '../types';
 
@@ -35,7 +36,13 @@ async function main(): Promise<number> {
     `@tensorflow/tfjs-backend-wasm ${packageVersion('@tensorflow/tfjs-backend-wasm')}, ` +
     `@tensorflow/tfjs-node ${packageVersion('@tensorflow/tfjs-node')}, tslab ${packageVersion('tslab')}`);
   const backend = await initBackend({ announce: true });
-  console.log(`backend: ${backend}`);
+  if (backend === 'wasm') {
+    const asked = process.env[WASM_THREADS_ENV];
+    const why = asked ? `${WASM_THREADS_ENV}=${asked}` : `default: one per core, ${availableCores()} core(s); ${WASM_THREADS_ENV}=1 for one`;
+    console.log(`backend: wasm, ${wasmThreadCount()} thread(s) (${why})`);
+  } else {
+    console.log(`backend: ${backend}`);
+  }
   let ok = true;
   try {
     const t = Date.now();

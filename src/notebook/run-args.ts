@@ -41,7 +41,8 @@ figures, summary.json and report.html.
   --out DIR            output folder (default: out/run-<timestamp>, linked as out/latest)
   --timeout SEC        time limit per cell in seconds (default 600)
   --jobs N             run N notebooks at the same time, each in its own kernel (default: the
-                       number of cores, at most 2; the wasm backend uses one core per kernel)
+                       number of cores, at most 2); each kernel's wasm backend gets cores / N
+                       threads (at least 1) unless VAELAB_WASM_THREADS is set
   -h, --help           show this help
 
 Exit code: 0 all notebooks passed, 1 a notebook failed, 2 bad invocation, 130 interrupted.`;
@@ -104,7 +105,7 @@ export function parseRunArgs(argv: ReadonlyArray<string>): RunArgs {
   return args;
 }
 
-/** Default number of notebooks run at once: one kernel per core (wasm is single-threaded), at most 2. */
+/** Default number of notebooks run at once: one kernel per core, at most 2 (the kernels then share the cores' wasm threads). */
 export function defaultJobs(): number {
   return Math.max(1, Math.min(2, os.availableParallelism()));
 }

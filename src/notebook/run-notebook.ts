@@ -61,6 +61,8 @@ export interface RunNotebookOptions {
   onProgress?: (progress: RunProgress) => void;
   /** Called once the kernel runs (e.g. to record its pid). */
   onKernel?: (kernel: TslabKernel) => void;
+  /** Extra environment variables for the kernel (e.g. `VAELAB_WASM_THREADS` from the runner). */
+  env?: Record<string, string>;
 }
 
 /** The outcome of one notebook run, as it goes into `summary.json`. */
@@ -84,6 +86,8 @@ export interface NotebookRunResult {
   figures: string[];
   /** TensorFlow.js backend the notebook ended up on, or null when it never loaded TensorFlow.js. */
   backend: string | null;
+  /** XNNPACK threads of the notebook's wasm backend (null when the backend is not wasm or unknown). */
+  wasmThreads: number | null;
   kernelPid: number | null;
 }
 
@@ -91,11 +95,14 @@ export interface NotebookRunResult {
 const PROBE_MARKER = '__vaelab_probe__';
 const PROBE_CODE = `{
   let backend: string | null = null;
+  let wasmThreads: number | null = null;
   try {
     const entry = require.cache[require.resolve('@tensorflow/tfjs-core')];
     if (entry) backend = (entry.exports as { getBackend(): string | null }).getBackend() ?? null;
-  } catch (_e) { backend = null; }
-  console.log('${PROBE_MARKER}' + JSON.stringify({ backend }));
+    const wasm = backend === 'wasm' ? require.cache[require.resolve('@tensorflow/tfjs-backend-wasm')] : undefined;
+    if (wasm) wasmThreads = (wasm.exports as { getThreadsCount(): number }).getThreadsCount();
+  } catch (_e) { /* best effort */ }
+  console.log('${PROBE_MARKER}' + JSON.stringify({ backend, wasmThreads }));
 }`;
 
 /** PNG files under `root` (recursively) in the order they were written, relative to `relativeTo`. */
@@ -164,6 +171,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
     parameters: options.parameters?.values ?? {},
     figures: [],
     backend: null,
+    wasmThreads: null,
     kernelPid: null,
   };
   const progress = (cell: number, phase: RunProgress['phase']) =>
@@ -176,6 +184,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
       cwd: path.dirname(source),
       startupTimeoutMs: options.startupTimeoutMs,
       env: {
+        ...options.env,
         VAELAB_OUTPUT_DIR: notebookOutDir,
         VAELAB_PROFILE: options.profile ?? '',
         VAELAB_IN_KERNEL: '1',
@@ -228,7 +237,9 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
     if (kernel.alive && result.failure?.kind !== 'timeout') {
       // After a failed cell tslab drops requests for 200 ms; wait that out before probing.
       if (result.failure) await new Promise((resolve) => setTimeout(resolve, 300));
-      result.backend = await probeBackend(kernel);
+      const probed = await probeBackend(kernel);
+      result.backend = probed.backend;
+      result.wasmThreads = probed.wasmThreads;
     }
   } catch (err) {
     result.failure = failureFrom('kernel-start', { ename: (err as Error).name, evalue: (err as Error).message, traceback: [] });
@@ -275,7 +286,12 @@ function collectPublished(collector: OutputCollector, into: Record<string, numbe
   }
 }
 
-async function probeBackend(kernel: TslabKernel): Promise<string | null> {
+interface ProbedBackend {
+  backend: string | null;
+  wasmThreads: number | null;
+}
+
+async function probeBackend(kernel: TslabKernel): Promise<ProbedBackend> {
   try {
     const collector = new OutputCollector();
     await kernel.execute(PROBE_CODE, { timeoutMs: 20000, onMessage: (m) => collector.add(m) });
@@ -284,12 +300,12 @@ async function probeBackend(kernel: TslabKernel): Promise<string | null> {
       const text = Array.isArray(output.text) ? output.text.join('') : output.text;
       const at = text.indexOf(PROBE_MARKER);
       if (at >= 0) {
-        const parsed = JSON.parse(text.slice(at + PROBE_MARKER.length).split('\n')[0]) as { backend: string | null };
-        return parsed.backend;
+        const parsed = JSON.parse(text.slice(at + PROBE_MARKER.length).split('\n')[0]) as Partial<ProbedBackend>;
+        return { backend: parsed.backend ?? null, wasmThreads: typeof parsed.wasmThreads === 'number' ? parsed.wasmThreads : null };
       }
     }
   } catch {
     // the probe is best effort
   }
-  return null;
+  return { backend: null, wasmThreads: null };
 }

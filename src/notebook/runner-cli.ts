@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { WASM_THREADS_ENV, wasmThreadsEnvForJobs } from '../backend/thread-policy';
 import { killAllKernelsSync, shutdownAllKernels } from './kernel-client';
 import { readNotebook } from './nbformat';
 import { notebookParameters, ParameterValue } from './parameters';
@@ -192,7 +193,10 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
     versions,
     notebooks: finished().map((r) => ({ ...r, outputRelative: path.relative(outDir, r.output) })),
   });
-  io.err(`vaelab runner: ${plan.length} notebook(s), profile "${profile}", ${jobs} at a time, output ${outDir}\n`);
+  // Kernels running at once share the cores: each gets VAELAB_WASM_THREADS = cores / kernels (unless the user set it).
+  const kernelEnv = wasmThreadsEnvForJobs(Math.max(1, Math.min(jobs, plan.length)));
+  const threadNote = kernelEnv[WASM_THREADS_ENV] !== undefined ? `, ${kernelEnv[WASM_THREADS_ENV]} wasm thread(s) per kernel` : '';
+  io.err(`vaelab runner: ${plan.length} notebook(s), profile "${profile}", ${jobs} at a time${threadNote}, output ${outDir}\n`);
   // Redraw one progress line in place only on a terminal and with one notebook at a time.
   const live = io.tty && jobs === 1;
   const runOne = async (i: number): Promise<void> => {
@@ -217,6 +221,7 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
       profile,
       cellTimeoutMs: timeoutSec * 1000,
       onProgress,
+      env: kernelEnv,
     }).finally(() => clearInterval(ticker));
     slots[i] = result;
     const f = result.failure;

@@ -8,7 +8,7 @@ import {
   parameterDeclarations,
   parseOverride,
 } from '../src/notebook/parameters';
-import { loadProfiles, ProfilesFile, resolveParameters } from '../src/notebook/profiles';
+import { DEFAULT_CELL_TIMEOUT_SEC, loadProfiles, profileCellTimeoutSec, ProfilesFile, resolveParameters } from '../src/notebook/profiles';
 import { parseRunArgs, UsageError } from '../src/notebook/run-args';
 
 function notebook(parameters: string): Notebook {
@@ -115,6 +115,31 @@ describe('profiles', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('per-profile cell time limit', () => {
+  it('uses the profile\'s cellTimeoutSec, else the default, and rejects a bad value', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-profiles-'));
+    try {
+      const file = path.join(dir, 'profiles.json');
+      fs.writeFileSync(file, JSON.stringify({ profiles: { quick: {}, full: { cellTimeoutSec: 7200 } } }));
+      const loaded = loadProfiles(file);
+      expect(profileCellTimeoutSec(loaded, 'full')).toBe(7200);
+      expect(profileCellTimeoutSec(loaded, 'quick')).toBe(DEFAULT_CELL_TIMEOUT_SEC);
+      fs.writeFileSync(file, JSON.stringify({ profiles: { full: { cellTimeoutSec: '2h' } } }));
+      expect(() => loadProfiles(file)).toThrow(/profiles\.full\.cellTimeoutSec must be a positive number of seconds, got "2h"/);
+      // The repository's full profile trains for hours on wasm: its cells get more than the default.
+      const repo = loadProfiles(path.join(__dirname, '..', 'solutions', 'profiles.json'));
+      expect(profileCellTimeoutSec(repo, 'full')).toBeGreaterThan(DEFAULT_CELL_TIMEOUT_SEC);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves the limit to the profile unless --timeout is given', () => {
+    expect(parseRunArgs(['01']).timeoutSec).toBeUndefined();
+    expect(parseRunArgs(['01', '--timeout', '45']).timeoutSec).toBe(45);
   });
 });
 

@@ -126,7 +126,8 @@ export async function runBenchCase(options: BenchCaseOptions): Promise<BenchResu
 
   const model = buildBenchModel(options.model, rng.nextSeed());
   const vars = variablesOf(model);
-  const optimizer = createAdam(options.learningRate ?? 1e-3);
+  // torch.optim.Adam's update exactly: PyTorch formulation with its epsilon 1e-8.
+  const optimizer = createAdam(options.learningRate ?? 1e-3, { formulation: 'pytorch', epsilon: 1e-8 });
   const batchTensor = (i: number): tf.Tensor2D => tf.tensor2d(data.subarray(i * 784, (i + batch) * 784), [batch, 784]);
   const step = (i: number, wantLoss: boolean): number => {
     let loss = NaN;

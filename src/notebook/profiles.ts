@@ -9,6 +9,8 @@ import { checkParameterNames, DeclarationKind, ParameterOverride, ParameterValue
 /** One profile: values for all notebooks and per notebook. */
 export interface ProfileSpec {
   description?: string;
+  /** Per-cell time limit in seconds for this profile (the runner's `--timeout` wins; default 600). */
+  cellTimeoutSec?: number;
   /** Values for every notebook whose parameters cell declares the variable. */
   defaults?: Record<string, ParameterValue>;
   /** Values per notebook name (file name without `.ipynb`); each must be declared by that notebook. */
@@ -24,6 +26,14 @@ export interface ProfilesFile {
 
 /** The profiles every project has, even before `profiles.json` exists. */
 export const STANDARD_PROFILES = ['smoke', 'quick', 'full'] as const;
+
+/** The runner's per-cell time limit when neither `--timeout` nor the profile's `cellTimeoutSec` sets one. */
+export const DEFAULT_CELL_TIMEOUT_SEC = 600;
+
+/** Per-cell time limit of `profile`: `cellTimeoutSec` from the file, else {@link DEFAULT_CELL_TIMEOUT_SEC}. */
+export function profileCellTimeoutSec(profiles: ProfilesFile, profile: string): number {
+  return profiles.profiles[profile]?.cellTimeoutSec ?? DEFAULT_CELL_TIMEOUT_SEC;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -45,6 +55,9 @@ export function loadProfiles(file: string): ProfilesFile {
   }
   for (const [name, spec] of Object.entries(parsed.profiles)) {
     if (!isRecord(spec)) throw new Error(`${file}: profile "${name}" must be an object`);
+    if (spec.cellTimeoutSec !== undefined && !(typeof spec.cellTimeoutSec === 'number' && Number.isFinite(spec.cellTimeoutSec) && spec.cellTimeoutSec > 0)) {
+      throw new Error(`${file}: profiles.${name}.cellTimeoutSec must be a positive number of seconds, got ${JSON.stringify(spec.cellTimeoutSec)}`);
+    }
     if (spec.defaults !== undefined && !isRecord(spec.defaults)) throw new Error(`${file}: profiles.${name}.defaults must be an object`);
     if (spec.notebooks !== undefined) {
       if (!isRecord(spec.notebooks)) throw new Error(`${file}: profiles.${name}.notebooks must be an object`);

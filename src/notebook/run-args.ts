@@ -11,8 +11,8 @@ export interface RunArgs {
   overrides: ParameterOverride[];
   /** Output folder, or undefined for `out/run-<timestamp>` (and `out/latest`). */
   out?: string;
-  /** Per-cell time limit in seconds. */
-  timeoutSec: number;
+  /** Per-cell time limit in seconds; undefined: the profile's `cellTimeoutSec`, else 600. */
+  timeoutSec?: number;
   /** How many notebooks run at the same time (each in its own kernel). */
   jobs: number;
   help: boolean;
@@ -39,7 +39,7 @@ figures, summary.json and report.html.
                        NOTEBOOK.NAME=VALUE limits it to one notebook. NAME must be declared with
                        "let" in the notebook's cell tagged "parameters".
   --out DIR            output folder (default: out/run-<timestamp>, linked as out/latest)
-  --timeout SEC        time limit per cell in seconds (default 600)
+  --timeout SEC        time limit per cell in seconds (default: the profile's cellTimeoutSec, else 600)
   --jobs N             run N notebooks at the same time, each in its own kernel (default: the
                        number of cores, at most 2); each kernel's wasm backend gets cores / N
                        threads (at least 1) unless VAELAB_WASM_THREADS is set
@@ -49,7 +49,7 @@ Exit code: 0 all notebooks passed, 1 a notebook failed, 2 bad invocation, 130 in
 
 /** Parses the runner's arguments (without `node` and the script). Throws {@link UsageError} when malformed. */
 export function parseRunArgs(argv: ReadonlyArray<string>): RunArgs {
-  const args: RunArgs = { notebooks: [], overrides: [], timeoutSec: 600, jobs: defaultJobs(), help: false };
+  const args: RunArgs = { notebooks: [], overrides: [], jobs: defaultJobs(), help: false };
   const takeValue = (flag: string, inline: string | undefined, i: number): [string, number] => {
     if (inline !== undefined) return [inline, i];
     const next = argv[i + 1];

@@ -8,7 +8,7 @@ import { WASM_THREADS_ENV, wasmThreadsEnvForJobs } from '../backend/thread-polic
 import { killAllKernelsSync, shutdownAllKernels } from './kernel-client';
 import { readNotebook } from './nbformat';
 import { notebookParameters, ParameterValue } from './parameters';
-import { loadProfiles, resolveParameters } from './profiles';
+import { loadProfiles, profileCellTimeoutSec, resolveParameters } from './profiles';
 import { collectVersions, RunSummary, writeReportHtml, writeSummary } from './report';
 import { parseRunArgs, RUN_USAGE, UsageError } from './run-args';
 import { NotebookRunResult, RunProgress, runNotebook } from './run-notebook';
@@ -129,13 +129,13 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
       io.out(RUN_USAGE + '\n');
       return 0;
     }
-    timeoutSec = args.timeoutSec;
     jobs = args.jobs;
     const profiles = loadProfiles(paths.profiles);
     profile = args.profile ?? profiles.default ?? 'quick';
     if (!(profile in profiles.profiles)) {
       throw new UsageError(`unknown profile "${profile}"; profiles: ${Object.keys(profiles.profiles).join(', ')}`);
     }
+    timeoutSec = args.timeoutSec ?? profileCellTimeoutSec(profiles, profile);
     const selected = selectNotebooks(args.notebooks, paths.solutions);
     const declaredBy = new Map<string, Set<string>>();
     plan = selected.map(([name, file]) => {

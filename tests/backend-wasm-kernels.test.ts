@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, installedWasmKernels, registerWasmKernels } from '../src/backend';
 import { createAdam } from '../src/training/optimizer';
+import { prefersSwappedProduct } from '../src/backend/wasm-kernels';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid';
@@ -139,6 +140,22 @@ describe('other kernels', () => {
       const b = tf.tensor2d(values(42, 6), tb ? [6, 7] : [7, 6]);
       const bias = tf.tensor1d(values(6, 7));
       return [tf.matMul(a, b, ta, tb), tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias, activation: 'relu' })];
+    }, 1e-5);
+  });
+
+  test('A x B^T with a big B (computed as (B A^T)^T) equals cpu, rank 2 and batch 1', async () => {
+    expect(prefersSwappedProduct([3, 20], [16, 20])).toBe(true);
+    expect(prefersSwappedProduct([1, 3, 20], [1, 16, 20])).toBe(true);
+    expect(prefersSwappedProduct([2, 3, 20], [2, 16, 20])).toBe(false); // batches keep the plain path
+    expect(prefersSwappedProduct([100, 32], [256, 32])).toBe(false); // small B: nothing to gain
+    await expectSameOnBothBackends(() => {
+      const a = tf.tensor2d(values(60, 22), [3, 20]);
+      const b = tf.tensor2d(values(320, 23), [16, 20]);
+      const a3 = tf.reshape(a, [1, 3, 20]) as tf.Tensor3D;
+      const b3 = tf.reshape(b, [1, 16, 20]) as tf.Tensor3D;
+      // The input gradient of a dense layer is dy W^T with a wide W.
+      const dx = tf.grad((x: tf.Tensor2D) => tf.sum(tf.matMul(x, tf.transpose(b))))(a);
+      return [tf.matMul(a, b, false, true), tf.matMul(a3, b3, false, true), dx];
     }, 1e-5);
   });
 

@@ -154,7 +154,7 @@ describe('other kernels', () => {
       const a3 = tf.reshape(a, [1, 3, 20]) as tf.Tensor3D;
       const b3 = tf.reshape(b, [1, 16, 20]) as tf.Tensor3D;
       // The input gradient of a dense layer is dy W^T with a wide W.
-      const dx = tf.grad((x: tf.Tensor2D) => tf.sum(tf.matMul(x, tf.transpose(b))))(a);
+      const dx = tf.grad((x: tf.Tensor) => tf.sum(tf.matMul(x as tf.Tensor2D, tf.transpose(b))))(a);
       return [tf.matMul(a, b, false, true), tf.matMul(a3, b3, false, true), dx];
     }, 1e-5);
   });

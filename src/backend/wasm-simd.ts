@@ -14,6 +14,7 @@
  * - `columnSum16`: sums of 16 columns over the rows of a matrix (bias gradients), in blocks of
  *   256 rows added into a running total (float32, close to the cpu backend's double sums).
  */
+import { functionBody as body, get, load, moduleImportingMemory, OP, set, simd, store, TYPE, V128 as V } from './wasm-assembler';
 
 /** (dy, rows, cols, dyPixelBytes, xRowBytes, x_0..x_{taps-1}, out_0..out_{taps-1}), byte addresses; out accumulates. */
 export type FilterGradOneChannelFn = (dy: number, rows: number, cols: number, dyPixelBytes: number, xRowBytes: number, ...xAndOut: number[]) => void;
@@ -39,64 +40,8 @@ export interface WasmSimdKernels {
   readonly scatterPixels: ScatterPixelsFn;
 }
 
-const OP = {
-  block: 0x02,
-  loop: 0x03,
-  end: 0x0b,
-  br: 0x0c,
-  brIf: 0x0d,
-  localGet: 0x20,
-  localSet: 0x21,
-  i32Const: 0x41,
-  i32GeU: 0x4f,
-  i32Add: 0x6a,
-  i32Mul: 0x6c,
-  i32LtU: 0x49,
-  select: 0x1b,
-  void: 0x40,
-} as const;
-const SIMD = 0xfd;
-const V = {
-  load: 0x00,
-  load32Splat: 0x09,
-  store: 0x0b,
-  const: 0x0c,
-  f32x4Gt: 0x44,
-  and: 0x4e,
-  andnot: 0x4f,
-  or: 0x50,
-  bitselect: 0x52,
-  f32x4Add: 0xe4,
-  f32x4Mul: 0xe6,
-} as const;
-const TYPE = { i32: 0x7f, v128: 0x7b, func: 0x60 } as const;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-const simd = (op: number): number[] => [SIMD, ...uleb(op)];
-const get = (i: number): number[] => [OP.localGet, ...uleb(i)];
-const set = (i: number): number[] => [OP.localSet, ...uleb(i)];
-/** v128.load / v128.store with a 4-byte alignment hint and a constant byte offset. */
-const load = (offset = 0): number[] => [...simd(V.load), 2, ...uleb(offset)];
-const store = (offset = 0): number[] => [...simd(V.store), 2, ...uleb(offset)];
 const splatLoad = (): number[] => [...simd(V.load32Splat), 2, 0];
 const addLocal = (target: number, amount: number): number[] => [...get(target), ...get(amount), OP.i32Add, ...set(target)];
-
-/** Function body with its local declarations: `locals` = [count, type] pairs. */
-function body(locals: Array<[number, number]>, code: number[]): number[] {
-  const decl = [...uleb(locals.length), ...locals.flatMap(([count, type]) => [...uleb(count), type])];
-  const bytes = [...decl, ...code, OP.end];
-  return [...uleb(bytes.length), ...bytes];
-}
 
 /**
  * Filter gradient of a one-channel conv for `taps` taps and 16 output channels, over one image:
@@ -271,32 +216,20 @@ function scatterBody(): number[] {
   return body([[2, TYPE.i32]], code);
 }
 
-const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-const funcType = (params: number): number[] => [TYPE.func, ...uleb(params), ...Array<number>(params).fill(TYPE.i32), 0];
-
 /** The module bytes; it imports `env.memory` (shared when the backend's memory is). */
 export function wasmSimdModuleBytes(sharedMemory: boolean): Uint8Array {
-  const limits = sharedMemory ? [0x03, 0, ...uleb(65536)] : [0x00, 0];
-  // [export name, parameter count, body], in function index order.
-  const functions: Array<[string, number, number[]]> = [
-    ['filterGrad1', 5 + 2, filterGradBody(1)],
-    ['filterGrad2', 5 + 4, filterGradBody(2)],
-    ['filterGrad3', 5 + 6, filterGradBody(3)],
-    ['maxPoolGrad2x2', 7, maxPoolGradBody()],
-    ['columnSum16', 4, columnSumBody()],
-    ['scatterPixels', 5, scatterBody()],
-  ];
-  const count = uleb(functions.length);
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [...count, ...functions.flatMap(([, params]) => funcType(params))]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...limits]),
-    ...section(3, [...count, ...functions.flatMap((_, i) => uleb(i))]),
-    ...section(7, [...count, ...functions.flatMap(([n], i) => [...name(n), 0x00, ...uleb(i)])]),
-    ...section(10, [...count, ...functions.flatMap(([, , code]) => code)]),
-  ];
-  return Uint8Array.from(bytes);
+  const i32s = (n: number): number[] => Array<number>(n).fill(TYPE.i32);
+  return moduleImportingMemory(
+    [
+      { name: 'filterGrad1', params: i32s(5 + 2), body: filterGradBody(1) },
+      { name: 'filterGrad2', params: i32s(5 + 4), body: filterGradBody(2) },
+      { name: 'filterGrad3', params: i32s(5 + 6), body: filterGradBody(3) },
+      { name: 'maxPoolGrad2x2', params: i32s(7), body: maxPoolGradBody() },
+      { name: 'columnSum16', params: i32s(4), body: columnSumBody() },
+      { name: 'scatterPixels', params: i32s(5), body: scatterBody() },
+    ],
+    sharedMemory,
+  );
 }
 
 interface WasmApi {

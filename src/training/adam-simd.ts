@@ -11,6 +11,7 @@
  * Arithmetic: float32 per operation (like the composed tf ops), with the constants computed
  * in double precision by the caller and rounded once.
  */
+import { functionBody, get, load, moduleImportingMemory, OP, set, simd, store, TYPE, V128 } from '../backend/wasm-assembler';
 
 /** (w, g, m, v, w1, m1, v1 byte offsets, byteCount multiple of 16, alpha, epsHat, b1, 1-b1, b2, 1-b2). */
 export type AdamSimdFn = (
@@ -29,43 +30,6 @@ export type AdamSimdFn = (
   beta2: number,
   oneMinusBeta2: number,
 ) => void;
-
-// Opcodes used (WebAssembly core spec 2.0, SIMD proposal numbering).
-const OP = {
-  block: 0x02,
-  loop: 0x03,
-  end: 0x0b,
-  br: 0x0c,
-  brIf: 0x0d,
-  localGet: 0x20,
-  localSet: 0x21,
-  i32Const: 0x41,
-  i32GeU: 0x4f,
-  i32Add: 0x6a,
-  void: 0x40,
-} as const;
-const SIMD = 0xfd;
-const V128 = { load: 0x00, store: 0x0b, f32x4Splat: 0x13, sqrt: 0xe3, add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7 } as const;
-const TYPE = { i32: 0x7f, f32: 0x7d, v128: 0x7b, func: 0x60 } as const;
-
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-const simd = (op: number): number[] => [SIMD, ...uleb(op)];
-const get = (i: number): number[] => [OP.localGet, i];
-const set = (i: number): number[] => [OP.localSet, i];
-/** v128.load / v128.store with a 4-byte alignment hint and no offset. */
-const load = (): number[] => [...simd(V128.load), 2, 0];
-const store = (): number[] => [...simd(V128.store), 2, 0];
 
 // Parameters 0..13 (see AdamSimdFn), then locals.
 const [W, G, M, V, W1, M1, V1, BYTES, ALPHA, EPS, B1, C1, B2, C2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
@@ -90,48 +54,32 @@ function adamBody(): number[] {
     // g = load(G + i)
     ...at(G), ...load(), ...set(vG),
     // m = b1 * load(M + i) + (1 - b1) * g;  store(M1 + i, m)
-    ...get(vB1), ...at(M), ...load(), ...simd(V128.mul),
-    ...get(vC1), ...get(vG), ...simd(V128.mul), ...simd(V128.add), ...set(vM),
+    ...get(vB1), ...at(M), ...load(), ...simd(V128.f32x4Mul),
+    ...get(vC1), ...get(vG), ...simd(V128.f32x4Mul), ...simd(V128.f32x4Add), ...set(vM),
     ...at(M1), ...get(vM), ...store(),
     // v = b2 * load(V + i) + (1 - b2) * g * g;  store(V1 + i, v)
-    ...get(vB2), ...at(V), ...load(), ...simd(V128.mul),
-    ...get(vC2), ...get(vG), ...simd(V128.mul), ...get(vG), ...simd(V128.mul), ...simd(V128.add), ...set(vV),
+    ...get(vB2), ...at(V), ...load(), ...simd(V128.f32x4Mul),
+    ...get(vC2), ...get(vG), ...simd(V128.f32x4Mul), ...get(vG), ...simd(V128.f32x4Mul), ...simd(V128.f32x4Add), ...set(vV),
     ...at(V1), ...get(vV), ...store(),
     // store(W1 + i, load(W + i) - alpha * m / (sqrt(v) + epsHat))
     ...at(W1),
     ...at(W), ...load(),
-    ...get(vALPHA), ...get(vM), ...simd(V128.mul),
-    ...get(vV), ...simd(V128.sqrt), ...get(vEPS), ...simd(V128.add),
-    ...simd(V128.div), ...simd(V128.sub), ...store(),
+    ...get(vALPHA), ...get(vM), ...simd(V128.f32x4Mul),
+    ...get(vV), ...simd(V128.f32x4Sqrt), ...get(vEPS), ...simd(V128.f32x4Add),
+    ...simd(V128.f32x4Div), ...simd(V128.f32x4Sub), ...store(),
     // i += 16; continue
     ...get(I), OP.i32Const, 16, OP.i32Add, ...set(I),
     OP.br, 0,
     OP.end,
     OP.end,
-    OP.end,
   ];
-  const locals = [2, 1, TYPE.i32, 9, TYPE.v128];
-  const body = [...locals, ...code];
-  return [...uleb(body.length), ...body];
+  return functionBody([[1, TYPE.i32], [9, TYPE.v128]], code);
 }
-
-const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 
 /** The module bytes; it imports `env.memory` (shared or not, as the backend's memory is). */
 export function adamSimdModuleBytes(sharedMemory: boolean): Uint8Array {
   const params = [...Array<number>(8).fill(TYPE.i32), ...Array<number>(6).fill(TYPE.f32)];
-  // Limits: a shared memory must declare its maximum (4 GiB = 65536 pages, emscripten's).
-  const limits = sharedMemory ? [0x03, 0, ...uleb(65536)] : [0x00, 0];
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, TYPE.func, ...uleb(params.length), ...params, 0]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...limits]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('adam'), 0x00, 0]),
-    ...section(10, [1, ...adamBody()]),
-  ];
-  return Uint8Array.from(bytes);
+  return moduleImportingMemory([{ name: 'adam', params, body: adamBody() }], sharedMemory);
 }
 
 /** The parts of the WebAssembly JavaScript API used here (the project's `lib` has no DOM/wasm types). */

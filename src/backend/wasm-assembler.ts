@@ -1,0 +1,103 @@
+/**
+ * A tiny WebAssembly assembler for vaelab's SIMD loops (`wasm-simd.ts`, `../training/adam-simd.ts`):
+ * opcodes, LEB128, function bodies and a module that imports the wasm backend's memory. The loops
+ * are written as readable instruction listings in our own code; no binary is committed.
+ */
+
+/** Core opcodes used by the listings (WebAssembly core spec 2.0). */
+export const OP = {
+  block: 0x02,
+  loop: 0x03,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  select: 0x1b,
+  localGet: 0x20,
+  localSet: 0x21,
+  i32Const: 0x41,
+  i32LtU: 0x49,
+  i32GeU: 0x4f,
+  i32Add: 0x6a,
+  i32Mul: 0x6c,
+  void: 0x40,
+} as const;
+
+/** SIMD opcodes (after the 0xfd prefix; SIMD proposal numbering). */
+export const V128 = {
+  load: 0x00,
+  load32Splat: 0x09,
+  store: 0x0b,
+  const: 0x0c,
+  f32x4Splat: 0x13,
+  f32x4Gt: 0x44,
+  and: 0x4e,
+  andnot: 0x4f,
+  or: 0x50,
+  bitselect: 0x52,
+  f32x4Sqrt: 0xe3,
+  f32x4Add: 0xe4,
+  f32x4Sub: 0xe5,
+  f32x4Mul: 0xe6,
+  f32x4Div: 0xe7,
+} as const;
+
+/** Value and function type codes. */
+export const TYPE = { i32: 0x7f, f32: 0x7d, v128: 0x7b, func: 0x60 } as const;
+
+/** Unsigned LEB128 encoding of a non-negative integer. */
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** A SIMD instruction: the 0xfd prefix and its opcode. */
+export const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+/** local.get i */
+export const get = (i: number): number[] => [OP.localGet, ...uleb(i)];
+/** local.set i */
+export const set = (i: number): number[] => [OP.localSet, ...uleb(i)];
+/** v128.load with a 4-byte alignment hint and a constant byte offset. */
+export const load = (offset = 0): number[] => [...simd(V128.load), 2, ...uleb(offset)];
+/** v128.store with a 4-byte alignment hint and a constant byte offset. */
+export const store = (offset = 0): number[] => [...simd(V128.store), 2, ...uleb(offset)];
+
+/** A function body with its local declarations (`locals` = [count, type] pairs) and the final `end`. */
+export function functionBody(locals: ReadonlyArray<readonly [number, number]>, code: readonly number[]): number[] {
+  const decl = [...uleb(locals.length), ...locals.flatMap(([count, type]) => [...uleb(count), type])];
+  const bytes = [...decl, ...code, OP.end];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+/** One exported function of a module: its name, parameter types (no results) and body ({@link functionBody}). */
+export interface WasmFunction {
+  readonly name: string;
+  readonly params: readonly number[];
+  readonly body: readonly number[];
+}
+
+const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
+const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+
+/**
+ * Module bytes: the functions, exported by name, over an imported `env.memory` (shared when the
+ * backend's memory is; a shared memory must declare its maximum: 65536 pages, emscripten's).
+ */
+export function moduleImportingMemory(functions: readonly WasmFunction[], sharedMemory: boolean): Uint8Array {
+  const limits = sharedMemory ? [0x03, 0, ...uleb(65536)] : [0x00, 0];
+  const count = uleb(functions.length);
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [...count, ...functions.flatMap((f) => [TYPE.func, ...uleb(f.params.length), ...f.params, 0])]),
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...limits]),
+    ...section(3, [...count, ...functions.flatMap((_, i) => uleb(i))]),
+    ...section(7, [...count, ...functions.flatMap((f, i) => [...name(f.name), 0x00, ...uleb(i)])]),
+    ...section(10, [...count, ...functions.flatMap((f) => f.body)]),
+  ];
+  return Uint8Array.from(bytes);
+}

@@ -6,48 +6,13 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, installedWasmKernels, registerWasmKernels } from '../src/backend';
 import { createAdam } from '../src/training/optimizer';
 import { prefersSwappedProduct } from '../src/backend/wasm-kernels';
+import { expectSameOnCpuAndWasm, seededValues, size, type Pad, type Shape4 } from './wasm-fixtures';
 
-type Shape4 = [number, number, number, number];
-type Pad = 'same' | 'valid';
+/** Deterministic pseudo-random values in [-1, 1) (this suite's data). */
+const values = (n: number, seed: number): Float32Array => seededValues(n, seed, 1);
 
-/** Deterministic pseudo-random values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed * 2654435761 + 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
-
-/** Runs `f` on the given backend and returns the data of its tensors (all disposed). */
-async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const ts = f();
-  const out = ts.map((t) => t.dataSync() as Float32Array);
-  tf.dispose(ts);
-  return out;
-}
-
-/** Largest |a-b| / (1 + max|b|) over all entries. */
-function relError(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let scale = 0;
-  for (const v of b) scale = Math.max(scale, Math.abs(v));
-  let err = 0;
-  for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i] - b[i]));
-  return err / (1 + scale);
-}
-
-async function expectSameOnBothBackends(f: () => tf.Tensor[], tol = 1e-4): Promise<void> {
-  const cpu = await on('cpu', f);
-  const wasm = await on('wasm', f);
-  expect(wasm.length).toBe(cpu.length);
-  wasm.forEach((w, i) => expect(relError(w, cpu[i])).toBeLessThan(tol));
-}
+/** cpu and wasm agree within `tol` (default 1e-4 for this suite). */
+const expectSameOnBothBackends = (f: () => tf.Tensor[], tol = 1e-4): Promise<void> => expectSameOnCpuAndWasm(f, tol);
 
 beforeAll(async () => {
   expect(await initBackend({ backend: 'wasm', announce: false })).toBe('wasm');

@@ -1,0 +1,48 @@
+/** Helpers shared by the wasm kernel tests: deterministic inputs and a cpu-vs-wasm comparison. */
+import * as tf from '@tensorflow/tfjs';
+
+/** 4-d shape [n, h, w, c]. */
+export type Shape4 = [number, number, number, number];
+/** Convolution padding. */
+export type Pad = 'same' | 'valid';
+
+/** Deterministic pseudo-random values in [-1, 1); `salt` keeps different suites' data apart. */
+export function seededValues(n: number, seed: number, salt: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed * 2654435761 + salt;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Number of elements of a shape. */
+export const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Runs `f` on the given backend and returns the data of its tensors (all disposed). */
+export async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const ts = f();
+  const out = ts.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(ts);
+  return out;
+}
+
+/** Largest |a-b| / (1 + max|b|) over all entries. */
+export function relError(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let scale = 0;
+  for (const v of b) scale = Math.max(scale, Math.abs(v));
+  let err = 0;
+  for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i] - b[i]));
+  return err / (1 + scale);
+}
+
+/** Runs `f` on cpu and on wasm and expects every output to agree within `tol` (relative, see relError). */
+export async function expectSameOnCpuAndWasm(f: () => tf.Tensor[], tol: number): Promise<void> {
+  const cpu = await on('cpu', f);
+  const wasm = await on('wasm', f);
+  expect(wasm.length).toBe(cpu.length);
+  wasm.forEach((w, i) => expect(relError(w, cpu[i])).toBeLessThan(tol));
+}

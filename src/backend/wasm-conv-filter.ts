@@ -21,12 +21,19 @@
  * - Patches at most half as wide as dy (2*taps*ci <= co, no SIMD): the patch matrix is the
  *   right-hand side instead.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { borrowView, dropView, freeWasm, matMulPlain, runWasmKernel, wasmThreadsCount, type WasmHeapBackend } from './wasm-heap';
+import {
+  borrowView,
+  convInfoChannelsLast,
+  dropView,
+  freeWasm,
+  matMulPlain,
+  runWasmKernel,
+  wasmThreadsCount,
+  type ConvGeometryAttrs,
+  type WasmHeapBackend,
+} from './wasm-heap';
 import { wasmSimdKernels, type WasmSimdKernels } from './wasm-simd';
-
-type ConvPad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
 
 /** Below this many input channels the tap windows are stacked into one product (single-threaded). */
 const STACK_BELOW_CHANNELS = 8;
@@ -52,26 +59,8 @@ export const conv2DBackpropFilterWasm: KernelFunc = (args) => {
   const backend = args.backend as WasmHeapBackend;
   const x = args.inputs.x as TensorInfo;
   const dy = args.inputs.dy as TensorInfo;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as {
-    strides: [number, number] | number;
-    pad: ConvPad;
-    dataFormat?: string;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    filterShape: [number, number, number, number];
-  };
-  if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
-    throw new Error(`vaelab's wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got '${String(dataFormat)}'.`);
-  }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const attrs = args.attrs as unknown as ConvGeometryAttrs & { filterShape: [number, number, number, number] };
+  const info = convInfoChannelsLast('Conv2DBackpropFilter', x.shape as [number, number, number, number], attrs.filterShape, attrs);
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;

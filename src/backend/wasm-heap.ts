@@ -106,3 +106,31 @@ export function wasmThreadsCount(): number {
     return 1;
   }
 }
+
+/** Padding attribute of tfjs convolution kernels. */
+export type ConvPad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+/** The attributes of a conv gradient kernel that decide its geometry. */
+export interface ConvGeometryAttrs {
+  readonly strides: [number, number] | number;
+  readonly pad: ConvPad;
+  readonly dataFormat?: string;
+  readonly dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/**
+ * tfjs's conv geometry (output size, strides, padding) for an NHWC input and an [kh, kw, ci, co]
+ * filter, dilation 1. Throws for another data format, naming `kernel`.
+ */
+export function convInfoChannelsLast(
+  kernel: string,
+  inputShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: ConvGeometryAttrs,
+): tf.backend_util.Conv2DInfo {
+  const { dataFormat } = attrs;
+  if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
+    throw new Error(`vaelab's wasm ${kernel} supports dataFormat 'NHWC' only, got '${String(dataFormat)}'.`);
+  }
+  return tf.backend_util.computeConv2DInfo(inputShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+}

@@ -28,11 +28,13 @@ import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tenso
 import { maxPoolGradWasm, resizeNearestNeighborGradWasm, resizeNearestNeighborWasm } from './wasm-pool-kernels';
 import {
   WASM,
+  convInfoChannelsLast,
   freeWasm as free,
   matMulPlain,
   runWasmKernel as run,
   safeRhs,
   stockWasmKernels as stock,
+  type ConvGeometryAttrs,
   type WasmHeapBackend,
 } from './wasm-heap';
 import { conv2DBackpropFilterWasm } from './wasm-conv-filter';
@@ -91,14 +93,6 @@ function swapLastTwo(rank: number): number[] {
   return perm;
 }
 
-function checkChannelsLast(kernel: string, dataFormat: unknown): void {
-  if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
-    throw new Error(`vaelab's wasm ${kernel} supports dataFormat 'NHWC' only, got '${String(dataFormat)}'.`);
-  }
-}
-
-type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
-type ConvPad = 'valid' | 'same' | number | ExplicitPadding;
 
 /** How one spatial axis of conv2d's input gradient splits into stride phases. */
 interface Phase1d {
@@ -149,24 +143,9 @@ function conv2DBackpropInputFast(stockFunc: KernelFunc): KernelFunc {
     const backend = args.backend as WasmHeapBackend;
     const dy = inputs.dy as Info;
     const filter = inputs.filter as Info;
-    const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as {
-      inputShape: [number, number, number, number];
-      strides: [number, number] | number;
-      pad: ConvPad;
-      dataFormat: string;
-      dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    };
-    checkChannelsLast('Conv2DBackpropInput', dataFormat);
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const geometry = attrs as unknown as ConvGeometryAttrs & { inputShape: [number, number, number, number] };
+    const inputShape = geometry.inputShape;
+    const info = convInfoChannelsLast('Conv2DBackpropInput', inputShape, filter.shape as [number, number, number, number], geometry);
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
     if (oh !== dy.shape[1] || ow !== dy.shape[2]) return stockFunc(args);
     const [n, h, w, ci] = inputShape;

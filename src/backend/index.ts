@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from './wasm-kernels';
 import { registerCpuKernels } from './cpu-kernels';
 import { startWasmWithThreads } from './wasm-threads';
+import { gemmThreads } from './wasm-gemm';
 import { defaultWasmThreads, wasmThreadsFromEnv } from './thread-policy';
 
 export { registerWasmKernels, installedWasmKernels, WASM_KERNEL_NAMES } from './wasm-kernels';
@@ -86,14 +87,9 @@ async function start(name: BackendName, wasmThreads: number): Promise<boolean> {
   }
 }
 
-/** XNNPACK threads of the running wasm backend (1 when single-threaded or not wasm). */
+/** Threads of the running wasm backend's heavy kernels (vaelab's products; 1 when single-threaded or not wasm). */
 export function wasmThreadCount(): number {
-  if (tf.getBackend() !== 'wasm') return 1;
-  try {
-    return (require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount(): number }).getThreadsCount();
-  } catch {
-    return 1;
-  }
+  return tf.getBackend() === 'wasm' ? gemmThreads() : 1;
 }
 
 /** Options of {@link initBackend}. */

@@ -11,14 +11,18 @@ export const OP = {
   end: 0x0b,
   br: 0x0c,
   brIf: 0x0d,
+  if: 0x04,
   select: 0x1b,
   localGet: 0x20,
   localSet: 0x21,
   i32Const: 0x41,
+  i32Eqz: 0x45,
   i32LtU: 0x49,
   i32GeU: 0x4f,
   i32Add: 0x6a,
+  i32Sub: 0x6b,
   i32Mul: 0x6c,
+  i32And: 0x71,
   void: 0x40,
 } as const;
 
@@ -28,17 +32,20 @@ export const V128 = {
   load32Splat: 0x09,
   store: 0x0b,
   const: 0x0c,
+  shuffle: 0x0d,
   f32x4Splat: 0x13,
   f32x4Gt: 0x44,
   and: 0x4e,
   andnot: 0x4f,
   or: 0x50,
   bitselect: 0x52,
+  store32Lane: 0x5a,
   f32x4Sqrt: 0xe3,
   f32x4Add: 0xe4,
   f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
   f32x4Div: 0xe7,
+  f32x4Pmax: 0xeb,
 } as const;
 
 /** Value and function type codes. */
@@ -66,6 +73,13 @@ export const set = (i: number): number[] => [OP.localSet, ...uleb(i)];
 export const load = (offset = 0): number[] => [...simd(V128.load), 2, ...uleb(offset)];
 /** v128.store with a 4-byte alignment hint and a constant byte offset. */
 export const store = (offset = 0): number[] => [...simd(V128.store), 2, ...uleb(offset)];
+
+/** v128.const of sixteen zero bytes. */
+export const v128Zero = (): number[] => [...simd(V128.const), ...Array<number>(16).fill(0)];
+/** v128.load32_splat (4-byte alignment hint) with a constant byte offset. */
+export const loadSplat = (offset = 0): number[] => [...simd(V128.load32Splat), 2, ...uleb(offset)];
+/** i8x16.shuffle of the two operands by sixteen byte indices (0..31). */
+export const shuffle = (lanes: readonly number[]): number[] => [...simd(V128.shuffle), ...lanes];
 
 /** A function body with its local declarations (`locals` = [count, type] pairs) and the final `end`. */
 export function functionBody(locals: ReadonlyArray<readonly [number, number]>, code: readonly number[]): number[] {

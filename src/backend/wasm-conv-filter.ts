@@ -29,11 +29,11 @@ import {
   freeWasm,
   matMulPlain,
   runWasmKernel,
-  wasmThreadsCount,
   type ConvGeometryAttrs,
   type WasmHeapBackend,
 } from './wasm-heap';
 import { wasmSimdKernels, type WasmSimdKernels } from './wasm-simd';
+import { gemmThreads } from './wasm-gemm';
 
 /** Below this many input channels the tap windows are stacked into one product (single-threaded). */
 const STACK_BELOW_CHANNELS = 8;
@@ -200,7 +200,7 @@ export const conv2DBackpropFilterWasm: KernelFunc = (args) => {
   // than the copies when the other core is busy.
   const stack =
     windowsMode === 'auto'
-      ? ci < STACK_BELOW_CHANNELS || taps * phaseSize <= STACK_ALWAYS_BELOW || wasmThreadsCount() > 1
+      ? ci < STACK_BELOW_CHANNELS || taps * phaseSize <= STACK_ALWAYS_BELOW || gemmThreads() > 1
       : windowsMode === 'stack';
   let stacked: TensorInfo | undefined;
   if (stack) {

@@ -6,7 +6,8 @@
  * shifted right by v, run with horizontal stride V, gives [n, oh, ow/V, V], which is exactly
  * [n, oh, ow, 1] in memory.
  */
-import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs';
+import { conv2dFast } from './wasm-conv-gemm';
 import { freeWasm, runWasmKernel, type WasmHeapBackend } from './wasm-heap';
 
 /** Output columns turned into channels, tried in this order (must divide the output width). */
@@ -47,12 +48,12 @@ export function conv2dOneOutputChannel(
       }
     }
   }
-  const y = runWasmKernel('Conv2D', backend, { x, filter: wide }, {
+  const y = conv2dFast(backend, x, wide, {
     strides: [1, v],
     pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
     dataFormat: 'NHWC',
     dilations: [1, 1],
-  } as unknown as NamedAttrMap);
+  });
   freeWasm(backend, wide);
   const out = runWasmKernel('Reshape', backend, { x: y }, { shape: [n, oh, ow, 1] });
   freeWasm(backend, y);

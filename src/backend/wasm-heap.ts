@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { wasmGemmFor } from './wasm-gemm';
 
 /** The backend name of TensorFlow.js's wasm backend. */
 export const WASM = 'wasm';
@@ -89,22 +90,14 @@ export function safeRhs(backend: KernelBackend, b: TensorInfo): TensorInfo {
   return copy;
 }
 
-/** Plain (no transposes) product a [m,k] x b [k,n] through wasm's fast path. */
+/** Plain (no transposes) product a [m,k] x b [k,n]: vaelab's own product, else wasm's fast path. */
 export function matMulPlain(backend: KernelBackend, a: TensorInfo, b: TensorInfo): TensorInfo {
+  const own = ownMatMul(backend, { a, b }, { transposeA: false, transposeB: false });
+  if (own !== null) return own;
   const rhs = safeRhs(backend, b);
   const out = runWasmKernel('BatchMatMul', backend, { a, b: rhs }, { transposeA: false, transposeB: false });
   if (rhs !== b) freeWasm(backend, rhs);
   return out;
-}
-
-/** XNNPACK threads of the running wasm backend (1 when single-threaded or unknown). */
-export function wasmThreadsCount(): number {
-  try {
-    const wasm = require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount?: () => number };
-    return wasm.getThreadsCount?.() ?? 1;
-  } catch {
-    return 1;
-  }
 }
 
 /** Padding attribute of tfjs convolution kernels. */
@@ -134,3 +127,66 @@ export function convInfoChannelsLast(
   }
   return tf.backend_util.computeConv2DInfo(inputShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
 }
+
+/** The WebAssembly.Memory of a wasm backend: `asm.memory` (single-threaded build) or `wasmMemory` (threaded), if found. */
+export function wasmMemoryOf(backend: unknown): object | undefined {
+  const memoryClass = (globalThis as unknown as { WebAssembly?: { Memory: abstract new (...args: never[]) => object } }).WebAssembly?.Memory;
+  if (memoryClass === undefined) return undefined;
+  const module = (backend as { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown } }).wasm;
+  const candidates = [module?.asm?.memory, module?.wasmMemory];
+  return candidates.find((m): m is object => m instanceof memoryClass);
+}
+
+/** Activations of `_FusedMatMul` applied after vaelab's product, by the wasm kernel that computes them. */
+const ACTIVATION_KERNELS: Readonly<Record<string, string>> = { sigmoid: 'Sigmoid', elu: 'Elu', relu6: 'Relu6' };
+
+/**
+ * The product by vaelab's own loops (`wasm-gemm.ts`), or null when they do not apply: not float32,
+ * a batch of more than one matrix, a combination the loops lack, a bias that is not one row, or an
+ * activation other than linear, relu, sigmoid, elu, relu6.
+ */
+export function ownMatMul(backend: KernelBackend, inputs: Record<string, TensorInfo | undefined>, attrs: NamedAttrMap): TensorInfo | null {
+  const a = inputs.a as TensorInfo;
+  const b = inputs.b as TensorInfo;
+  const bias = inputs.bias;
+  const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  const activation = (attrs.activation as string | undefined) ?? 'linear';
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || (bias != null && bias.dtype !== 'float32')) return null;
+  if (inputs.preluActivationWeights != null) return null;
+  if (activation !== 'linear' && activation !== 'relu' && ACTIVATION_KERNELS[activation] === undefined) return null;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra < 2 || rb < 2) return null;
+  if (tf.util.sizeFromShape(a.shape.slice(0, -2)) !== 1 || tf.util.sizeFromShape(b.shape.slice(0, -2)) !== 1) return null;
+  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+  if (k !== kb || k === 0) return null;
+  if (bias != null && tf.util.sizeFromShape(bias.shape) !== n) return null;
+  const memory = wasmMemoryOf(backend);
+  const gemm = memory === undefined ? null : wasmGemmFor(memory);
+  if (gemm === null || !gemm.supports(transposeA, transposeB, k)) return null;
+  const heap = backend as WasmHeapBackend;
+  const batchDims = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const out = heap.makeOutput([...batchDims, m, n], 'float32');
+  const at = (info: TensorInfo): number => heap.typedArrayFromHeap(info).byteOffset;
+  gemm.multiply({
+    a: at(a),
+    b: at(b),
+    c: at(out),
+    bias: bias == null ? undefined : at(bias),
+    m,
+    k,
+    n,
+    transposeA,
+    transposeB,
+    relu: activation === 'relu',
+  });
+  const then = ACTIVATION_KERNELS[activation];
+  if (then === undefined) return out;
+  const activated = runWasmKernel(then, backend, { x: out });
+  freeWasm(backend, out);
+  return activated;
+}
+

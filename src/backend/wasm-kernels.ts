@@ -36,9 +36,11 @@ import {
   stockWasmKernels as stock,
   type ConvGeometryAttrs,
   type WasmHeapBackend,
+  ownMatMul,
 } from './wasm-heap';
 import { conv2DBackpropFilterWasm } from './wasm-conv-filter';
 import { conv2dOneOutputChannel } from './wasm-conv-narrow';
+import { conv2dByGemm, conv2dFast, type Conv2DAttrs } from './wasm-conv-gemm';
 import { wasmSimdKernels } from './wasm-simd';
 
 /** Whether conv2dTranspose to one channel uses the widened-filter convolution (for measurements). */
@@ -53,6 +55,7 @@ export function setNarrowConv(on: boolean): void {
 export const WASM_KERNEL_NAMES = [
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',
+  'Conv2D',
   'BatchMatMul',
   '_FusedMatMul',
   'Sum',
@@ -68,6 +71,8 @@ export type WasmKernelName = (typeof WASM_KERNEL_NAMES)[number];
 export interface WasmKernelOptions {
   /** Explicit transposes before matrix products (`BatchMatMul`, `_FusedMatMul`). */
   readonly fastMatMul?: boolean;
+  /** `Conv2D` by vaelab's implicit-GEMM loops. */
+  readonly fastConv?: boolean;
   /** `Conv2DBackpropInput` through forward convolutions. */
   readonly fastConvBackpropInput?: boolean;
   /** `Sum` over leading axes (bias gradients): SIMD column sums, or a product with a vector of ones. */
@@ -197,12 +202,12 @@ function conv2DBackpropInputFast(stockFunc: KernelFunc): KernelFunc {
         ];
         const phaseOut = // [n, rows.count, cols.count, ci]
           (useNarrowConv ? conv2dOneOutputChannel(backend, src, subFilter, phasePads) : undefined) ??
-          run('Conv2D', backend, { x: src, filter: subFilter }, {
+          conv2dFast(backend, src, subFilter, {
             strides: [1, 1],
             pad: [[0, 0], ...phasePads, [0, 0]],
             dataFormat: 'NHWC',
             dilations: [1, 1],
-          } as unknown as NamedAttrMap);
+          });
         free(backend, subFilter);
         if (src !== dy) free(backend, src);
         if (out === undefined) return phaseOut; // stride 1: the single phase is dx
@@ -259,11 +264,13 @@ export function prefersSwappedProduct(aShape: readonly number[], bShape: readonl
   return n * k > k * m + n * m;
 }
 
-/** BatchMatMul with explicit transposes, then wasm's fast plain product. */
+/** BatchMatMul and _FusedMatMul: vaelab's own product where it applies, else explicit transposes and wasm's fast plain product. */
 function batchMatMulFast(stockFunc: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, attrs } = args;
     const backend = args.backend as KernelBackend;
+    const own = ownMatMul(backend, inputs as Record<string, TensorInfo | undefined>, attrs ?? {});
+    if (own !== null) return own;
     const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
     const a = inputs.a as Info;
     const b = inputs.b as Info;
@@ -287,6 +294,14 @@ function batchMatMulFast(stockFunc: KernelFunc): KernelFunc {
     if (at !== a) free(backend, at);
     if (bt !== b) free(backend, bt);
     return out;
+  };
+}
+
+/** Conv2D by vaelab's loops where they apply (float32, dilation 1), else the stock kernel. */
+function conv2DFast(stockFunc: KernelFunc): KernelFunc {
+  return (args) => {
+    const own = conv2dByGemm(args.backend as KernelBackend, args.inputs.x as Info, args.inputs.filter as Info, args.attrs as unknown as Conv2DAttrs);
+    return own ?? stockFunc(args);
   };
 }
 
@@ -401,6 +416,8 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   }
   if (options.fastConvBackpropInput ?? true) replace('Conv2DBackpropInput', conv2DBackpropInputFast);
   else restore('Conv2DBackpropInput');
+  if (options.fastConv ?? true) replace('Conv2D', conv2DFast);
+  else restore('Conv2D');
   if (options.fastSum ?? true) replace('Sum', sumFast);
   else restore('Sum');
   if (options.fastPoolGrads ?? true) {

@@ -1,17 +1,19 @@
 /**
- * Multi-threaded wasm in Node: starts tfjs-backend-wasm's threaded SIMD build so XNNPACK's
- * convolutions and matrix products use more than one core.
+ * Multi-threaded wasm in Node: starts tfjs-backend-wasm's threaded SIMD build, whose memory is
+ * shared, so vaelab's own products and convolutions (`wasm-gemm.ts`) can split their work over
+ * helper threads working on the same tensors. XNNPACK itself keeps one thread: its pool's helpers
+ * poll for work for a while after every operation (elementwise ones included), and on a machine
+ * with few cores they then hold the core vaelab's helper needs (measured here, 2 cores: dense VAE
+ * step 34 ms with XNNPACK's 2 threads, 26 ms with vaelab's 2 and XNNPACK's 1).
  *
  * tfjs turns threads off in Node because emscripten starts its pthread workers from `blob:`
  * URLs, which Node's `Worker` rejects. While the backend initialises, vaelab captures the two
  * scripts tfjs hands to those blobs (the worker script and the module factory), writes them to
  * real files (the worker script patched to load the factory from its file, with the names the
- * factory expects from its bundle), and returns those paths instead. emscripten's build also
- * caps XNNPACK's pool at half the logical cores, so the core count it sees is raised to let the
- * pool have `threads` threads. emscripten starts 8 workers whatever the count; once XNNPACK has
- * taken its `threads - 1`, all but one spare are ended (about 45 MB less memory with 2 threads),
- * and the rest are unref'd so they never keep Node alive. Everything is restored once the backend
- * has started. If anything fails, tfjs is left ready for the single-threaded build.
+ * factory expects from its bundle), and returns those paths instead. emscripten starts 8
+ * workers whatever the count; XNNPACK takes none, so all but one spare are ended (about 45 MB less
+ * memory) and the spare is unref'd so it never keeps Node alive. Everything is restored once the
+ * backend has started. If anything fails, tfjs is left ready for the single-threaded build.
  *
  * The two scripts go to a private per-user folder in the temp dir (`vaelab-wasm-threads-uid<uid>`,
  * mode 0700), named by a hash of their content: every process of the same tfjs version reuses the
@@ -24,6 +26,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../util/atomic-write';
+import { setGemmThreads } from './wasm-gemm';
 
 export { WASM_THREADS_ENV, wasmThreadsFromEnv } from './thread-policy';
 
@@ -34,11 +37,6 @@ const WORKER_LOAD =
 /** Names the factory takes from the node bundle it was cut out of. */
 const BUNDLE_NAMES =
   "var require$$0=require('fs'),require$$1=require('path'),require$$3=require('perf_hooks'),require$$4=require('os'),commonjsGlobal=globalThis;\n";
-
-/** The bits of the WebAssembly global used here (the project's lib settings have no DOM types). */
-interface WebAssemblyApi {
-  instantiate(source: unknown, imports?: Record<string, Record<string, unknown>>): Promise<unknown>;
-}
 
 /** The Blob constructor as tfjs calls it (string parts). */
 type BlobClass = new (parts?: unknown[], options?: { type?: string }) => object;
@@ -110,26 +108,26 @@ function writeScript(dir: string, stem: string, text: string): string {
 }
 
 /**
- * Starts the wasm backend with `threads` XNNPACK threads (`tf.setBackend('wasm')` inside) and
- * returns the thread count the backend reports. Must run before the wasm backend is first
- * initialised in the process. Throws when the threaded build cannot start; tfjs is then left
- * ready to start the single-threaded build (what `initBackend` does, with a warning).
+ * Starts the wasm backend's threaded build (`tf.setBackend('wasm')` inside) with `threads` threads
+ * for vaelab's products and convolutions (XNNPACK keeps one) and returns that count. Must run
+ * before the wasm backend is first initialised in the process. Throws when the threaded build
+ * cannot start; tfjs is then left ready to start the single-threaded build (what `initBackend`
+ * does, with a warning).
  */
 export async function startWasmWithThreads(threads: number): Promise<number> {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`startWasmWithThreads: threads must be an integer >= 1, got ${threads}`);
   const wasmApi = require('@tensorflow/tfjs-backend-wasm') as WasmModuleApi;
   if (threads === 1) {
+    setGemmThreads(1);
     if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
     return 1;
   }
   const dir = wasmWorkerScriptDir();
   let factoryFile = '';
 
-  const g = globalThis as unknown as { Blob: BlobClass; WebAssembly: WebAssemblyApi };
-  const wasmGlobal = g.WebAssembly;
+  const g = globalThis as unknown as { Blob: BlobClass };
   const OriginalBlob = g.Blob;
   const originalCreateObjectURL = URL.createObjectURL;
-  const originalInstantiate = wasmGlobal.instantiate;
   const texts = new WeakMap<object, string>();
   let factoryWritten = false;
   /** The first error thrown by the hooks below (tfjs only logs it and reports failure). */
@@ -166,36 +164,28 @@ export async function startWasmWithThreads(threads: number): Promise<number> {
       return writeScript(dir, 'tfjs-backend-wasm-threaded-simd.worker', text.replace(WORKER_LOAD, `importScripts(${JSON.stringify(factoryFile)});`));
     });
   };
-  wasmGlobal.instantiate = (source: unknown, imports?: Record<string, Record<string, unknown>>): Promise<unknown> => {
-    const env = imports?.env;
-    const cores = env?.emscripten_num_logical_cores;
-    if (env !== undefined && typeof cores === 'function' && typeof env.__pthread_create_js === 'function') {
-      env.emscripten_num_logical_cores = (): number => Math.max(Number((cores as () => number)()), 2 * threads);
-    }
-    return originalInstantiate.call(wasmGlobal, source, imports);
-  };
-
   try {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-    wasmApi.setThreadsCount(threads);
+    wasmApi.setThreadsCount(1);
     if (!(await tf.setBackend('wasm'))) throw hookError ?? new Error('the threaded wasm backend did not start');
     await tf.ready();
   } catch (e) {
     // Leave tfjs as it was, so that the caller can start the single-threaded build instead.
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     wasmApi.setThreadsCount(1);
+    setGemmThreads(1);
     throw e;
   } finally {
     g.Blob = OriginalBlob;
     URL.createObjectURL = originalCreateObjectURL;
-    wasmGlobal.instantiate = originalInstantiate;
   }
   const pthread = (tf.backend() as unknown as { wasm?: { PThread?: PThreadApi } }).wasm?.PThread;
   if (pthread !== undefined) {
-    // emscripten starts 8 workers whatever the count; XNNPACK took threads - 1 of them at start-up.
-    // Keep one spare and end the rest (measured: 149 -> 104 MB resident with 2 threads).
+    // emscripten starts 8 workers whatever the count, and XNNPACK (one thread) takes none.
+    // Keep one spare and end the rest (measured: 149 -> 104 MB resident).
     for (const w of pthread.unusedWorkers.splice(1)) void w.terminate();
     for (const w of [...pthread.unusedWorkers, ...pthread.runningWorkers]) w.unref();
   }
-  return wasmApi.getThreadsCount();
+  setGemmThreads(threads);
+  return threads;
 }

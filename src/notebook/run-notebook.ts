@@ -99,8 +99,8 @@ const PROBE_CODE = `{
   try {
     const entry = require.cache[require.resolve('@tensorflow/tfjs-core')];
     if (entry) backend = (entry.exports as { getBackend(): string | null }).getBackend() ?? null;
-    const wasm = backend === 'wasm' ? require.cache[require.resolve('@tensorflow/tfjs-backend-wasm')] : undefined;
-    if (wasm) wasmThreads = (wasm.exports as { getThreadsCount(): number }).getThreadsCount();
+    const gemm = backend === 'wasm' ? Object.keys(require.cache).find((f) => /[\\/]backend[\\/]wasm-gemm\.js$/.test(f)) : undefined;
+    if (gemm) wasmThreads = (require.cache[gemm]!.exports as { gemmThreads(): number }).gemmThreads();
   } catch (_e) { /* best effort */ }
   console.log('${PROBE_MARKER}' + JSON.stringify({ backend, wasmThreads }));
 }`;

@@ -1,0 +1,232 @@
+/**
+ * The WebAssembly SIMD loops of vaelab's matrix product (`wasm-gemm.ts`), assembled by our own
+ * code. Two register-blocked micro-kernels, each run over a strip of row blocks in one call, read
+ * the operands where they lie in the backend's memory (no packing, no transposes):
+ *
+ * - outer product (`C = A B` and `C = A^T B`): a block of `mr` rows of C and 8 (or 4, or 1)
+ *   columns, kept in registers over all of k; per k, one row of B is loaded once and every row's
+ *   A value is splatted against it. A is addressed through two strides, so A^T costs nothing.
+ * - dot product (`C = A B^T`): `mr` rows of A against 2 (or 1) rows of B, 4 k at a time, each
+ *   output a horizontal sum at the end.
+ *
+ * Both end with the same epilogue, chosen by flag bits: add what C already holds, add a bias
+ * row, clamp at zero (ReLU as the cpu backend has it: x < 0 ? 0 : x).
+ */
+import { functionBody, get, load, loadSplat, OP, set, shuffle, simd, store, TYPE, uleb, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
+
+/** Epilogue flag: add the bias row. */
+export const GEMM_BIAS = 1;
+/** Epilogue flag: clamp at zero. */
+export const GEMM_RELU = 2;
+/** Epilogue flag: add C's current values (for products split along k). */
+export const GEMM_ACCUMULATE = 4;
+
+/** Rows of C per register block. */
+export const GEMM_MR = 4;
+
+/** Column widths of the outer-product kernel: two vectors, one vector, one column. */
+export const GEMM_WIDTHS = [8, 4, 1] as const;
+
+/** Rows of B (columns of C) per dot-product block. */
+export const GEMM_DOT_COLUMNS = [2, 1] as const;
+
+/**
+ * Outer-product strip: params (a, b, c, bias, blocks, k, aRow, aStep, bRow, cRow, flags, kRuns,
+ * aRun, outers, aOuter, cOuter), byte addresses and strides. For each of `outers` outer rows o and
+ * each of `blocks` blocks of `mr` rows r: C row = sum over runs u < kRuns and kk < k of
+ * A(o, r, u, kk) * B row (u*k + kk), with A(o, r, u, kk) at a + o*aOuter + r*aRow + u*aRun + kk*aStep,
+ * C rows at c + o*cOuter + r*cRow, B rows bRow apart; then the next block (mr rows on). A plain
+ * product has one run and one outer row; a convolution takes filter rows as runs and output rows
+ * as outer rows (implicit GEMM).
+ */
+export const OUTER_PARAMS = 16;
+
+/**
+ * Dot-product strip: params (a, b, c, bias, blocks, k4, rowBytes, cRow, flags). A and B rows are
+ * k = 4*k4 floats, rowBytes apart; C[r][j] = dot(A row r, B row j) for the block's columns.
+ */
+export const DOT_PARAMS = 9;
+
+const i32 = (n: number): number[] => [OP.i32Const, ...sleb(n)];
+
+/** Signed LEB128 (i32.const immediates). */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+const add = (target: number, amount: number[]): number[] => [...get(target), ...amount, OP.i32Add, ...set(target)];
+const flagSet = (flags: number, bit: number): number[] => [...get(flags), ...i32(bit), OP.i32And, OP.if, OP.void];
+/** v128.store32_lane of lane 0 at a constant byte offset. */
+const storeLane0 = (offset: number): number[] => [...simd(V.store32Lane), 2, ...uleb(offset), 0];
+
+/**
+ * The epilogue of one accumulator: optional += C, += bias, ReLU; then the store. `addr` and
+ * `biasAddr` push the byte addresses; `scalar` stores only lane 0 (values splatted).
+ */
+function epilogue(acc: number, flags: number, zero: number, addr: number[], biasAddr: number[], offset: number, scalar: boolean): number[] {
+  const loadOne = scalar ? loadSplat : load;
+  return [
+    ...flagSet(flags, GEMM_ACCUMULATE), ...get(acc), ...addr, ...loadOne(offset), ...simd(V.f32x4Add), ...set(acc), OP.end,
+    ...flagSet(flags, GEMM_BIAS), ...get(acc), ...biasAddr, ...loadOne(offset), ...simd(V.f32x4Add), ...set(acc), OP.end,
+    ...flagSet(flags, GEMM_RELU), ...get(acc), ...get(zero), ...simd(V.f32x4Pmax), ...set(acc), OP.end,
+    ...addr, ...get(acc), ...(scalar ? storeLane0(offset) : store(offset)),
+  ];
+}
+
+/**
+ * Outer-product strip for `mr` rows and `width` columns (8, 4 or 1); parameters as
+ * {@link OUTER_PARAMS} says. `general` false: one run and one outer row, whatever the parameters
+ * say (the loops of a plain product, without the two enclosing ones: measured faster for them).
+ */
+function outerStrip(mr: number, width: 8 | 4 | 1, general: boolean): number[] {
+  const [A, B, C, BIAS, BLOCKS, K, AROW, ASTEP, BROW, CROW, FLAGS, KRUNS, ARUN, OUTERS, AOUTER, COUTER] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+  const [BLK, KK, PB, PC, RUN, RA, O, OA, OC] = [16, 17, 18, 19, 20, 21, 22, 23, 24];
+  const PA = 25; // PA + r, r < mr
+  const vectors = width === 8 ? 2 : 1;
+  const scalar = width === 1;
+  const ACC = PA + mr; // v128 ACC + r*vectors + c
+  const BV = ACC + mr * vectors;
+  const S = BV + vectors;
+  const ZERO = S + 1;
+  /** Opens a counted loop: `counter` from 0 while below `limit`. */
+  const open = (counter: number, limit: number): number[] => [
+    ...i32(0), ...set(counter),
+    OP.block, OP.void, OP.loop, OP.void,
+    ...get(counter), ...get(limit), OP.i32GeU, OP.brIf, 1,
+  ];
+  const close = (counter: number): number[] => [...add(counter, i32(1)), OP.br, 0, OP.end, OP.end];
+  const code: number[] = [...v128Zero(), ...set(ZERO)];
+  if (general) code.push(...get(A), ...set(OA), ...get(C), ...set(OC), ...open(O, OUTERS), ...get(OA), ...set(A), ...get(OC), ...set(C));
+  code.push(...open(BLK, BLOCKS));
+  for (let i = 0; i < mr * vectors; i++) code.push(...get(ZERO), ...set(ACC + i));
+  code.push(...get(B), ...set(PB));
+  if (general) code.push(...get(A), ...set(RA), ...open(RUN, KRUNS), ...get(RA), ...set(PA));
+  else code.push(...get(A), ...set(PA));
+  for (let r = 1; r < mr; r++) code.push(...get(PA + r - 1), ...get(AROW), OP.i32Add, ...set(PA + r));
+  code.push(
+    ...get(K), ...set(KK),
+    OP.block, OP.void, OP.loop, OP.void, // over k
+    ...get(KK), OP.i32Eqz, OP.brIf, 1,
+  );
+  for (let c = 0; c < vectors; c++) code.push(...get(PB), ...(scalar ? loadSplat() : load(16 * c)), ...set(BV + c));
+  for (let r = 0; r < mr; r++) {
+    code.push(...get(PA + r), ...loadSplat(), ...set(S));
+    for (let c = 0; c < vectors; c++) {
+      const acc = ACC + r * vectors + c;
+      code.push(...get(acc), ...get(S), ...get(BV + c), ...simd(V.f32x4Mul), ...simd(V.f32x4Add), ...set(acc));
+    }
+    code.push(...add(PA + r, get(ASTEP)));
+  }
+  code.push(
+    ...add(PB, get(BROW)),
+    ...get(KK), ...i32(1), OP.i32Sub, ...set(KK),
+    OP.br, 0, OP.end, OP.end,
+  );
+  if (general) code.push(...add(RA, get(ARUN)), ...close(RUN));
+  code.push(...get(C), ...set(PC));
+  for (let r = 0; r < mr; r++) {
+    for (let c = 0; c < vectors; c++) {
+      code.push(...epilogue(ACC + r * vectors + c, FLAGS, ZERO, get(PC), get(BIAS), 16 * c, scalar));
+    }
+    code.push(...add(PC, get(CROW)));
+  }
+  code.push(
+    ...add(A, [...get(AROW), ...i32(mr), OP.i32Mul]),
+    ...add(C, [...get(CROW), ...i32(mr), OP.i32Mul]),
+    ...close(BLK),
+  );
+  if (general) code.push(...add(OA, get(AOUTER)), ...add(OC, get(COUTER)), ...close(O));
+  // Parameters the plain form ignores.
+  void [KRUNS, ARUN, OUTERS, AOUTER, COUTER];
+  return functionBody([[9 + mr, TYPE.i32], [mr * vectors + vectors + 2, TYPE.v128]], code);
+}
+
+/** Dot-product strip for `mr` rows of A and `nb` rows of B (1 or 2). */
+function dotStrip(mr: number, nb: number): number[] {
+  const [A, B, C, BIAS, BLOCKS, K4, ROW, CROW, FLAGS] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const BLK = 9;
+  const KK = 10;
+  const OFF = 11;
+  const PC = 12;
+  const PA = 13; // PA + r
+  const PB = PA + mr; // PB + j
+  const ACC = PB + nb; // v128 ACC + r*nb + j
+  const BV = ACC + mr * nb;
+  const S = BV + nb;
+  const ZERO = S + 1;
+  const code: number[] = [...v128Zero(), ...set(ZERO), ...get(B), ...set(PB)];
+  for (let j = 1; j < nb; j++) code.push(...get(PB + j - 1), ...get(ROW), OP.i32Add, ...set(PB + j));
+  code.push(
+    OP.block, OP.void, OP.loop, OP.void,
+    ...get(BLK), ...get(BLOCKS), OP.i32GeU, OP.brIf, 1,
+  );
+  for (let i = 0; i < mr * nb; i++) code.push(...get(ZERO), ...set(ACC + i));
+  code.push(...get(A), ...set(PA));
+  for (let r = 1; r < mr; r++) code.push(...get(PA + r - 1), ...get(ROW), OP.i32Add, ...set(PA + r));
+  code.push(
+    ...i32(0), ...set(OFF),
+    ...get(K4), ...set(KK),
+    OP.block, OP.void, OP.loop, OP.void,
+    ...get(KK), OP.i32Eqz, OP.brIf, 1,
+  );
+  for (let j = 0; j < nb; j++) code.push(...get(PB + j), ...get(OFF), OP.i32Add, ...load(), ...set(BV + j));
+  for (let r = 0; r < mr; r++) {
+    code.push(...get(PA + r), ...get(OFF), OP.i32Add, ...load(), ...set(S));
+    for (let j = 0; j < nb; j++) {
+      const acc = ACC + r * nb + j;
+      code.push(...get(acc), ...get(S), ...get(BV + j), ...simd(V.f32x4Mul), ...simd(V.f32x4Add), ...set(acc));
+    }
+  }
+  code.push(
+    ...add(OFF, i32(16)),
+    ...get(KK), ...i32(1), OP.i32Sub, ...set(KK),
+    OP.br, 0, OP.end, OP.end,
+    ...get(C), ...set(PC),
+  );
+  // Horizontal sums: (x + x[2,3,0,1]) then (+ its [1,0,..]); every lane holds the sum.
+  const swapHalves = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
+  const swapPairs = [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11];
+  for (let r = 0; r < mr; r++) {
+    for (let j = 0; j < nb; j++) {
+      const acc = ACC + r * nb + j;
+      code.push(
+        ...get(acc), ...get(acc), ...get(acc), ...shuffle(swapHalves), ...simd(V.f32x4Add), ...set(acc),
+        ...get(acc), ...get(acc), ...get(acc), ...shuffle(swapPairs), ...simd(V.f32x4Add), ...set(acc),
+        ...epilogue(acc, FLAGS, ZERO, get(PC), get(BIAS), 4 * j, true),
+      );
+    }
+    code.push(...add(PC, get(CROW)));
+  }
+  code.push(
+    ...add(A, [...get(ROW), ...i32(mr), OP.i32Mul]),
+    ...add(C, [...get(CROW), ...i32(mr), OP.i32Mul]),
+    ...add(BLK, i32(1)),
+    OP.br, 0, OP.end, OP.end,
+  );
+  return functionBody([[4 + mr + nb, TYPE.i32], [mr * nb + nb + 2, TYPE.v128]], code);
+}
+
+/** Export name of the outer-product strip for `mr` rows and `width` columns (`general`: with runs and outer rows). */
+export const outerName = (mr: number, width: number, general = false): string => `${general ? 'conv' : 'outer'}${mr}x${width}`;
+/** Export name of the dot-product strip for `mr` rows and `nb` B rows. */
+export const dotName = (mr: number, nb: number): string => `dot${mr}x${nb}`;
+
+/** Every strip function of the product module: rows 1..GEMM_MR for each width. */
+export function gemmFunctions(): WasmFunction[] {
+  const i32s = (n: number): number[] => Array<number>(n).fill(TYPE.i32);
+  const out: WasmFunction[] = [];
+  for (let mr = 1; mr <= GEMM_MR; mr++) {
+    for (const width of GEMM_WIDTHS) {
+      for (const general of [false, true]) out.push({ name: outerName(mr, width, general), params: i32s(OUTER_PARAMS), body: outerStrip(mr, width, general) });
+    }
+    for (const nb of GEMM_DOT_COLUMNS) out.push({ name: dotName(mr, nb), params: i32s(DOT_PARAMS), body: dotStrip(mr, nb) });
+  }
+  return out;
+}

@@ -1,0 +1,338 @@
+/**
+ * vaelab's own float32 matrix product over the wasm backend's memory, for training-sized dense
+ * layers. XNNPACK packs its right-hand matrix into a new buffer whenever that buffer is new, and in
+ * training it always is (weights change every step, gradients are fresh): for a 784x512 weight
+ * the packing takes about as long as the product itself, on one thread. These loops
+ * (`wasm-gemm-code.ts`) read A and B where they lie, so `A B`, `A^T B` and `A B^T` need neither
+ * packing nor transposes.
+ */
+import { moduleImportingMemory } from './wasm-assembler';
+import {
+  GEMM_ACCUMULATE,
+  GEMM_BIAS,
+  GEMM_MR,
+  GEMM_RELU,
+  dotName,
+  gemmFunctions,
+  outerName,
+  GEMM_DOT_COLUMNS,
+  GEMM_WIDTHS,
+} from './wasm-gemm-code';
+import { CALL_SLOTS, GemmWorkers, MAX_CALLS } from './wasm-gemm-workers';
+
+/** One product C [m,n] = op(A) op(B) (+ bias) (ReLU), every operand a byte address in wasm memory. */
+export interface GemmProduct {
+  /** A: [m,k], or [k,m] when `transposeA`. */
+  readonly a: number;
+  /** B: [k,n], or [n,k] when `transposeB`. */
+  readonly b: number;
+  /** C: [m,n], written (or added to, with `accumulate`). */
+  readonly c: number;
+  /** Bias row [n], or undefined. */
+  readonly bias?: number;
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+  /** Clamp at zero after the bias. */
+  readonly relu?: boolean;
+  /** Add the product to what C holds. */
+  readonly accumulate?: boolean;
+}
+
+/**
+ * One stride-s 2-D convolution, channels last, on an input already padded (implicit GEMM):
+ * out[b, y, x, o] = sum over i, j, c of x[b, y*sh + i, x*sw + j, c] * filter[i, j, c, o].
+ * Every operand is a byte address in wasm memory; out is written.
+ */
+export interface GemmConv {
+  /** Padded input [batch, inHeight, inWidth, inChannels]. */
+  readonly x: number;
+  /** Filter [filterHeight, filterWidth, inChannels, outChannels]. */
+  readonly filter: number;
+  /** Output [batch, outHeight, outWidth, outChannels]. */
+  readonly out: number;
+  readonly batch: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly inChannels: number;
+  readonly filterHeight: number;
+  readonly filterWidth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly outChannels: number;
+}
+
+/** The product loops bound to one memory. */
+export interface WasmGemm {
+  /** Whether {@link WasmGemm.multiply} takes this combination (not both transposed; `A B^T` needs k % 4 = 0). */
+  supports(transposeA: boolean, transposeB: boolean, k: number): boolean;
+  /** Computes one product; throws on a combination {@link WasmGemm.supports} rejects. */
+  multiply(p: GemmProduct): void;
+  /** Computes one convolution (see {@link GemmConv}); throws when the output does not fit the input. */
+  conv2d(p: GemmConv): void;
+  /** Threads a product is split over (1 = this thread only). */
+  readonly threads: number;
+}
+
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** A strip function of either kind, called with its arguments padded to 16. */
+type StripFn = (...args: number[]) => void;
+
+/** Work smaller than this many multiply-adds stays on one thread (waking a worker costs more). */
+export const GEMM_SPLIT_MIN_MACS = 1 << 18;
+
+/** A growable list of encoded strip calls (function index, then its arguments). */
+class CallList {
+  data = new Int32Array(CALL_SLOTS * 64);
+  count = 0;
+
+  push(fn: number, args: readonly number[]): void {
+    if ((this.count + 1) * CALL_SLOTS > this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    const at = this.count * CALL_SLOTS;
+    this.data[at] = fn;
+    this.data.set(args, at + 1);
+    this.count++;
+  }
+}
+
+/** Arguments of an outer-product strip (see OUTER_PARAMS in wasm-gemm-code.ts). */
+interface OuterArgs {
+  a: number;
+  b: number;
+  c: number;
+  bias: number;
+  k: number;
+  aRow: number;
+  aStep: number;
+  bRow: number;
+  cRow: number;
+  flags: number;
+  kRuns: number;
+  aRun: number;
+  outers: number;
+  aOuter: number;
+  cOuter: number;
+}
+
+class Gemm implements WasmGemm {
+  private readonly index = new Map<string, number>();
+  private readonly lists: CallList[] = [];
+
+  constructor(
+    private readonly fns: readonly StripFn[],
+    names: readonly string[],
+    private readonly workers: GemmWorkers | null,
+  ) {
+    names.forEach((name, i) => this.index.set(name, i));
+  }
+
+  get threads(): number {
+    return this.workers === null ? 1 : this.workers.size + 1;
+  }
+
+  supports(transposeA: boolean, transposeB: boolean, k: number): boolean {
+    if (transposeB) return !transposeA && k % 4 === 0;
+    return true;
+  }
+
+  multiply(p: GemmProduct): void {
+    if (!this.supports(p.transposeA, p.transposeB, p.k)) {
+      throw new Error(`wasm gemm: unsupported product (transposeA ${p.transposeA}, transposeB ${p.transposeB}, k ${p.k}); expected A B, A^T B, or A B^T with k a multiple of 4`);
+    }
+    if (p.m === 0 || p.n === 0) return;
+    const parts = p.m * p.n * p.k < GEMM_SPLIT_MIN_MACS ? 1 : Math.min(this.threads, Math.floor(p.m / GEMM_MR));
+    // Rows of C per part, in whole register blocks.
+    const rowsPer = GEMM_MR * Math.ceil(p.m / GEMM_MR / Math.max(1, parts));
+    this.runParts(Math.ceil(p.m / rowsPer), (i, list) => this.planProduct(p, i * rowsPer, Math.min(p.m, (i + 1) * rowsPer), list));
+  }
+
+  conv2d(p: GemmConv): void {
+    const span = (p.outHeight - 1) * p.strideHeight + p.filterHeight;
+    const width = (p.outWidth - 1) * p.strideWidth + p.filterWidth;
+    if (span > p.inHeight || width > p.inWidth) {
+      throw new Error(`wasm gemm conv2d: a ${p.outHeight}x${p.outWidth} output needs a padded input of at least ${span}x${width}, got ${p.inHeight}x${p.inWidth}`);
+    }
+    if (p.batch === 0 || p.outHeight === 0 || p.outWidth === 0 || p.outChannels === 0) return;
+    const macs = p.batch * p.outHeight * p.outWidth * p.outChannels * p.filterHeight * p.filterWidth * p.inChannels;
+    const parts = macs < GEMM_SPLIT_MIN_MACS ? 1 : Math.min(this.threads, p.batch);
+    const per = Math.ceil(p.batch / parts);
+    this.runParts(Math.ceil(p.batch / per), (i, list) => {
+      for (let b = i * per; b < Math.min(p.batch, (i + 1) * per); b++) this.planConvImage(p, b, list);
+    });
+  }
+
+  /** Fills one call list per part; part 0..n-2 go to the workers, the last runs here. */
+  private runParts(parts: number, fill: (part: number, list: CallList) => void): void {
+    const lists: CallList[] = [];
+    for (let i = 0; i < parts; i++) {
+      const list = (this.lists[i] ??= new CallList());
+      list.count = 0;
+      fill(i, list);
+      lists.push(list);
+    }
+    const shared = lists.slice(0, -1);
+    if (this.workers === null || shared.length === 0 || shared.some((l) => l.count > MAX_CALLS)) {
+      for (const list of lists) this.runCalls(list);
+      return;
+    }
+    const local = lists[lists.length - 1];
+    this.workers.run(
+      shared.map((l) => [l.data, l.count] as const),
+      () => this.runCalls(local),
+    );
+  }
+
+  private runCalls(list: CallList): void {
+    const d = list.data;
+    for (let i = 0, at = 0; i < list.count; i++, at += CALL_SLOTS) {
+      this.fns[d[at]](d[at + 1], d[at + 2], d[at + 3], d[at + 4], d[at + 5], d[at + 6], d[at + 7], d[at + 8], d[at + 9], d[at + 10], d[at + 11], d[at + 12], d[at + 13], d[at + 14], d[at + 15], d[at + 16]);
+    }
+  }
+
+  /**
+   * Outer-product calls for `rows` rows of C (rows aRow / cRow apart) over all n columns: per
+   * column tile, the full register blocks in one call and the leftover rows in another.
+   */
+  private planOuter(rows: number, n: number, args: OuterArgs, list: CallList): void {
+    const blocks = Math.floor(rows / GEMM_MR);
+    const tail = rows % GEMM_MR;
+    let j = 0;
+    for (const width of GEMM_WIDTHS) {
+      const general = args.kRuns !== 1 || args.outers !== 1;
+      const full = this.index.get(outerName(GEMM_MR, width, general)) as number;
+      const rest = this.index.get(outerName(tail, width, general)) as number;
+      for (; j + width <= n; j += width) {
+        const tileArgs = (a: number, c: number, count: number): number[] => [
+          a, args.b + 4 * j, c + 4 * j, args.bias + 4 * j, count, args.k, args.aRow, args.aStep, args.bRow, args.cRow, args.flags,
+          args.kRuns, args.aRun, args.outers, args.aOuter, args.cOuter,
+        ];
+        if (blocks > 0) list.push(full, tileArgs(args.a, args.c, blocks));
+        if (tail > 0) list.push(rest, tileArgs(args.a + blocks * GEMM_MR * args.aRow, args.c + blocks * GEMM_MR * args.cRow, 1));
+      }
+    }
+  }
+
+  /** The strip calls for rows [m0, m1) of C = op(A) op(B). */
+  private planProduct(p: GemmProduct, m0: number, m1: number, list: CallList): void {
+    const flags = (p.bias !== undefined ? GEMM_BIAS : 0) | (p.relu === true ? GEMM_RELU : 0) | (p.accumulate === true ? GEMM_ACCUMULATE : 0);
+    const { m, k, n } = p;
+    const cRow = 4 * n;
+    const bias = p.bias ?? 0;
+    const c0 = p.c + m0 * cRow;
+    if (!p.transposeB) {
+      const aRow = p.transposeA ? 4 : 4 * k;
+      const aStep = p.transposeA ? 4 * m : 4;
+      const base = { b: p.b, bias, k, aRow, aStep, bRow: cRow, cRow, flags, kRuns: 1, aRun: 0, outers: 1, aOuter: 0, cOuter: 0 };
+      this.planOuter(m1 - m0, n, { ...base, a: p.a + m0 * aRow, c: c0 }, list);
+      return;
+    }
+    const rows = m1 - m0;
+    const blocks = Math.floor(rows / GEMM_MR);
+    const tail = rows % GEMM_MR;
+    const rowBytes = 4 * k;
+    const a0 = p.a + m0 * rowBytes;
+    let j = 0;
+    for (const nb of GEMM_DOT_COLUMNS) {
+      const full = this.index.get(dotName(GEMM_MR, nb)) as number;
+      const rest = this.index.get(dotName(tail, nb)) as number;
+      for (; j + nb <= n; j += nb) {
+        const b = p.b + j * rowBytes;
+        const c = c0 + 4 * j;
+        if (blocks > 0) list.push(full, [a0, b, c, bias + 4 * j, blocks, k / 4, rowBytes, cRow, flags]);
+        if (tail > 0) list.push(rest, [a0 + blocks * GEMM_MR * rowBytes, b, c + blocks * GEMM_MR * cRow, bias + 4 * j, 1, k / 4, rowBytes, cRow, flags]);
+      }
+    }
+  }
+
+  /**
+   * The calls for one image of a convolution: rows of C are the output columns of one output row
+   * (A rows sw*ci apart), output rows are outer rows, filter rows are runs of k = fw*ci (a filter
+   * row's taps and channels lie next to each other in both x and the filter).
+   */
+  private planConvImage(p: GemmConv, image: number, list: CallList): void {
+    const pixel = 4 * p.inChannels;
+    const inRow = p.inWidth * pixel;
+    const outRow = p.outWidth * 4 * p.outChannels;
+    this.planOuter(p.outWidth, p.outChannels, {
+      a: p.x + image * p.inHeight * inRow,
+      b: p.filter,
+      c: p.out + image * p.outHeight * outRow,
+      bias: 0,
+      k: p.filterWidth * p.inChannels,
+      aRow: p.strideWidth * pixel,
+      aStep: 4,
+      bRow: 4 * p.outChannels,
+      cRow: 4 * p.outChannels,
+      flags: 0,
+      kRuns: p.filterHeight,
+      aRun: inRow,
+      outers: p.outHeight,
+      aOuter: p.strideHeight * inRow,
+      cOuter: outRow,
+    }, list);
+  }
+}
+
+/** Threads of vaelab's products and convolutions (this one included); set when the wasm backend starts. */
+let threadCount = 1;
+
+/** Sets how many threads vaelab's products use for memories bound from now on (an integer >= 1). */
+export function setGemmThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`setGemmThreads: threads must be an integer >= 1, got ${threads}`);
+  threadCount = threads;
+}
+
+/** Threads of vaelab's products and convolutions (1 = the calling thread only). */
+export function gemmThreads(): number {
+  return threadCount;
+}
+
+/** Whether vaelab's product may be used (tests and measurements switch it off). */
+let enabled = true;
+
+/** Switches vaelab's wasm matrix product on (default) or off (then XNNPACK's runs). */
+export function setWasmGemm(on: boolean): void {
+  enabled = on;
+}
+
+const cache = new WeakMap<object, WasmGemm | null>();
+
+/**
+ * The product loops bound to `memory` (a WebAssembly.Memory), or null (switched off, or no SIMD).
+ * With a shared memory and `threads` > 1, products are split by rows (convolutions by images) over
+ * `threads - 1` helper threads and this one (fixed by the first call for a memory).
+ */
+export function wasmGemmFor(memory: object, threads = gemmThreads()): WasmGemm | null {
+  if (!enabled || api === undefined) return null;
+  const known = cache.get(memory);
+  if (known !== undefined) return known;
+  let gemm: WasmGemm | null = null;
+  try {
+    const buffer = (memory as { buffer: ArrayBufferLike }).buffer;
+    const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+    const functions = gemmFunctions();
+    const names = functions.map((f) => f.name);
+    const module = new api.Module(moduleImportingMemory(functions, shared));
+    const exports = new api.Instance(module, { env: { memory } }).exports;
+    const workers = shared && threads > 1 ? new GemmWorkers(module, memory, names, threads - 1) : null;
+    gemm = new Gemm(names.map((name) => exports[name] as StripFn), names, workers);
+  } catch {
+    gemm = null;
+  }
+  cache.set(memory, gemm);
+  return gemm;
+}

@@ -10,15 +10,21 @@ import { seededValues } from './wasm-fixtures';
 
 const PAGES = 256; // 16 MiB
 
+/** The part of WebAssembly.Memory used here (the project's lib settings have no DOM types). */
+interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+}
+const MemoryClass = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory } }).WebAssembly.Memory;
+
 interface Mem {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   heap(): Float32Array;
   /** Copies values in at an element offset, returns the byte address. */
   put(at: number, values: Float32Array): number;
 }
 
 function memory(shared: boolean): Mem {
-  const memory = new WebAssembly.Memory({ initial: PAGES, maximum: shared ? 65536 : undefined, shared } as WebAssembly.MemoryDescriptor);
+  const memory = new MemoryClass({ initial: PAGES, maximum: shared ? 65536 : undefined, shared });
   const heap = (): Float32Array => new Float32Array(memory.buffer);
   return {
     memory,

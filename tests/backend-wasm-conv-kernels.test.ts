@@ -1,6 +1,7 @@
 /**
- * The faster wasm convolution and pooling kernels (filter gradient by shifted windows, chunked
- * and patches-on-the-right; one-output-channel convolution; pooling / upsampling gradients) give
+ * The faster wasm convolution and pooling kernels (vaelab's implicit-GEMM convolution and filter
+ * gradient; the fallback filter gradient by shifted windows, chunked and patches-on-the-right;
+ * one-output-channel convolution; pooling / upsampling gradients) give
  * the cpu backend's numbers to 1e-5 on every path they take, including the odd shapes, paddings
  * and strides the curriculum uses.
  */
@@ -9,6 +10,7 @@ import { initBackend, registerWasmKernels } from '../src/backend';
 import { setNarrowConv } from '../src/backend/wasm-kernels';
 import { setWasmSimdKernels, wasmSimdKernels } from '../src/backend/wasm-simd';
 import { setFilterGradWindows } from '../src/backend/wasm-conv-filter';
+import { setWasmGemm } from '../src/backend/wasm-gemm';
 import { expectSameOnCpuAndWasm, relError, seededValues, size, type Pad, type Shape4 } from './wasm-fixtures';
 
 /** Deterministic pseudo-random values in [-1, 1) (this suite's data). */
@@ -41,9 +43,16 @@ function filterGrads(xs: Shape4, fs: Shape4, s: number | [number, number], pad: 
   return [df, dft];
 }
 
-describe.each(['views', 'stack'] as const)('Conv2DBackpropFilter on wasm equals cpu to 1e-5 (windows: %s)', (mode) => {
-  beforeAll(() => setFilterGradWindows(mode));
-  afterAll(() => setFilterGradWindows('auto'));
+describe.each(['gemm', 'views', 'stack'] as const)('Conv2DBackpropFilter on wasm equals cpu to 1e-5 (%s)', (mode) => {
+  // 'gemm': vaelab's implicit-GEMM loops (the default); 'views' / 'stack': the fallback from XNNPACK products.
+  beforeAll(() => {
+    setWasmGemm(mode === 'gemm');
+    if (mode !== 'gemm') setFilterGradWindows(mode);
+  });
+  afterAll(() => {
+    setWasmGemm(true);
+    setFilterGradWindows('auto');
+  });
 
   test.each([
     // Windows as views (>= 8 input channels): the 5LSL0 conv AE layers (batch and size cut).

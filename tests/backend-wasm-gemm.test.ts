@@ -156,6 +156,28 @@ describe('convolutions (implicit GEMM)', () => {
     expectClose(out, want, p.filterHeight * p.filterWidth * p.inChannels);
   });
 
+  test.each(convCases)('the filter gradient of %o equals double-precision loops, added to what the filter holds', (p) => {
+    const x = seededValues(p.batch * p.inHeight * p.inWidth * p.inChannels, p.inChannels, 7);
+    const dy = seededValues(p.batch * p.outHeight * p.outWidth * p.outChannels, p.outChannels, 8);
+    const start = seededValues(p.filterHeight * p.filterWidth * p.inChannels * p.outChannels, 3, 9);
+    const want = Float64Array.from(start);
+    for (let b = 0; b < p.batch; b++)
+      for (let y = 0; y < p.outHeight; y++)
+        for (let xo = 0; xo < p.outWidth; xo++)
+          for (let i = 0; i < p.filterHeight; i++)
+            for (let j = 0; j < p.filterWidth; j++)
+              for (let c = 0; c < p.inChannels; c++)
+                for (let o = 0; o < p.outChannels; o++) {
+                  const xi = ((b * p.inHeight + y * p.strideHeight + i) * p.inWidth + xo * p.strideWidth + j) * p.inChannels + c;
+                  want[((i * p.filterWidth + j) * p.inChannels + c) * p.outChannels + o] += x[xi] * dy[((b * p.outHeight + y) * p.outWidth + xo) * p.outChannels + o];
+                }
+    const xAt = single.put(0, x);
+    const dyAt = single.put(x.length, dy);
+    const fAt = single.put(x.length + dy.length, start);
+    gemm1.conv2dFilterGrad({ ...p, x: xAt, filter: fAt, out: dyAt });
+    expectClose(single.heap().slice(fAt / 4, fAt / 4 + start.length), want, p.batch * p.outHeight * p.outWidth);
+  });
+
   test('an input too small for the output is refused, naming both sizes', () => {
     expect(() => conv(gemm1, single, { ...convCases[0], inHeight: 14 })).toThrow(/a 7x7 output needs a padded input of at least 15x15, got 14x15/);
   });

@@ -12,6 +12,7 @@ export const OP = {
   br: 0x0c,
   brIf: 0x0d,
   if: 0x04,
+  else: 0x05,
   select: 0x1b,
   localGet: 0x20,
   localSet: 0x21,

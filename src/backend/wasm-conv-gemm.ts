@@ -1,11 +1,13 @@
 /**
- * conv2d forward (NHWC, dilation 1) by vaelab's own loops (`wasm-gemm.ts`): the input is padded
- * once, then each output row is a product of the overlapping input rows with the filter, read in
- * place (implicit GEMM, no im2col matrix), split over vaelab's product threads by image. Used for
- * the `Conv2D` kernel and for the forward convolutions inside conv2d's input gradient.
+ * conv2d forward and its filter gradient (NHWC, dilation 1) by vaelab's own loops (`wasm-gemm.ts`):
+ * the input is padded once, then each output row is a product of the overlapping input rows with
+ * the filter, read in place (implicit GEMM, no im2col matrix); forward split over vaelab's threads
+ * by image, the filter gradient by filter rows. Used for the `Conv2D` and `Conv2DBackpropFilter`
+ * kernels and for the forward convolutions inside conv2d's input gradient.
  */
+import type * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { wasmGemmFor } from './wasm-gemm';
+import { wasmGemmFor, type GemmConv, type WasmGemm } from './wasm-gemm';
 import {
   convInfoChannelsLast,
   freeWasm,
@@ -20,45 +22,78 @@ export type Conv2DAttrs = ConvGeometryAttrs & { readonly dilations?: [number, nu
 
 const isOne = (d: [number, number] | number | undefined): boolean => d === undefined || (Array.isArray(d) ? d.every((v) => v === 1) : d === 1);
 
+/** The loops for this backend, or null. */
+function gemmOf(backend: KernelBackend): WasmGemm | null {
+  const memory = wasmMemoryOf(backend);
+  return memory === undefined ? null : wasmGemmFor(memory);
+}
+
+/** x padded as the convolution's geometry says (x itself when there is no padding), or null for negative padding. */
+function padded(backend: KernelBackend, x: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo | null {
+  const { top, bottom, left, right } = info.padInfo;
+  if (top < 0 || bottom < 0 || left < 0 || right < 0) return null;
+  if (top + bottom + left + right === 0) return x;
+  return runWasmKernel('PadV2', backend, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+}
+
+/** The geometry fields of a GemmConv from tfjs's conv info and the padded input. */
+function geometry(info: tf.backend_util.Conv2DInfo, xp: TensorInfo): Omit<GemmConv, 'x' | 'filter' | 'out'> {
+  return {
+    batch: xp.shape[0],
+    inHeight: xp.shape[1],
+    inWidth: xp.shape[2],
+    inChannels: xp.shape[3],
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+  };
+}
+
+const address = (backend: KernelBackend, t: TensorInfo): number => (backend as WasmHeapBackend).typedArrayFromHeap(t).byteOffset;
+
 /** conv2d(x, filter) by vaelab's loops, or null when they do not apply (not float32, dilated, no loops). */
 export function conv2dByGemm(backend: KernelBackend, x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): TensorInfo | null {
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return null;
   if (!isOne(attrs.dilations)) return null;
-  const memory = wasmMemoryOf(backend);
-  const gemm = memory === undefined ? null : wasmGemmFor(memory);
+  const gemm = gemmOf(backend);
   if (gemm === null) return null;
-  const heap = backend as WasmHeapBackend;
   const info = convInfoChannelsLast('Conv2D', x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs);
-  const { top, bottom, left, right } = info.padInfo;
-  if (top < 0 || bottom < 0 || left < 0 || right < 0) return null;
-  const padded =
-    top + bottom + left + right > 0
-      ? runWasmKernel('PadV2', backend, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 })
-      : x;
-  const [batch, , , inChannels] = x.shape;
-  const out = heap.makeOutput([batch, info.outHeight, info.outWidth, info.outChannels], 'float32');
-  const at = (t: TensorInfo): number => heap.typedArrayFromHeap(t).byteOffset;
+  const xp = padded(backend, x, info);
+  if (xp === null) return null;
+  const out = (backend as WasmHeapBackend).makeOutput([x.shape[0], info.outHeight, info.outWidth, info.outChannels], 'float32');
   try {
-    gemm.conv2d({
-      x: at(padded),
-      filter: at(filter),
-      out: at(out),
-      batch,
-      inHeight: padded.shape[1],
-      inWidth: padded.shape[2],
-      inChannels,
-      filterHeight: info.filterHeight,
-      filterWidth: info.filterWidth,
-      strideHeight: info.strideHeight,
-      strideWidth: info.strideWidth,
-      outHeight: info.outHeight,
-      outWidth: info.outWidth,
-      outChannels: info.outChannels,
-    });
+    gemm.conv2d({ ...geometry(info, xp), x: address(backend, xp), filter: address(backend, filter), out: address(backend, out) });
   } finally {
-    if (padded !== x) freeWasm(backend, padded);
+    if (xp !== x) freeWasm(backend, xp);
   }
   return out;
+}
+
+/** Conv2DBackpropFilter (dW of conv2d) by vaelab's loops, or null when they do not apply. */
+export function conv2dFilterGradByGemm(backend: KernelBackend, x: TensorInfo, dy: TensorInfo, filterShape: [number, number, number, number], attrs: Conv2DAttrs): TensorInfo | null {
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4 || dy.shape.length !== 4) return null;
+  if (!isOne(attrs.dilations)) return null;
+  const gemm = gemmOf(backend);
+  if (gemm === null) return null;
+  const info = convInfoChannelsLast('Conv2DBackpropFilter', x.shape as [number, number, number, number], filterShape, attrs);
+  if (dy.shape[0] !== x.shape[0] || dy.shape[1] !== info.outHeight || dy.shape[2] !== info.outWidth || dy.shape[3] !== filterShape[3]) {
+    throw new Error(`Conv2DBackpropFilter: dy has shape [${dy.shape.join(',')}], expected [${x.shape[0]},${info.outHeight},${info.outWidth},${filterShape[3]}].`);
+  }
+  const xp = padded(backend, x, info);
+  if (xp === null) return null;
+  const heap = backend as WasmHeapBackend;
+  const dw = heap.makeOutput([...filterShape], 'float32');
+  heap.typedArrayFromHeap(dw).fill(0);
+  try {
+    gemm.conv2dFilterGrad({ ...geometry(info, xp), x: address(backend, xp), filter: address(backend, dw), out: address(backend, dy) });
+  } finally {
+    if (xp !== x) freeWasm(backend, xp);
+  }
+  return dw;
 }
 
 /** conv2d by vaelab's loops where they apply, else wasm's stock Conv2D kernel. */

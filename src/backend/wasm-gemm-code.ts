@@ -32,14 +32,15 @@ export const GEMM_DOT_COLUMNS = [2, 1] as const;
 
 /**
  * Outer-product strip: params (a, b, c, bias, blocks, k, aRow, aStep, bRow, cRow, flags, kRuns,
- * aRun, outers, aOuter, cOuter), byte addresses and strides. For each of `outers` outer rows o and
- * each of `blocks` blocks of `mr` rows r: C row = sum over runs u < kRuns and kk < k of
- * A(o, r, u, kk) * B row (u*k + kk), with A(o, r, u, kk) at a + o*aOuter + r*aRow + u*aRun + kk*aStep,
- * C rows at c + o*cOuter + r*cRow, B rows bRow apart; then the next block (mr rows on). A plain
- * product has one run and one outer row; a convolution takes filter rows as runs and output rows
- * as outer rows (implicit GEMM).
+ * aRun, outers, aOuter, cOuter, bOuter), byte addresses and strides. For each of `outers` outer
+ * rows o and each of `blocks` blocks of `mr` rows r: C row = sum over runs u < kRuns and kk < k of
+ * A(o, r, u, kk) * B(o, u*k + kk), with A(o, r, u, kk) at a + o*aOuter + r*aRow + u*aRun + kk*aStep,
+ * B rows at b + o*bOuter, bRow apart, C rows at c + o*cOuter + r*cRow; then the next block (mr
+ * rows on). A plain product has one run and one outer row; a convolution takes filter rows as runs
+ * and output rows as outer rows (implicit GEMM); its filter gradient takes output rows as runs and
+ * images as outer rows, all added into one C.
  */
-export const OUTER_PARAMS = 16;
+export const OUTER_PARAMS = 17;
 
 /**
  * Dot-product strip: params (a, b, c, bias, blocks, k4, rowBytes, cRow, flags). A and B rows are
@@ -86,9 +87,9 @@ function epilogue(acc: number, flags: number, zero: number, addr: number[], bias
  * say (the loops of a plain product, without the two enclosing ones: measured faster for them).
  */
 function outerStrip(mr: number, width: 8 | 4 | 1, general: boolean): number[] {
-  const [A, B, C, BIAS, BLOCKS, K, AROW, ASTEP, BROW, CROW, FLAGS, KRUNS, ARUN, OUTERS, AOUTER, COUTER] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
-  const [BLK, KK, PB, PC, RUN, RA, O, OA, OC] = [16, 17, 18, 19, 20, 21, 22, 23, 24];
-  const PA = 25; // PA + r, r < mr
+  const [A, B, C, BIAS, BLOCKS, K, AROW, ASTEP, BROW, CROW, FLAGS, KRUNS, ARUN, OUTERS, AOUTER, COUTER, BOUTER] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+  const [BLK, KK, PB, PC, RUN, RA, O, OA, OC, OB] = [17, 18, 19, 20, 21, 22, 23, 24, 25, 26];
+  const PA = 27; // PA + r, r < mr
   const vectors = width === 8 ? 2 : 1;
   const scalar = width === 1;
   const ACC = PA + mr; // v128 ACC + r*vectors + c
@@ -103,10 +104,13 @@ function outerStrip(mr: number, width: 8 | 4 | 1, general: boolean): number[] {
   ];
   const close = (counter: number): number[] => [...add(counter, i32(1)), OP.br, 0, OP.end, OP.end];
   const code: number[] = [...v128Zero(), ...set(ZERO)];
-  if (general) code.push(...get(A), ...set(OA), ...get(C), ...set(OC), ...open(O, OUTERS), ...get(OA), ...set(A), ...get(OC), ...set(C));
+  if (general) {
+    code.push(...get(A), ...set(OA), ...get(C), ...set(OC), ...get(B), ...set(OB));
+    code.push(...open(O, OUTERS), ...get(OA), ...set(A), ...get(OC), ...set(C));
+  }
   code.push(...open(BLK, BLOCKS));
   for (let i = 0; i < mr * vectors; i++) code.push(...get(ZERO), ...set(ACC + i));
-  code.push(...get(B), ...set(PB));
+  code.push(...get(general ? OB : B), ...set(PB));
   if (general) code.push(...get(A), ...set(RA), ...open(RUN, KRUNS), ...get(RA), ...set(PA));
   else code.push(...get(A), ...set(PA));
   for (let r = 1; r < mr; r++) code.push(...get(PA + r - 1), ...get(AROW), OP.i32Add, ...set(PA + r));
@@ -130,22 +134,27 @@ function outerStrip(mr: number, width: 8 | 4 | 1, general: boolean): number[] {
     OP.br, 0, OP.end, OP.end,
   );
   if (general) code.push(...add(RA, get(ARUN)), ...close(RUN));
-  code.push(...get(C), ...set(PC));
-  for (let r = 0; r < mr; r++) {
-    for (let c = 0; c < vectors; c++) {
-      code.push(...epilogue(ACC + r * vectors + c, FLAGS, ZERO, get(PC), get(BIAS), 16 * c, scalar));
+  // Epilogue: plain stores when no flag is set, else the flagged steps per accumulator.
+  const stores = (full: boolean): number[] => {
+    const out: number[] = [...get(C), ...set(PC)];
+    for (let r = 0; r < mr; r++) {
+      for (let c = 0; c < vectors; c++) {
+        const acc = ACC + r * vectors + c;
+        if (full) out.push(...epilogue(acc, FLAGS, ZERO, get(PC), get(BIAS), 16 * c, scalar));
+        else out.push(...get(PC), ...get(acc), ...(scalar ? storeLane0(16 * c) : store(16 * c)));
+      }
+      out.push(...add(PC, get(CROW)));
     }
-    code.push(...add(PC, get(CROW)));
-  }
+    return out;
+  };
+  code.push(...get(FLAGS), OP.i32Eqz, OP.if, OP.void, ...stores(false), OP.else, ...stores(true), OP.end);
   code.push(
     ...add(A, [...get(AROW), ...i32(mr), OP.i32Mul]),
     ...add(C, [...get(CROW), ...i32(mr), OP.i32Mul]),
     ...close(BLK),
   );
-  if (general) code.push(...add(OA, get(AOUTER)), ...add(OC, get(COUTER)), ...close(O));
-  // Parameters the plain form ignores.
-  void [KRUNS, ARUN, OUTERS, AOUTER, COUTER];
-  return functionBody([[9 + mr, TYPE.i32], [mr * vectors + vectors + 2, TYPE.v128]], code);
+  if (general) code.push(...add(OA, get(AOUTER)), ...add(OC, get(COUTER)), ...add(OB, get(BOUTER)), ...close(O));
+  return functionBody([[10 + mr, TYPE.i32], [mr * vectors + vectors + 2, TYPE.v128]], code);
 }
 
 /** Dot-product strip for `mr` rows of A and `nb` rows of B (1 or 2). */

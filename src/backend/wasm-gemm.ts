@@ -74,6 +74,12 @@ export interface WasmGemm {
   multiply(p: GemmProduct): void;
   /** Computes one convolution (see {@link GemmConv}); throws when the output does not fit the input. */
   conv2d(p: GemmConv): void;
+  /**
+   * Adds the filter gradient of a convolution to `p.filter` (zero it first for the gradient alone):
+   * filter[i, j, c, o] += sum over b, y, x of x[b, y*sh + i, x*sw + j, c] * out[b, y, x, o], with
+   * `p.out` holding the output gradient dy.
+   */
+  conv2dFilterGrad(p: GemmConv): void;
   /** Threads a product is split over (1 = this thread only). */
   readonly threads: number;
 }
@@ -85,7 +91,7 @@ interface WasmApi {
 
 const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
-/** A strip function of either kind, called with its arguments padded to 16. */
+/** A strip function of either kind, called with its arguments padded to 17. */
 type StripFn = (...args: number[]) => void;
 
 /** Work smaller than this many multiply-adds stays on one thread (waking a worker costs more). */
@@ -126,6 +132,7 @@ interface OuterArgs {
   outers: number;
   aOuter: number;
   cOuter: number;
+  bOuter: number;
 }
 
 class Gemm implements WasmGemm {
@@ -161,11 +168,7 @@ class Gemm implements WasmGemm {
   }
 
   conv2d(p: GemmConv): void {
-    const span = (p.outHeight - 1) * p.strideHeight + p.filterHeight;
-    const width = (p.outWidth - 1) * p.strideWidth + p.filterWidth;
-    if (span > p.inHeight || width > p.inWidth) {
-      throw new Error(`wasm gemm conv2d: a ${p.outHeight}x${p.outWidth} output needs a padded input of at least ${span}x${width}, got ${p.inHeight}x${p.inWidth}`);
-    }
+    this.checkConv(p);
     if (p.batch === 0 || p.outHeight === 0 || p.outWidth === 0 || p.outChannels === 0) return;
     const macs = p.batch * p.outHeight * p.outWidth * p.outChannels * p.filterHeight * p.filterWidth * p.inChannels;
     const parts = macs < GEMM_SPLIT_MIN_MACS ? 1 : Math.min(this.threads, p.batch);
@@ -173,6 +176,56 @@ class Gemm implements WasmGemm {
     this.runParts(Math.ceil(p.batch / per), (i, list) => {
       for (let b = i * per; b < Math.min(p.batch, (i + 1) * per); b++) this.planConvImage(p, b, list);
     });
+  }
+
+  conv2dFilterGrad(p: GemmConv): void {
+    this.checkConv(p);
+    if (p.batch === 0 || p.outHeight === 0 || p.outWidth === 0 || p.outChannels === 0) return;
+    const pixel = 4 * p.inChannels;
+    const inRow = p.inWidth * pixel;
+    const rows = p.filterWidth * p.inChannels; // rows of one filter row's gradient: (j, c)
+    const macs = p.batch * p.outHeight * p.outWidth * p.outChannels * p.filterHeight * rows;
+    const blocks = Math.ceil(rows / GEMM_MR);
+    const parts = macs < GEMM_SPLIT_MIN_MACS ? 1 : Math.min(this.threads, blocks);
+    // Each part takes whole register blocks of every filter row, so no two threads add into one row.
+    const per = GEMM_MR * Math.ceil(blocks / Math.max(1, parts));
+    const partCount = Math.ceil(rows / per);
+    const dyImage = p.outHeight * p.outWidth * 4 * p.outChannels;
+    this.runParts(partCount, (part, list) => {
+      const r0 = part * per;
+      const r1 = Math.min(rows, r0 + per);
+      // Image by image (its x and dy stay in cache while every filter row and column tile reads them).
+      for (let image = 0; image < p.batch; image++) {
+        for (let i = 0; i < p.filterHeight; i++) {
+          this.planOuter(r1 - r0, p.outChannels, {
+            a: p.x + image * p.inHeight * inRow + i * inRow + 4 * r0,
+            b: p.out + image * dyImage,
+            c: p.filter + (i * rows + r0) * 4 * p.outChannels,
+          bias: 0,
+          k: p.outWidth,
+          aRow: 4,
+          aStep: p.strideWidth * pixel,
+          bRow: 4 * p.outChannels,
+          cRow: 4 * p.outChannels,
+            flags: GEMM_ACCUMULATE,
+            kRuns: p.outHeight,
+            aRun: p.strideHeight * inRow,
+            outers: 1,
+            aOuter: 0,
+            cOuter: 0,
+            bOuter: 0,
+          }, list);
+        }
+      }
+    });
+  }
+
+  private checkConv(p: GemmConv): void {
+    const span = (p.outHeight - 1) * p.strideHeight + p.filterHeight;
+    const width = (p.outWidth - 1) * p.strideWidth + p.filterWidth;
+    if (span > p.inHeight || width > p.inWidth) {
+      throw new Error(`wasm gemm conv2d: a ${p.outHeight}x${p.outWidth} output needs a padded input of at least ${span}x${width}, got ${p.inHeight}x${p.inWidth}`);
+    }
   }
 
   /** Fills one call list per part; part 0..n-2 go to the workers, the last runs here. */
@@ -199,7 +252,7 @@ class Gemm implements WasmGemm {
   private runCalls(list: CallList): void {
     const d = list.data;
     for (let i = 0, at = 0; i < list.count; i++, at += CALL_SLOTS) {
-      this.fns[d[at]](d[at + 1], d[at + 2], d[at + 3], d[at + 4], d[at + 5], d[at + 6], d[at + 7], d[at + 8], d[at + 9], d[at + 10], d[at + 11], d[at + 12], d[at + 13], d[at + 14], d[at + 15], d[at + 16]);
+      this.fns[d[at]](d[at + 1], d[at + 2], d[at + 3], d[at + 4], d[at + 5], d[at + 6], d[at + 7], d[at + 8], d[at + 9], d[at + 10], d[at + 11], d[at + 12], d[at + 13], d[at + 14], d[at + 15], d[at + 16], d[at + 17]);
     }
   }
 
@@ -218,7 +271,7 @@ class Gemm implements WasmGemm {
       for (; j + width <= n; j += width) {
         const tileArgs = (a: number, c: number, count: number): number[] => [
           a, args.b + 4 * j, c + 4 * j, args.bias + 4 * j, count, args.k, args.aRow, args.aStep, args.bRow, args.cRow, args.flags,
-          args.kRuns, args.aRun, args.outers, args.aOuter, args.cOuter,
+          args.kRuns, args.aRun, args.outers, args.aOuter, args.cOuter, args.bOuter,
         ];
         if (blocks > 0) list.push(full, tileArgs(args.a, args.c, blocks));
         if (tail > 0) list.push(rest, tileArgs(args.a + blocks * GEMM_MR * args.aRow, args.c + blocks * GEMM_MR * args.cRow, 1));
@@ -236,7 +289,7 @@ class Gemm implements WasmGemm {
     if (!p.transposeB) {
       const aRow = p.transposeA ? 4 : 4 * k;
       const aStep = p.transposeA ? 4 * m : 4;
-      const base = { b: p.b, bias, k, aRow, aStep, bRow: cRow, cRow, flags, kRuns: 1, aRun: 0, outers: 1, aOuter: 0, cOuter: 0 };
+      const base = { b: p.b, bias, k, aRow, aStep, bRow: cRow, cRow, flags, kRuns: 1, aRun: 0, outers: 1, aOuter: 0, cOuter: 0, bOuter: 0 };
       this.planOuter(m1 - m0, n, { ...base, a: p.a + m0 * aRow, c: c0 }, list);
       return;
     }
@@ -283,6 +336,7 @@ class Gemm implements WasmGemm {
       outers: p.outHeight,
       aOuter: p.strideHeight * inRow,
       cOuter: outRow,
+      bOuter: 0,
     }, list);
   }
 }

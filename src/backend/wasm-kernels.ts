@@ -40,7 +40,7 @@ import {
 } from './wasm-heap';
 import { conv2DBackpropFilterWasm } from './wasm-conv-filter';
 import { conv2dOneOutputChannel } from './wasm-conv-narrow';
-import { conv2dByGemm, conv2dFast, type Conv2DAttrs } from './wasm-conv-gemm';
+import { conv2dByGemm, conv2dFast, conv2dFilterGradByGemm, type Conv2DAttrs } from './wasm-conv-gemm';
 import { wasmSimdKernels } from './wasm-simd';
 
 /** Whether conv2dTranspose to one channel uses the widened-filter convolution (for measurements). */
@@ -297,6 +297,13 @@ function batchMatMulFast(stockFunc: KernelFunc): KernelFunc {
   };
 }
 
+/** Conv2DBackpropFilter by vaelab's loops where they apply, else from XNNPACK products (`wasm-conv-filter.ts`). */
+const conv2DBackpropFilterFast: KernelFunc = (args) => {
+  const attrs = args.attrs as unknown as Conv2DAttrs & { filterShape: [number, number, number, number] };
+  const own = conv2dFilterGradByGemm(args.backend as KernelBackend, args.inputs.x as Info, args.inputs.dy as Info, attrs.filterShape, attrs);
+  return own ?? conv2DBackpropFilterWasm(args);
+};
+
 /** Conv2D by vaelab's loops where they apply (float32, dilation 1), else the stock kernel. */
 function conv2DFast(stockFunc: KernelFunc): KernelFunc {
   return (args) => {
@@ -404,7 +411,7 @@ function restore(name: WasmKernelName): void {
 export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   loadWasmModule();
   if (!installed.has('Conv2DBackpropFilter') && tf.getKernel('Conv2DBackpropFilter', WASM) === undefined) {
-    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: conv2DBackpropFilterWasm });
+    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: conv2DBackpropFilterFast });
     installed.add('Conv2DBackpropFilter');
   }
   if (options.fastMatMul ?? true) {

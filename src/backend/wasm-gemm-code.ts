@@ -32,7 +32,8 @@ export const GEMM_DOT_COLUMNS = [2, 1] as const;
 
 /**
  * Outer-product strip: params (a, b, c, bias, blocks, k, aRow, aStep, bRow, cRow, flags, kRuns,
- * aRun, outers, aOuter, cOuter, bOuter), byte addresses and strides. For each of `outers` outer
+ * aRun, outers, aOuter, cOuter, bOuter, tiles), byte addresses and strides. For each of `tiles`
+ * column tiles (the next tile's b, c and bias `width` floats on) and each of `outers` outer
  * rows o and each of `blocks` blocks of `mr` rows r: C row = sum over runs u < kRuns and kk < k of
  * A(o, r, u, kk) * B(o, u*k + kk), with A(o, r, u, kk) at a + o*aOuter + r*aRow + u*aRun + kk*aStep,
  * B rows at b + o*bOuter, bRow apart, C rows at c + o*cOuter + r*cRow; then the next block (mr
@@ -40,13 +41,14 @@ export const GEMM_DOT_COLUMNS = [2, 1] as const;
  * and output rows as outer rows (implicit GEMM); its filter gradient takes output rows as runs and
  * images as outer rows, all added into one C.
  */
-export const OUTER_PARAMS = 17;
+export const OUTER_PARAMS = 18;
 
 /**
- * Dot-product strip: params (a, b, c, bias, blocks, k4, rowBytes, cRow, flags). A and B rows are
- * k = 4*k4 floats, rowBytes apart; C[r][j] = dot(A row r, B row j) for the block's columns.
+ * Dot-product strip: params (a, b, c, bias, blocks, k4, rowBytes, cRow, flags, tiles). A and B rows
+ * are k = 4*k4 floats, rowBytes apart; C[r][j] = dot(A row r, B row j) for the block's columns,
+ * for `tiles` tiles of nb columns (the next tile's B rows nb rows on).
  */
-export const DOT_PARAMS = 9;
+export const DOT_PARAMS = 10;
 
 const i32 = (n: number): number[] => [OP.i32Const, ...sleb(n)];
 
@@ -63,6 +65,31 @@ function sleb(n: number): number[] {
 }
 
 const add = (target: number, amount: number[]): number[] => [...get(target), ...amount, OP.i32Add, ...set(target)];
+/** Opens a counted loop: `counter` from 0 while below the local `limit`. */
+const open = (counter: number, limit: number): number[] => [
+  ...i32(0), ...set(counter),
+  OP.block, OP.void, OP.loop, OP.void,
+  ...get(counter), ...get(limit), OP.i32GeU, OP.brIf, 1,
+];
+/** Closes a loop opened by {@link open}. */
+const close = (counter: number): number[] => [...add(counter, i32(1)), OP.br, 0, OP.end, OP.end];
+
+/**
+ * Wraps a strip body in a loop over `tiles` column tiles: each tile starts from the saved a, b, c
+ * and bias (the body may move a and c), and the next tile's b, c and bias lie `bStep`, `cStep`
+ * bytes on (bias moves with c). Locals `saved` (4) and `counter` are the wrapper's.
+ */
+function overTiles(body: number[], p: { a: number; b: number; c: number; bias: number; tiles: number }, saved: number, counter: number, bStep: number[], cStep: number): number[] {
+  const [SA, SB, SC, SBIAS] = [saved, saved + 1, saved + 2, saved + 3];
+  return [
+    ...get(p.a), ...set(SA), ...get(p.b), ...set(SB), ...get(p.c), ...set(SC), ...get(p.bias), ...set(SBIAS),
+    ...open(counter, p.tiles),
+    ...get(SA), ...set(p.a), ...get(SB), ...set(p.b), ...get(SC), ...set(p.c), ...get(SBIAS), ...set(p.bias),
+    ...body,
+    ...add(SB, bStep), ...add(SC, i32(cStep)), ...add(SBIAS, i32(cStep)),
+    ...close(counter),
+  ];
+}
 const flagSet = (flags: number, bit: number): number[] => [...get(flags), ...i32(bit), OP.i32And, OP.if, OP.void];
 /** v128.store32_lane of lane 0 at a constant byte offset. */
 const storeLane0 = (offset: number): number[] => [...simd(V.store32Lane), 2, ...uleb(offset), 0];
@@ -87,23 +114,16 @@ function epilogue(acc: number, flags: number, zero: number, addr: number[], bias
  * say (the loops of a plain product, without the two enclosing ones: measured faster for them).
  */
 function outerStrip(mr: number, width: 8 | 4 | 1, general: boolean): number[] {
-  const [A, B, C, BIAS, BLOCKS, K, AROW, ASTEP, BROW, CROW, FLAGS, KRUNS, ARUN, OUTERS, AOUTER, COUTER, BOUTER] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
-  const [BLK, KK, PB, PC, RUN, RA, O, OA, OC, OB] = [17, 18, 19, 20, 21, 22, 23, 24, 25, 26];
-  const PA = 27; // PA + r, r < mr
+  const [A, B, C, BIAS, BLOCKS, K, AROW, ASTEP, BROW, CROW, FLAGS, KRUNS, ARUN, OUTERS, AOUTER, COUTER, BOUTER, TILES] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+  const [BLK, KK, PB, PC, RUN, RA, O, OA, OC, OB, T, SAVED] = [18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29];
+  const PA = SAVED + 4; // PA + r, r < mr
   const vectors = width === 8 ? 2 : 1;
   const scalar = width === 1;
   const ACC = PA + mr; // v128 ACC + r*vectors + c
   const BV = ACC + mr * vectors;
   const S = BV + vectors;
   const ZERO = S + 1;
-  /** Opens a counted loop: `counter` from 0 while below `limit`. */
-  const open = (counter: number, limit: number): number[] => [
-    ...i32(0), ...set(counter),
-    OP.block, OP.void, OP.loop, OP.void,
-    ...get(counter), ...get(limit), OP.i32GeU, OP.brIf, 1,
-  ];
-  const close = (counter: number): number[] => [...add(counter, i32(1)), OP.br, 0, OP.end, OP.end];
-  const code: number[] = [...v128Zero(), ...set(ZERO)];
+  const code: number[] = [];
   if (general) {
     code.push(...get(A), ...set(OA), ...get(C), ...set(OC), ...get(B), ...set(OB));
     code.push(...open(O, OUTERS), ...get(OA), ...set(A), ...get(OC), ...set(C));
@@ -154,28 +174,23 @@ function outerStrip(mr: number, width: 8 | 4 | 1, general: boolean): number[] {
     ...close(BLK),
   );
   if (general) code.push(...add(OA, get(AOUTER)), ...add(OC, get(COUTER)), ...add(OB, get(BOUTER)), ...close(O));
-  return functionBody([[10 + mr, TYPE.i32], [mr * vectors + vectors + 2, TYPE.v128]], code);
+  const tiled = overTiles(code, { a: A, b: B, c: C, bias: BIAS, tiles: TILES }, SAVED, T, i32(4 * width), 4 * width);
+  return functionBody([[15 + mr, TYPE.i32], [mr * vectors + vectors + 2, TYPE.v128]], [...v128Zero(), ...set(ZERO), ...tiled]);
 }
 
 /** Dot-product strip for `mr` rows of A and `nb` rows of B (1 or 2). */
 function dotStrip(mr: number, nb: number): number[] {
-  const [A, B, C, BIAS, BLOCKS, K4, ROW, CROW, FLAGS] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const BLK = 9;
-  const KK = 10;
-  const OFF = 11;
-  const PC = 12;
-  const PA = 13; // PA + r
+  const [A, B, C, BIAS, BLOCKS, K4, ROW, CROW, FLAGS, TILES] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [BLK, KK, OFF, PC, T, SAVED] = [10, 11, 12, 13, 14, 15];
+  const PA = SAVED + 4; // PA + r
   const PB = PA + mr; // PB + j
   const ACC = PB + nb; // v128 ACC + r*nb + j
   const BV = ACC + mr * nb;
   const S = BV + nb;
   const ZERO = S + 1;
-  const code: number[] = [...v128Zero(), ...set(ZERO), ...get(B), ...set(PB)];
+  const code: number[] = [...get(B), ...set(PB)];
   for (let j = 1; j < nb; j++) code.push(...get(PB + j - 1), ...get(ROW), OP.i32Add, ...set(PB + j));
-  code.push(
-    OP.block, OP.void, OP.loop, OP.void,
-    ...get(BLK), ...get(BLOCKS), OP.i32GeU, OP.brIf, 1,
-  );
+  code.push(...open(BLK, BLOCKS));
   for (let i = 0; i < mr * nb; i++) code.push(...get(ZERO), ...set(ACC + i));
   code.push(...get(A), ...set(PA));
   for (let r = 1; r < mr; r++) code.push(...get(PA + r - 1), ...get(ROW), OP.i32Add, ...set(PA + r));
@@ -216,10 +231,10 @@ function dotStrip(mr: number, nb: number): number[] {
   code.push(
     ...add(A, [...get(ROW), ...i32(mr), OP.i32Mul]),
     ...add(C, [...get(CROW), ...i32(mr), OP.i32Mul]),
-    ...add(BLK, i32(1)),
-    OP.br, 0, OP.end, OP.end,
+    ...close(BLK),
   );
-  return functionBody([[4 + mr + nb, TYPE.i32], [mr * nb + nb + 2, TYPE.v128]], code);
+  const tiled = overTiles(code, { a: A, b: B, c: C, bias: BIAS, tiles: TILES }, SAVED, T, [...get(ROW), ...i32(nb), OP.i32Mul], 4 * nb);
+  return functionBody([[9 + mr + nb, TYPE.i32], [mr * nb + nb + 2, TYPE.v128]], [...v128Zero(), ...set(ZERO), ...tiled]);
 }
 
 /** Export name of the outer-product strip for `mr` rows and `width` columns (`general`: with runs and outer rows). */

@@ -8,8 +8,8 @@
  */
 import { Worker } from 'worker_threads';
 
-/** Int32 slots per strip call: the function's index, then up to 17 arguments. */
-export const CALL_SLOTS = 18;
+/** Int32 slots per strip call: the function's index, then up to 18 arguments. */
+export const CALL_SLOTS = 19;
 
 /** Most strip calls one worker takes per product (a larger share runs on the main thread). */
 export const MAX_CALLS = 4096;
@@ -56,7 +56,7 @@ for (;;) {
   try {
     const count = ctl[${COUNT}];
     for (let i = 0, p = ${HEADER}; i < count; i++, p += ${CALL_SLOTS}) {
-      fns[ctl[p]](ctl[p + 1], ctl[p + 2], ctl[p + 3], ctl[p + 4], ctl[p + 5], ctl[p + 6], ctl[p + 7], ctl[p + 8], ctl[p + 9], ctl[p + 10], ctl[p + 11], ctl[p + 12], ctl[p + 13], ctl[p + 14], ctl[p + 15], ctl[p + 16], ctl[p + 17]);
+      fns[ctl[p]](ctl[p + 1], ctl[p + 2], ctl[p + 3], ctl[p + 4], ctl[p + 5], ctl[p + 6], ctl[p + 7], ctl[p + 8], ctl[p + 9], ctl[p + 10], ctl[p + 11], ctl[p + 12], ctl[p + 13], ctl[p + 14], ctl[p + 15], ctl[p + 16], ctl[p + 17], ctl[p + 18]);
     }
   } catch (e) {
     Atomics.store(ctl, ${STATUS}, ${STATUS_FAILED});

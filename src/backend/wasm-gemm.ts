@@ -91,7 +91,7 @@ interface WasmApi {
 
 const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
-/** A strip function of either kind, called with its arguments padded to 17. */
+/** A strip function of either kind, called with its arguments padded to 18. */
 type StripFn = (...args: number[]) => void;
 
 /** Work smaller than this many multiply-adds stays on one thread (waking a worker costs more). */
@@ -252,7 +252,7 @@ class Gemm implements WasmGemm {
   private runCalls(list: CallList): void {
     const d = list.data;
     for (let i = 0, at = 0; i < list.count; i++, at += CALL_SLOTS) {
-      this.fns[d[at]](d[at + 1], d[at + 2], d[at + 3], d[at + 4], d[at + 5], d[at + 6], d[at + 7], d[at + 8], d[at + 9], d[at + 10], d[at + 11], d[at + 12], d[at + 13], d[at + 14], d[at + 15], d[at + 16], d[at + 17]);
+      this.fns[d[at]](d[at + 1], d[at + 2], d[at + 3], d[at + 4], d[at + 5], d[at + 6], d[at + 7], d[at + 8], d[at + 9], d[at + 10], d[at + 11], d[at + 12], d[at + 13], d[at + 14], d[at + 15], d[at + 16], d[at + 17], d[at + 18]);
     }
   }
 
@@ -263,19 +263,18 @@ class Gemm implements WasmGemm {
   private planOuter(rows: number, n: number, args: OuterArgs, list: CallList): void {
     const blocks = Math.floor(rows / GEMM_MR);
     const tail = rows % GEMM_MR;
+    const general = args.kRuns !== 1 || args.outers !== 1;
     let j = 0;
     for (const width of GEMM_WIDTHS) {
-      const general = args.kRuns !== 1 || args.outers !== 1;
-      const full = this.index.get(outerName(GEMM_MR, width, general)) as number;
-      const rest = this.index.get(outerName(tail, width, general)) as number;
-      for (; j + width <= n; j += width) {
-        const tileArgs = (a: number, c: number, count: number): number[] => [
-          a, args.b + 4 * j, c + 4 * j, args.bias + 4 * j, count, args.k, args.aRow, args.aStep, args.bRow, args.cRow, args.flags,
-          args.kRuns, args.aRun, args.outers, args.aOuter, args.cOuter, args.bOuter,
-        ];
-        if (blocks > 0) list.push(full, tileArgs(args.a, args.c, blocks));
-        if (tail > 0) list.push(rest, tileArgs(args.a + blocks * GEMM_MR * args.aRow, args.c + blocks * GEMM_MR * args.cRow, 1));
-      }
+      const tiles = Math.floor((n - j) / width);
+      if (tiles === 0) continue;
+      const callArgs = (a: number, c: number, count: number): number[] => [
+        a, args.b + 4 * j, c + 4 * j, args.bias + 4 * j, count, args.k, args.aRow, args.aStep, args.bRow, args.cRow, args.flags,
+        args.kRuns, args.aRun, args.outers, args.aOuter, args.cOuter, args.bOuter, tiles,
+      ];
+      if (blocks > 0) list.push(this.index.get(outerName(GEMM_MR, width, general)) as number, callArgs(args.a, args.c, blocks));
+      if (tail > 0) list.push(this.index.get(outerName(tail, width, general)) as number, callArgs(args.a + blocks * GEMM_MR * args.aRow, args.c + blocks * GEMM_MR * args.cRow, 1));
+      j += tiles * width;
     }
   }
 
@@ -300,14 +299,13 @@ class Gemm implements WasmGemm {
     const a0 = p.a + m0 * rowBytes;
     let j = 0;
     for (const nb of GEMM_DOT_COLUMNS) {
-      const full = this.index.get(dotName(GEMM_MR, nb)) as number;
-      const rest = this.index.get(dotName(tail, nb)) as number;
-      for (; j + nb <= n; j += nb) {
-        const b = p.b + j * rowBytes;
-        const c = c0 + 4 * j;
-        if (blocks > 0) list.push(full, [a0, b, c, bias + 4 * j, blocks, k / 4, rowBytes, cRow, flags]);
-        if (tail > 0) list.push(rest, [a0 + blocks * GEMM_MR * rowBytes, b, c + blocks * GEMM_MR * cRow, bias + 4 * j, 1, k / 4, rowBytes, cRow, flags]);
-      }
+      const tiles = Math.floor((n - j) / nb);
+      if (tiles === 0) continue;
+      const b = p.b + j * rowBytes;
+      const c = c0 + 4 * j;
+      if (blocks > 0) list.push(this.index.get(dotName(GEMM_MR, nb)) as number, [a0, b, c, bias + 4 * j, blocks, k / 4, rowBytes, cRow, flags, tiles]);
+      if (tail > 0) list.push(this.index.get(dotName(tail, nb)) as number, [a0 + blocks * GEMM_MR * rowBytes, b, c + blocks * GEMM_MR * cRow, bias + 4 * j, 1, k / 4, rowBytes, cRow, flags, tiles]);
+      j += tiles * nb;
     }
   }
 

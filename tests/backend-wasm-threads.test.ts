@@ -97,15 +97,19 @@ test('the worker scripts live in one private folder, named by content, and do no
   expect(fs.statSync(dir).mode & 0o077).toBe(0);
 });
 
-test('wasm with 2 threads in this process: conv2d forward and gradients equal the cpu backend', async () => {
+test('wasm with 2 threads in this process: products, conv2d forward and gradients (split over the helper thread) equal the cpu backend', async () => {
   expect(await initBackend({ backend: 'wasm', wasmThreads: 2, announce: false })).toBe('wasm');
   expect(wasmThreadCount()).toBe(2);
+  // Large enough to be split over the helper thread (GEMM_SPLIT_MIN_MACS), with odd sizes for the tails.
   const run = (): Float32Array[] =>
     tf.tidy(() => {
-      const x = tf.tensor4d(Array.from({ length: 4 * 12 * 12 * 3 }, (_, i) => Math.sin(i)), [4, 12, 12, 3]);
-      const f = tf.tensor4d(Array.from({ length: 3 * 3 * 3 * 8 }, (_, i) => Math.cos(i)), [3, 3, 3, 8]);
+      const x = tf.tensor4d(Array.from({ length: 6 * 15 * 15 * 12 }, (_, i) => Math.sin(i)), [6, 15, 15, 12]);
+      const f = tf.tensor4d(Array.from({ length: 3 * 3 * 12 * 20 }, (_, i) => Math.cos(i)), [3, 3, 12, 20]);
       const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))))([x, f]);
-      return [tf.conv2d(x, f, 1, 'same'), dx, df].map((t) => t.dataSync() as Float32Array);
+      const a = tf.tensor2d(Array.from({ length: 70 * 96 }, (_, i) => Math.sin(0.3 * i)), [70, 96]);
+      const w = tf.tensor2d(Array.from({ length: 96 * 45 }, (_, i) => Math.cos(0.7 * i)), [96, 45]);
+      const [da, dw] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D)))))([a, w]);
+      return [tf.conv2d(x, f, 1, 'same'), dx, df, tf.matMul(a, w), da, dw].map((t) => t.dataSync() as Float32Array);
     });
   const threaded = run();
   await tf.setBackend('cpu');

@@ -18,7 +18,7 @@ import {
   GEMM_DOT_COLUMNS,
   GEMM_WIDTHS,
 } from './wasm-gemm-code';
-import { CALL_SLOTS, GemmWorkers, MAX_CALLS } from './wasm-gemm-workers';
+import { CALL_SLOTS, GemmWorkers, MAX_CHUNKS, type GemmJob } from './wasm-gemm-workers';
 
 /** One product C [m,n] = op(A) op(B) (+ bias) (ReLU), every operand a byte address in wasm memory. */
 export interface GemmProduct {
@@ -97,10 +97,35 @@ type StripFn = (...args: number[]) => void;
 /** Work smaller than this many multiply-adds stays on one thread (waking a worker costs more). */
 export const GEMM_SPLIT_MIN_MACS = 1 << 18;
 
-/** A growable list of encoded strip calls (function index, then its arguments). */
-class CallList {
+/** Chunks per thread a split job is cut into (threads that start late or run slower take fewer). */
+export const GEMM_CHUNKS_PER_THREAD = 4;
+
+/** A growable list of encoded strip calls (function index, then its arguments), cut into chunks. */
+class CallList implements GemmJob {
   data = new Int32Array(CALL_SLOTS * 64);
   count = 0;
+  starts = new Int32Array(MAX_CHUNKS + 1);
+  chunks = 0;
+
+  get calls(): Int32Array {
+    return this.data;
+  }
+
+  reset(): void {
+    this.count = 0;
+    this.chunks = 0;
+  }
+
+  /** Starts the next chunk (call it before each chunk's calls). */
+  mark(): void {
+    if (this.chunks + 1 >= this.starts.length) {
+      const bigger = new Int32Array(this.starts.length * 2);
+      bigger.set(this.starts);
+      this.starts = bigger;
+    }
+    this.starts[this.chunks++] = this.count;
+    this.starts[this.chunks] = this.count;
+  }
 
   push(fn: number, args: readonly number[]): void {
     if ((this.count + 1) * CALL_SLOTS > this.data.length) {
@@ -112,6 +137,7 @@ class CallList {
     this.data[at] = fn;
     this.data.set(args, at + 1);
     this.count++;
+    this.starts[this.chunks] = this.count;
   }
 }
 
@@ -137,7 +163,7 @@ interface OuterArgs {
 
 class Gemm implements WasmGemm {
   private readonly index = new Map<string, number>();
-  private readonly lists: CallList[] = [];
+  private readonly list = new CallList();
 
   constructor(
     private readonly fns: readonly StripFn[],
@@ -161,19 +187,18 @@ class Gemm implements WasmGemm {
       throw new Error(`wasm gemm: unsupported product (transposeA ${p.transposeA}, transposeB ${p.transposeB}, k ${p.k}); expected A B, A^T B, or A B^T with k a multiple of 4`);
     }
     if (p.m === 0 || p.n === 0) return;
-    const parts = p.m * p.n * p.k < GEMM_SPLIT_MIN_MACS ? 1 : Math.min(this.threads, Math.floor(p.m / GEMM_MR));
-    // Rows of C per part, in whole register blocks.
-    const rowsPer = GEMM_MR * Math.ceil(p.m / GEMM_MR / Math.max(1, parts));
-    this.runParts(Math.ceil(p.m / rowsPer), (i, list) => this.planProduct(p, i * rowsPer, Math.min(p.m, (i + 1) * rowsPer), list));
+    const blocks = Math.ceil(p.m / GEMM_MR);
+    // Rows of C per chunk, in whole register blocks.
+    const rowsPer = GEMM_MR * Math.ceil(blocks / this.chunksFor(p.m * p.n * p.k, blocks));
+    this.runChunks(Math.ceil(p.m / rowsPer), (i, list) => this.planProduct(p, i * rowsPer, Math.min(p.m, (i + 1) * rowsPer), list));
   }
 
   conv2d(p: GemmConv): void {
     this.checkConv(p);
     if (p.batch === 0 || p.outHeight === 0 || p.outWidth === 0 || p.outChannels === 0) return;
     const macs = p.batch * p.outHeight * p.outWidth * p.outChannels * p.filterHeight * p.filterWidth * p.inChannels;
-    const parts = macs < GEMM_SPLIT_MIN_MACS ? 1 : Math.min(this.threads, p.batch);
-    const per = Math.ceil(p.batch / parts);
-    this.runParts(Math.ceil(p.batch / per), (i, list) => {
+    const per = Math.ceil(p.batch / this.chunksFor(macs, p.batch));
+    this.runChunks(Math.ceil(p.batch / per), (i, list) => {
       for (let b = i * per; b < Math.min(p.batch, (i + 1) * per); b++) this.planConvImage(p, b, list);
     });
   }
@@ -186,12 +211,10 @@ class Gemm implements WasmGemm {
     const rows = p.filterWidth * p.inChannels; // rows of one filter row's gradient: (j, c)
     const macs = p.batch * p.outHeight * p.outWidth * p.outChannels * p.filterHeight * rows;
     const blocks = Math.ceil(rows / GEMM_MR);
-    const parts = macs < GEMM_SPLIT_MIN_MACS ? 1 : Math.min(this.threads, blocks);
-    // Each part takes whole register blocks of every filter row, so no two threads add into one row.
-    const per = GEMM_MR * Math.ceil(blocks / Math.max(1, parts));
-    const partCount = Math.ceil(rows / per);
+    // Each chunk takes whole register blocks of every filter row, so no two threads add into one row.
+    const per = GEMM_MR * Math.ceil(blocks / this.chunksFor(macs, blocks));
     const dyImage = p.outHeight * p.outWidth * 4 * p.outChannels;
-    this.runParts(partCount, (part, list) => {
+    this.runChunks(Math.ceil(rows / per), (part, list) => {
       const r0 = part * per;
       const r1 = Math.min(rows, r0 + per);
       // Image by image (its x and dy stay in cache while every filter row and column tile reads them).
@@ -228,30 +251,30 @@ class Gemm implements WasmGemm {
     }
   }
 
-  /** Fills one call list per part; part 0..n-2 go to the workers, the last runs here. */
-  private runParts(parts: number, fill: (part: number, list: CallList) => void): void {
-    const lists: CallList[] = [];
-    for (let i = 0; i < parts; i++) {
-      const list = (this.lists[i] ??= new CallList());
-      list.count = 0;
-      fill(i, list);
-      lists.push(list);
-    }
-    const shared = lists.slice(0, -1);
-    if (this.workers === null || shared.length === 0 || shared.some((l) => l.count > MAX_CALLS)) {
-      for (const list of lists) this.runCalls(list);
-      return;
-    }
-    const local = lists[lists.length - 1];
-    this.workers.run(
-      shared.map((l) => [l.data, l.count] as const),
-      () => this.runCalls(local),
-    );
+  /** Chunks to cut `units` units of work into: 1 when small or single-threaded, else a few per thread. */
+  private chunksFor(macs: number, units: number): number {
+    if (this.workers === null || macs < GEMM_SPLIT_MIN_MACS) return 1;
+    return Math.max(1, Math.min(units, GEMM_CHUNKS_PER_THREAD * this.threads));
   }
 
-  private runCalls(list: CallList): void {
+  /** Plans `chunks` chunks into one call list, then runs it: shared with the workers when there are several chunks. */
+  private runChunks(chunks: number, fill: (chunk: number, list: CallList) => void): void {
+    const list = this.list;
+    list.reset();
+    for (let i = 0; i < chunks; i++) {
+      list.mark();
+      fill(i, list);
+    }
+    if (this.workers === null || list.chunks < 2 || !this.workers.fits(list.count, list.chunks)) {
+      this.runCalls(list, 0, list.count);
+      return;
+    }
+    this.workers.run(list, (from, to) => this.runCalls(list, from, to));
+  }
+
+  private runCalls(list: CallList, from: number, to: number): void {
     const d = list.data;
-    for (let i = 0, at = 0; i < list.count; i++, at += CALL_SLOTS) {
+    for (let i = from, at = from * CALL_SLOTS; i < to; i++, at += CALL_SLOTS) {
       this.fns[d[at]](d[at + 1], d[at + 2], d[at + 3], d[at + 4], d[at + 5], d[at + 6], d[at + 7], d[at + 8], d[at + 9], d[at + 10], d[at + 11], d[at + 12], d[at + 13], d[at + 14], d[at + 15], d[at + 16], d[at + 17], d[at + 18]);
     }
   }

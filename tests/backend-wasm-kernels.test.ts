@@ -45,7 +45,7 @@ describe('registerWasmKernels', () => {
 
   test('speed-ups can be switched off and on again; the filter gradient stays', () => {
     const all = installedWasmKernels();
-    registerWasmKernels({ fastMatMul: false, fastConv: false, fastConvBackpropInput: false, fastSum: false, fastPoolGrads: false });
+    registerWasmKernels({ fastMatMul: false, fastConv: false, fastConvBackpropInput: false, fastSum: false, fastPoolGrads: false, sharedIdentity: false });
     expect(installedWasmKernels()).toEqual(['Conv2DBackpropFilter']);
     registerWasmKernels();
     expect(installedWasmKernels()).toEqual(all);

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createAdam } from '../training/optimizer';
 import { Rng } from '../rng';
 import { initBackend, wasmThreadCount, type BackendName } from './index';
+import { setWasmGemm } from './wasm-gemm';
 import { registerWasmKernels } from './wasm-kernels';
 import { availableCores } from './thread-policy';
 import { benchLoss, buildBenchModel, type BenchModel, type BenchModelName } from './bench-models';
@@ -35,7 +36,7 @@ export interface BenchCaseOptions {
   readonly kernels?: BenchKernels;
   /** Seed of weights and noise (default 0). */
   readonly seed?: number;
-  /** XNNPACK threads for wasm (see `initBackend`; only when wasm first starts in the process). */
+  /** wasm threads (see `initBackend`; only when wasm first starts in the process). */
   readonly wasmThreads?: number;
 }
 
@@ -47,7 +48,7 @@ export interface BenchResult {
   readonly backend: BackendName;
   /** wasm kernels used. */
   readonly kernels: BenchKernels;
-  /** XNNPACK threads the wasm backend runs with (1 for other backends). */
+  /** Threads the wasm backend's products and convolutions run with (1 for other backends). */
   readonly threads: number;
   /** Training images passed over. */
   readonly images: number;
@@ -119,7 +120,9 @@ export async function runBenchCase(options: BenchCaseOptions): Promise<BenchResu
   const kernels = options.kernels ?? 'fast';
   const backend = await initBackend({ backend: options.backend, announce: false, wasmThreads: options.wasmThreads });
   const fast = kernels === 'fast';
-  registerWasmKernels({ fastMatMul: fast, fastConvBackpropInput: fast, fastSum: fast, fastPoolGrads: fast });
+  registerWasmKernels({ fastMatMul: fast, fastConv: fast, fastConvBackpropInput: fast, fastSum: fast, fastPoolGrads: fast, sharedIdentity: fast });
+  // 'stock' also keeps vaelab's product out of the one kernel wasm lacks (the conv filter gradient).
+  setWasmGemm(fast);
   const rng = new Rng(options.seed ?? 0);
   const peaks: Peaks = { rss: 0, heap: 0, tensor: 0 };
   const tensorsBefore = tf.memory().numTensors;
@@ -140,7 +143,7 @@ export async function runBenchCase(options: BenchCaseOptions): Promise<BenchResu
     sample(peaks);
     return loss;
   };
-  // Warm up (kernel setup, XNNPACK operator creation), then time one pass over the images.
+  // Warm up (kernel setup, wasm compilation tiers, helper threads), then time one pass over the images.
   step(0, true);
   let finalLoss = NaN;
   const cpu0 = process.cpuUsage();

@@ -99,7 +99,7 @@ export interface InitBackendOptions {
   /** Print the one-line notice (default true). */
   readonly announce?: boolean;
   /**
-   * XNNPACK threads for the wasm backend (default: env `VAELAB_WASM_THREADS`, else one per available
+   * Threads for the wasm backend's products and convolutions (default: env `VAELAB_WASM_THREADS`, else one per available
    * core, at most 4: `defaultWasmThreads()`). Takes effect only when wasm is first started in the
    * process; falls back to one thread, with a one-line warning, if threads fail to start.
    */

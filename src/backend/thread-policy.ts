@@ -1,5 +1,5 @@
 /**
- * How many threads wasm's XNNPACK gets: one per available core by default (capped), and a
+ * How many threads the wasm backend's heavy kernels get: one per available core by default (capped), and a
  * share of the cores per kernel when the notebook runner starts several kernels at once.
  * Pure functions of the core count and the environment; no TensorFlow.js here, so the runner
  * can use them without loading a backend.
@@ -11,7 +11,7 @@ export const WASM_THREADS_ENV = 'VAELAB_WASM_THREADS';
 
 /**
  * Most threads vaelab starts by default. The benchmark models (batch 100) stop gaining well
- * before this, tfjs's threaded build starts 8 workers whatever the count, and every thread
+ * before this (a product of 100 rows is cut into a few chunks per thread), and every thread
  * beyond the free cores only contends.
  */
 export const MAX_DEFAULT_WASM_THREADS = 4;

@@ -1,27 +1,28 @@
 /**
- * Kernels vaelab adds to, or speeds up on, the TensorFlow.js `wasm` backend.
+ * Kernels vaelab adds to, or speeds up on, the TensorFlow.js `wasm` backend, run at backend level
+ * so no intermediate tensor reaches the engine's bookkeeping:
  *
- * Every kernel here is built only from kernels the wasm backend already has (its fast
- * XNNPACK forward convolution and plain matrix product, transposes, pads, slices), run at
- * backend level so no intermediate tensor reaches the engine's bookkeeping:
- *
- * - `Conv2DBackpropFilter` (missing in wasm, so conv training threw): shifted windows of x
- *   times dy, by XNNPACK products without an im2col matrix (`wasm-conv-filter.ts`).
+ * - `BatchMatMul`, `_FusedMatMul`: vaelab's own SIMD product (`wasm-gemm.ts`), which reads both
+ *   operands in place (no packing, no transposes) and splits over vaelab's helper threads; bias and
+ *   ReLU in its epilogue, sigmoid / elu / relu6 by wasm's kernels after. Otherwise (batched,
+ *   other dtypes): transpose explicitly, then XNNPACK's plain product.
+ * - `Conv2D` and `Conv2DBackpropFilter` (missing in wasm, so conv training threw): implicit-GEMM
+ *   loops over the padded input (`wasm-conv-gemm.ts`); without them, the filter gradient as shifted
+ *   windows of x times dy by XNNPACK products (`wasm-conv-filter.ts`).
  * - `Conv2DBackpropInput` (the input gradient of conv2d and the forward pass of
  *   conv2dTranspose; wasm's own is about ten times slower than its forward conv): one stride-1
  *   forward convolution per stride phase with the flipped sub-filter, interleaved into dx; to a
  *   single channel through a widened filter (`wasm-conv-narrow.ts`).
- * - `BatchMatMul` and `_FusedMatMul` with `transposeA`/`transposeB` (a slow path in wasm):
- *   transpose explicitly, then the fast plain product.
  * - `Sum` over leading axes (bias gradients): a WebAssembly SIMD column-sum loop
  *   (`wasm-simd.ts`) when the columns come in sixteens, else a product with a kept vector of ones.
+ * - `Identity`: shares the buffer (one more reference) instead of copying it.
  * - `MaxPoolGrad`, `ResizeNearestNeighborGrad`: single passes over wasm memory, integer
  *   upsampling through wasm's average pool; `ResizeNearestNeighbor` by power-of-two factors as
  *   SIMD copies (`wasm-pool-kernels.ts`).
  *
  * The numbers equal the stock kernels' (and the cpu backend's) up to float rounding;
- * `tests/backend-wasm-kernels.test.ts` and `tests/backend-wasm-conv-kernels.test.ts` check every
- * path against the cpu backend.
+ * `tests/backend-wasm-kernels.test.ts`, `tests/backend-wasm-conv-kernels.test.ts` and
+ * `tests/backend-wasm-gemm.test.ts` check every path against the cpu backend or double precision.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
@@ -62,6 +63,7 @@ export const WASM_KERNEL_NAMES = [
   'MaxPoolGrad',
   'ResizeNearestNeighborGrad',
   'ResizeNearestNeighbor',
+  'Identity',
 ] as const;
 
 /** One of {@link WASM_KERNEL_NAMES}. */
@@ -79,6 +81,8 @@ export interface WasmKernelOptions {
   readonly fastSum?: boolean;
   /** `MaxPoolGrad`, `ResizeNearestNeighborGrad` and `ResizeNearestNeighbor` (upsampling) over wasm memory. */
   readonly fastPoolGrads?: boolean;
+  /** `Identity` (what TensorFlow.js saves for the backward pass) shares the buffer instead of copying it. */
+  readonly sharedIdentity?: boolean;
 }
 
 /** The kernels vaelab has currently installed. */
@@ -304,6 +308,21 @@ const conv2DBackpropFilterFast: KernelFunc = (args) => {
   return own ?? conv2DBackpropFilterWasm(args);
 };
 
+/**
+ * Identity without a copy: the output shares x's buffer, with one more reference on it (what
+ * wasm's Reshape does). TensorFlow.js clones every tensor it keeps for the backward pass, and wasm's
+ * own Identity copies it (the weights and activations of every layer, every step). Safe because
+ * no kernel writes into an existing buffer: every kernel, vaelab's included, writes fresh outputs.
+ */
+function identityShared(stockFunc: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = args.inputs.x as Info;
+    if (x.dtype === 'string') return stockFunc(args);
+    (args.backend as KernelBackend & { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+  };
+}
+
 /** Conv2D by vaelab's loops where they apply (float32, dilation 1), else the stock kernel. */
 function conv2DFast(stockFunc: KernelFunc): KernelFunc {
   return (args) => {
@@ -427,6 +446,8 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   else restore('Conv2D');
   if (options.fastSum ?? true) replace('Sum', sumFast);
   else restore('Sum');
+  if (options.sharedIdentity ?? true) replace('Identity', identityShared);
+  else restore('Identity');
   if (options.fastPoolGrads ?? true) {
     replace('MaxPoolGrad', () => maxPoolGradWasm);
     replace('ResizeNearestNeighborGrad', () => resizeNearestNeighborGradWasm);

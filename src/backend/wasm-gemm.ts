@@ -75,11 +75,19 @@ export interface WasmGemm {
   /** Computes one convolution (see {@link GemmConv}); throws when the output does not fit the input. */
   conv2d(p: GemmConv): void;
   /**
+   * How many partial filter gradients {@link WasmGemm.conv2dFilterGrad} should split `p`'s images
+   * over: 1 for small problems, else a fixed number (not the thread count, so the sums, and the
+   * numbers, are the same with any number of threads).
+   */
+  filterGradPartials(p: GemmConv): number;
+  /**
    * Adds the filter gradient of a convolution to `p.filter` (zero it first for the gradient alone):
    * filter[i, j, c, o] += sum over b, y, x of x[b, y*sh + i, x*sw + j, c] * out[b, y, x, o], with
-   * `p.out` holding the output gradient dy.
+   * `p.out` holding the output gradient dy. With `partials` > 1, `p.filter` holds that many filters
+   * one after another and partial i gets the sum over the i-th of `partials` equal runs of images
+   * (the caller adds them up); the partials are computed in parallel.
    */
-  conv2dFilterGrad(p: GemmConv): void;
+  conv2dFilterGrad(p: GemmConv, partials?: number): void;
   /** Threads a product is split over (1 = this thread only). */
   readonly threads: number;
 }
@@ -96,6 +104,9 @@ type StripFn = (...args: number[]) => void;
 
 /** Work smaller than this many multiply-adds stays on one thread (waking a worker costs more). */
 export const GEMM_SPLIT_MIN_MACS = 1 << 18;
+
+/** Partial filter gradients a large convolution's images are split over (see filterGradPartials). */
+export const GEMM_FILTER_GRAD_PARTIALS = 8;
 
 /** Chunks per thread a split job is cut into (threads that start late or run slower take fewer). */
 export const GEMM_CHUNKS_PER_THREAD = 4;
@@ -203,33 +214,36 @@ class Gemm implements WasmGemm {
     });
   }
 
-  conv2dFilterGrad(p: GemmConv): void {
+  filterGradPartials(p: GemmConv): number {
+    const macs = p.batch * p.outHeight * p.outWidth * p.outChannels * p.filterHeight * p.filterWidth * p.inChannels;
+    return macs < GEMM_SPLIT_MIN_MACS ? 1 : Math.max(1, Math.min(p.batch, GEMM_FILTER_GRAD_PARTIALS));
+  }
+
+  conv2dFilterGrad(p: GemmConv, partials = 1): void {
     this.checkConv(p);
+    if (!Number.isInteger(partials) || partials < 1) throw new RangeError(`wasm gemm conv2dFilterGrad: partials must be an integer >= 1, got ${partials}`);
     if (p.batch === 0 || p.outHeight === 0 || p.outWidth === 0 || p.outChannels === 0) return;
     const pixel = 4 * p.inChannels;
     const inRow = p.inWidth * pixel;
     const rows = p.filterWidth * p.inChannels; // rows of one filter row's gradient: (j, c)
-    const macs = p.batch * p.outHeight * p.outWidth * p.outChannels * p.filterHeight * rows;
-    const blocks = Math.ceil(rows / GEMM_MR);
-    // Each chunk takes whole register blocks of every filter row, so no two threads add into one row.
-    const per = GEMM_MR * Math.ceil(blocks / this.chunksFor(macs, blocks));
+    const filterBytes = p.filterHeight * rows * 4 * p.outChannels;
     const dyImage = p.outHeight * p.outWidth * 4 * p.outChannels;
-    this.runChunks(Math.ceil(rows / per), (part, list) => {
-      const r0 = part * per;
-      const r1 = Math.min(rows, r0 + per);
-      // Image by image (its x and dy stay in cache while every filter row and column tile reads them).
-      for (let image = 0; image < p.batch; image++) {
+    const per = Math.ceil(p.batch / partials);
+    // Chunk i: images [i*per, (i+1)*per) into partial i; image by image (its x and dy stay in cache
+    // while every filter row and column tile reads them).
+    this.runChunks(Math.ceil(p.batch / per), (chunk, list) => {
+      for (let image = chunk * per; image < Math.min(p.batch, (chunk + 1) * per); image++) {
         for (let i = 0; i < p.filterHeight; i++) {
-          this.planOuter(r1 - r0, p.outChannels, {
-            a: p.x + image * p.inHeight * inRow + i * inRow + 4 * r0,
+          this.planOuter(rows, p.outChannels, {
+            a: p.x + image * p.inHeight * inRow + i * inRow,
             b: p.out + image * dyImage,
-            c: p.filter + (i * rows + r0) * 4 * p.outChannels,
-          bias: 0,
-          k: p.outWidth,
-          aRow: 4,
-          aStep: p.strideWidth * pixel,
-          bRow: 4 * p.outChannels,
-          cRow: 4 * p.outChannels,
+            c: p.filter + chunk * filterBytes + i * rows * 4 * p.outChannels,
+            bias: 0,
+            k: p.outWidth,
+            aRow: 4,
+            aStep: p.strideWidth * pixel,
+            bRow: 4 * p.outChannels,
+            cRow: 4 * p.outChannels,
             flags: GEMM_ACCUMULATE,
             kRuns: p.outHeight,
             aRun: p.strideHeight * inRow,

@@ -148,6 +148,9 @@ const convCases: Array<Omit<GemmConv, 'x' | 'filter' | 'out'>> = [
   { batch: 3, inHeight: 15, inWidth: 15, inChannels: 4, filterHeight: 3, filterWidth: 3, strideHeight: 2, strideWidth: 2, outHeight: 7, outWidth: 7, outChannels: 13 },
   // one input channel, stride 1, a non-square filter and stride.
   { batch: 2, inHeight: 9, inWidth: 11, inChannels: 1, filterHeight: 2, filterWidth: 3, strideHeight: 1, strideWidth: 2, outHeight: 8, outWidth: 5, outChannels: 8 },
+  // one output channel (dot products over filter rows), stride 1 and 2.
+  { batch: 3, inHeight: 10, inWidth: 10, inChannels: 4, filterHeight: 3, filterWidth: 3, strideHeight: 1, strideWidth: 1, outHeight: 8, outWidth: 8, outChannels: 1 },
+  { batch: 2, inHeight: 11, inWidth: 13, inChannels: 8, filterHeight: 3, filterWidth: 2, strideHeight: 2, strideWidth: 2, outHeight: 5, outWidth: 6, outChannels: 1 },
 ];
 
 describe('convolutions (implicit GEMM)', () => {

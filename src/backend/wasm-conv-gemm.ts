@@ -75,6 +75,11 @@ function geometry(info: tf.backend_util.Conv2DInfo, xp: TensorInfo): Omit<GemmCo
 
 const address = (backend: KernelBackend, t: TensorInfo): number => (backend as WasmHeapBackend).typedArrayFromHeap(t).byteOffset;
 
+/** Whether vaelab's convolution loops run on this backend (wasm memory found, WebAssembly SIMD, not switched off). */
+export function convByGemmAvailable(backend: KernelBackend): boolean {
+  return gemmOf(backend) !== null;
+}
+
 /** conv2d(x, filter) by vaelab's loops, or null when they do not apply (not float32, dilated, no loops). */
 export function conv2dByGemm(backend: KernelBackend, x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): TensorInfo | null {
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return null;

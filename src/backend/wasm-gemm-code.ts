@@ -91,6 +91,10 @@ function overTiles(body: number[], p: { a: number; b: number; c: number; bias: n
   ];
 }
 const flagSet = (flags: number, bit: number): number[] => [...get(flags), ...i32(bit), OP.i32And, OP.if, OP.void];
+/** Horizontal sum, step 1: x + x[2,3,0,1] (lanes as byte indices for i8x16.shuffle). */
+const SWAP_HALVES = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
+/** Horizontal sum, step 2: + its [1,0,3,2]; then every lane holds the sum of the four. */
+const SWAP_PAIRS = [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11];
 /** v128.store32_lane of lane 0 at a constant byte offset. */
 const storeLane0 = (offset: number): number[] => [...simd(V.store32Lane), 2, ...uleb(offset), 0];
 
@@ -214,15 +218,13 @@ function dotStrip(mr: number, nb: number): number[] {
     OP.br, 0, OP.end, OP.end,
     ...get(C), ...set(PC),
   );
-  // Horizontal sums: (x + x[2,3,0,1]) then (+ its [1,0,..]); every lane holds the sum.
-  const swapHalves = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
-  const swapPairs = [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11];
+  // Horizontal sums (see SWAP_HALVES): every lane ends up holding the sum.
   for (let r = 0; r < mr; r++) {
     for (let j = 0; j < nb; j++) {
       const acc = ACC + r * nb + j;
       code.push(
-        ...get(acc), ...get(acc), ...get(acc), ...shuffle(swapHalves), ...simd(V.f32x4Add), ...set(acc),
-        ...get(acc), ...get(acc), ...get(acc), ...shuffle(swapPairs), ...simd(V.f32x4Add), ...set(acc),
+        ...get(acc), ...get(acc), ...get(acc), ...shuffle(SWAP_HALVES), ...simd(V.f32x4Add), ...set(acc),
+        ...get(acc), ...get(acc), ...get(acc), ...shuffle(SWAP_PAIRS), ...simd(V.f32x4Add), ...set(acc),
         ...epilogue(acc, FLAGS, ZERO, get(PC), get(BIAS), 4 * j, true),
       );
     }
@@ -236,6 +238,70 @@ function dotStrip(mr: number, nb: number): number[] {
   const tiled = overTiles(code, { a: A, b: B, c: C, bias: BIAS, tiles: TILES }, SAVED, T, [...get(ROW), ...i32(nb), OP.i32Mul], 4 * nb);
   return functionBody([[9 + mr + nb, TYPE.i32], [mr * nb + nb + 2, TYPE.v128]], [...v128Zero(), ...set(ZERO), ...tiled]);
 }
+
+/**
+ * Dot-product convolution to one output channel: params (a, b, c, blocks, k4, aRow, cRow, kRuns,
+ * aRun, outers, aOuter, cOuter). For each outer row o and block of `mr` rows r: C[r] = sum over
+ * runs u < kRuns of dot(A(o, r, u), B run u), each dot over k = 4*k4 floats, with A(o, r, u) at
+ * a + o*aOuter + r*aRow + u*aRun and B's runs one after another from b; C rows cRow apart from
+ * c + o*cOuter. (A conv to one channel: rows are output columns, runs are filter rows, outer rows
+ * are output rows; a filter row's taps and channels are contiguous in x and in the filter.)
+ */
+export const DOT_CONV_PARAMS = 12;
+
+/** Dot-product convolution strip for `mr` rows (see {@link DOT_CONV_PARAMS}). */
+function dotConvStrip(mr: number): number[] {
+  const [A, B, C, BLOCKS, K4, AROW, CROW, KRUNS, ARUN, OUTERS, AOUTER, COUTER] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const [BLK, KK, PB, PC, RUN, RA, O, OA, OC] = [12, 13, 14, 15, 16, 17, 18, 19, 20];
+  const PA = 21; // PA + r
+  const ACC = PA + mr; // v128
+  const BV = ACC + mr;
+  const S = BV + 1;
+  const code: number[] = [
+    ...get(A), ...set(OA), ...get(C), ...set(OC),
+    ...open(O, OUTERS), ...get(OA), ...set(A), ...get(OC), ...set(C),
+    ...open(BLK, BLOCKS),
+  ];
+  for (let r = 0; r < mr; r++) code.push(...v128Zero(), ...set(ACC + r));
+  code.push(...get(B), ...set(PB), ...get(A), ...set(RA), ...open(RUN, KRUNS), ...get(RA), ...set(PA));
+  for (let r = 1; r < mr; r++) code.push(...get(PA + r - 1), ...get(AROW), OP.i32Add, ...set(PA + r));
+  code.push(
+    ...get(K4), ...set(KK),
+    OP.block, OP.void, OP.loop, OP.void,
+    ...get(KK), OP.i32Eqz, OP.brIf, 1,
+    ...get(PB), ...load(), ...set(BV),
+  );
+  for (let r = 0; r < mr; r++) {
+    code.push(...get(PA + r), ...load(), ...set(S), ...get(ACC + r), ...get(S), ...get(BV), ...simd(V.f32x4Mul), ...simd(V.f32x4Add), ...set(ACC + r));
+    code.push(...add(PA + r, i32(16)));
+  }
+  code.push(
+    ...add(PB, i32(16)),
+    ...get(KK), ...i32(1), OP.i32Sub, ...set(KK),
+    OP.br, 0, OP.end, OP.end,
+    ...add(RA, get(ARUN)), ...close(RUN),
+    ...get(C), ...set(PC),
+  );
+  for (let r = 0; r < mr; r++) {
+    const acc = ACC + r;
+    code.push(
+      ...get(acc), ...get(acc), ...get(acc), ...shuffle(SWAP_HALVES), ...simd(V.f32x4Add), ...set(acc),
+      ...get(acc), ...get(acc), ...get(acc), ...shuffle(SWAP_PAIRS), ...simd(V.f32x4Add), ...set(acc),
+      ...get(PC), ...get(acc), ...storeLane0(0),
+      ...add(PC, get(CROW)),
+    );
+  }
+  code.push(
+    ...add(A, [...get(AROW), ...i32(mr), OP.i32Mul]),
+    ...add(C, [...get(CROW), ...i32(mr), OP.i32Mul]),
+    ...close(BLK),
+    ...add(OA, get(AOUTER)), ...add(OC, get(COUTER)), ...close(O),
+  );
+  return functionBody([[9 + mr, TYPE.i32], [mr + 2, TYPE.v128]], code);
+}
+
+/** Export name of the one-channel dot-product convolution strip for `mr` rows. */
+export const dotConvName = (mr: number): string => `dotconv${mr}`;
 
 /** Export name of the outer-product strip for `mr` rows and `width` columns (`general`: with runs and outer rows). */
 export const outerName = (mr: number, width: number, general = false): string => `${general ? 'conv' : 'outer'}${mr}x${width}`;
@@ -251,6 +317,7 @@ export function gemmFunctions(): WasmFunction[] {
       for (const general of [false, true]) out.push({ name: outerName(mr, width, general), params: i32s(OUTER_PARAMS), body: outerStrip(mr, width, general) });
     }
     for (const nb of GEMM_DOT_COLUMNS) out.push({ name: dotName(mr, nb), params: i32s(DOT_PARAMS), body: dotStrip(mr, nb) });
+    out.push({ name: dotConvName(mr), params: i32s(DOT_CONV_PARAMS), body: dotConvStrip(mr) });
   }
   return out;
 }

@@ -12,6 +12,7 @@ import {
   GEMM_BIAS,
   GEMM_MR,
   GEMM_RELU,
+  dotConvName,
   dotName,
   gemmFunctions,
   outerName,
@@ -209,8 +210,13 @@ class Gemm implements WasmGemm {
     if (p.batch === 0 || p.outHeight === 0 || p.outWidth === 0 || p.outChannels === 0) return;
     const macs = p.batch * p.outHeight * p.outWidth * p.outChannels * p.filterHeight * p.filterWidth * p.inChannels;
     const per = Math.ceil(p.batch / this.chunksFor(macs, p.batch));
+    // One output channel: dot products over each filter row (whole SIMD vectors when fw*ci allows).
+    const oneChannel = p.outChannels === 1 && (p.filterWidth * p.inChannels) % 4 === 0;
     this.runChunks(Math.ceil(p.batch / per), (i, list) => {
-      for (let b = i * per; b < Math.min(p.batch, (i + 1) * per); b++) this.planConvImage(p, b, list);
+      for (let b = i * per; b < Math.min(p.batch, (i + 1) * per); b++) {
+        if (oneChannel) this.planConvOneChannel(p, b, list);
+        else this.planConvImage(p, b, list);
+      }
     });
   }
 
@@ -344,6 +350,25 @@ class Gemm implements WasmGemm {
       if (tail > 0) list.push(this.index.get(dotName(tail, nb)) as number, [a0 + blocks * GEMM_MR * rowBytes, b, c + blocks * GEMM_MR * cRow, bias + 4 * j, 1, k / 4, rowBytes, cRow, flags, tiles]);
       j += tiles * nb;
     }
+  }
+
+  /**
+   * The calls for one image of a convolution to one output channel (k = fw*ci a multiple of 4):
+   * one dot product per output pixel and filter row, rows = output columns, outer rows = output rows.
+   */
+  private planConvOneChannel(p: GemmConv, image: number, list: CallList): void {
+    const pixel = 4 * p.inChannels;
+    const inRow = p.inWidth * pixel;
+    const blocks = Math.floor(p.outWidth / GEMM_MR);
+    const tail = p.outWidth % GEMM_MR;
+    const a = p.x + image * p.inHeight * inRow;
+    const c = p.out + image * p.outHeight * p.outWidth * 4;
+    const aRow = p.strideWidth * pixel;
+    const args = (a0: number, c0: number, count: number): number[] => [
+      a0, p.filter, c0, count, (p.filterWidth * p.inChannels) / 4, aRow, 4, p.filterHeight, inRow, p.outHeight, p.strideHeight * inRow, p.outWidth * 4,
+    ];
+    if (blocks > 0) list.push(this.index.get(dotConvName(GEMM_MR)) as number, args(a, c, blocks));
+    if (tail > 0) list.push(this.index.get(dotConvName(tail)) as number, args(a + blocks * GEMM_MR * aRow, c + blocks * GEMM_MR * 4, 1));
   }
 
   /**

@@ -12,7 +12,8 @@
  * - `Conv2DBackpropInput` (the input gradient of conv2d and the forward pass of
  *   conv2dTranspose; wasm's own is about ten times slower than its forward conv): one stride-1
  *   forward convolution per stride phase with the flipped sub-filter, interleaved into dx; to a
- *   single channel through a widened filter (`wasm-conv-narrow.ts`).
+ *   single channel by dot products (vaelab's loops) or, without them, through a widened filter
+ *   (`wasm-conv-narrow.ts`).
  * - `Sum` over leading axes (bias gradients): a WebAssembly SIMD column-sum loop
  *   (`wasm-simd.ts`) when the columns come in sixteens, else a product with a kept vector of ones.
  * - `Identity`: shares the buffer (one more reference) instead of copying it.
@@ -41,7 +42,7 @@ import {
 } from './wasm-heap';
 import { conv2DBackpropFilterWasm } from './wasm-conv-filter';
 import { conv2dOneOutputChannel } from './wasm-conv-narrow';
-import { conv2dByGemm, conv2dFast, conv2dFilterGradByGemm, type Conv2DAttrs } from './wasm-conv-gemm';
+import { conv2dByGemm, conv2dFast, conv2dFilterGradByGemm, convByGemmAvailable, type Conv2DAttrs } from './wasm-conv-gemm';
 import { wasmSimdKernels } from './wasm-simd';
 
 /** Whether conv2dTranspose to one channel uses the widened-filter convolution (for measurements). */
@@ -205,7 +206,7 @@ function conv2DBackpropInputFast(stockFunc: KernelFunc): KernelFunc {
           [cols.padBefore, cols.padAfter],
         ];
         const phaseOut = // [n, rows.count, cols.count, ci]
-          (useNarrowConv ? conv2dOneOutputChannel(backend, src, subFilter, phasePads) : undefined) ??
+          (useNarrowConv && !convByGemmAvailable(backend) ? conv2dOneOutputChannel(backend, src, subFilter, phasePads) : undefined) ??
           conv2dFast(backend, src, subFilter, {
             strides: [1, 1],
             pad: [[0, 0], ...phasePads, [0, 0]],

@@ -44,13 +44,16 @@ function padded(backend: KernelBackend, x: TensorInfo, info: tf.backend_util.Con
   const wp = w + left + right;
   const out = heap.makeOutput([n, hp, wp, c], 'float32');
   const dst = heap.typedArrayFromHeap(out);
-  const src = heap.typedArrayFromHeap(x);
   dst.fill(0);
+  // One view of the whole heap and copyWithin: no view object per row.
+  const all = new Float32Array(dst.buffer);
+  const dst0 = dst.byteOffset / 4;
+  const src0 = heap.typedArrayFromHeap(x).byteOffset / 4;
   const row = w * c;
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < h; y++) {
-      const from = (b * h + y) * row;
-      dst.set(src.subarray(from, from + row), ((b * hp + y + top) * wp + left) * c);
+      const from = src0 + (b * h + y) * row;
+      all.copyWithin(dst0 + ((b * hp + y + top) * wp + left) * c, from, from + row);
     }
   }
   return out;

@@ -5,7 +5,7 @@
  * wakes the workers, and every thread (the main one included) takes the next chunk from a shared
  * counter until none is left, so a thread that starts late or runs slower simply takes fewer
  * chunks. Workers are unref'd (they never keep Node alive) and sleep in `Atomics.wait` between
- * jobs after a short spin (2 ms), so a training step's back-to-back products do not pay a full
+ * jobs after a spin (20 ms), so a training step's back-to-back products do not pay a full
  * wake-up each.
  */
 import { Worker } from 'worker_threads';
@@ -38,7 +38,7 @@ const ANSWER_TIMEOUT_MS = 30_000;
  * thread costs about 0.05 to 0.1 ms here, longer than a small product; a training step issues its
  * products well within this, so during training the workers never sleep.
  */
-const SPIN_MS = 2;
+const SPIN_MS = 20;
 
 const WORKER_SOURCE = `
 const { workerData } = require('worker_threads');

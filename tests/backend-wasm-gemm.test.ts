@@ -181,6 +181,29 @@ describe('convolutions (implicit GEMM)', () => {
     expectClose(single.heap().slice(fAt / 4, fAt / 4 + start.length), want, p.batch * p.outHeight * p.outWidth);
   });
 
+  test('the filter gradient split into partials (runs of images) adds up to the whole, with the same partials on 2 threads', () => {
+    const p = { ...convCases[0], batch: 5 };
+    const size = p.filterHeight * p.filterWidth * p.inChannels * p.outChannels;
+    const x = seededValues(p.batch * p.inHeight * p.inWidth * p.inChannels, 11, 12);
+    const dy = seededValues(p.batch * p.outHeight * p.outWidth * p.outChannels, 13, 14);
+    const run = (gemm: WasmGemm, mem: Mem, partials: number): Float32Array => {
+      const xAt = mem.put(0, x);
+      const dyAt = mem.put(x.length, dy);
+      const fAt = mem.put(x.length + dy.length, new Float32Array(partials * size));
+      gemm.conv2dFilterGrad({ ...p, x: xAt, filter: fAt, out: dyAt }, partials);
+      return mem.heap().slice(fAt / 4, fAt / 4 + partials * size);
+    };
+    const whole = run(gemm1, single, 1);
+    const parts = run(gemm1, single, 3);
+    const summed = new Float64Array(size);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < size; j++) summed[j] += parts[i * size + j];
+    expectClose(whole, summed, p.batch * p.outHeight * p.outWidth);
+    expect(parts.subarray(2 * size).some((v) => v !== 0)).toBe(true); // every partial got images
+    const sharedMem = memory(true);
+    expect(run(wasmGemmFor(sharedMem.memory, 2) as WasmGemm, sharedMem, 3)).toEqual(parts);
+    expect(() => gemm1.conv2dFilterGrad({ ...p, x: 0, filter: 0, out: 0 }, 0)).toThrow(/partials must be an integer >= 1, got 0/);
+  });
+
   test('an input too small for the output is refused, naming both sizes', () => {
     expect(() => conv(gemm1, single, { ...convCases[0], inHeight: 14 })).toThrow(/a 7x7 output needs a padded input of at least 15x15, got 14x15/);
   });
@@ -192,12 +215,15 @@ describe('split over a helper thread (shared memory)', () => {
 
   test('two threads, and exactly the numbers of one thread', () => {
     expect(gemm2.threads).toBe(2);
-    const m = 50;
-    const k = 96;
+    expect(gemm1.sharedJobs).toBe(0);
+    const m = 66;
+    const k = 128;
     const n = 70;
-    expect(m * k * n).toBeGreaterThanOrEqual(GEMM_SPLIT_MIN_MACS); // large enough to be split
+    expect(m * k * n).toBeGreaterThanOrEqual(2 * GEMM_SPLIT_MIN_MACS); // large enough to be split
     for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) {
+      const before = gemm2.sharedJobs;
       const two = product(gemm2, shared, m, k, n, ta, tb, { bias: true, relu: true });
+      expect(gemm2.sharedJobs).toBe(before + 1);
       const one = product(gemm1, single, m, k, n, ta, tb, { bias: true, relu: true });
       expect(two.c).toEqual(one.c);
       expectClose(two.c, two.want, k);
@@ -206,7 +232,9 @@ describe('split over a helper thread (shared memory)', () => {
 
   test('a convolution split by images gives exactly the numbers of one thread', () => {
     const p = { ...convCases[0], batch: 12, inChannels: 32, outChannels: 16 };
+    const before = gemm2.sharedJobs;
     const two = conv(gemm2, shared, p);
+    expect(gemm2.sharedJobs).toBe(before + 1);
     const one = conv(gemm1, single, p);
     expect(two.out).toEqual(one.out);
     expectClose(two.out, two.want, 9 * 32);

@@ -106,8 +106,8 @@ test('wasm with 2 threads in this process: products, conv2d forward and gradient
       const x = tf.tensor4d(Array.from({ length: 6 * 15 * 15 * 12 }, (_, i) => Math.sin(i)), [6, 15, 15, 12]);
       const f = tf.tensor4d(Array.from({ length: 3 * 3 * 12 * 20 }, (_, i) => Math.cos(i)), [3, 3, 12, 20]);
       const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))))([x, f]);
-      const a = tf.tensor2d(Array.from({ length: 70 * 96 }, (_, i) => Math.sin(0.3 * i)), [70, 96]);
-      const w = tf.tensor2d(Array.from({ length: 96 * 45 }, (_, i) => Math.cos(0.7 * i)), [96, 45]);
+      const a = tf.tensor2d(Array.from({ length: 90 * 128 }, (_, i) => Math.sin(0.3 * i)), [90, 128]);
+      const w = tf.tensor2d(Array.from({ length: 128 * 65 }, (_, i) => Math.cos(0.7 * i)), [128, 65]);
       const [da, dw] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D)))))([a, w]);
       return [tf.conv2d(x, f, 1, 'same'), dx, df, tf.matMul(a, w), da, dw].map((t) => t.dataSync() as Float32Array);
     });

@@ -91,6 +91,8 @@ export interface WasmGemm {
   conv2dFilterGrad(p: GemmConv, partials?: number): void;
   /** Threads a product is split over (1 = this thread only). */
   readonly threads: number;
+  /** How many jobs so far were shared with the helper threads (for tests and diagnostics). */
+  readonly sharedJobs: number;
 }
 
 interface WasmApi {
@@ -103,7 +105,7 @@ const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 /** A strip function of either kind, called with its arguments padded to 18. */
 type StripFn = (...args: number[]) => void;
 
-/** Work smaller than this many multiply-adds stays on one thread (waking a worker costs more). */
+/** Fewest multiply-adds per chunk of a split job (smaller work stays on one thread: handing it out costs more). */
 export const GEMM_SPLIT_MIN_MACS = 1 << 18;
 
 /** Partial filter gradients a large convolution's images are split over (see filterGradPartials). */
@@ -176,6 +178,7 @@ interface OuterArgs {
 class Gemm implements WasmGemm {
   private readonly index = new Map<string, number>();
   private readonly list = new CallList();
+  sharedJobs = 0;
 
   constructor(
     private readonly fns: readonly StripFn[],
@@ -271,10 +274,13 @@ class Gemm implements WasmGemm {
     }
   }
 
-  /** Chunks to cut `units` units of work into: 1 when small or single-threaded, else a few per thread. */
+  /**
+   * Chunks to cut `units` units of work into: 1 when single-threaded, else a few per thread but
+   * at least GEMM_SPLIT_MIN_MACS multiply-adds each (a smaller chunk costs more to hand out than to run).
+   */
   private chunksFor(macs: number, units: number): number {
-    if (this.workers === null || macs < GEMM_SPLIT_MIN_MACS) return 1;
-    return Math.max(1, Math.min(units, GEMM_CHUNKS_PER_THREAD * this.threads));
+    if (this.workers === null) return 1;
+    return Math.max(1, Math.min(units, GEMM_CHUNKS_PER_THREAD * this.threads, Math.floor(macs / GEMM_SPLIT_MIN_MACS)));
   }
 
   /** Plans `chunks` chunks into one call list, then runs it: shared with the workers when there are several chunks. */
@@ -289,6 +295,7 @@ class Gemm implements WasmGemm {
       this.runCalls(list, 0, list.count);
       return;
     }
+    this.sharedJobs++;
     this.workers.run(list, (from, to) => this.runCalls(list, from, to));
   }
 

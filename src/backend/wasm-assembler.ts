@@ -116,3 +116,32 @@ export function moduleImportingMemory(functions: readonly WasmFunction[], shared
   ];
   return Uint8Array.from(bytes);
 }
+
+interface WasmCompileApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+/** A module compiled for one memory and its instance's exports. */
+export interface CompiledOnMemory {
+  readonly module: object;
+  readonly exports: Record<string, unknown>;
+}
+
+/**
+ * Compiles the module `bytesFor(shared)` builds (shared: whether `memory`, a WebAssembly.Memory,
+ * is shared) and instantiates it on `memory`; null when the engine cannot (no WebAssembly, or no
+ * SIMD: the caller then takes its other path).
+ */
+export function compileOnMemory(bytesFor: (shared: boolean) => Uint8Array, memory: object): CompiledOnMemory | null {
+  const api = (globalThis as unknown as { WebAssembly?: WasmCompileApi }).WebAssembly;
+  if (api === undefined) return null;
+  try {
+    const buffer = (memory as { buffer: ArrayBufferLike }).buffer;
+    const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+    const module = new api.Module(bytesFor(shared));
+    return { module, exports: new api.Instance(module, { env: { memory } }).exports };
+  } catch {
+    return null;
+  }
+}

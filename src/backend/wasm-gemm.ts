@@ -6,7 +6,7 @@
  * (`wasm-gemm-code.ts`) read A and B where they lie, so `A B`, `A^T B` and `A B^T` need neither
  * packing nor transposes.
  */
-import { moduleImportingMemory } from './wasm-assembler';
+import { compileOnMemory, moduleImportingMemory } from './wasm-assembler';
 import {
   GEMM_ACCUMULATE,
   GEMM_BIAS,
@@ -94,13 +94,6 @@ export interface WasmGemm {
   /** How many jobs so far were shared with the helper threads (for tests and diagnostics). */
   readonly sharedJobs: number;
 }
-
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
-const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 /** A strip function of either kind, called with its arguments padded to 18. */
 type StripFn = (...args: number[]) => void;
@@ -438,21 +431,20 @@ const cache = new WeakMap<object, WasmGemm | null>();
  * `threads - 1` helper threads and this one (fixed by the first call for a memory).
  */
 export function wasmGemmFor(memory: object, threads = gemmThreads()): WasmGemm | null {
-  if (!enabled || api === undefined) return null;
+  if (!enabled) return null;
   const known = cache.get(memory);
   if (known !== undefined) return known;
+  const functions = gemmFunctions();
+  const names = functions.map((f) => f.name);
+  let shared = false;
+  const compiled = compileOnMemory((isShared) => {
+    shared = isShared;
+    return moduleImportingMemory(functions, isShared);
+  }, memory);
   let gemm: WasmGemm | null = null;
-  try {
-    const buffer = (memory as { buffer: ArrayBufferLike }).buffer;
-    const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
-    const functions = gemmFunctions();
-    const names = functions.map((f) => f.name);
-    const module = new api.Module(moduleImportingMemory(functions, shared));
-    const exports = new api.Instance(module, { env: { memory } }).exports;
-    const workers = shared && threads > 1 ? new GemmWorkers(module, memory, names, threads - 1) : null;
-    gemm = new Gemm(names.map((name) => exports[name] as StripFn), names, workers);
-  } catch {
-    gemm = null;
+  if (compiled !== null) {
+    const workers = shared && threads > 1 ? new GemmWorkers(compiled.module, memory, names, threads - 1) : null;
+    gemm = new Gemm(names.map((name) => compiled.exports[name] as StripFn), names, workers);
   }
   cache.set(memory, gemm);
   return gemm;

@@ -14,7 +14,8 @@
  * - `columnSum16`: sums of 16 columns over the rows of a matrix (bias gradients), in blocks of
  *   256 rows added into a running total (float32, close to the cpu backend's double sums).
  */
-import { functionBody as body, get, load, moduleImportingMemory, OP, set, simd, store, TYPE, V128 as V } from './wasm-assembler';
+import { compileOnMemory, functionBody as body, get, load, moduleImportingMemory, OP, set, simd, store, TYPE, V128 as V } from './wasm-assembler';
+import { wasmMemoryOf } from './wasm-heap';
 
 /** (dy, rows, cols, dyPixelBytes, xRowBytes, x_0..x_{taps-1}, out_0..out_{taps-1}), byte addresses; out accumulates. */
 export type FilterGradOneChannelFn = (dy: number, rows: number, cols: number, dyPixelBytes: number, xRowBytes: number, ...xAndOut: number[]) => void;
@@ -232,14 +233,6 @@ export function wasmSimdModuleBytes(sharedMemory: boolean): Uint8Array {
   );
 }
 
-interface WasmApi {
-  Memory: abstract new (...args: never[]) => object;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
-const api: WasmApi | undefined = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
 /** Whether vaelab's SIMD loops may be used (tests and measurements switch them off). */
 let enabled = true;
 
@@ -250,36 +243,23 @@ export function setWasmSimdKernels(on: boolean): void {
 
 const cache = new WeakMap<object, WasmSimdKernels | null>();
 
-/** The wasm backend's memory: `asm.memory` (single-threaded build) or `wasmMemory` (threaded). */
-function memoryOf(backend: unknown): object | undefined {
-  if (api === undefined) return undefined;
-  const module = (backend as { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown } }).wasm;
-  const candidates = [module?.asm?.memory, module?.wasmMemory];
-  return candidates.find((m): m is object => m instanceof api.Memory);
-}
-
 /** The SIMD loops bound to this backend's memory, or null (no SIMD support, switched off, not wasm). */
 export function wasmSimdKernels(backend: unknown): WasmSimdKernels | null {
   if (!enabled) return null;
-  const memory = memoryOf(backend);
-  if (memory === undefined || api === undefined) return null;
+  const memory = wasmMemoryOf(backend);
+  if (memory === undefined) return null;
   const known = cache.get(memory);
   if (known !== undefined) return known;
-  let kernels: WasmSimdKernels | null = null;
-  try {
-    const buffer = (memory as { buffer: ArrayBufferLike }).buffer;
-    const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
-    const instance = new api.Instance(new api.Module(wasmSimdModuleBytes(shared)), { env: { memory } });
-    const e = instance.exports;
-    kernels = {
-      filterGradOneChannel: [e.filterGrad1, e.filterGrad2, e.filterGrad3] as [FilterGradOneChannelFn, FilterGradOneChannelFn, FilterGradOneChannelFn],
-      maxPoolGrad2x2: e.maxPoolGrad2x2 as MaxPoolGrad2x2Fn,
-      columnSum16: e.columnSum16 as ColumnSum16Fn,
-      scatterPixels: e.scatterPixels as ScatterPixelsFn,
-    };
-  } catch {
-    kernels = null;
-  }
+  const e = compileOnMemory(wasmSimdModuleBytes, memory)?.exports;
+  const kernels: WasmSimdKernels | null =
+    e === undefined
+      ? null
+      : {
+          filterGradOneChannel: [e.filterGrad1, e.filterGrad2, e.filterGrad3] as [FilterGradOneChannelFn, FilterGradOneChannelFn, FilterGradOneChannelFn],
+          maxPoolGrad2x2: e.maxPoolGrad2x2 as MaxPoolGrad2x2Fn,
+          columnSum16: e.columnSum16 as ColumnSum16Fn,
+          scatterPixels: e.scatterPixels as ScatterPixelsFn,
+        };
   cache.set(memory, kernels);
   return kernels;
 }

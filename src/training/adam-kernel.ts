@@ -29,7 +29,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { adamSimdFor, wasmApi, type WasmMemory } from './adam-simd';
+import { adamSimdFor, type WasmMemory } from './adam-simd';
+import { wasmMemoryOf } from '../backend/wasm-heap';
 
 /** Name of the fused Adam update kernel. */
 export const ADAM_UPDATE_KERNEL = 'VaelabAdamUpdate';
@@ -50,8 +51,6 @@ export interface AdamUpdateAttrs {
 interface WasmHeapBackend extends KernelBackend {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array;
-  /** The emscripten module: its memory is `asm.memory` (single-threaded) or `wasmMemory` (threaded build). */
-  wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown };
 }
 
 /** The parts of the cpu backend used to read inputs and make outputs. */
@@ -68,13 +67,6 @@ export function setAdamSimd(enabled: boolean): void {
   simdAllowed = enabled;
 }
 
-/** The backend's WebAssembly.Memory, if it can be found. */
-function memoryOf(backend: WasmHeapBackend): WasmMemory | undefined {
-  const api = wasmApi;
-  if (api === undefined) return undefined;
-  const candidates = [backend.wasm?.asm?.memory, backend.wasm?.wasmMemory];
-  return candidates.find((m): m is WasmMemory => m instanceof api.Memory);
-}
 
 /**
  * One Adam pass over n weights held in one Float32Array `h` (the wasm heap) at element offsets
@@ -192,7 +184,7 @@ const adamUpdateWasm: KernelFunc = (args) => {
   const at = (t: TensorInfo): number => view(t).byteOffset;
   const bytes = [w.byteOffset, at(grad), at(m), at(v), at(outValue), at(outM), at(outV)] as const;
   const n = w.length;
-  const memory = memoryOf(backend);
+  const memory = wasmMemoryOf(backend) as WasmMemory | undefined;
   const simd = memory !== undefined && simdAllowed ? adamSimdFor(memory) : null;
   // SIMD takes whole groups of four weights; JavaScript does the rest (all of it without SIMD).
   const done = simd ? n - (n % 4) : 0;

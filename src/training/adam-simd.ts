@@ -11,7 +11,7 @@
  * Arithmetic: float32 per operation (like the composed tf ops), with the constants computed
  * in double precision by the caller and rounded once.
  */
-import { functionBody, get, load, moduleImportingMemory, OP, set, simd, store, TYPE, V128 } from '../backend/wasm-assembler';
+import { compileOnMemory, functionBody, get, load, moduleImportingMemory, OP, set, simd, store, TYPE, V128 } from '../backend/wasm-assembler';
 
 /** (w, g, m, v, w1, m1, v1 byte offsets, byteCount multiple of 16, alpha, epsHat, b1, 1-b1, b2, 1-b2). */
 export type AdamSimdFn = (
@@ -82,20 +82,10 @@ export function adamSimdModuleBytes(sharedMemory: boolean): Uint8Array {
   return moduleImportingMemory([{ name: 'adam', params, body: adamBody() }], sharedMemory);
 }
 
-/** The parts of the WebAssembly JavaScript API used here (the project's `lib` has no DOM/wasm types). */
-interface WasmApi {
-  Memory: abstract new (...args: never[]) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
 /** A `WebAssembly.Memory`. */
 export interface WasmMemory {
   readonly buffer: ArrayBufferLike;
 }
-
-/** The engine's WebAssembly API, if any. */
-export const wasmApi: WasmApi | undefined = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 const cache = new WeakMap<WasmMemory, AdamSimdFn | null>();
 
@@ -106,16 +96,7 @@ const cache = new WeakMap<WasmMemory, AdamSimdFn | null>();
 export function adamSimdFor(memory: WasmMemory): AdamSimdFn | null {
   const known = cache.get(memory);
   if (known !== undefined) return known;
-  let fn: AdamSimdFn | null = null;
-  try {
-    if (wasmApi === undefined) throw new Error('no WebAssembly');
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new wasmApi.Module(adamSimdModuleBytes(shared));
-    const instance = new wasmApi.Instance(module, { env: { memory } });
-    fn = instance.exports.adam as AdamSimdFn;
-  } catch {
-    fn = null;
-  }
+  const fn = (compileOnMemory(adamSimdModuleBytes, memory)?.exports.adam as AdamSimdFn | undefined) ?? null;
   cache.set(memory, fn);
   return fn;
 }

@@ -179,6 +179,20 @@ describe('other kernels', () => {
     },
   );
 
+  test('a clone (what tfjs keeps for the backward pass) shares the buffer, outlives its source, and frees it last', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.engine().backend.numDataIds();
+    const x = tf.tensor2d(values(12, 31), [3, 4]);
+    const expected = Array.from(x.dataSync());
+    const y = tf.clone(x);
+    expect(tf.engine().backend.numDataIds()).toBe(before + 1); // no new buffer
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual(expected);
+    expect(Array.from(tf.tidy(() => tf.mul(y, 2).dataSync()))).toEqual(expected.map((v) => Math.fround(2 * v)));
+    tf.dispose(y);
+    expect(tf.engine().backend.numDataIds()).toBe(before);
+  });
+
   test('createAdam takes the same steps on wasm as on cpu', async () => {
     const run = (): tf.Tensor[] => {
       const w = tf.variable(tf.tensor2d(values(60, 9), [6, 10]));

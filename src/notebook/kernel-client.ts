@@ -56,6 +56,20 @@ export class KernelDiedError extends Error {
   }
 }
 
+/** How often a kernel start that hit tslab's socket race is tried in all. */
+const START_ATTEMPTS = 3;
+
+/** What zeromq says when tslab sends on a socket that is still binding (that kernel never answers). */
+const ZMQ_BIND_RACE = 'Socket is blocked by a bind or unbind operation';
+
+/** A kernel start that failed on tslab's socket start-up race (retried by {@link TslabKernel.start}). */
+export class KernelStartRaceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KernelStartRaceError';
+  }
+}
+
 /** Thrown when a request does not finish within its time limit. */
 export class KernelTimeoutError extends Error {
   constructor(message: string) {
@@ -186,6 +200,18 @@ export class TslabKernel {
     if (!fs.existsSync(options.cwd) || !fs.statSync(options.cwd).isDirectory()) {
       throw new Error(`kernel working directory does not exist: ${options.cwd}`);
     }
+    // tslab sometimes answers our first request while its own sockets are still binding; zeromq then
+    // refuses (EBUSY) and that kernel never answers. Such a start is retried with a fresh process.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TslabKernel.startOnce(options);
+      } catch (err) {
+        if (!(err instanceof KernelStartRaceError) || attempt >= START_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(options: KernelStartOptions): Promise<TslabKernel> {
     const [shell, iopub, stdin, control, hb] = await freePorts(5);
     const info: ConnectionInfo = {
       transport: 'tcp',
@@ -243,6 +269,9 @@ export class TslabKernel {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.exited) throw this.deathError('while starting');
+      if (this.outputTail.includes(ZMQ_BIND_RACE)) {
+        throw new KernelStartRaceError(`tslab kernel hit a zeromq start-up race (${ZMQ_BIND_RACE})\n${this.outputTail}`);
+      }
       const header = makeHeader('kernel_info_request', this.session);
       const msgId = header.msg_id;
       const entry = this.track(msgId);

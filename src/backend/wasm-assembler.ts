@@ -75,6 +75,33 @@ export const load = (offset = 0): number[] => [...simd(V128.load), 2, ...uleb(of
 /** v128.store with a 4-byte alignment hint and a constant byte offset. */
 export const store = (offset = 0): number[] => [...simd(V128.store), 2, ...uleb(offset)];
 
+/** Signed LEB128 encoding (i32.const immediates). */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+/** i32.const n */
+export const i32 = (n: number): number[] => [OP.i32Const, ...sleb(n)];
+/** local += the i32 that `amount` pushes. */
+export const addTo = (local: number, amount: readonly number[]): number[] => [...get(local), ...amount, OP.i32Add, ...set(local)];
+
+/** Opens a loop that runs while the local `counter` is below the local `limit` (unsigned); close it with {@link loopNext}. */
+export const loopWhileBelow = (counter: number, limit: number): number[] => [
+  OP.block, OP.void, OP.loop, OP.void,
+  ...get(counter), ...get(limit), OP.i32GeU, OP.brIf, 1,
+];
+/** Ends a loop opened by {@link loopWhileBelow}: counter += step, then the next iteration. */
+export const loopNext = (counter: number, step: number): number[] => [...addTo(counter, i32(step)), OP.br, 0, OP.end, OP.end];
+/** A counted loop: counter = 0, then {@link loopWhileBelow}. */
+export const countedLoop = (counter: number, limit: number): number[] => [...i32(0), ...set(counter), ...loopWhileBelow(counter, limit)];
+
 /** v128.const of sixteen zero bytes. */
 export const v128Zero = (): number[] => [...simd(V128.const), ...Array<number>(16).fill(0)];
 /** v128.load32_splat (4-byte alignment hint) with a constant byte offset. */

@@ -12,7 +12,7 @@
  * Both end with the same epilogue, chosen by flag bits: add what C already holds, add a bias
  * row, clamp at zero (ReLU as the cpu backend has it: x < 0 ? 0 : x).
  */
-import { functionBody, get, load, loadSplat, OP, set, shuffle, simd, store, TYPE, uleb, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
+import { addTo, countedLoop, functionBody, get, i32, load, loadSplat, loopNext, OP, set, shuffle, simd, store, TYPE, uleb, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
 
 /** Epilogue flag: add the bias row. */
 export const GEMM_BIAS = 1;
@@ -50,30 +50,6 @@ export const OUTER_PARAMS = 18;
  */
 export const DOT_PARAMS = 10;
 
-const i32 = (n: number): number[] => [OP.i32Const, ...sleb(n)];
-
-/** Signed LEB128 (i32.const immediates). */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
-const add = (target: number, amount: number[]): number[] => [...get(target), ...amount, OP.i32Add, ...set(target)];
-/** Opens a counted loop: `counter` from 0 while below the local `limit`. */
-const open = (counter: number, limit: number): number[] => [
-  ...i32(0), ...set(counter),
-  OP.block, OP.void, OP.loop, OP.void,
-  ...get(counter), ...get(limit), OP.i32GeU, OP.brIf, 1,
-];
-/** Closes a loop opened by {@link open}. */
-const close = (counter: number): number[] => [...add(counter, i32(1)), OP.br, 0, OP.end, OP.end];
-
 /**
  * Wraps a strip body in a loop over `tiles` column tiles: each tile starts from the saved a, b, c
  * and bias (the body may move a and c), and the next tile's b, c and bias lie `bStep`, `cStep`
@@ -83,11 +59,11 @@ function overTiles(body: number[], p: { a: number; b: number; c: number; bias: n
   const [SA, SB, SC, SBIAS] = [saved, saved + 1, saved + 2, saved + 3];
   return [
     ...get(p.a), ...set(SA), ...get(p.b), ...set(SB), ...get(p.c), ...set(SC), ...get(p.bias), ...set(SBIAS),
-    ...open(counter, p.tiles),
+    ...countedLoop(counter, p.tiles),
     ...get(SA), ...set(p.a), ...get(SB), ...set(p.b), ...get(SC), ...set(p.c), ...get(SBIAS), ...set(p.bias),
     ...body,
-    ...add(SB, bStep), ...add(SC, i32(cStep)), ...add(SBIAS, i32(cStep)),
-    ...close(counter),
+    ...addTo(SB, bStep), ...addTo(SC, i32(cStep)), ...addTo(SBIAS, i32(cStep)),
+    ...loopNext(counter, 1),
   ];
 }
 const flagSet = (flags: number, bit: number): number[] => [...get(flags), ...i32(bit), OP.i32And, OP.if, OP.void];
@@ -130,12 +106,12 @@ function outerStrip(mr: number, width: 8 | 4 | 1, general: boolean): number[] {
   const code: number[] = [];
   if (general) {
     code.push(...get(A), ...set(OA), ...get(C), ...set(OC), ...get(B), ...set(OB));
-    code.push(...open(O, OUTERS), ...get(OA), ...set(A), ...get(OC), ...set(C));
+    code.push(...countedLoop(O, OUTERS), ...get(OA), ...set(A), ...get(OC), ...set(C));
   }
-  code.push(...open(BLK, BLOCKS));
+  code.push(...countedLoop(BLK, BLOCKS));
   for (let i = 0; i < mr * vectors; i++) code.push(...get(ZERO), ...set(ACC + i));
   code.push(...get(general ? OB : B), ...set(PB));
-  if (general) code.push(...get(A), ...set(RA), ...open(RUN, KRUNS), ...get(RA), ...set(PA));
+  if (general) code.push(...get(A), ...set(RA), ...countedLoop(RUN, KRUNS), ...get(RA), ...set(PA));
   else code.push(...get(A), ...set(PA));
   for (let r = 1; r < mr; r++) code.push(...get(PA + r - 1), ...get(AROW), OP.i32Add, ...set(PA + r));
   code.push(
@@ -150,14 +126,14 @@ function outerStrip(mr: number, width: 8 | 4 | 1, general: boolean): number[] {
       const acc = ACC + r * vectors + c;
       code.push(...get(acc), ...get(S), ...get(BV + c), ...simd(V.f32x4Mul), ...simd(V.f32x4Add), ...set(acc));
     }
-    code.push(...add(PA + r, get(ASTEP)));
+    code.push(...addTo(PA + r, get(ASTEP)));
   }
   code.push(
-    ...add(PB, get(BROW)),
+    ...addTo(PB, get(BROW)),
     ...get(KK), ...i32(1), OP.i32Sub, ...set(KK),
     OP.br, 0, OP.end, OP.end,
   );
-  if (general) code.push(...add(RA, get(ARUN)), ...close(RUN));
+  if (general) code.push(...addTo(RA, get(ARUN)), ...loopNext(RUN, 1));
   // Epilogue: plain stores when no flag is set, else the flagged steps per accumulator.
   const stores = (full: boolean): number[] => {
     const out: number[] = [...get(C), ...set(PC)];
@@ -167,17 +143,17 @@ function outerStrip(mr: number, width: 8 | 4 | 1, general: boolean): number[] {
         if (full) out.push(...epilogue(acc, FLAGS, ZERO, get(PC), get(BIAS), 16 * c, scalar));
         else out.push(...get(PC), ...get(acc), ...(scalar ? storeLane0(16 * c) : store(16 * c)));
       }
-      out.push(...add(PC, get(CROW)));
+      out.push(...addTo(PC, get(CROW)));
     }
     return out;
   };
   code.push(...get(FLAGS), OP.i32Eqz, OP.if, OP.void, ...stores(false), OP.else, ...stores(true), OP.end);
   code.push(
-    ...add(A, [...get(AROW), ...i32(mr), OP.i32Mul]),
-    ...add(C, [...get(CROW), ...i32(mr), OP.i32Mul]),
-    ...close(BLK),
+    ...addTo(A, [...get(AROW), ...i32(mr), OP.i32Mul]),
+    ...addTo(C, [...get(CROW), ...i32(mr), OP.i32Mul]),
+    ...loopNext(BLK, 1),
   );
-  if (general) code.push(...add(OA, get(AOUTER)), ...add(OC, get(COUTER)), ...add(OB, get(BOUTER)), ...close(O));
+  if (general) code.push(...addTo(OA, get(AOUTER)), ...addTo(OC, get(COUTER)), ...addTo(OB, get(BOUTER)), ...loopNext(O, 1));
   const tiled = overTiles(code, { a: A, b: B, c: C, bias: BIAS, tiles: TILES }, SAVED, T, i32(4 * width), 4 * width);
   return functionBody([[15 + mr, TYPE.i32], [mr * vectors + vectors + 2, TYPE.v128]], [...v128Zero(), ...set(ZERO), ...tiled]);
 }
@@ -194,7 +170,7 @@ function dotStrip(mr: number, nb: number): number[] {
   const ZERO = S + 1;
   const code: number[] = [...get(B), ...set(PB)];
   for (let j = 1; j < nb; j++) code.push(...get(PB + j - 1), ...get(ROW), OP.i32Add, ...set(PB + j));
-  code.push(...open(BLK, BLOCKS));
+  code.push(...countedLoop(BLK, BLOCKS));
   for (let i = 0; i < mr * nb; i++) code.push(...get(ZERO), ...set(ACC + i));
   code.push(...get(A), ...set(PA));
   for (let r = 1; r < mr; r++) code.push(...get(PA + r - 1), ...get(ROW), OP.i32Add, ...set(PA + r));
@@ -213,7 +189,7 @@ function dotStrip(mr: number, nb: number): number[] {
     }
   }
   code.push(
-    ...add(OFF, i32(16)),
+    ...addTo(OFF, i32(16)),
     ...get(KK), ...i32(1), OP.i32Sub, ...set(KK),
     OP.br, 0, OP.end, OP.end,
     ...get(C), ...set(PC),
@@ -228,12 +204,12 @@ function dotStrip(mr: number, nb: number): number[] {
         ...epilogue(acc, FLAGS, ZERO, get(PC), get(BIAS), 4 * j, true),
       );
     }
-    code.push(...add(PC, get(CROW)));
+    code.push(...addTo(PC, get(CROW)));
   }
   code.push(
-    ...add(A, [...get(ROW), ...i32(mr), OP.i32Mul]),
-    ...add(C, [...get(CROW), ...i32(mr), OP.i32Mul]),
-    ...close(BLK),
+    ...addTo(A, [...get(ROW), ...i32(mr), OP.i32Mul]),
+    ...addTo(C, [...get(CROW), ...i32(mr), OP.i32Mul]),
+    ...loopNext(BLK, 1),
   );
   const tiled = overTiles(code, { a: A, b: B, c: C, bias: BIAS, tiles: TILES }, SAVED, T, [...get(ROW), ...i32(nb), OP.i32Mul], 4 * nb);
   return functionBody([[9 + mr + nb, TYPE.i32], [mr * nb + nb + 2, TYPE.v128]], [...v128Zero(), ...set(ZERO), ...tiled]);
@@ -259,11 +235,11 @@ function dotConvStrip(mr: number): number[] {
   const S = BV + 1;
   const code: number[] = [
     ...get(A), ...set(OA), ...get(C), ...set(OC),
-    ...open(O, OUTERS), ...get(OA), ...set(A), ...get(OC), ...set(C),
-    ...open(BLK, BLOCKS),
+    ...countedLoop(O, OUTERS), ...get(OA), ...set(A), ...get(OC), ...set(C),
+    ...countedLoop(BLK, BLOCKS),
   ];
   for (let r = 0; r < mr; r++) code.push(...v128Zero(), ...set(ACC + r));
-  code.push(...get(B), ...set(PB), ...get(A), ...set(RA), ...open(RUN, KRUNS), ...get(RA), ...set(PA));
+  code.push(...get(B), ...set(PB), ...get(A), ...set(RA), ...countedLoop(RUN, KRUNS), ...get(RA), ...set(PA));
   for (let r = 1; r < mr; r++) code.push(...get(PA + r - 1), ...get(AROW), OP.i32Add, ...set(PA + r));
   code.push(
     ...get(K4), ...set(KK),
@@ -273,13 +249,13 @@ function dotConvStrip(mr: number): number[] {
   );
   for (let r = 0; r < mr; r++) {
     code.push(...get(PA + r), ...load(), ...set(S), ...get(ACC + r), ...get(S), ...get(BV), ...simd(V.f32x4Mul), ...simd(V.f32x4Add), ...set(ACC + r));
-    code.push(...add(PA + r, i32(16)));
+    code.push(...addTo(PA + r, i32(16)));
   }
   code.push(
-    ...add(PB, i32(16)),
+    ...addTo(PB, i32(16)),
     ...get(KK), ...i32(1), OP.i32Sub, ...set(KK),
     OP.br, 0, OP.end, OP.end,
-    ...add(RA, get(ARUN)), ...close(RUN),
+    ...addTo(RA, get(ARUN)), ...loopNext(RUN, 1),
     ...get(C), ...set(PC),
   );
   for (let r = 0; r < mr; r++) {
@@ -288,14 +264,14 @@ function dotConvStrip(mr: number): number[] {
       ...get(acc), ...get(acc), ...get(acc), ...shuffle(SWAP_HALVES), ...simd(V.f32x4Add), ...set(acc),
       ...get(acc), ...get(acc), ...get(acc), ...shuffle(SWAP_PAIRS), ...simd(V.f32x4Add), ...set(acc),
       ...get(PC), ...get(acc), ...storeLane0(0),
-      ...add(PC, get(CROW)),
+      ...addTo(PC, get(CROW)),
     );
   }
   code.push(
-    ...add(A, [...get(AROW), ...i32(mr), OP.i32Mul]),
-    ...add(C, [...get(CROW), ...i32(mr), OP.i32Mul]),
-    ...close(BLK),
-    ...add(OA, get(AOUTER)), ...add(OC, get(COUTER)), ...close(O),
+    ...addTo(A, [...get(AROW), ...i32(mr), OP.i32Mul]),
+    ...addTo(C, [...get(CROW), ...i32(mr), OP.i32Mul]),
+    ...loopNext(BLK, 1),
+    ...addTo(OA, get(AOUTER)), ...addTo(OC, get(COUTER)), ...loopNext(O, 1),
   );
   return functionBody([[9 + mr, TYPE.i32], [mr + 2, TYPE.v128]], code);
 }

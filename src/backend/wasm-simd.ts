@@ -14,7 +14,7 @@
  * - `columnSum16`: sums of 16 columns over the rows of a matrix (bias gradients), in blocks of
  *   256 rows added into a running total (float32, close to the cpu backend's double sums).
  */
-import { compileOnMemory, functionBody as body, get, load, moduleImportingMemory, OP, set, simd, store, TYPE, V128 as V } from './wasm-assembler';
+import { addTo, compileOnMemory, countedLoop, functionBody as body, get, i32, load, loopNext, loopWhileBelow, moduleImportingMemory, OP, set, simd, store, TYPE, V128 as V } from './wasm-assembler';
 import { wasmMemoryOf } from './wasm-heap';
 
 /** (dy, rows, cols, dyPixelBytes, xRowBytes, x_0..x_{taps-1}, out_0..out_{taps-1}), byte addresses; out accumulates. */
@@ -42,7 +42,8 @@ export interface WasmSimdKernels {
 }
 
 const splatLoad = (): number[] => [...simd(V.load32Splat), 2, 0];
-const addLocal = (target: number, amount: number): number[] => [...get(target), ...get(amount), OP.i32Add, ...set(target)];
+/** target += the local `amount`. */
+const addLocal = (target: number, amount: number): number[] => addTo(target, get(amount));
 
 /**
  * Filter gradient of a one-channel conv for `taps` taps and 16 output channels, over one image:
@@ -66,14 +67,9 @@ function filterGradBody(taps: number): number[] {
     for (let k = 0; k < 4; k++) code.push(...get(OUT + t), ...load(16 * k), ...set(ACC + t * 4 + k));
   }
   code.push(
-    OP.block, OP.void,
-    OP.loop, OP.void,
-    ...get(R), ...get(ROWS), OP.i32GeU, OP.brIf, 1,
+    ...loopWhileBelow(R, ROWS),
     ...get(ROW0), ...set(Q),
-    OP.i32Const, 0, ...set(C),
-    OP.block, OP.void,
-    OP.loop, OP.void,
-    ...get(C), ...get(COLS), OP.i32GeU, OP.brIf, 1,
+    ...countedLoop(C, COLS),
   );
   for (let k = 0; k < 4; k++) code.push(...get(DY), ...load(16 * k), ...set(D + k));
   for (let t = 0; t < taps; t++) {
@@ -85,16 +81,10 @@ function filterGradBody(taps: number): number[] {
   }
   code.push(
     ...addLocal(DY, PIXEL),
-    ...get(Q), OP.i32Const, 4, OP.i32Add, ...set(Q),
-    ...get(C), OP.i32Const, 1, OP.i32Add, ...set(C),
-    OP.br, 0,
-    OP.end,
-    OP.end,
+    ...addTo(Q, i32(4)),
+    ...loopNext(C, 1),
     ...addLocal(ROW0, XROW),
-    ...get(R), OP.i32Const, 1, OP.i32Add, ...set(R),
-    OP.br, 0,
-    OP.end,
-    OP.end,
+    ...loopNext(R, 1),
   );
   for (let t = 0; t < taps; t++) {
     for (let k = 0; k < 4; k++) code.push(...get(OUT + t), ...get(ACC + t * 4 + k), ...store(16 * k));
@@ -124,13 +114,8 @@ function maxPoolGradBody(): number[] {
   const code: number[] = [
     ...simd(V.const), ...negInf, ...negInf, ...negInf, ...negInf, ...set(NINF),
     ...get(CB), ...get(CB), OP.i32Add, ...set(CB2),
-    OP.block, OP.void,
-    OP.loop, OP.void,
-    ...get(W), ...get(WINDOWS), OP.i32GeU, OP.brIf, 1,
-    OP.i32Const, 0, ...set(K),
-    OP.block, OP.void,
-    OP.loop, OP.void,
-    ...get(K), ...get(CB), OP.i32GeU, OP.brIf, 1,
+    ...loopWhileBelow(W, WINDOWS),
+    ...countedLoop(K, CB),
     ...get(X0), ...get(K), OP.i32Add, ...set(A),
     ...get(A), ...load(), ...set(V00),
     ...get(A), ...get(CB), OP.i32Add, ...load(), ...set(V01),
@@ -151,15 +136,9 @@ function maxPoolGradBody(): number[] {
     ...put(DX0, true, M1, true),
     ...get(LATER), ...get(M1), ...simd(V.or), ...set(LATER),
     ...put(DX0, false, M0, true),
-    ...get(K), OP.i32Const, 16, OP.i32Add, ...set(K),
-    OP.br, 0,
-    OP.end,
-    OP.end,
+    ...loopNext(K, 16),
     ...addLocal(X0, CB2), ...addLocal(X1, CB2), ...addLocal(DX0, CB2), ...addLocal(DX1, CB2), ...addLocal(G, CB),
-    ...get(W), OP.i32Const, 1, OP.i32Add, ...set(W),
-    OP.br, 0,
-    OP.end,
-    OP.end,
+    ...loopNext(W, 1),
   ];
   return body([[4, TYPE.i32], [12, TYPE.v128]], code);
 }
@@ -173,17 +152,15 @@ function columnSumBody(): number[] {
   const PART = 10; // v128 x4
   const zero = [...simd(V.const), ...Array<number>(16).fill(0)];
   const code: number[] = [
-    OP.block, OP.void,
-    OP.loop, OP.void,
-    ...get(R), ...get(ROWS), OP.i32GeU, OP.brIf, 1,
+    ...loopWhileBelow(R, ROWS),
     // end = min(r + 256, rows)
     ...get(R), OP.i32Const, ...[0x80, 0x02], OP.i32Add, ...set(END),
     ...get(END), ...get(ROWS), ...get(END), ...get(ROWS), OP.i32LtU, OP.select, ...set(END),
   ];
   for (let k = 0; k < 4; k++) code.push(...zero, ...set(PART + k));
-  code.push(OP.block, OP.void, OP.loop, OP.void, ...get(R), ...get(END), OP.i32GeU, OP.brIf, 1);
+  code.push(...loopWhileBelow(R, END));
   for (let k = 0; k < 4; k++) code.push(...get(PART + k), ...get(SRC), ...load(16 * k), ...simd(V.f32x4Add), ...set(PART + k));
-  code.push(...addLocal(SRC, ROW_BYTES), ...get(R), OP.i32Const, 1, OP.i32Add, ...set(R), OP.br, 0, OP.end, OP.end);
+  code.push(...addLocal(SRC, ROW_BYTES), ...loopNext(R, 1));
   for (let k = 0; k < 4; k++) code.push(...get(TOTAL + k), ...get(PART + k), ...simd(V.f32x4Add), ...set(TOTAL + k));
   code.push(OP.br, 0, OP.end, OP.end);
   for (let k = 0; k < 4; k++) code.push(...get(DST), ...get(TOTAL + k), ...store(16 * k));
@@ -196,23 +173,12 @@ function scatterBody(): number[] {
   const P = 5; // i32 pixel counter
   const K = 6; // i32 byte offset in the pixel
   const code: number[] = [
-    OP.block, OP.void,
-    OP.loop, OP.void,
-    ...get(P), ...get(PIXELS), OP.i32GeU, OP.brIf, 1,
-    OP.i32Const, 0, ...set(K),
-    OP.block, OP.void,
-    OP.loop, OP.void,
-    ...get(K), ...get(PB), OP.i32GeU, OP.brIf, 1,
+    ...loopWhileBelow(P, PIXELS),
+    ...countedLoop(K, PB),
     ...get(DST), ...get(K), OP.i32Add, ...get(SRC), ...get(K), OP.i32Add, ...load(), ...store(),
-    ...get(K), OP.i32Const, 16, OP.i32Add, ...set(K),
-    OP.br, 0,
-    OP.end,
-    OP.end,
+    ...loopNext(K, 16),
     ...addLocal(SRC, PB), ...addLocal(DST, STRIDE),
-    ...get(P), OP.i32Const, 1, OP.i32Add, ...set(P),
-    OP.br, 0,
-    OP.end,
-    OP.end,
+    ...loopNext(P, 1),
   ];
   return body([[2, TYPE.i32]], code);
 }

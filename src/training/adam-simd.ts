@@ -11,7 +11,7 @@
  * Arithmetic: float32 per operation (like the composed tf ops), with the constants computed
  * in double precision by the caller and rounded once.
  */
-import { compileOnMemory, functionBody, get, load, moduleImportingMemory, OP, set, simd, store, TYPE, V128 } from '../backend/wasm-assembler';
+import { compileOnMemory, functionBody, get, load, loopNext, loopWhileBelow, moduleImportingMemory, OP, set, simd, store, TYPE, V128 } from '../backend/wasm-assembler';
 
 /** (w, g, m, v, w1, m1, v1 byte offsets, byteCount multiple of 16, alpha, epsHat, b1, 1-b1, b2, 1-b2). */
 export type AdamSimdFn = (
@@ -47,10 +47,8 @@ function adamBody(): number[] {
     ...splat(C1, vC1),
     ...splat(B2, vB2),
     ...splat(C2, vC2),
-    OP.block, OP.void,
-    OP.loop, OP.void,
-    // if (i >= byteCount) break
-    ...get(I), ...get(BYTES), OP.i32GeU, OP.brIf, 1,
+    // while (i < byteCount)
+    ...loopWhileBelow(I, BYTES),
     // g = load(G + i)
     ...at(G), ...load(), ...set(vG),
     // m = b1 * load(M + i) + (1 - b1) * g;  store(M1 + i, m)
@@ -68,10 +66,7 @@ function adamBody(): number[] {
     ...get(vV), ...simd(V128.f32x4Sqrt), ...get(vEPS), ...simd(V128.f32x4Add),
     ...simd(V128.f32x4Div), ...simd(V128.f32x4Sub), ...store(),
     // i += 16; continue
-    ...get(I), OP.i32Const, 16, OP.i32Add, ...set(I),
-    OP.br, 0,
-    OP.end,
-    OP.end,
+    ...loopNext(I, 16),
   ];
   return functionBody([[1, TYPE.i32], [9, TYPE.v128]], code);
 }

@@ -153,6 +153,8 @@ interface WasmCompileApi {
 export interface CompiledOnMemory {
   readonly module: object;
   readonly exports: Record<string, unknown>;
+  /** Whether the memory is shared (so other threads may instantiate the module on it too). */
+  readonly shared: boolean;
 }
 
 /**
@@ -167,7 +169,7 @@ export function compileOnMemory(bytesFor: (shared: boolean) => Uint8Array, memor
     const buffer = (memory as { buffer: ArrayBufferLike }).buffer;
     const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
     const module = new api.Module(bytesFor(shared));
-    return { module, exports: new api.Instance(module, { env: { memory } }).exports };
+    return { module, exports: new api.Instance(module, { env: { memory } }).exports, shared };
   } catch {
     return null;
   }

@@ -7,12 +7,13 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { wasmGemmFor, type GemmConv, type WasmGemm } from './wasm-gemm';
+import type { GemmConv } from './wasm-gemm';
 import {
   convInfoChannelsLast,
   freeWasm,
   runWasmKernel,
-  wasmMemoryOf,
+  heapAddress,
+  wasmGemmOf,
   type ConvGeometryAttrs,
   type WasmHeapBackend,
 } from './wasm-heap';
@@ -21,12 +22,6 @@ import {
 export type Conv2DAttrs = ConvGeometryAttrs & { readonly dilations?: [number, number] | number };
 
 const isOne = (d: [number, number] | number | undefined): boolean => d === undefined || (Array.isArray(d) ? d.every((v) => v === 1) : d === 1);
-
-/** The loops for this backend, or null. */
-function gemmOf(backend: KernelBackend): WasmGemm | null {
-  const memory = wasmMemoryOf(backend);
-  return memory === undefined ? null : wasmGemmFor(memory);
-}
 
 /**
  * x padded as the convolution's geometry says (x itself when there is no padding), or null for
@@ -76,25 +71,24 @@ function geometry(info: tf.backend_util.Conv2DInfo, xp: TensorInfo): Omit<GemmCo
   };
 }
 
-const address = (backend: KernelBackend, t: TensorInfo): number => (backend as WasmHeapBackend).typedArrayFromHeap(t).byteOffset;
 
 /** Whether vaelab's convolution loops run on this backend (wasm memory found, WebAssembly SIMD, not switched off). */
 export function convByGemmAvailable(backend: KernelBackend): boolean {
-  return gemmOf(backend) !== null;
+  return wasmGemmOf(backend) !== null;
 }
 
 /** conv2d(x, filter) by vaelab's loops, or null when they do not apply (not float32, dilated, no loops). */
 export function conv2dByGemm(backend: KernelBackend, x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): TensorInfo | null {
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return null;
   if (!isOne(attrs.dilations)) return null;
-  const gemm = gemmOf(backend);
+  const gemm = wasmGemmOf(backend);
   if (gemm === null) return null;
   const info = convInfoChannelsLast('Conv2D', x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs);
   const xp = padded(backend, x, info);
   if (xp === null) return null;
   const out = (backend as WasmHeapBackend).makeOutput([x.shape[0], info.outHeight, info.outWidth, info.outChannels], 'float32');
   try {
-    gemm.conv2d({ ...geometry(info, xp), x: address(backend, xp), filter: address(backend, filter), out: address(backend, out) });
+    gemm.conv2d({ ...geometry(info, xp), x: heapAddress(backend, xp), filter: heapAddress(backend, filter), out: heapAddress(backend, out) });
   } finally {
     if (xp !== x) freeWasm(backend, xp);
   }
@@ -105,7 +99,7 @@ export function conv2dByGemm(backend: KernelBackend, x: TensorInfo, filter: Tens
 export function conv2dFilterGradByGemm(backend: KernelBackend, x: TensorInfo, dy: TensorInfo, filterShape: [number, number, number, number], attrs: Conv2DAttrs): TensorInfo | null {
   if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4 || dy.shape.length !== 4) return null;
   if (!isOne(attrs.dilations)) return null;
-  const gemm = gemmOf(backend);
+  const gemm = wasmGemmOf(backend);
   if (gemm === null) return null;
   const info = convInfoChannelsLast('Conv2DBackpropFilter', x.shape as [number, number, number, number], filterShape, attrs);
   if (dy.shape[0] !== x.shape[0] || dy.shape[1] !== info.outHeight || dy.shape[2] !== info.outWidth || dy.shape[3] !== filterShape[3]) {
@@ -114,14 +108,14 @@ export function conv2dFilterGradByGemm(backend: KernelBackend, x: TensorInfo, dy
   const xp = padded(backend, x, info);
   if (xp === null) return null;
   const heap = backend as WasmHeapBackend;
-  const conv = { ...geometry(info, xp), x: address(backend, xp), out: address(backend, dy) };
+  const conv = { ...geometry(info, xp), x: heapAddress(backend, xp), out: heapAddress(backend, dy) };
   const partials = gemm.filterGradPartials({ ...conv, filter: 0 });
   const dw = heap.makeOutput([...filterShape], 'float32');
   // Partial gradients over runs of images (computed in parallel), added up in a fixed order.
   const scratch = partials > 1 ? heap.makeOutput([partials, ...filterShape], 'float32') : dw;
   try {
     heap.typedArrayFromHeap(scratch).fill(0);
-    gemm.conv2dFilterGrad({ ...conv, filter: address(backend, scratch) }, partials);
+    gemm.conv2dFilterGrad({ ...conv, filter: heapAddress(backend, scratch) }, partials);
     if (scratch !== dw) {
       const parts = heap.typedArrayFromHeap(scratch);
       const sum = heap.typedArrayFromHeap(dw);

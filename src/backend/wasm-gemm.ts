@@ -109,14 +109,10 @@ export const GEMM_CHUNKS_PER_THREAD = 4;
 
 /** A growable list of encoded strip calls (function index, then its arguments), cut into chunks. */
 class CallList implements GemmJob {
-  data = new Int32Array(CALL_SLOTS * 64);
+  calls = new Int32Array(CALL_SLOTS * 64);
   count = 0;
   starts = new Int32Array(MAX_CHUNKS + 1);
   chunks = 0;
-
-  get calls(): Int32Array {
-    return this.data;
-  }
 
   reset(): void {
     this.count = 0;
@@ -135,14 +131,14 @@ class CallList implements GemmJob {
   }
 
   push(fn: number, args: readonly number[]): void {
-    if ((this.count + 1) * CALL_SLOTS > this.data.length) {
-      const bigger = new Int32Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
+    if ((this.count + 1) * CALL_SLOTS > this.calls.length) {
+      const bigger = new Int32Array(this.calls.length * 2);
+      bigger.set(this.calls);
+      this.calls = bigger;
     }
     const at = this.count * CALL_SLOTS;
-    this.data[at] = fn;
-    this.data.set(args, at + 1);
+    this.calls[at] = fn;
+    this.calls.set(args, at + 1);
     this.count++;
     this.starts[this.chunks] = this.count;
   }
@@ -166,6 +162,19 @@ interface OuterArgs {
   aOuter: number;
   cOuter: number;
   bOuter: number;
+}
+
+/**
+ * Multiply-adds of a convolution (0: nothing to compute). Throws when the output does not fit the
+ * padded input.
+ */
+function convMacs(p: GemmConv): number {
+  const span = (p.outHeight - 1) * p.strideHeight + p.filterHeight;
+  const width = (p.outWidth - 1) * p.strideWidth + p.filterWidth;
+  if (span > p.inHeight || width > p.inWidth) {
+    throw new Error(`wasm gemm conv2d: a ${p.outHeight}x${p.outWidth} output needs a padded input of at least ${span}x${width}, got ${p.inHeight}x${p.inWidth}`);
+  }
+  return p.batch * p.outHeight * p.outWidth * p.outChannels * p.filterHeight * p.filterWidth * p.inChannels;
 }
 
 class Gemm implements WasmGemm {
@@ -202,9 +211,8 @@ class Gemm implements WasmGemm {
   }
 
   conv2d(p: GemmConv): void {
-    this.checkConv(p);
-    if (p.batch === 0 || p.outHeight === 0 || p.outWidth === 0 || p.outChannels === 0) return;
-    const macs = p.batch * p.outHeight * p.outWidth * p.outChannels * p.filterHeight * p.filterWidth * p.inChannels;
+    const macs = convMacs(p);
+    if (macs === 0) return;
     const per = Math.ceil(p.batch / this.chunksFor(macs, p.batch));
     // One output channel: dot products over each filter row (whole SIMD vectors when fw*ci allows).
     const oneChannel = p.outChannels === 1 && (p.filterWidth * p.inChannels) % 4 === 0;
@@ -217,14 +225,12 @@ class Gemm implements WasmGemm {
   }
 
   filterGradPartials(p: GemmConv): number {
-    const macs = p.batch * p.outHeight * p.outWidth * p.outChannels * p.filterHeight * p.filterWidth * p.inChannels;
-    return macs < GEMM_SPLIT_MIN_MACS ? 1 : Math.max(1, Math.min(p.batch, GEMM_FILTER_GRAD_PARTIALS));
+    return convMacs(p) < GEMM_SPLIT_MIN_MACS ? 1 : Math.max(1, Math.min(p.batch, GEMM_FILTER_GRAD_PARTIALS));
   }
 
   conv2dFilterGrad(p: GemmConv, partials = 1): void {
-    this.checkConv(p);
     if (!Number.isInteger(partials) || partials < 1) throw new RangeError(`wasm gemm conv2dFilterGrad: partials must be an integer >= 1, got ${partials}`);
-    if (p.batch === 0 || p.outHeight === 0 || p.outWidth === 0 || p.outChannels === 0) return;
+    if (convMacs(p) === 0) return;
     const pixel = 4 * p.inChannels;
     const inRow = p.inWidth * pixel;
     const rows = p.filterWidth * p.inChannels; // rows of one filter row's gradient: (j, c)
@@ -259,14 +265,6 @@ class Gemm implements WasmGemm {
     });
   }
 
-  private checkConv(p: GemmConv): void {
-    const span = (p.outHeight - 1) * p.strideHeight + p.filterHeight;
-    const width = (p.outWidth - 1) * p.strideWidth + p.filterWidth;
-    if (span > p.inHeight || width > p.inWidth) {
-      throw new Error(`wasm gemm conv2d: a ${p.outHeight}x${p.outWidth} output needs a padded input of at least ${span}x${width}, got ${p.inHeight}x${p.inWidth}`);
-    }
-  }
-
   /**
    * Chunks to cut `units` units of work into: 1 when single-threaded, else a few per thread but
    * at least GEMM_SPLIT_MIN_MACS multiply-adds each (a smaller chunk costs more to hand out than to run).
@@ -293,10 +291,22 @@ class Gemm implements WasmGemm {
   }
 
   private runCalls(list: CallList, from: number, to: number): void {
-    const d = list.data;
+    const d = list.calls;
     for (let i = from, at = from * CALL_SLOTS; i < to; i++, at += CALL_SLOTS) {
       this.fns[d[at]](d[at + 1], d[at + 2], d[at + 3], d[at + 4], d[at + 5], d[at + 6], d[at + 7], d[at + 8], d[at + 9], d[at + 10], d[at + 11], d[at + 12], d[at + 13], d[at + 14], d[at + 15], d[at + 16], d[at + 17], d[at + 18]);
     }
+  }
+
+  /**
+   * Pushes the calls for `rows` rows of C in register blocks: the full blocks in one call (the
+   * function for GEMM_MR rows), the leftover rows in another; `args(rowOffset, blocks)` gives a
+   * call's arguments from its first row and its block count.
+   */
+  private pushRowBlocks(rows: number, name: (mr: number) => string, args: (rowOffset: number, blocks: number) => number[], list: CallList): void {
+    const blocks = Math.floor(rows / GEMM_MR);
+    const tail = rows % GEMM_MR;
+    if (blocks > 0) list.push(this.index.get(name(GEMM_MR)) as number, args(0, blocks));
+    if (tail > 0) list.push(this.index.get(name(tail)) as number, args(blocks * GEMM_MR, 1));
   }
 
   /**
@@ -304,19 +314,15 @@ class Gemm implements WasmGemm {
    * column tile, the full register blocks in one call and the leftover rows in another.
    */
   private planOuter(rows: number, n: number, args: OuterArgs, list: CallList): void {
-    const blocks = Math.floor(rows / GEMM_MR);
-    const tail = rows % GEMM_MR;
     const general = args.kRuns !== 1 || args.outers !== 1;
     let j = 0;
     for (const width of GEMM_WIDTHS) {
       const tiles = Math.floor((n - j) / width);
       if (tiles === 0) continue;
-      const callArgs = (a: number, c: number, count: number): number[] => [
-        a, args.b + 4 * j, c + 4 * j, args.bias + 4 * j, count, args.k, args.aRow, args.aStep, args.bRow, args.cRow, args.flags,
-        args.kRuns, args.aRun, args.outers, args.aOuter, args.cOuter, args.bOuter, tiles,
-      ];
-      if (blocks > 0) list.push(this.index.get(outerName(GEMM_MR, width, general)) as number, callArgs(args.a, args.c, blocks));
-      if (tail > 0) list.push(this.index.get(outerName(tail, width, general)) as number, callArgs(args.a + blocks * GEMM_MR * args.aRow, args.c + blocks * GEMM_MR * args.cRow, 1));
+      this.pushRowBlocks(rows, (mr) => outerName(mr, width, general), (r, blocks) => [
+        args.a + r * args.aRow, args.b + 4 * j, args.c + r * args.cRow + 4 * j, args.bias + 4 * j, blocks, args.k, args.aRow, args.aStep,
+        args.bRow, args.cRow, args.flags, args.kRuns, args.aRun, args.outers, args.aOuter, args.cOuter, args.bOuter, tiles,
+      ], list);
       j += tiles * width;
     }
   }
@@ -335,19 +341,15 @@ class Gemm implements WasmGemm {
       this.planOuter(m1 - m0, n, { ...base, a: p.a + m0 * aRow, c: c0 }, list);
       return;
     }
-    const rows = m1 - m0;
-    const blocks = Math.floor(rows / GEMM_MR);
-    const tail = rows % GEMM_MR;
     const rowBytes = 4 * k;
     const a0 = p.a + m0 * rowBytes;
     let j = 0;
     for (const nb of GEMM_DOT_COLUMNS) {
       const tiles = Math.floor((n - j) / nb);
       if (tiles === 0) continue;
-      const b = p.b + j * rowBytes;
-      const c = c0 + 4 * j;
-      if (blocks > 0) list.push(this.index.get(dotName(GEMM_MR, nb)) as number, [a0, b, c, bias + 4 * j, blocks, k / 4, rowBytes, cRow, flags, tiles]);
-      if (tail > 0) list.push(this.index.get(dotName(tail, nb)) as number, [a0 + blocks * GEMM_MR * rowBytes, b, c + blocks * GEMM_MR * cRow, bias + 4 * j, 1, k / 4, rowBytes, cRow, flags, tiles]);
+      this.pushRowBlocks(m1 - m0, (mr) => dotName(mr, nb), (r, blocks) => [
+        a0 + r * rowBytes, p.b + j * rowBytes, c0 + r * cRow + 4 * j, bias + 4 * j, blocks, k / 4, rowBytes, cRow, flags, tiles,
+      ], list);
       j += tiles * nb;
     }
   }
@@ -359,16 +361,13 @@ class Gemm implements WasmGemm {
   private planConvOneChannel(p: GemmConv, image: number, list: CallList): void {
     const pixel = 4 * p.inChannels;
     const inRow = p.inWidth * pixel;
-    const blocks = Math.floor(p.outWidth / GEMM_MR);
-    const tail = p.outWidth % GEMM_MR;
     const a = p.x + image * p.inHeight * inRow;
     const c = p.out + image * p.outHeight * p.outWidth * 4;
     const aRow = p.strideWidth * pixel;
-    const args = (a0: number, c0: number, count: number): number[] => [
-      a0, p.filter, c0, count, (p.filterWidth * p.inChannels) / 4, aRow, 4, p.filterHeight, inRow, p.outHeight, p.strideHeight * inRow, p.outWidth * 4,
-    ];
-    if (blocks > 0) list.push(this.index.get(dotConvName(GEMM_MR)) as number, args(a, c, blocks));
-    if (tail > 0) list.push(this.index.get(dotConvName(tail)) as number, args(a + blocks * GEMM_MR * aRow, c + blocks * GEMM_MR * 4, 1));
+    this.pushRowBlocks(p.outWidth, dotConvName, (r, blocks) => [
+      a + r * aRow, p.filter, c + 4 * r, blocks, (p.filterWidth * p.inChannels) / 4, aRow, 4, p.filterHeight, inRow, p.outHeight,
+      p.strideHeight * inRow, p.outWidth * 4,
+    ], list);
   }
 
   /**
@@ -436,14 +435,10 @@ export function wasmGemmFor(memory: object, threads = gemmThreads()): WasmGemm |
   if (known !== undefined) return known;
   const functions = gemmFunctions();
   const names = functions.map((f) => f.name);
-  let shared = false;
-  const compiled = compileOnMemory((isShared) => {
-    shared = isShared;
-    return moduleImportingMemory(functions, isShared);
-  }, memory);
+  const compiled = compileOnMemory((shared) => moduleImportingMemory(functions, shared), memory);
   let gemm: WasmGemm | null = null;
   if (compiled !== null) {
-    const workers = shared && threads > 1 ? new GemmWorkers(compiled.module, memory, names, threads - 1) : null;
+    const workers = compiled.shared && threads > 1 ? new GemmWorkers(compiled.module, memory, names, threads - 1) : null;
     gemm = new Gemm(names.map((name) => compiled.exports[name] as StripFn), names, workers);
   }
   cache.set(memory, gemm);

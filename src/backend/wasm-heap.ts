@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { wasmGemmFor } from './wasm-gemm';
+import { wasmGemmFor, type WasmGemm } from './wasm-gemm';
 
 /** The backend name of TensorFlow.js's wasm backend. */
 export const WASM = 'wasm';
@@ -137,6 +137,17 @@ export function wasmMemoryOf(backend: unknown): object | undefined {
   return candidates.find((m): m is object => m instanceof memoryClass);
 }
 
+/** vaelab's product and convolution loops bound to this wasm backend's memory, or null (switched off, no SIMD, not wasm). */
+export function wasmGemmOf(backend: unknown): WasmGemm | null {
+  const memory = wasmMemoryOf(backend);
+  return memory === undefined ? null : wasmGemmFor(memory);
+}
+
+/** Byte address of a tensor's data in the wasm heap. */
+export function heapAddress(backend: KernelBackend, t: TensorInfo): number {
+  return (backend as WasmHeapBackend).typedArrayFromHeap(t).byteOffset;
+}
+
 /** Activations of `_FusedMatMul` applied after vaelab's product, by the wasm kernel that computes them. */
 const ACTIVATION_KERNELS: Readonly<Record<string, string>> = { sigmoid: 'Sigmoid', elu: 'Elu', relu6: 'Relu6' };
 
@@ -164,13 +175,11 @@ export function ownMatMul(backend: KernelBackend, inputs: Record<string, TensorI
   const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
   if (k !== kb || k === 0) return null;
   if (bias != null && tf.util.sizeFromShape(bias.shape) !== n) return null;
-  const memory = wasmMemoryOf(backend);
-  const gemm = memory === undefined ? null : wasmGemmFor(memory);
+  const gemm = wasmGemmOf(backend);
   if (gemm === null || !gemm.supports(transposeA, transposeB, k)) return null;
-  const heap = backend as WasmHeapBackend;
   const batchDims = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
-  const out = heap.makeOutput([...batchDims, m, n], 'float32');
-  const at = (info: TensorInfo): number => heap.typedArrayFromHeap(info).byteOffset;
+  const out = (backend as WasmHeapBackend).makeOutput([...batchDims, m, n], 'float32');
+  const at = (info: TensorInfo): number => heapAddress(backend, info);
   gemm.multiply({
     a: at(a),
     b: at(b),

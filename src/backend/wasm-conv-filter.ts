@@ -12,10 +12,12 @@
  *
  * - dy is the right-hand matrix, split into chunks of at most 16 columns (XNNPACK packs the
  *   right-hand matrix on every call, and wide ones several times slower per element).
- * - Large problems, single-threaded: one product window [ci, grid] x chunk per tap.
- * - Few input channels, small problems, or XNNPACK threads on: the windows are stacked by memory
- *   copies into one [taps*ci, grid] matrix, one product per chunk (every product is a round trip
- *   through XNNPACK's thread pool).
+ * - Large problems: one product window [ci, grid] x chunk per tap.
+ * - Few input channels or small problems: the windows are stacked by memory copies into one
+ *   [taps*ci, grid] matrix, one product per chunk.
+ *
+ * This is the fallback for when vaelab's own loops cannot run (`wasm-conv-gemm.ts` is the default);
+ * XNNPACK always runs with one thread now (`wasm-threads.ts`), so no choice here depends on threads.
  * - One input channel and a multiple of 16 output channels: a WebAssembly SIMD loop
  *   (`wasm-simd.ts`) accumulates straight from the windows and dy, with no packing at all.
  * - Patches at most half as wide as dy (2*taps*ci <= co, no SIMD): the patch matrix is the
@@ -33,7 +35,6 @@ import {
   type WasmHeapBackend,
 } from './wasm-heap';
 import { wasmSimdKernels, type WasmSimdKernels } from './wasm-simd';
-import { gemmThreads } from './wasm-gemm';
 
 /** Below this many input channels the tap windows are stacked into one product (single-threaded). */
 const STACK_BELOW_CHANNELS = 8;
@@ -195,13 +196,8 @@ export const conv2DBackpropFilterWasm: KernelFunc = (args) => {
       for (let c = 0; c < cols; c++) dst[d + c] = part[k++];
     }
   };
-  // Stack (one product per chunk) with few channels, for small problems, and whenever XNNPACK
-  // runs threads: every product is a round trip through its thread pool, which costs far more
-  // than the copies when the other core is busy.
-  const stack =
-    windowsMode === 'auto'
-      ? ci < STACK_BELOW_CHANNELS || taps * phaseSize <= STACK_ALWAYS_BELOW || gemmThreads() > 1
-      : windowsMode === 'stack';
+  // Stack (one product per chunk) with few channels and for small problems.
+  const stack = windowsMode === 'auto' ? ci < STACK_BELOW_CHANNELS || taps * phaseSize <= STACK_ALWAYS_BELOW : windowsMode === 'stack';
   let stacked: TensorInfo | undefined;
   if (stack) {
     // Stack the windows: rows (i, j, c) of [taps*ci, grid].

@@ -144,3 +144,71 @@ test('a conv VAE is reported, not accepted', () => {
   expect(v[0].message).toMatch(/is a vae/);
   expect(v.some((x) => /stride/.test(x.rule))).toBe(true);
 });
+
+describe('activation layers and layers in the wrong network (Ex. 1 allows Conv2D / transposed conv, MaxPool2d, Upsampling, ReLU)', () => {
+  const linearConv = (): Make => conv(16, { activation: 'linear' });
+  const linearConvT = (): Make => convT(16, { activation: 'linear' });
+
+  test("Activation('relu') after a linear convolution is a ReLU: allowed in encoder and decoder", () => {
+    const enc = referenceEncoder();
+    enc.splice(2, 1, linearConv(), () => tf.layers.activation({ activation: 'relu' }));
+    const dec = referenceDecoder();
+    dec.splice(1, 1, linearConvT(), () => tf.layers.activation({ activation: 'relu' }));
+    expect(checkConvConstraints(model(enc, dec))).toEqual([]);
+  });
+
+  test("Activation('sigmoid') is rejected: after a linear conv, and after the decoder's last ReLU conv", () => {
+    const enc = referenceEncoder();
+    enc.splice(2, 1, linearConv(), () => tf.layers.activation({ activation: 'sigmoid', name: 'enc_sig' }));
+    const v = checkConvConstraints(model(enc, referenceDecoder()));
+    expect(v.find((x) => x.rule === 'layer-type' && x.layer === 'enc_sig')?.message).toMatch(/is a Activation\('sigmoid'\); the encoder may only use/);
+    expect(v.some((x) => x.rule === 'relu')).toBe(true); // and the conv has no ReLU
+
+    // a sigmoid on the decoder's output (the usual VAE habit) is not allowed in Ex. 1 either
+    const dec = [...referenceDecoder(), () => tf.layers.activation({ activation: 'sigmoid', name: 'dec_sig' })];
+    const v2 = checkConvConstraints(model(referenceEncoder(), dec));
+    expect(v2.map((x) => [x.rule, x.layer])).toEqual([['layer-type', 'dec_sig']]);
+  });
+
+  test('a ReLU with maxValue (clipped, like ReLU6) is not the plain ReLU the exercise asks for: rejected where it stands', () => {
+    // right after a linear conv: the conv has no ReLU, and the clipped ReLU layer is named as the culprit
+    const enc = referenceEncoder();
+    enc.splice(2, 1, linearConv(), () => tf.layers.reLU({ maxValue: 6, name: 'enc_relu6' }));
+    const v = checkConvConstraints(model(enc, referenceDecoder()));
+    expect(v.find((x) => x.layer === 'enc_relu6')).toMatchObject({ network: 'encoder', rule: 'layer-type' });
+    expect(v.find((x) => x.layer === 'enc_relu6')?.message).toMatch(/ReLU\(maxValue=6\)/);
+    expect(v.some((x) => x.rule === 'relu')).toBe(true);
+    // after a pool, behind a conv that has its own ReLU: it still clips the activations
+    const enc2 = referenceEncoder();
+    enc2.splice(2, 0, () => tf.layers.reLU({ maxValue: 1, name: 'enc_clip' }));
+    const v2 = checkConvConstraints(model(enc2, referenceDecoder()));
+    expect(v2.map((x) => [x.rule, x.layer])).toEqual([['layer-type', 'enc_clip']]);
+    // same in the decoder
+    const dec = referenceDecoder();
+    dec.splice(2, 0, () => tf.layers.reLU({ maxValue: 6, name: 'dec_relu6' }));
+    expect(checkConvConstraints(model(referenceEncoder(), dec)).map((x) => [x.rule, x.layer])).toEqual([['layer-type', 'dec_relu6']]);
+    // a plain ReLU layer is fine in the same places
+    const enc3 = referenceEncoder();
+    enc3.splice(2, 0, () => tf.layers.reLU());
+    expect(checkConvConstraints(model(enc3, referenceDecoder()))).toEqual([]);
+  });
+
+  test('decoder layers in the encoder and encoder layers in the decoder are rejected', () => {
+    // an upsampling in the encoder (shapes kept right by an extra pool)
+    const enc = referenceEncoder();
+    enc.splice(2, 0, () => tf.layers.upSampling2d({ size: [2, 2], name: 'enc_up' }), pool());
+    const v = checkConvConstraints(model(enc, referenceDecoder()));
+    expect(v.find((x) => x.layer === 'enc_up')).toMatchObject({ network: 'encoder', rule: 'layer-type' });
+    expect(v.find((x) => x.layer === 'enc_up')?.message).toMatch(/is a UpSampling2D; the encoder may only use Conv2D, MaxPooling2D and ReLU/);
+    // a transposed conv in the encoder
+    const encT = referenceEncoder();
+    encT.splice(2, 0, () => tf.layers.conv2dTranspose({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'enc_convT' }));
+    expect(checkConvConstraints(model(encT, referenceDecoder())).find((x) => x.layer === 'enc_convT')).toMatchObject({ network: 'encoder', rule: 'layer-type' });
+    // a max-pool and a plain conv in the decoder
+    const dec = referenceDecoder();
+    dec.splice(2, 0, () => tf.layers.maxPooling2d({ poolSize: 1, name: 'dec_pool' }), () => tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'dec_conv' }));
+    const v2 = checkConvConstraints(model(referenceEncoder(), dec));
+    expect(v2.find((x) => x.layer === 'dec_pool')).toMatchObject({ network: 'decoder', rule: 'layer-type' });
+    expect(v2.find((x) => x.layer === 'dec_conv')?.message).toMatch(/is a Conv2D; the decoder may only use Conv2DTranspose, UpSampling2D and ReLU/);
+  });
+});

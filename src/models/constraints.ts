@@ -4,8 +4,9 @@
  *
  * Rules checked:
  * - layer types: encoder only Conv2D + MaxPooling2D, decoder only Conv2DTranspose + UpSampling2D
- *   (a Cropping2D of at most 1 px per side may follow an upsampling), ReLU layers, and Reshape
- *   only at the flat boundaries (right after the input, or as the last layer);
+ *   (a Cropping2D of at most 1 px per side may follow an upsampling), plain ReLU layers (no
+ *   `maxValue`) or `Activation('relu')`, and Reshape only at the flat boundaries (right after the
+ *   input, or as the last layer);
  * - every (transposed) convolution: kernel 3x3, stride 1, 'same' padding (PyTorch padding=1),
  *   16 filters except the last convolution of encoder and of decoder (1 filter);
  * - ReLU after every (transposed) convolution (its own activation or a ReLU layer right after);
@@ -103,8 +104,14 @@ function checkLayerTypes(
       ? 'Conv2D, MaxPooling2D and ReLU (Reshape only at the flat boundaries)'
       : 'Conv2DTranspose, UpSampling2D and ReLU (Reshape only at the flat boundaries)';
   layers.forEach((l, i) => {
-    if (!allowed.includes(l.cls) || (l.cls === 'Activation' && l.config.activation !== 'relu')) {
-      const what = l.cls === 'Activation' ? `Activation('${String(l.config.activation)}')` : l.cls;
+    const clippedRelu = l.cls === 'ReLU' && l.config.maxValue != null;
+    if (!allowed.includes(l.cls) || (l.cls === 'Activation' && l.config.activation !== 'relu') || clippedRelu) {
+      const what =
+        l.cls === 'Activation'
+          ? `Activation('${String(l.config.activation)}')`
+          : clippedRelu
+            ? `ReLU(maxValue=${String(l.config.maxValue)}) (a clipped ReLU, not the plain ReLU the exercise asks for)`
+            : l.cls;
       out.push({
         network,
         layer: l.name,

@@ -97,6 +97,69 @@ describe('cachedTrain', () => {
     })();
   });
 
+  test('an explicit optimizer is refused before anything is trained or written', async () => {
+    const before = fs.readdirSync(cacheDir).sort();
+    let built = 0;
+    let epochsRun = 0;
+    const optimizer = tf.train.adam(1e-3);
+    const options: TrainOptions = { ...base(), optimizer, onEpochEnd: () => void epochsRun++ };
+    const tensors = tf.memory().numTensors;
+    await expect(
+      cachedTrain(
+        () => {
+          built++;
+          return build(6);
+        },
+        options,
+        { cacheDir },
+      ),
+    ).rejects.toThrow(/cachedTrain: an explicit `optimizer` cannot be part of a cache key; pass learningRate instead/);
+    expect(epochsRun).toBe(0);
+    expect(built).toBe(0); // refused before a model is built (a dropped model would leak its weights)
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(fs.readdirSync(cacheDir).sort()).toEqual(before);
+    const model = build(6);
+    expect(() => trainingCacheKey(model, options)).toThrow(TypeError);
+    model.dispose();
+    optimizer.dispose();
+  });
+
+  test('the key follows the labels and, for (input, target) pairs, the targets and the inputs; equal contents give the same key', () => {
+    const model = build();
+    const d = data();
+    const key = trainingCacheKey(model, base());
+    // labels: one label changed -> another key; a copy of the same labels -> the same key
+    const relabelled = d.labels.slice();
+    relabelled[7] = (relabelled[7] + 1) % 10;
+    expect(trainingCacheKey(model, { ...base(), data: { ...d, labels: relabelled } })).not.toBe(key);
+    expect(trainingCacheKey(model, { ...base(), data: { ...d, labels: d.labels.slice() } })).toBe(key);
+    // validation labels count too
+    const test = smallMnist().test;
+    const testRelabelled = test.labels.slice();
+    testRelabelled[0] = (testRelabelled[0] + 1) % 10;
+    expect(trainingCacheKey(model, { ...base(), validationData: { ...test, labels: testRelabelled } })).not.toBe(key);
+
+    // explicit pairs: inputs = a dimmed copy, targets = the images
+    const pairs = (inputs: Float32Array, targets: Float32Array, labels?: Uint8Array): TrainOptions => ({
+      ...base(),
+      data: { inputs, targets, count: d.count, rows: 28, cols: 28, labels },
+    });
+    const inputs = d.images.map((v) => v * 0.5);
+    const pairKey = trainingCacheKey(model, pairs(inputs, d.images));
+    expect(pairKey).not.toBe(key);
+    expect(trainingCacheKey(model, pairs(inputs.slice(), d.images.slice()))).toBe(pairKey); // nothing changed
+    const targets = d.images.slice();
+    targets[123] = 1 - targets[123];
+    expect(trainingCacheKey(model, pairs(inputs, targets))).not.toBe(pairKey); // one target pixel
+    const inputs2 = inputs.slice();
+    inputs2[5] += 0.25;
+    expect(trainingCacheKey(model, pairs(inputs2, d.images))).not.toBe(pairKey); // one input pixel
+    // inputs and targets swapped are another training
+    expect(trainingCacheKey(model, pairs(d.images, inputs))).not.toBe(pairKey);
+    expect(trainingCacheKey(model, pairs(inputs, d.images, d.labels))).not.toBe(pairKey); // labels added
+    model.dispose();
+  });
+
   test('a damaged cache entry is trained again from a fresh model', async () => {
     const first = await cachedTrain(() => build(5), base(), { cacheDir });
     fs.truncateSync(path.join(first.dir, 'decoder.weights.bin'), 10);

@@ -101,10 +101,12 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
+const OPTIMIZER_REFUSED = 'cachedTrain: an explicit `optimizer` cannot be part of a cache key; pass learningRate instead';
+
 /** The training options that decide the result, as plain JSON (functions are replaced by their values per epoch). */
 function optionsFingerprint(options: TrainOptions): unknown {
   const { data: _d, validationData: _v, output: _o, verbose: _vb, onEpochEnd: _cb, optimizer, betaSchedule, ...rest } = options;
-  if (optimizer) throw new TypeError('cachedTrain: an explicit `optimizer` cannot be part of a cache key; pass learningRate instead');
+  if (optimizer) throw new TypeError(OPTIMIZER_REFUSED);
   const plain: Record<string, unknown> = { ...rest };
   if (betaSchedule) plain.betaSchedule = Array.from({ length: options.epochs }, (_, e) => betaSchedule(e));
   return canonical(plain);
@@ -163,6 +165,8 @@ export async function cachedTrain<M extends TrainableModel>(
   cache: CachedTrainOptions = {},
 ): Promise<CachedTrainResult<M>> {
   if (typeof buildModel !== 'function') throw new TypeError('cachedTrain: buildModel must be a function that returns a new model');
+  // refused before building, so that no model is built only to be dropped (its weights would leak)
+  if (options?.optimizer) throw new TypeError(OPTIMIZER_REFUSED);
   let model = buildModel();
   const trainee = toTrainee(model, 'cachedTrain');
   const key = trainingCacheKey(model, options);

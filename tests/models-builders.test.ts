@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  CONDITIONAL_VAE_TRAINING,
+  CONV_AE_5LSL0_TRAINING,
+  CONV_VAE_5LSL0_TRAINING,
+  DENOISING_VAE_TRAINING,
   FCN_AUTOENCODER_TRAINING,
+  KERAS_DENSE_VAE_TRAINING,
+  PYTORCH_REPORT_VAE_TRAINING,
   autoencoderForward,
   buildAutoencoder,
   conditionalVae,
@@ -13,8 +19,18 @@ import {
   pytorchReportVae,
   type AutoencoderModel,
   type LayersAutoencoder,
+  type ModelTrainingPreset,
 } from '../src/models';
+import { Rng } from '../src/rng';
 import { syntheticBatch } from './models-fixtures';
+
+/** Parameters of a dense layer (kernel + bias). */
+const dense = (inputs: number, units: number): number => inputs * units + units;
+/** Parameters of a k x k (transposed) convolution (kernel + bias). */
+const conv = (k: number, inChannels: number, filters: number): number => k * k * inChannels * filters + filters;
+/** The conv VAE's encoder trunk (conv 32 and 64 on 28x28x1) and decoder body (dense to 7x7x64, convT 64, 32, 1) around `head`. */
+const convVaeParams = (encoderHeadIn: number, latent: number, decoderIn: number): number =>
+  conv(3, 1, 32) + conv(3, 32, 64) + dense(encoderHeadIn, 128) + 2 * dense(128, latent) + dense(decoderIn, 7 * 7 * 64) + conv(3, 64, 64) + conv(3, 64, 32) + conv(3, 32, 1);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -25,18 +41,71 @@ interface Case {
   readonly make: (seed: number) => LayersAutoencoder;
   readonly kind: 'ae' | 'vae' | 'cvae';
   readonly latentDim: number;
+  /** Trainable parameters, counted by hand from the architecture. */
+  readonly params: number;
 }
 
 const cases: Case[] = [
-  { label: 'denseAutoencoder (custom widths)', make: (seed) => denseAutoencoder({ encoderUnits: [64], latentDim: 5, seed }), kind: 'ae', latentDim: 5 },
-  { label: 'fcnAutoencoderPreset', make: (seed) => fcnAutoencoderPreset({ seed }), kind: 'ae', latentDim: 48 },
-  { label: 'convAutoencoder5lsl0', make: (seed) => convAutoencoder5lsl0({ seed }), kind: 'ae', latentDim: 2 },
-  { label: 'denseVae', make: (seed) => denseVae({ latentDim: 3, seed }), kind: 'vae', latentDim: 3 },
-  { label: 'pytorchReportVae', make: (seed) => pytorchReportVae({ hidden: 100, latentDim: 4, seed }), kind: 'vae', latentDim: 4 },
-  { label: 'convVae logVar', make: (seed) => convVae({ latentDim: 2, seed }), kind: 'vae', latentDim: 2 },
-  { label: 'convVae logStd', make: (seed) => convVae({ latentDim: 16, parameterization: 'logStd', seed }), kind: 'vae', latentDim: 16 },
-  { label: 'conditionalVae oneHot', make: (seed) => conditionalVae({ labelMode: 'oneHot', seed }), kind: 'cvae', latentDim: 2 },
-  { label: 'conditionalVae embedding', make: (seed) => conditionalVae({ labelMode: 'embedding', seed }), kind: 'cvae', latentDim: 2 },
+  {
+    label: 'denseAutoencoder (custom widths)',
+    make: (seed) => denseAutoencoder({ encoderUnits: [64], latentDim: 5, seed }),
+    kind: 'ae',
+    latentDim: 5,
+    params: dense(784, 64) + dense(64, 5) + dense(5, 64) + dense(64, 784),
+  },
+  {
+    label: 'fcnAutoencoderPreset',
+    make: (seed) => fcnAutoencoderPreset({ seed }),
+    kind: 'ae',
+    latentDim: 48,
+    params: dense(784, 144) + dense(144, 72) + dense(72, 48) + dense(48, 72) + dense(72, 144) + dense(144, 784), // 254,704
+  },
+  {
+    label: 'convAutoencoder5lsl0',
+    make: (seed) => convAutoencoder5lsl0({ seed }),
+    kind: 'ae',
+    latentDim: 2,
+    // encoder convs 1->16, 16->16, 16->16, 16->1; decoder transposed convs 1->16, 16->16, 16->16, 16->1: 9,890
+    params: 2 * (conv(3, 1, 16) + 2 * conv(3, 16, 16) + conv(3, 16, 1)),
+  },
+  {
+    label: 'denseVae',
+    make: (seed) => denseVae({ latentDim: 3, seed }),
+    kind: 'vae',
+    latentDim: 3,
+    params: dense(784, 512) + dense(512, 256) + 2 * dense(256, 3) + dense(3, 256) + dense(256, 512) + dense(512, 784),
+  },
+  {
+    label: 'pytorchReportVae',
+    make: (seed) => pytorchReportVae({ hidden: 100, latentDim: 4, seed }),
+    kind: 'vae',
+    latentDim: 4,
+    params: dense(784, 100) + 2 * dense(100, 4) + dense(4, 100) + dense(100, 784),
+  },
+  { label: 'convVae logVar', make: (seed) => convVae({ latentDim: 2, seed }), kind: 'vae', latentDim: 2, params: convVaeParams(3136, 2, 2) },
+  {
+    label: 'convVae logStd',
+    make: (seed) => convVae({ latentDim: 16, parameterization: 'logStd', seed }),
+    kind: 'vae',
+    latentDim: 16,
+    params: convVaeParams(3136, 16, 16),
+  },
+  {
+    label: 'conditionalVae oneHot',
+    make: (seed) => conditionalVae({ labelMode: 'oneHot', seed }),
+    kind: 'cvae',
+    latentDim: 2,
+    // the one-hot table is fixed (not trainable); features + 10 into the dense layer, z + 10 into the decoder
+    params: convVaeParams(3136 + 10, 2, 2 + 10),
+  },
+  {
+    label: 'conditionalVae embedding',
+    make: (seed) => conditionalVae({ labelMode: 'embedding', seed }),
+    kind: 'cvae',
+    latentDim: 2,
+    // a learned 10 x 8 table (no bias) in each network; features + 8 and z + 8
+    params: convVaeParams(3136 + 8, 2, 2 + 8) + 2 * 10 * 8,
+  },
 ];
 
 function weightsOf(model: AutoencoderModel): Float32Array[] {
@@ -49,7 +118,7 @@ function sameWeights(a: Float32Array[], b: Float32Array[]): boolean {
   return a.length === b.length && a.every((w, i) => bytes(w).equals(bytes(b[i])));
 }
 
-describe.each(cases)('$label', ({ make, kind, latentDim }) => {
+describe.each(cases)('$label', ({ make, kind, latentDim, params }) => {
   const n = 3;
   let model: LayersAutoencoder;
   let x: tf.Tensor2D;
@@ -84,21 +153,36 @@ describe.each(cases)('$label', ({ make, kind, latentDim }) => {
     tf.dispose([z, img]);
   });
 
-  test('forward gives reconstruction, z and (VAE) mu / logScale of the right shapes', () => {
+  test('forward: z = mu + sigma * eps for the given eps (sigma as the parameterisation says), reconstruction = decode(z)', () => {
     const lab = kind === 'cvae' ? labels : undefined;
-    const eps = tf.ones([n, latentDim]) as tf.Tensor2D;
+    const epsValues = new Rng(5).normalArray(n * latentDim);
+    const eps = tf.tensor2d(epsValues, [n, latentDim]);
     const out = autoencoderForward(model, x, { labels: lab, eps });
     expect(out.reconstruction.shape).toEqual([n, 784]);
     expect(out.z.shape).toEqual([n, latentDim]);
+    const code = model.encodeMean(x, lab); // the encoder on its own: z of an AE, mu of a VAE
+    const codeValues = code.dataSync();
+    const z = out.z.dataSync();
     if (kind === 'ae') {
       expect(out.mu).toBeUndefined();
+      Array.from(z).forEach((v, i) => expect(Math.abs(v - codeValues[i])).toBeLessThan(1e-6));
     } else {
-      // z = mu + sigma * 1 differs from mu
-      const diff = tf.sub(out.z, out.mu as tf.Tensor).abs().sum().dataSync()[0];
-      expect(diff).toBeGreaterThan(0);
+      const mu = (out.mu as tf.Tensor).dataSync();
+      const logScale = (out.logScale as tf.Tensor).dataSync();
       expect(out.logScale?.shape).toEqual([n, latentDim]);
+      Array.from(mu).forEach((v, i) => expect(Math.abs(v - codeValues[i])).toBeLessThan(1e-5));
+      for (let i = 0; i < n * latentDim; i++) {
+        const sigma = model.parameterization === 'logStd' ? Math.exp(logScale[i]) : Math.exp(logScale[i] / 2);
+        const expected = mu[i] + sigma * epsValues[i];
+        expect(Math.abs(z[i] - expected)).toBeLessThan(1e-5 * (1 + Math.abs(expected)));
+      }
+      // the sample moved away from the mean (sigma > 0 and eps != 0)
+      expect(Array.from(z).some((v, i) => Math.abs(v - mu[i]) > 1e-3)).toBe(true);
     }
-    tf.dispose([eps, out.reconstruction, out.z]);
+    const decoded = model.decode(out.z, lab);
+    const rec = out.reconstruction.dataSync();
+    Array.from(decoded.dataSync()).forEach((v, i) => expect(Math.abs(v - rec[i])).toBeLessThan(1e-5));
+    tf.dispose([eps, code, decoded, out.reconstruction, out.z]);
     if (out.mu) tf.dispose([out.mu]);
     if (out.logScale) tf.dispose([out.logScale]);
   });
@@ -126,11 +210,17 @@ describe.each(cases)('$label', ({ make, kind, latentDim }) => {
     rebuilt.dispose();
   });
 
-  test('summary lists the layers and the parameter count', () => {
+  test('summary lists the layers and the parameter count (counted by hand from the architecture)', () => {
     const text = model.summary();
-    expect(text).toContain(model.name);
-    expect(text).toMatch(/trainable parameters/);
-    expect(text).toContain('enc_');
+    expect(model.parameterCount()).toBe(params);
+    expect(text.split('\n')[0]).toBe(
+      `${model.name} (${kind}, latent ${latentDim}${model.parameterization ? `, ${model.parameterization}` : ''}): ${params.toLocaleString('en-US')} trainable parameters`,
+    );
+    // the encoder's and decoder's tables add up to the same count
+    const tables = [...text.matchAll(/Trainable params: ([\d,]+)/g)].map((m) => Number(m[1].replace(/,/g, '')));
+    expect(tables).toHaveLength(2);
+    expect(tables[0] + tables[1]).toBe(params);
+    for (const l of [...model.encoder.layers, ...model.decoder.layers]) if (l.getClassName() !== 'InputLayer') expect(text).toContain(l.name);
   });
 });
 
@@ -275,6 +365,127 @@ describe('architectures match the course documents', () => {
     const [a, b] = tf.split(img, 2);
     expect(tf.sub(a, b).abs().sum().dataSync()[0]).toBeGreaterThan(0);
     [oh, em].forEach((m) => m.dispose());
+  });
+});
+
+describe('the course presets other than the FCN: default build, layer sizes, parameter count, forward pass, settings', () => {
+  interface PresetCase {
+    readonly what: string;
+    readonly preset: ModelTrainingPreset;
+    readonly make: () => LayersAutoencoder;
+    /** Output shape of every weight layer, input side first, encoder then decoder. */
+    readonly sizes: string[];
+    readonly params: number;
+    /** What the source document says (see ../shared/seeds/README.md). */
+    readonly documented: Partial<ModelTrainingPreset>;
+  }
+  const convVaeSizes = (latent: number, scale: 'logVar' | 'logStd', label = 0): string[] => [
+    'enc_conv1:14x14x32',
+    'enc_conv2:7x7x64',
+    ...(label > 0 ? [`enc_concat:${3136 + label}`] : []),
+    'enc_dense:128',
+    `enc_mu:${latent}`,
+    `enc_${scale}:${latent}`,
+    ...(label > 0 ? [`dec_concat:${latent + label}`] : []),
+    'dec_dense:3136',
+    'dec_convT1:14x14x64',
+    'dec_convT2:28x28x32',
+    'dec_output:28x28x1',
+  ];
+  const presets: PresetCase[] = [
+    {
+      what: 'Keras tutorial dense VAE (000)',
+      preset: KERAS_DENSE_VAE_TRAINING,
+      make: () => denseVae(),
+      sizes: ['enc_dense1:512', 'enc_dense2:256', 'enc_mu:2', 'enc_logVar:2', 'dec_dense1:256', 'dec_dense2:512', 'dec_output:784'],
+      params: dense(784, 512) + dense(512, 256) + 2 * dense(256, 2) + dense(2, 256) + dense(256, 512) + dense(512, 784),
+      documented: { loss: 'bce', batchSize: 100, epochs: 50, trainCount: 10000 },
+    },
+    {
+      what: 'PyTorch report VAE (001)',
+      preset: PYTORCH_REPORT_VAE_TRAINING,
+      make: () => pytorchReportVae(),
+      sizes: ['enc_dense1:400', 'enc_mu:20', 'enc_logVar:20', 'dec_dense1:400', 'dec_output:784'],
+      params: dense(784, 400) + 2 * dense(400, 20) + dense(20, 400) + dense(400, 784),
+      documented: { loss: 'bce', learningRate: 1e-3, batchSize: 64, epochs: 100 },
+    },
+    {
+      what: 'Keras guide CVAE, one-hot labels (004)',
+      preset: CONDITIONAL_VAE_TRAINING,
+      make: () => conditionalVae({ labelMode: 'oneHot' }),
+      sizes: convVaeSizes(2, 'logVar', 10),
+      params: convVaeParams(3136 + 10, 2, 2 + 10),
+      documented: { batchSize: 128, epochs: 10 },
+    },
+    {
+      what: 'Keras guide CVAE, 8-d label embedding (004)',
+      preset: CONDITIONAL_VAE_TRAINING,
+      make: () => conditionalVae({ labelMode: 'embedding' }),
+      sizes: convVaeSizes(2, 'logVar', 8),
+      params: convVaeParams(3136 + 8, 2, 2 + 8) + 2 * 10 * 8,
+      documented: { batchSize: 128, epochs: 10 },
+    },
+    {
+      what: 'Keras guide denoising VAE, 16-d latent (004)',
+      preset: DENOISING_VAE_TRAINING,
+      make: () => convVae({ latentDim: 16 }),
+      sizes: convVaeSizes(16, 'logVar'),
+      params: convVaeParams(3136, 16, 16),
+      documented: { batchSize: 128, epochs: 5 },
+    },
+    {
+      what: '5LSL0 Ex. 7 conv VAE, log-std (002)',
+      preset: CONV_VAE_5LSL0_TRAINING,
+      make: () => convVae({ parameterization: 'logStd' }),
+      sizes: convVaeSizes(2, 'logStd'),
+      params: convVaeParams(3136, 2, 2),
+      documented: {},
+    },
+    {
+      what: '5LSL0 Ex. 1 conv AE (002)',
+      preset: CONV_AE_5LSL0_TRAINING,
+      make: () => convAutoencoder5lsl0(),
+      sizes: [
+        'enc_conv1:28x28x16',
+        'enc_conv2:14x14x16',
+        'enc_conv3:7x7x16',
+        'enc_conv4:4x4x1',
+        'dec_convT1:4x4x16',
+        'dec_convT2:8x8x16',
+        'dec_convT3:14x14x16',
+        'dec_convT4:28x28x1',
+      ],
+      params: 2 * (conv(3, 1, 16) + 2 * conv(3, 16, 16) + conv(3, 16, 1)),
+      documented: { loss: 'mse' },
+    },
+  ];
+
+  test.each(presets)('$what', ({ preset, make, sizes, params, documented }) => {
+    const m = make();
+    const weighted = [...m.encoder.layers, ...m.decoder.layers]
+      .filter((l) => l.countParams() > 0 || l.getClassName() === 'Concatenate')
+      .filter((l) => !l.name.includes('label'))
+      .map((l) => `${l.name}:${(l.outputShape as number[]).slice(1).join('x')}`);
+    expect(weighted).toEqual(sizes);
+    expect(m.parameterCount()).toBe(params);
+    // a forward pass of the right shape, images in [0, 1] (sigmoid) or >= 0 (the ReLU output of Ex. 1)
+    const n = 3;
+    const { x, labels } = syntheticBatch(n);
+    const eps = tf.tensor2d(new Rng(2).normalArray(n * m.latentDim), [n, m.latentDim]);
+    const out = m.forward(x, { labels: m.kind === 'cvae' ? labels : undefined, eps });
+    expect(out.reconstruction.shape).toEqual([n, 784]);
+    expect(out.z.shape).toEqual([n, m.latentDim]);
+    const pixels = out.reconstruction.dataSync();
+    expect(pixels.every((v) => v >= 0 && (m.kind === 'ae' || v <= 1))).toBe(true);
+    tf.dispose([x, labels, eps, out.reconstruction, out.z, ...(out.mu ? [out.mu] : []), ...(out.logScale ? [out.logScale] : [])]);
+    // training settings: Adam, the document's numbers, a KL weight exactly for the VAEs
+    expect(preset).toMatchObject({ optimizer: 'adam', ...documented });
+    expect(preset.beta !== undefined).toBe(m.kind !== 'ae');
+    m.dispose();
+  });
+
+  test('5LSL0 Ex. 7 asks for at least 30 epochs', () => {
+    expect(CONV_VAE_5LSL0_TRAINING.epochs).toBeGreaterThanOrEqual(30);
   });
 });
 

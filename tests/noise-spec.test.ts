@@ -24,9 +24,24 @@ test('describeNoise gives short labels', () => {
   expect(() => describeNoise({ type: 'gaussian', std: -1 })).toThrow(RangeError);
 });
 
-test('NOISE_TYPES and MNIST_IMAGE_SHAPE', () => {
+test('NOISE_TYPES lists exactly the types applyNoise handles; MNIST_IMAGE_SHAPE', () => {
   expect(NOISE_TYPES).toEqual(['gaussian', 'saltPepper', 'speckle', 'blur']);
-  for (const type of NOISE_TYPES) expect(typeof type).toBe('string');
+  const specs: Record<NoiseSpec['type'], NoiseSpec> = {
+    gaussian: { type: 'gaussian', std: 0.2 },
+    saltPepper: { type: 'saltPepper', salt: 0.2, pepper: 0.2 },
+    speckle: { type: 'speckle', std: 0.2 },
+    blur: { type: 'blur' },
+  };
+  // a 28x28 image with structure, so that every noise changes some pixel
+  const image = Float32Array.from({ length: 784 }, (_, i) => ((i % 28) + Math.floor(i / 28)) % 2 === 0 ? 0.25 : 0.75);
+  for (const type of NOISE_TYPES) {
+    expect(() => validateNoiseSpec(specs[type])).not.toThrow();
+    const out = applyNoise(image, specs[type], rng(), MNIST_IMAGE_SHAPE);
+    expect(out).not.toBe(image);
+    expect(out.length).toBe(image.length);
+    expect(out.some((v, i) => v !== image[i])).toBe(true);
+    expect(describeNoise(specs[type]).length).toBeGreaterThan(0);
+  }
   expect(MNIST_IMAGE_SHAPE).toEqual({ rows: 28, cols: 28 });
 });
 

@@ -37,6 +37,7 @@ interface RunResult {
   argv: string[];
   resource_dir: string;
   cells: CellResult[];
+  after_comm: string[];
 }
 
 /** An environment like a fresh login shell's: system folders only on PATH (no node_modules/.bin, no node). */
@@ -82,6 +83,8 @@ const text = (cell: CellResult, stream: string) => cell.outputs.filter((o) => o.
     expect(path.isAbsolute(result.argv[0])).toBe(true);
 
     expect(result.cells[0]).toEqual({ status: 'ok', outputs: [{ stream: 'stdout', text: '2\n' }] });
+    // The classic Notebook's widget comm messages (tslab has no comms) leave no warning in a cell.
+    expect(result.after_comm).toEqual([]);
     expect(result.cells[1].status).toBe('ok');
     expect(text(result.cells[1], 'stdout')).toMatch(/^function true\n$/m);
     const failed = result.cells[2];

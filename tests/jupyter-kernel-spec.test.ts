@@ -10,7 +10,7 @@ import * as path from 'path';
 import { jupyterCandidates, JupyterNotFoundError, jupyterFrontEnd, locateJupyter } from '../src/notebook/jupyter-locate';
 import { prefixKernelsDir, registerKernel } from '../src/notebook/kernel-install';
 import { KERNEL_NAME, KernelSpecError, kernelSpecFor, projectKernelCommand, writeKernelSpec } from '../src/notebook/kernel-spec';
-import { parseLabArgs, staleSources } from '../src/cli/lab';
+import { labCommand, parseLabArgs, staleSources } from '../src/cli/lab';
 
 const ROOT = path.resolve(__dirname, '..');
 let tmp: string;
@@ -171,7 +171,8 @@ describe('npm run kernel:install and npm run lab (command lines)', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(fs.existsSync(path.join(data, 'kernels', 'tslab', 'kernel.json'))).toBe(true);
-    expect(run.stdout).toContain(`lab: ${jupyter} notebook --notebook-dir=${path.join(ROOT, 'notebooks')} --no-browser`);
+    const asRoot = process.getuid?.() === 0 ? ' --allow-root' : '';
+    expect(run.stdout).toContain(`lab: ${jupyter} notebook --notebook-dir=${path.join(ROOT, 'notebooks')} --no-browser${asRoot}\n`);
     const withLab = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'lab.js'), 'solutions', '--dry-run'], {
       encoding: 'utf8',
       env: { ...process.env, JUPYTER: fakeJupyter(tmp, data, ['lab', 'notebook']) },
@@ -192,6 +193,15 @@ describe('npm run kernel:install and npm run lab (command lines)', () => {
     });
     expect(noFrontEnd.status).toBe(1);
     expect(noFrontEnd.stderr).toMatch(/has neither JupyterLab nor the classic Notebook/);
+  });
+
+  it('adds --allow-root as root only, and only once', () => {
+    const install = { command: ['jupyter'], dataDir: '/d' };
+    const args = parseLabArgs([], ROOT);
+    expect(labCommand(install, 'lab', args, false)).toEqual(['jupyter', 'lab', `--notebook-dir=${path.join(ROOT, 'notebooks')}`]);
+    expect(labCommand(install, 'lab', args, true)).toEqual(['jupyter', 'lab', `--notebook-dir=${path.join(ROOT, 'notebooks')}`, '--allow-root']);
+    const own = parseLabArgs(['--allow-root'], ROOT);
+    expect(labCommand(install, 'notebook', own, true)).toEqual(['jupyter', 'notebook', `--notebook-dir=${path.join(ROOT, 'notebooks')}`, '--allow-root']);
   });
 
   it('parses a folder, refuses a missing one, passes unknown options to Jupyter', () => {

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as path from 'path';
 import * as vm from 'vm';
 import { TslabKernel } from '../src/notebook/kernel-client';
+import { dropCommWarnings } from '../src/notebook/kernel-comms';
 import { fullStackWanted, printErrorsForStudents, stripSourceLinePreamble, studentErrorText } from '../src/notebook/student-errors';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -97,6 +98,22 @@ describe('printErrorsForStudents', () => {
     expect(fullStackWanted({})).toBe(false);
     expect(fullStackWanted({ VAELAB_FULL_STACK: '0' })).toBe(false);
     expect(fullStackWanted({ VAELAB_FULL_STACK: '1' })).toBe(true);
+  });
+});
+
+describe('dropCommWarnings', () => {
+  it("drops only tslab's comm warnings, passes other warnings through, and can be undone", () => {
+    const calls: unknown[][] = [];
+    const target = { warn: (...args: unknown[]) => void calls.push(args) };
+    const undo = dropCommWarnings(target);
+    target.warn('unknown msg_type: comm_open');
+    target.warn('unknown msg_type: comm_msg');
+    target.warn('unknown msg_type: history_request');
+    target.warn('careful', 'unknown msg_type: comm_open');
+    expect(calls).toEqual([['unknown msg_type: history_request'], ['careful', 'unknown msg_type: comm_open']]);
+    undo();
+    target.warn('unknown msg_type: comm_close');
+    expect(calls[2]).toEqual(['unknown msg_type: comm_close']);
   });
 });
 

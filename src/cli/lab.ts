@@ -91,9 +91,13 @@ function ensureBuilt(root: string): boolean {
   return run.status === 0;
 }
 
-/** The command that starts `app` on `args.folder`. */
-export function labCommand(install: JupyterInstall, app: 'lab' | 'notebook', args: LabArgs): string[] {
-  return [...install.command, app, `--notebook-dir=${args.folder}`, ...args.passThrough];
+/**
+ * The command that starts `app` on `args.folder`. As root (containers, CI) it adds `--allow-root`,
+ * without which Jupyter exits with "Running as root is not recommended".
+ */
+export function labCommand(install: JupyterInstall, app: 'lab' | 'notebook', args: LabArgs, isRoot: boolean = process.getuid?.() === 0): string[] {
+  const rootFlag = isRoot && !args.passThrough.includes('--allow-root') ? ['--allow-root'] : [];
+  return [...install.command, app, `--notebook-dir=${args.folder}`, ...args.passThrough, ...rootFlag];
 }
 
 async function main(): Promise<number> {

@@ -1,21 +1,23 @@
 /**
  * The notebooks run unchanged under Jupyter's own client: nbconvert + nbclient execute a fixture
- * notebook through a tslab kernelspec pointing at this project's tslab.
+ * notebook through the kernel spec `npm run kernel:install` writes (this project's tslab).
  * Needs Debian's jupyter-nbconvert and python3-nbclient (scripts/install-jupyter-compat.sh).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { kernelSpecFor, projectKernelCommand, writeKernelSpec } from '../src/notebook/kernel-spec';
 
 const ROOT = path.resolve(__dirname, '..');
 const FIXTURES = path.join(__dirname, 'fixtures', 'notebooks');
 const nbconvert = spawnSync('jupyter-nbconvert', ['--version'], { encoding: 'utf8' });
 const available = nbconvert.status === 0;
 if (!available) {
-  console.warn(
-    'SKIPPED Jupyter compatibility test: jupyter-nbconvert is not installed. ' +
-      'Install it with scripts/install-jupyter-compat.sh (apt-get install -y jupyter-nbconvert python3-nbclient).',
+  // Written past jest's console capture, which shows nothing for a file whose tests all skip.
+  process.stderr.write(
+    'SKIPPED tests/runner-jupyter-compat.test.ts: jupyter-nbconvert is not installed ' +
+      '(scripts/install-jupyter-compat.sh, or apt-get install -y jupyter-nbconvert python3-nbclient)\n',
   );
 }
 
@@ -31,13 +33,8 @@ const joined = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join(
   let jupyterPath: string;
   beforeAll(() => {
     jupyterPath = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-jupyter-'));
-    const spec = path.join(jupyterPath, 'kernels', 'tslab');
-    fs.mkdirSync(spec, { recursive: true });
-    const tslab = path.join(ROOT, 'node_modules', 'tslab', 'bin', 'tslab');
-    fs.writeFileSync(
-      path.join(spec, 'kernel.json'),
-      JSON.stringify({ argv: [process.execPath, tslab, 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript', language: 'typescript' }),
-    );
+    // The kernel spec `npm run kernel:install` registers (absolute node, preload and tslab paths).
+    writeKernelSpec(path.join(jupyterPath, 'kernels'), kernelSpecFor(projectKernelCommand()));
   });
   afterAll(() => fs.rmSync(jupyterPath, { recursive: true, force: true }));
 

@@ -10,6 +10,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as zmq from 'zeromq';
+import { kernelPreloadPath } from './kernel-spec';
 import { decodeMessage, encodeMessage, JupyterMessage, makeHeader } from './wire';
 
 /** Options for {@link TslabKernel.start}. */
@@ -230,9 +231,13 @@ export class TslabKernel {
     fs.writeFileSync(connectionFile, JSON.stringify(info, null, 2), { mode: 0o600 });
     const watchdog = path.join(tempDir, 'watchdog.js');
     fs.writeFileSync(watchdog, WATCHDOG_SOURCE);
+    // The same preload as the registered kernel spec: failed cells print their message and the
+    // notebook's frames, not library internals (left out only when dist/ is not built).
+    const preload = kernelPreloadPath();
+    const preloadArgs = fs.existsSync(preload) ? ['--require', preload] : [];
     const child = spawn(
       process.execPath,
-      ['--require', watchdog, tslabBinPath(), 'kernel', '--config-path', connectionFile],
+      ['--require', watchdog, ...preloadArgs, tslabBinPath(), 'kernel', '--config-path', connectionFile],
       {
         cwd: options.cwd,
         env: { ...process.env, ...options.env, VAELAB_KERNEL_PARENT_PID: String(process.pid) },

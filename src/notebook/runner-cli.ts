@@ -2,6 +2,7 @@
  * The headless runner behind `npm start`: selects notebooks, resolves profile parameters,
  * runs each notebook in its own tslab kernel, prints progress and writes summary.json + report.html.
  */
+import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { WASM_THREADS_ENV, wasmThreadsEnvForJobs } from '../backend/thread-policy';
@@ -75,16 +76,41 @@ function timestamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-/** Points `out/latest` at the run folder (replacing an older link atomically). */
-function linkLatest(outDir: string): void {
+/**
+ * Creates a new, empty run folder for a run started at `now` and returns its path:
+ * `<outRoot>/run-YYYYMMDD-HHMMSS`, or `...-2`, `-3`, ... when another run (in this or another
+ * process) already took that name. Each name is claimed with an exclusive mkdir, so two runs
+ * never share a folder.
+ */
+export function createRunDir(outRoot: string, now: Date): string {
+  fs.mkdirSync(outRoot, { recursive: true });
+  const base = path.join(outRoot, `run-${timestamp(now)}`);
+  for (let n = 1; ; n++) {
+    const dir = n === 1 ? base : `${base}-${n}`;
+    try {
+      fs.mkdirSync(dir); // fails with EEXIST if the name is taken: exclusive
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n >= 10000) throw err;
+    }
+  }
+}
+
+/**
+ * Points `<parent of outDir>/latest` at the run folder: a symlink made under a unique temporary
+ * name and renamed over the old link, so `latest` is always a complete link (the run that links
+ * last wins). Leaves a real folder named `latest` alone.
+ */
+export function linkLatest(outDir: string): void {
   const link = path.join(path.dirname(outDir), 'latest');
+  const temp = `${link}.${process.pid}-${randomUUID()}.tmp`;
   try {
     if (fs.existsSync(link) && !fs.lstatSync(link).isSymbolicLink()) return;
-    const temp = `${link}.${process.pid}.tmp`;
     fs.symlinkSync(path.basename(outDir), temp);
     fs.renameSync(temp, link);
   } catch {
     // a missing link is not worth failing the run for
+    fs.rmSync(temp, { force: true });
   }
 }
 
@@ -151,14 +177,18 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
         throw new UsageError(`--set ${o.name}: no selected notebook declares "let ${o.name}" in its parameters cell`);
       }
     }
-    outDir = path.resolve(args.out ?? path.join(paths.root, 'out', `run-${timestamp(new Date())}`));
-    for (const { file } of plan) {
-      if (path.resolve(path.dirname(file)) === outDir) {
-        throw new UsageError(`--out ${outDir} is the folder of the source notebooks; choose another folder (sources are never overwritten)`);
+    if (args.out) {
+      outDir = path.resolve(args.out);
+      for (const { file } of plan) {
+        if (path.resolve(path.dirname(file)) === outDir) {
+          throw new UsageError(`--out ${outDir} is the folder of the source notebooks; choose another folder (sources are never overwritten)`);
+        }
       }
+      fs.mkdirSync(outDir, { recursive: true });
+    } else {
+      outDir = createRunDir(path.join(paths.root, 'out'), new Date());
+      linkLatest(outDir);
     }
-    fs.mkdirSync(outDir, { recursive: true });
-    if (!args.out) linkLatest(outDir);
   } catch (err) {
     io.err(`error: ${(err as Error).message}\n\n${RUN_USAGE}\n`);
     return 2;

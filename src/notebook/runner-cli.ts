@@ -8,7 +8,7 @@ import * as path from 'path';
 import { WASM_THREADS_ENV, wasmThreadsEnvForJobs } from '../backend/thread-policy';
 import { killAllKernelsSync, shutdownAllKernels } from './kernel-client';
 import { readNotebook } from './nbformat';
-import { notebookParameters, ParameterValue } from './parameters';
+import { checkOverrideType, notebookParameters, notebookParameterTypes, ParameterValue } from './parameters';
 import { loadProfiles, profileCellTimeoutSec, resolveParameters } from './profiles';
 import { collectVersions, RunSummary, writeReportHtml, writeSummary } from './report';
 import { parseRunArgs, RUN_USAGE, UsageError } from './run-args';
@@ -165,8 +165,18 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
     const selected = selectNotebooks(args.notebooks, paths.solutions);
     const declaredBy = new Map<string, Set<string>>();
     plan = selected.map(([name, file]) => {
-      const declared = notebookParameters(readNotebook(file));
+      const notebook = readNotebook(file);
+      const declared = notebookParameters(notebook);
+      const types = notebookParameterTypes(notebook);
       for (const variable of declared.keys()) declaredBy.set(variable, (declaredBy.get(variable) ?? new Set()).add(name));
+      for (const o of args.overrides) {
+        if (o.notebook !== undefined && o.notebook !== name) continue;
+        try {
+          checkOverrideType(name, o, types.get(o.name));
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+      }
       return { name, file, parameters: resolveParameters(profiles, profile, name, declared, args.overrides) };
     });
     for (const o of args.overrides) {

@@ -19,6 +19,7 @@ import type { LayersAutoencoder } from '../models/autoencoder';
 import type { AutoencoderConfig } from '../models/config';
 import { CheckpointError, checkpointIOHandler, weightSpecBytes } from './io-handler';
 import { writeFileAtomic } from '../util/atomic-write';
+import { pidIsDead } from '../util/pid';
 import { isAutoencoderModel, toTrainee } from './trainee';
 import type { TrainHistory, TrainableModel } from './types';
 
@@ -160,16 +161,6 @@ export function looksLikeCheckpointRemains(dir: string): boolean {
 /** How old (by modification time) a temporary folder of a save must be to count as abandoned even if its pid is in use. */
 export const STALE_SAVE_AGE_MS = 60 * 60 * 1000;
 
-/** True when no process with this pid runs (a process of another user counts as running). */
-export function pidIsDead(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
 
 /**
  * Removes the debris of killed saves in the folder `parent`: temporary folders `.<name>.tmp-<pid>-*`

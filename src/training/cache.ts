@@ -237,6 +237,13 @@ export async function cachedTrain<M extends TrainableModel>(
         say(`cachedTrain: ${dir} is not a vaelab cache entry (it holds other files); leaving it alone and training without the cache`);
       }
     } else {
+      const savedAt = (): string | undefined => {
+        try {
+          return readCheckpointInfo(dir).savedAt;
+        } catch {
+          return undefined;
+        }
+      };
       let unverifiable = false;
       try {
         unverifiable = readCheckpointInfo(dir).files === undefined;
@@ -246,16 +253,23 @@ export async function cachedTrain<M extends TrainableModel>(
       if (unverifiable) {
         say(`cachedTrain: cache entry ${dir} has no checksums (saved by an older vaelab), so it cannot be verified; training again and replacing it`);
       } else {
-        try {
-          const { history } = await loadCheckpoint(dir, model);
-          if (!history) throw new Error('the entry has no training history');
-          const last = history.epochs[history.epochs.length - 1];
-          say(`cachedTrain: reused ${trainee.name} trained earlier with the same settings (${dir})`);
-          if (last) say(`  ${formatEpochSummary(last, history.epochs.length)}`);
-          return { model, history, fromCache: true, dir };
-        } catch (e) {
-          setAside((e as Error).message.replace(/^loadCheckpoint\([^)]*\): /, ''));
-          freshModel();
+        // A second try only when another process replaced the entry during the first (its files then mix two saves).
+        for (let attempt = 1; attempt <= 2; attempt++) {
+          const before = savedAt();
+          try {
+            const { history } = await loadCheckpoint(dir, model);
+            if (!history) throw new Error('the entry has no training history');
+            const last = history.epochs[history.epochs.length - 1];
+            say(`cachedTrain: reused ${trainee.name} trained earlier with the same settings (${dir})`);
+            if (last) say(`  ${formatEpochSummary(last, history.epochs.length)}`);
+            return { model, history, fromCache: true, dir };
+          } catch (e) {
+            freshModel();
+            const replaced = before !== undefined && savedAt() !== undefined && savedAt() !== before;
+            if (replaced && attempt === 1) continue;
+            setAside((e as Error).message.replace(/^loadCheckpoint\([^)]*\): /, ''));
+            break;
+          }
         }
       }
     }

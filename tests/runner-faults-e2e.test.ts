@@ -116,6 +116,29 @@ describe('runner faults (real tslab kernels)', () => {
     expect(html).toMatch(/<span class="badge not-run">not run<\/span> trivial/);
   });
 
+  test('a second Ctrl-C right after the first exits at once (130), still with a summary: "interrupted" and "not run"', async () => {
+    const runner = startRunner([fixture('slow'), fixture('trivial'), '--out', out, '--jobs', '1'], tmp);
+    started.push(runner.child);
+    await runner.waitFor(/slow .*cell 3\/3/);
+    const kernels = childPids(runner.child.pid as number);
+    expect(kernels).toHaveLength(1);
+    process.kill(runner.child.pid as number, 'SIGINT');
+    await runner.waitFor(/SIGINT: stopping/, 10000);
+    process.kill(runner.child.pid as number, 'SIGINT');
+    expect(await runner.exited).toBe(130);
+    const deadline = Date.now() + 10000;
+    while (alive(kernels[0]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(kernels[0])).toBe(false);
+    const summary = readJson<RunSummary>(path.join(out, 'summary.json'));
+    expect(summary.status).toBe('interrupted');
+    expect(summary.notebooks.map((n) => [n.name, n.status])).toEqual([
+      ['slow', 'interrupted'],
+      ['trivial', 'not run'],
+    ]);
+    expect(summary.notebooks[0].failure).toMatchObject({ kind: 'interrupted', codeCell: 3 });
+    expect(fs.existsSync(path.join(out, 'report.html'))).toBe(true);
+  });
+
   test('one cell numbering (code cells, 1-based) in the terminal, summary.json and the report; and kernel folders of a runner killed with SIGKILL are removed by the next run', async () => {
     // A runner killed with SIGKILL mid-cell cannot clean up its kernel's temporary folder.
     const killed = startRunner([fixture('slow'), '--out', path.join(out, 'killed')], tmp);

@@ -164,10 +164,22 @@ describe('debris of killed saves and broken entries', () => {
     }
     const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
     fs.utimesSync(ancient, twoDaysAgo, twoDaysAgo);
+    // a previous checkpoint set aside by a save killed after it put the new one in place: a leftover
+    fs.mkdirSync(path.join(cache, 'dense-vae-0123456789abcdef0123'));
+    fs.writeFileSync(path.join(cache, 'dense-vae-0123456789abcdef0123', 'checkpoint.json'), '{}');
+    const oldCopy = path.join(cache, `.dense-vae-0123456789abcdef0123.old-${deadPid()}-x1-0`);
+    // ... but when the checkpoint itself is missing, the set-aside copy is the only one: kept (a load puts it back)
+    const onlyCopy = path.join(cache, `.dense-vae-ffffffffffffffffffff.old-${deadPid()}-x2-0`);
+    for (const d of [oldCopy, onlyCopy]) {
+      fs.mkdirSync(d);
+      fs.writeFileSync(path.join(d, 'checkpoint.json'), '{}');
+    }
     const run = await cachedTrain(() => build(6), { ...options(), verbose: 0 }, { cacheDir: cache });
     expect(fs.existsSync(dead)).toBe(false);
     expect(fs.existsSync(ancient)).toBe(false);
     expect(fs.existsSync(live)).toBe(true);
+    expect(fs.existsSync(oldCopy)).toBe(false);
+    expect(fs.existsSync(onlyCopy)).toBe(true);
     run.model.dispose();
   });
 

@@ -66,7 +66,7 @@ describe('headless runner end to end (real tslab kernels)', () => {
     const before = sources.map(sha);
     const run = runCliSync([...sources, '--out', out, '--profile', 'smoke', '--set', 'steps=4', '--set', 'trivial.repeat=2']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/\[1\/3\] figure-and-error {2}cell 3\/6/);
+    expect(run.stderr).toMatch(/\[1\/3\] figure-and-error {2}code cell 3\/6/);
     expect(sources.map(sha)).toEqual(before);
 
     const summary = readJson<RunSummary>(path.join(out, 'summary.json'));

@@ -58,7 +58,7 @@ describe('--set', () => {
     expect(parseOverride('epochs=3')).toEqual({ name: 'epochs', value: 3 });
     expect(parseOverride('lr=1e-3')).toEqual({ name: 'lr', value: 0.001 });
     expect(parseOverride('flag=true')).toEqual({ name: 'flag', value: true });
-    expect(parseOverride('noise=gaussian')).toEqual({ name: 'noise', value: 'gaussian' });
+    expect(parseOverride('noise=gaussian')).toEqual({ name: 'noise', value: 'gaussian', notJson: expect.stringMatching(/JSON/) });
     expect(parseOverride('dims=[2,16]')).toEqual({ name: 'dims', value: [2, 16] });
     expect(parseOverride('07_vae.epochs=5')).toEqual({ notebook: '07_vae', name: 'epochs', value: 5 });
   });

@@ -27,7 +27,7 @@ if (notebooks.length === 0) console.warn('SKIPPED solution smoke run: solutions/
         const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as RunSummary;
         const failed = summary.notebooks
           .filter((n) => n.status !== 'ok')
-          .map((n) => `${n.name}: ${n.failure?.kind} in cell ${n.failure?.cellIndex}: ${n.failure?.ename}: ${n.failure?.evalue}`);
+          .map((n) => `${n.name}: ${n.failure?.kind} in code cell ${n.failure?.codeCell}/${n.codeCells}: ${n.failure?.ename}: ${n.failure?.evalue}`);
         expect(failed).toEqual([]);
         expect(summary.notebooks.map((n) => `${n.name}.ipynb`).sort()).toEqual([...notebooks].sort());
         expect(run.status).toBe(0);

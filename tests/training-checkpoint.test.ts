@@ -117,8 +117,13 @@ describe('checkpoints', () => {
     await expect(loadCheckpoint(dir, model)).rejects.toThrow(
       new RegExp(`decoder.weights.bin is truncated: ${Math.floor(size / 2)} bytes, but decoder.json lists 4 weights of ${size} bytes`),
     );
-    fs.writeFileSync(path.join(dir, 'encoder.json'), '{"weightsMan');
-    await expect(loadCheckpoint(dir, model)).rejects.toThrow(/encoder.json is not valid JSON/);
+    const encoderJson = path.join(dir, 'encoder.json');
+    const encoderJsonBytes = fs.statSync(encoderJson).size;
+    fs.writeFileSync(encoderJson, '{"weightsMan');
+    // checked against the size and SHA-256 recorded in checkpoint.json before it is parsed
+    await expect(loadCheckpoint(dir, model)).rejects.toThrow(
+      new RegExp(`encoder.json has 12 bytes but checkpoint.json recorded ${encoderJsonBytes}; the file changed after it was saved`),
+    );
     model.dispose();
   });
 

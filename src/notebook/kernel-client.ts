@@ -10,6 +10,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as zmq from 'zeromq';
+import { pidIsDead } from '../util/pid';
 import { kernelPreloadPath } from './kernel-spec';
 import { decodeMessage, encodeMessage, JupyterMessage, makeHeader } from './wire';
 
@@ -112,6 +113,43 @@ export function killAllKernelsSync(): void {
 /** Shuts down every kernel still running (graceful first, then killed). */
 export async function shutdownAllKernels(): Promise<void> {
   await Promise.all([...liveKernels].map((kernel) => kernel.shutdown()));
+}
+
+/** Prefix of the temporary folder of every kernel (connection file, watchdog): `vaelab-kernel-<pid of the runner>-XXXXXX`. */
+const KERNEL_DIR_PREFIX = 'vaelab-kernel-';
+/** File in a kernel's temporary folder holding the kernel's pid. */
+const KERNEL_PID_FILE = 'kernel.pid';
+
+/**
+ * Removes the temporary kernel folders (`vaelab-kernel-<pid>-XXXXXX` in `tmpRoot`, default the
+ * system's temporary folder) left behind by runners that were killed (e.g. with SIGKILL): only
+ * those whose runner pid is no longer running and whose kernel (pid in `kernel.pid`) is gone too.
+ * Folders of running runners, and folders without a pid in their name, are never touched.
+ * Returns the folders removed; never throws.
+ */
+export function cleanStaleKernelDirs(tmpRoot: string = os.tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmpRoot);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${KERNEL_DIR_PREFIX}(\\d+)-[A-Za-z0-9]{6}$`).exec(name);
+    if (!m || !pidIsDead(Number(m[1]))) continue;
+    const dir = path.join(tmpRoot, name);
+    try {
+      if (!fs.lstatSync(dir).isDirectory()) continue;
+      const pidFile = path.join(dir, KERNEL_PID_FILE);
+      if (fs.existsSync(pidFile) && !pidIsDead(Number(fs.readFileSync(pidFile, 'utf8').trim()))) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch {
+      // not ours to remove (another user), or removed meanwhile
+    }
+  }
+  return removed;
 }
 
 /** Path of tslab's command-line entry point in this project's node_modules. */
@@ -226,7 +264,8 @@ export class TslabKernel {
       signature_scheme: 'hmac-sha256',
       kernel_name: 'tslab',
     };
-    const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-kernel-'));
+    // the runner's pid in the name lets a later run remove the folder if this process is killed
+    const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), `${KERNEL_DIR_PREFIX}${process.pid}-`));
     const connectionFile = path.join(tempDir, 'connection.json');
     fs.writeFileSync(connectionFile, JSON.stringify(info, null, 2), { mode: 0o600 });
     const watchdog = path.join(tempDir, 'watchdog.js');
@@ -242,8 +281,12 @@ export class TslabKernel {
         cwd: options.cwd,
         env: { ...process.env, ...options.env, VAELAB_KERNEL_PARENT_PID: String(process.pid) },
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group: Ctrl-C in a terminal (SIGINT to the foreground group) reaches only
+        // the runner, which then stops its kernels in order; the watchdog ends an orphaned kernel.
+        detached: true,
       },
     );
+    if (child.pid) fs.writeFileSync(path.join(tempDir, KERNEL_PID_FILE), String(child.pid));
     const kernel = new TslabKernel(child, info, tempDir);
     try {
       await kernel.waitReady(options.startupTimeoutMs ?? 120000);

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../util/atomic-write';
-import { NotebookRunResult } from './run-notebook';
+import { NotebookRunResult, NotebookStatus } from './run-notebook';
 
 /** Versions of the tools a run used. */
 export interface RunVersions {
@@ -18,14 +18,15 @@ export interface RunVersions {
 
 /** Everything `summary.json` holds. */
 export interface RunSummary {
-  /** `ok` when every notebook passed. */
+  /** `ok` when every notebook passed; `interrupted` when the run was stopped (SIGINT/SIGTERM). */
   status: 'ok' | 'failed' | 'interrupted';
   profile: string;
   startedAt: string;
   durationSec: number;
   outDir: string;
   versions: RunVersions;
-  notebooks: Array<NotebookRunResult & { outputRelative: string }>;
+  /** Every selected notebook in run order (after an interruption, those not started have status `not run`). */
+  notebooks: Array<NotebookRunResult & { outputRelative: string | null }>;
 }
 
 function packageVersion(name: string, from: string): string | null {
@@ -71,11 +72,18 @@ function formatNumber(value: number | string | boolean): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(5)));
 }
 
+/** Status word and CSS class of a notebook's badge. */
+function badge(status: NotebookStatus): string {
+  const word = status === 'ok' ? 'passed' : status;
+  return `<span class="badge ${status.replace(/ /g, '-')}">${word}</span>`;
+}
+
 function section(nb: RunSummary['notebooks'][number]): string {
   const numbers = Object.entries(nb.published);
   const params = Object.entries(nb.parameters);
+  const where = nb.failure?.codeCell != null ? ` in code cell ${nb.failure.codeCell} of ${nb.codeCells}` : '';
   const failure = nb.failure
-    ? `<div class="failure"><p><strong>${escapeHtml(nb.failure.kind)}</strong> in cell ${nb.failure.cellIndex ?? '–'}` +
+    ? `<div class="failure"><p><strong>${escapeHtml(nb.failure.kind)}</strong>${where}` +
       `${nb.failure.cellId ? ` (id <code>${escapeHtml(nb.failure.cellId)}</code>)` : ''}: ` +
       `<code>${escapeHtml(nb.failure.ename)}: ${escapeHtml(nb.failure.evalue)}</code></p>` +
       (nb.failure.hint ? `<p>Hint: ${escapeHtml(nb.failure.hint)}</p>` : '') +
@@ -95,9 +103,9 @@ function section(nb: RunSummary['notebooks'][number]): string {
       `</div>`
     : '<p class="muted">No figures.</p>';
   return `<section id="${escapeHtml(nb.name)}">
-<h2><span class="badge ${nb.status}">${nb.status === 'ok' ? 'passed' : 'failed'}</span> ${escapeHtml(nb.name)}</h2>
+<h2>${badge(nb.status)} ${escapeHtml(nb.name)}</h2>
 <p class="meta">${nb.durationSec.toFixed(1)} s · ${nb.executedCells}/${nb.codeCells} code cells · backend ${escapeHtml(nb.backend ?? 'not loaded')} ·
-<a href="${urlPath(nb.outputRelative)}">executed notebook</a>${params.length ? ` · parameters: <code>${escapeHtml(params.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' '))}</code>` : ''}</p>
+${nb.outputRelative === null ? 'not executed' : `<a href="${urlPath(nb.outputRelative)}">executed notebook</a>`}${params.length ? ` · parameters: <code>${escapeHtml(params.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' '))}</code>` : ''}</p>
 ${failure}${table}${figures}
 </section>`;
 }
@@ -107,7 +115,7 @@ export function renderReportHtml(summary: RunSummary): string {
   const passed = summary.notebooks.filter((n) => n.status === 'ok').length;
   const v = summary.versions;
   const rows = summary.notebooks
-    .map((n) => `<tr><td><a href="#${escapeHtml(n.name)}">${escapeHtml(n.name)}</a></td><td><span class="badge ${n.status}">${n.status === 'ok' ? 'passed' : 'failed'}</span></td><td class="num">${n.durationSec.toFixed(1)} s</td></tr>`)
+    .map((n) => `<tr><td><a href="#${escapeHtml(n.name)}">${escapeHtml(n.name)}</a></td><td>${badge(n.status)}</td><td class="num">${n.durationSec.toFixed(1)} s</td></tr>`)
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>vaelab run report</title>
@@ -116,13 +124,14 @@ body{font-family:system-ui,-apple-system,"DejaVu Sans",sans-serif;margin:2rem au
 h1{margin-bottom:.2rem} .meta,.muted{color:#666} code{background:#f3f3f3;padding:0 .25em;border-radius:3px}
 section{border-top:1px solid #ddd;padding:.5rem 0 1rem}
 .badge{display:inline-block;padding:.1em .5em;border-radius:4px;color:#fff;font-size:.8em;vertical-align:middle}
-.badge.ok{background:#2e7d32}.badge.failed{background:#c62828}
+.badge.ok{background:#2e7d32}.badge.failed{background:#c62828}.badge.interrupted{background:#ef6c00}.badge.not-run{background:#757575}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left}.num{text-align:right;font-variant-numeric:tabular-nums}
 .failure{background:#fdecea;border-left:4px solid #c62828;padding:.3rem .8rem}.failure pre{white-space:pre-wrap;font-size:.8em;max-height:16em;overflow:auto}
 .figures{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;max-width:48%}figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}
 </style></head><body>
 <h1>vaelab run report</h1>
+<p class="muted">Cells are numbered as code cells, 1-based, in the executed notebook (the injected parameters cell included).</p>
 <p class="meta">${passed}/${summary.notebooks.length} notebooks passed · profile <code>${escapeHtml(summary.profile)}</code> ·
 ${escapeHtml(summary.startedAt)} · ${summary.durationSec.toFixed(1)} s · node ${escapeHtml(v.node)} · tfjs ${escapeHtml(v.tfjs ?? '?')} ·
 tslab ${escapeHtml(v.tslab ?? '?')} · vaelab ${escapeHtml(v.vaelab ?? '?')}${summary.status === 'interrupted' ? ' · <strong>interrupted</strong>' : ''}</p>

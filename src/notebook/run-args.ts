@@ -35,9 +35,10 @@ figures, summary.json and report.html.
   notebooks            names in solutions/ (e.g. 07_vae, or a unique prefix like 07) or .ipynb paths;
                        default: every notebook in solutions/
   --profile NAME       smoke | quick | full (default: quick, or "default" in solutions/profiles.json)
-  --set NAME=VALUE     override a parameter (JSON value, else a string); repeatable.
-                       NOTEBOOK.NAME=VALUE limits it to one notebook. NAME must be declared with
-                       "let" in the notebook's cell tagged "parameters".
+  --set NAME=VALUE     override a parameter; repeatable. VALUE is JSON (3, 1e-3, true, [1,2], "text";
+                       a plain word is fine for a string parameter) of the type the notebook's cell
+                       tagged "parameters" declares (annotated, or inferred from the initial value).
+                       NOTEBOOK.NAME=VALUE limits it to one notebook. NAME must be declared with "let".
   --out DIR            output folder (default: out/run-<timestamp>, linked as out/latest)
   --timeout SEC        time limit per cell in seconds (default: the profile's cellTimeoutSec, else 600)
   --jobs N             run N notebooks at the same time, each in its own kernel (default: the

@@ -10,13 +10,20 @@ import { cellText, CodeCell, ErrorOutput, Notebook, OutputCollector, readNoteboo
 import { injectParameters, ParameterValue } from './parameters';
 import { PUBLISH_MIME_TYPE, PublishedRecord } from './publish';
 
-/** Why a notebook run failed. */
-export type FailureKind = 'error' | 'timeout' | 'kernel-died' | 'kernel-start';
+/** Why a notebook run failed (`interrupted`: the runner was stopped by SIGINT/SIGTERM while it ran). */
+export type FailureKind = 'error' | 'timeout' | 'kernel-died' | 'kernel-start' | 'interrupted';
 
-/** Details of a failed notebook run. */
+/**
+ * Details of a failed or interrupted notebook run. Cells are numbered for people as code cells,
+ * 1-based, in the executed notebook (the injected parameters cell included): `codeCell` of
+ * `codeCells`, the numbering the terminal and the report use; `cellIndex` and `sourceCellIndex`
+ * locate the cell in the notebook files.
+ */
 export interface NotebookFailure {
   kind: FailureKind;
-  /** Index of the failing cell in the executed notebook (0-based, all cell types), or null (kernel start). */
+  /** Number of the failing (or interrupted) code cell, 1-based among the executed notebook's code cells; null when no cell ran (kernel start). */
+  codeCell: number | null;
+  /** Index of the failing cell in the executed notebook's `cells` array (0-based, all cell types), or null (kernel start). */
   cellIndex: number | null;
   /** Index of the failing cell in the source notebook, or null (injected cell, kernel start). */
   sourceCellIndex: number | null;
@@ -32,7 +39,7 @@ export interface NotebookFailure {
 /** Progress events for the terminal. */
 export interface RunProgress {
   notebook: string;
-  /** 1-based number of the code cell about to run (0 while the kernel starts). */
+  /** 1-based number of the code cell about to run, among the executed notebook's code cells (0 while the kernel starts). */
   cell: number;
   /** Number of code cells to run. */
   cells: number;
@@ -63,17 +70,26 @@ export interface RunNotebookOptions {
   onKernel?: (kernel: TslabKernel) => void;
   /** Extra environment variables for the kernel (e.g. `VAELAB_WASM_THREADS` from the runner). */
   env?: Record<string, string>;
+  /**
+   * Aborted when the run is stopped (Ctrl-C): the kernel is shut down and the notebook ends with
+   * status `interrupted`. The abort reason (e.g. `'SIGINT'`) is named in the failure.
+   */
+  signal?: AbortSignal;
 }
+
+/** Status of one notebook in `summary.json`. */
+export type NotebookStatus = 'ok' | 'failed' | 'interrupted' | 'not run';
 
 /** The outcome of one notebook run, as it goes into `summary.json`. */
 export interface NotebookRunResult {
   name: string;
   source: string;
-  /** Executed notebook file. */
-  output: string;
-  /** Folder given to the notebook as `VAELAB_OUTPUT_DIR`. */
-  outputDir: string;
-  status: 'ok' | 'failed';
+  /** Executed notebook file (null for a notebook that was not run). */
+  output: string | null;
+  /** Folder given to the notebook as `VAELAB_OUTPUT_DIR` (null for a notebook that was not run). */
+  outputDir: string | null;
+  /** `interrupted`: the run was stopped while this notebook ran; `not run`: the run was stopped before it started. */
+  status: NotebookStatus;
   durationSec: number;
   /** Code cells in the executed notebook / how many ran (including the failing one). */
   codeCells: number;
@@ -121,9 +137,14 @@ function listPngs(root: string, relativeTo: string): string[] {
   return found.map((f) => path.relative(relativeTo, f.file));
 }
 
-function failureFrom(kind: FailureKind, error: Pick<ErrorOutput, 'ename' | 'evalue' | 'traceback'>, cell?: { index: number; sourceIndex: number | null; id: string }): NotebookFailure {
+function failureFrom(
+  kind: FailureKind,
+  error: Pick<ErrorOutput, 'ename' | 'evalue' | 'traceback'>,
+  cell?: { codeCell: number; index: number; sourceIndex: number | null; id: string },
+): NotebookFailure {
   return {
     kind,
+    codeCell: cell?.codeCell ?? null,
     cellIndex: cell?.index ?? null,
     sourceCellIndex: cell?.sourceIndex ?? null,
     cellId: cell?.id ?? null,
@@ -179,6 +200,14 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
 
   progress(0, 'starting');
   let kernel: TslabKernel | null = null;
+  const stopped = () => options.signal?.aborted === true;
+  const interruption = (): Pick<ErrorOutput, 'ename' | 'evalue' | 'traceback'> => {
+    const reason = typeof options.signal?.reason === 'string' ? options.signal.reason : 'a stop request';
+    const evalue = `the run was interrupted (${reason}) while this ran; the kernel was stopped`;
+    return { ename: 'Interrupted', evalue, traceback: [`Interrupted: ${evalue}`] };
+  };
+  const onAbort = () => void kernel?.shutdown(300);
+  options.signal?.addEventListener('abort', onAbort);
   try {
     kernel = await TslabKernel.start({
       cwd: path.dirname(source),
@@ -193,15 +222,20 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
     });
     result.kernelPid = kernel.pid;
     options.onKernel?.(kernel);
+    if (stopped()) throw new Error('interrupted before the first cell');
     let k = 0;
     for (let index = 0; index < notebook.cells.length; index++) {
       const cell = notebook.cells[index];
       if (cell.cell_type !== 'code') continue;
       k++;
       if (cellText(cell).trim() === '') continue;
+      const where = { codeCell: k, index, sourceIndex: sourceIds.get(cell.id) ?? null, id: cell.id };
+      if (stopped()) {
+        result.failure = failureFrom('interrupted', interruption(), where);
+        break;
+      }
       progress(k, 'cell');
       const collector = new OutputCollector();
-      const where = { index, sourceIndex: sourceIds.get(cell.id) ?? null, id: cell.id };
       result.executedCells = k;
       let reply: ExecuteReply;
       try {
@@ -210,12 +244,12 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
           onMessage: (message) => collector.add(message),
         });
       } catch (err) {
-        const kind: FailureKind = err instanceof KernelTimeoutError ? 'timeout' : err instanceof KernelDiedError ? 'kernel-died' : 'error';
+        const kind: FailureKind = stopped() ? 'interrupted' : err instanceof KernelTimeoutError ? 'timeout' : err instanceof KernelDiedError ? 'kernel-died' : 'error';
         const error: ErrorOutput = {
           output_type: 'error',
-          ename: (err as Error).name,
-          evalue: (err as Error).message,
-          traceback: [`${(err as Error).name}: ${(err as Error).message}`],
+          ...(kind === 'interrupted'
+            ? interruption()
+            : { ename: (err as Error).name, evalue: (err as Error).message, traceback: [`${(err as Error).name}: ${(err as Error).message}`] }),
         };
         cell.outputs = [...collector.outputs, error];
         result.failure = failureFrom(kind, error, where);
@@ -224,6 +258,12 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
         collectPublished(collector, result.published);
       }
       cell.execution_count = reply.executionCount;
+      if (reply.status !== 'ok' && stopped()) {
+        // the stop reached the kernel first (e.g. it was interrupted): report the interruption, not its error
+        cell.outputs = collector.outputs;
+        result.failure = failureFrom('interrupted', interruption(), where);
+        break;
+      }
       if (reply.status !== 'ok') {
         const error = collector.fail();
         cell.outputs = collector.outputs;
@@ -234,7 +274,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
       }
       cell.outputs = collector.outputs;
     }
-    if (kernel.alive && result.failure?.kind !== 'timeout') {
+    if (kernel.alive && result.failure?.kind !== 'timeout' && !stopped()) {
       // After a failed cell tslab drops requests for 200 ms; wait that out before probing.
       if (result.failure) await new Promise((resolve) => setTimeout(resolve, 300));
       const probed = await probeBackend(kernel);
@@ -242,10 +282,13 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
       result.wasmThreads = probed.wasmThreads;
     }
   } catch (err) {
-    result.failure = failureFrom('kernel-start', { ename: (err as Error).name, evalue: (err as Error).message, traceback: [] });
+    result.failure = stopped()
+      ? failureFrom('interrupted', interruption())
+      : failureFrom('kernel-start', { ename: (err as Error).name, evalue: (err as Error).message, traceback: [] });
   } finally {
-    if (kernel) await kernel.shutdown(result.failure?.kind === 'timeout' ? 300 : 1000);
-    result.status = result.failure ? 'failed' : 'ok';
+    options.signal?.removeEventListener('abort', onAbort);
+    if (kernel) await kernel.shutdown(result.failure?.kind === 'timeout' || stopped() ? 300 : 1000);
+    result.status = result.failure?.kind === 'interrupted' ? 'interrupted' : result.failure ? 'failed' : 'ok';
     result.durationSec = Math.round(elapsed() * 100) / 100;
     result.figures = listPngs(notebookOutDir, outDir);
     notebook.metadata.vaelab = {

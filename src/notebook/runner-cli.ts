@@ -2,12 +2,13 @@
  * The headless runner behind `npm start`: selects notebooks, resolves profile parameters,
  * runs each notebook in its own tslab kernel, prints progress and writes summary.json + report.html.
  */
+import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { WASM_THREADS_ENV, wasmThreadsEnvForJobs } from '../backend/thread-policy';
-import { killAllKernelsSync, shutdownAllKernels } from './kernel-client';
+import { cleanStaleKernelDirs, killAllKernelsSync, shutdownAllKernels } from './kernel-client';
 import { readNotebook } from './nbformat';
-import { notebookParameters, ParameterValue } from './parameters';
+import { checkOverrideType, injectParameters, notebookParameters, notebookParameterTypes, ParameterValue } from './parameters';
 import { loadProfiles, profileCellTimeoutSec, resolveParameters } from './profiles';
 import { collectVersions, RunSummary, writeReportHtml, writeSummary } from './report';
 import { parseRunArgs, RUN_USAGE, UsageError } from './run-args';
@@ -75,16 +76,41 @@ function timestamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-/** Points `out/latest` at the run folder (replacing an older link atomically). */
-function linkLatest(outDir: string): void {
+/**
+ * Creates a new, empty run folder for a run started at `now` and returns its path:
+ * `<outRoot>/run-YYYYMMDD-HHMMSS`, or `...-2`, `-3`, ... when another run (in this or another
+ * process) already took that name. Each name is claimed with an exclusive mkdir, so two runs
+ * never share a folder.
+ */
+export function createRunDir(outRoot: string, now: Date): string {
+  fs.mkdirSync(outRoot, { recursive: true });
+  const base = path.join(outRoot, `run-${timestamp(now)}`);
+  for (let n = 1; ; n++) {
+    const dir = n === 1 ? base : `${base}-${n}`;
+    try {
+      fs.mkdirSync(dir); // fails with EEXIST if the name is taken: exclusive
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n >= 10000) throw err;
+    }
+  }
+}
+
+/**
+ * Points `<parent of outDir>/latest` at the run folder: a symlink made under a unique temporary
+ * name and renamed over the old link, so `latest` is always a complete link (the run that links
+ * last wins). Leaves a real folder named `latest` alone.
+ */
+export function linkLatest(outDir: string): void {
   const link = path.join(path.dirname(outDir), 'latest');
+  const temp = `${link}.${process.pid}-${randomUUID()}.tmp`;
   try {
     if (fs.existsSync(link) && !fs.lstatSync(link).isSymbolicLink()) return;
-    const temp = `${link}.${process.pid}.tmp`;
     fs.symlinkSync(path.basename(outDir), temp);
     fs.renameSync(temp, link);
   } catch {
     // a missing link is not worth failing the run for
+    fs.rmSync(temp, { force: true });
   }
 }
 
@@ -118,7 +144,7 @@ const defaultIo: RunnerIo = {
  */
 export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = defaultRunnerPaths(), io: RunnerIo = defaultIo): Promise<number> {
   // --- parse and validate everything before starting a kernel ---
-  let plan: Array<{ name: string; file: string; parameters: { values: Record<string, ParameterValue>; origin: string } }>;
+  let plan: Array<{ name: string; file: string; parameters: { values: Record<string, ParameterValue>; origin: string }; codeCells: number }>;
   let profile: string;
   let outDir: string;
   let timeoutSec: number;
@@ -139,9 +165,21 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
     const selected = selectNotebooks(args.notebooks, paths.solutions);
     const declaredBy = new Map<string, Set<string>>();
     plan = selected.map(([name, file]) => {
-      const declared = notebookParameters(readNotebook(file));
+      const notebook = readNotebook(file);
+      const declared = notebookParameters(notebook);
+      const types = notebookParameterTypes(notebook);
       for (const variable of declared.keys()) declaredBy.set(variable, (declaredBy.get(variable) ?? new Set()).add(name));
-      return { name, file, parameters: resolveParameters(profiles, profile, name, declared, args.overrides) };
+      for (const o of args.overrides) {
+        if (o.notebook !== undefined && o.notebook !== name) continue;
+        try {
+          checkOverrideType(name, o, types.get(o.name));
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+      }
+      const parameters = resolveParameters(profiles, profile, name, declared, args.overrides);
+      const codeCells = injectParameters(notebook, parameters.values, parameters.origin).cells.filter((c) => c.cell_type === 'code').length;
+      return { name, file, parameters, codeCells };
     });
     for (const o of args.overrides) {
       if (o.notebook !== undefined && !selected.some(([name]) => name === o.notebook)) {
@@ -151,48 +189,104 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
         throw new UsageError(`--set ${o.name}: no selected notebook declares "let ${o.name}" in its parameters cell`);
       }
     }
-    outDir = path.resolve(args.out ?? path.join(paths.root, 'out', `run-${timestamp(new Date())}`));
-    for (const { file } of plan) {
-      if (path.resolve(path.dirname(file)) === outDir) {
-        throw new UsageError(`--out ${outDir} is the folder of the source notebooks; choose another folder (sources are never overwritten)`);
+    if (args.out) {
+      outDir = path.resolve(args.out);
+      for (const { file } of plan) {
+        if (path.resolve(path.dirname(file)) === outDir) {
+          throw new UsageError(`--out ${outDir} is the folder of the source notebooks; choose another folder (sources are never overwritten)`);
+        }
       }
+      fs.mkdirSync(outDir, { recursive: true });
+    } else {
+      outDir = createRunDir(path.join(paths.root, 'out'), new Date());
+      linkLatest(outDir);
     }
-    fs.mkdirSync(outDir, { recursive: true });
-    if (!args.out) linkLatest(outDir);
   } catch (err) {
     io.err(`error: ${(err as Error).message}\n\n${RUN_USAGE}\n`);
     return 2;
   }
 
   // --- run ---
+  cleanStaleKernelDirs(); // folders of kernels whose runner was killed (SIGKILL) before it could remove them
   let signal: NodeJS.Signals | null = null;
+  const stop = new AbortController();
+  const started = new Date();
+  const versions = collectVersions(paths.root);
+  // Results in the order of the plan (notebooks may finish out of order with --jobs > 1).
+  const slots: Array<NotebookRunResult | undefined> = [];
+  /** Code cell each running notebook is at (for a run that must exit at once). */
+  const runningAt = new Map<number, number>();
+  const finished = () => slots.filter((r): r is NotebookRunResult => r !== undefined);
+  /** The summary entry of a notebook without a result: stopped by a forced exit while it ran, or never started. */
+  const placeholder = (i: number): NotebookRunResult => {
+    const item = plan[i];
+    const at = runningAt.get(i);
+    const reason = signal ?? 'a stop request';
+    return {
+      name: item.name,
+      source: path.resolve(item.file),
+      output: null,
+      outputDir: null,
+      status: at === undefined ? 'not run' : 'interrupted',
+      durationSec: 0,
+      codeCells: item.codeCells,
+      executedCells: at ?? 0,
+      failure:
+        at === undefined
+          ? null
+          : {
+              kind: 'interrupted',
+              codeCell: at > 0 ? at : null,
+              cellIndex: null,
+              sourceCellIndex: null,
+              cellId: null,
+              ename: 'Interrupted',
+              evalue: `the run was interrupted (${reason}, twice: exited at once) while this ran`,
+              traceback: [],
+            },
+      published: {},
+      parameters: item.parameters.values,
+      figures: [],
+      backend: null,
+      wasmThreads: null,
+      kernelPid: null,
+    };
+  };
+  /** The run's summary; `complete` lists every planned notebook (those without a result as `interrupted` / `not run`). */
+  const summary = (complete: boolean): RunSummary => {
+    const notebooks = complete ? plan.map((_, i) => slots[i] ?? placeholder(i)) : finished();
+    return {
+      status: signal ? 'interrupted' : notebooks.every((r) => r.status === 'ok') ? 'ok' : 'failed',
+      profile,
+      startedAt: started.toISOString(),
+      durationSec: Math.round((Date.now() - started.getTime()) / 10) / 100,
+      outDir,
+      versions,
+      notebooks: notebooks.map((r) => ({ ...r, outputRelative: r.output === null ? null : path.relative(outDir, r.output) })),
+    };
+  };
   const onSignal = (sig: NodeJS.Signals) => {
     if (signal) {
+      // second Ctrl-C: stop now, but still leave a summary and a report
       killAllKernelsSync();
+      try {
+        const now = summary(true);
+        writeSummary(now);
+        writeReportHtml(now);
+      } catch {
+        // exiting anyway
+      }
       process.exit(sig === 'SIGTERM' ? 143 : 130);
     }
     signal = sig;
-    io.err(`\n${sig}: stopping (shutting kernels down)…\n`);
+    io.err(`\n${sig}: stopping (shutting kernels down; press Ctrl-C again to exit at once)…\n`);
+    stop.abort(sig);
     void shutdownAllKernels();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('exit', killAllKernelsSync);
 
-  const started = new Date();
-  const versions = collectVersions(paths.root);
-  // Results in the order of the plan (notebooks may finish out of order with --jobs > 1).
-  const slots: Array<NotebookRunResult | undefined> = [];
-  const finished = () => slots.filter((r): r is NotebookRunResult => r !== undefined);
-  const summary = (): RunSummary => ({
-    status: signal ? 'interrupted' : finished().every((r) => r.status === 'ok') ? 'ok' : 'failed',
-    profile,
-    startedAt: started.toISOString(),
-    durationSec: Math.round((Date.now() - started.getTime()) / 10) / 100,
-    outDir,
-    versions,
-    notebooks: finished().map((r) => ({ ...r, outputRelative: path.relative(outDir, r.output) })),
-  });
   // Kernels running at once share the cores: each gets VAELAB_WASM_THREADS = cores / kernels (unless the user set it).
   const kernelEnv = wasmThreadsEnvForJobs(Math.max(1, Math.min(jobs, plan.length)));
   const threadNote = kernelEnv[WASM_THREADS_ENV] !== undefined ? `, ${kernelEnv[WASM_THREADS_ENV]} wasm thread(s) per kernel` : '';
@@ -207,9 +301,11 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
     const draw = () => io.err(`\r\x1b[2K${label}  ${status}  ${((Date.now() - notebookStart) / 1000).toFixed(0)} s`);
     // The line is redrawn every second so the elapsed time runs during long cells.
     const ticker = live ? setInterval(draw, 1000) : undefined;
+    runningAt.set(i, 0);
     const onProgress = (p: RunProgress) => {
       if (p.phase === 'done') return;
-      status = p.phase === 'starting' ? 'starting kernel' : `cell ${p.cell}/${p.cells}`;
+      runningAt.set(i, p.cell);
+      status = p.phase === 'starting' ? 'starting kernel' : `code cell ${p.cell}/${p.cells}`;
       if (live) draw();
       else io.err(`${label}  ${status}  ${p.elapsedSec.toFixed(1)} s\n`);
     };
@@ -222,16 +318,21 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
       cellTimeoutMs: timeoutSec * 1000,
       onProgress,
       env: kernelEnv,
+      signal: stop.signal,
     }).finally(() => clearInterval(ticker));
     slots[i] = result;
+    runningAt.delete(i);
     const f = result.failure;
+    const where = f?.codeCell != null ? ` in code cell ${f.codeCell}/${result.codeCells}` : f?.kind === 'interrupted' ? ' before its first cell' : '';
     const end =
       result.status === 'ok'
         ? `${label}  ok  ${result.durationSec.toFixed(1)} s${shortNumbers(result.published)}`
-        : `${label}  FAILED (${f?.kind}) in cell ${f?.cellIndex ?? '-'} after ${result.durationSec.toFixed(1)} s: ${f?.ename}: ${(f?.evalue ?? '').split('\n')[0]}`;
+        : result.status === 'interrupted'
+          ? `${label}  INTERRUPTED (${signal ?? 'stopped'})${where} after ${result.durationSec.toFixed(1)} s`
+          : `${label}  FAILED (${f?.kind})${where} after ${result.durationSec.toFixed(1)} s: ${f?.ename}: ${(f?.evalue ?? '').split('\n')[0]}`;
     io.err(live ? `\r\x1b[2K${end}\n` : `${end}\n`);
     if (f?.hint) io.err(`    hint: ${f.hint}\n`);
-    writeSummary(summary());
+    writeSummary(summary(false));
   };
   try {
     let next = 0;
@@ -245,12 +346,15 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('exit', killAllKernelsSync);
   }
-  const final = summary();
+  const final = summary(true);
   const summaryFile = writeSummary(final);
   const reportFile = writeReportHtml(final);
-  const results = finished();
-  const passed = results.filter((r) => r.status === 'ok').length;
-  io.err(`${passed}/${results.length} notebooks passed${signal ? ' (interrupted)' : ''}\nsummary: ${summaryFile}\nreport:  ${reportFile}\n`);
+  final.notebooks.forEach((r, i) => {
+    if (r.status === 'not run') io.err(`[${i + 1}/${plan.length}] ${r.name}  not run\n`);
+  });
+  const count = (status: string) => final.notebooks.filter((r) => r.status === status).length;
+  const stopped = signal ? ` (interrupted by ${signal}: ${count('interrupted')} interrupted, ${count('not run')} not run)` : '';
+  io.err(`${count('ok')}/${final.notebooks.length} notebooks passed${stopped}\nsummary: ${summaryFile}\nreport:  ${reportFile}\n`);
   if (signal) return signal === 'SIGTERM' ? 143 : 130;
   return final.status === 'ok' ? 0 : 1;
 }

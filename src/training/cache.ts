@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { outputDir } from '../notebook/context';
 import { isImagePairs } from './batches';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { cleanStaleSaveTemps, loadCheckpoint, looksLikeCheckpointRemains, readCheckpointInfo, recoverInterruptedSave, saveCheckpoint } from './checkpoint';
 import { formatEpochSummary } from './progress';
 import { train } from './train';
 import { toTrainee } from './trainee';
@@ -151,10 +151,46 @@ export interface CachedTrainResult<M> {
   readonly dir: string;
 }
 
+/** A time stamp for file names, e.g. `20261203-142501` (UTC). */
+function fileStamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/**
+ * Renames the cache entry `dir` to `<dir>.corrupt-<time>` (a free name; nothing is deleted) and
+ * returns the new path, or a sentence saying why it could not be moved.
+ */
+function moveAside(dir: string): { to: string } | { failed: string } {
+  const base = `${dir}.corrupt-${fileStamp(new Date())}`;
+  for (let n = 1; n < 100; n++) {
+    const to = n === 1 ? base : `${base}-${n}`;
+    if (fs.existsSync(to)) continue;
+    try {
+      fs.renameSync(dir, to);
+      return { to };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return { failed: 'another process moved or replaced it meanwhile' };
+      if (code === 'EEXIST' || code === 'ENOTEMPTY') continue;
+      return { failed: `could not move it aside: ${(e as Error).message}` };
+    }
+  }
+  return { failed: 'could not find a free name to move it aside to' };
+}
+
+/** One line (no line breaks) of an error message. */
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
+
 /**
  * Builds a model with `buildModel` and trains it with `options`, unless the same training (same
  * model, options, data, seed and backend) was done before: then the cached weights and history
- * are loaded instead. A cache entry that cannot be read is trained again.
+ * are loaded instead, after checking every file against the SHA-256 recorded when it was saved.
+ *
+ * Faults: an entry that fails any check (changed, truncated or missing file, weights that are not
+ * finite, `checkpoint.json` lost) is reported in one line, moved aside to `<entry>.corrupt-<time>`
+ * (never deleted) and trained again; an entry of the old format without checksums is trained again
+ * and replaced; temporary folders of saves that were killed are removed; a folder at an entry's
+ * path that is not a vaelab checkpoint is left untouched (the model is then not cached).
  *
  * @example
  * const { model, history } = await cachedTrain(() => denseVae({ latentDim: 2, seed: 1 }), { data, epochs: 10 });
@@ -171,32 +207,85 @@ export async function cachedTrain<M extends TrainableModel>(
   const trainee = toTrainee(model, 'cachedTrain');
   const key = trainingCacheKey(model, options);
   const safeName = trainee.name.replace(/[^A-Za-z0-9._-]+/g, '_');
-  const dir = path.join(cache.cacheDir ?? defaultCacheDir(), `${safeName}-${key}`);
+  const cacheDir = cache.cacheDir ?? defaultCacheDir();
+  const dir = path.join(cacheDir, `${safeName}-${key}`);
   const out = options.output ?? process.stdout;
   const say = (line: string): void => {
     if ((options.verbose ?? 1) > 0) out.write(`${line}\n`);
   };
-  if (fs.existsSync(path.join(dir, 'checkpoint.json'))) {
-    try {
-      const { history } = await loadCheckpoint(dir, model);
-      if (!history) throw new Error('the entry has no training history');
-      const last = history.epochs[history.epochs.length - 1];
-      say(`cachedTrain: reused ${trainee.name} trained earlier with the same settings (${dir})`);
-      if (last) say(`  ${formatEpochSummary(last, history.epochs.length)}`);
-      return { model, history, fromCache: true, dir };
-    } catch (e) {
-      say(`cachedTrain: could not reuse ${dir} (${(e as Error).message}); training again`);
-      // the failed load may have changed some weights: start again from a fresh model
-      (model as { dispose?: () => unknown }).dispose?.();
-      model = buildModel();
+  const freshModel = () => {
+    // a failed load may have changed some weights: start again from a fresh model
+    (model as { dispose?: () => unknown }).dispose?.();
+    model = buildModel();
+  };
+  const setAside = (problem: string) => {
+    const moved = moveAside(dir);
+    say(
+      'to' in moved
+        ? `cachedTrain: cache entry ${dir} is corrupt (${oneLine(problem)}); moved it aside to ${moved.to} and training again`
+        : `cachedTrain: cache entry ${dir} is corrupt (${oneLine(problem)}); ${moved.failed}; training again`,
+    );
+  };
+  cleanStaleSaveTemps(cacheDir);
+  try {
+    recoverInterruptedSave(dir);
+  } catch {
+    // the load below reports what is wrong
+  }
+  let cacheable = true;
+  if (fs.existsSync(dir)) {
+    if (!fs.existsSync(path.join(dir, 'checkpoint.json'))) {
+      if (looksLikeCheckpointRemains(dir)) setAside('checkpoint.json is missing');
+      else if (fs.readdirSync(dir).length > 0) {
+        cacheable = false;
+        say(`cachedTrain: ${dir} is not a vaelab cache entry (it holds other files); leaving it alone and training without the cache`);
+      }
+    } else {
+      const savedAt = (): string | undefined => {
+        try {
+          return readCheckpointInfo(dir).savedAt;
+        } catch {
+          return undefined;
+        }
+      };
+      let unverifiable = false;
+      try {
+        unverifiable = readCheckpointInfo(dir).files === undefined;
+      } catch {
+        // loadCheckpoint below reports it
+      }
+      if (unverifiable) {
+        say(`cachedTrain: cache entry ${dir} has no checksums (saved by an older vaelab), so it cannot be verified; training again and replacing it`);
+      } else {
+        // A second try only when another process replaced the entry during the first (its files then mix two saves).
+        for (let attempt = 1; attempt <= 2; attempt++) {
+          const before = savedAt();
+          try {
+            const { history } = await loadCheckpoint(dir, model);
+            if (!history) throw new Error('the entry has no training history');
+            const last = history.epochs[history.epochs.length - 1];
+            say(`cachedTrain: reused ${trainee.name} trained earlier with the same settings (${dir})`);
+            if (last) say(`  ${formatEpochSummary(last, history.epochs.length)}`);
+            return { model, history, fromCache: true, dir };
+          } catch (e) {
+            freshModel();
+            const replaced = before !== undefined && savedAt() !== undefined && savedAt() !== before;
+            if (replaced && attempt === 1) continue;
+            setAside((e as Error).message.replace(/^loadCheckpoint\([^)]*\): /, ''));
+            break;
+          }
+        }
+      }
     }
   }
   const history = await train(model, options);
-  try {
-    await saveCheckpoint(dir, model, history);
-  } catch (e) {
-    // the model is trained; only the reuse next time is lost
-    say(`cachedTrain: could not save the trained model to the cache ${dir}: ${(e as Error).message}`);
+  if (cacheable) {
+    try {
+      await saveCheckpoint(dir, model, history);
+    } catch (e) {
+      // the model is trained; only the reuse next time is lost
+      say(`cachedTrain: could not save the trained model to the cache ${dir}: ${oneLine((e as Error).message)}`);
+    }
   }
   return { model, history, fromCache: false, dir };
 }

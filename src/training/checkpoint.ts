@@ -5,7 +5,10 @@
  * `<part>.json` + `<part>.weights.bin` per network (`encoder`, `decoder`, or `classifier`; the
  * standard tfjs model.json format) and `history.json`. A save writes a temporary sibling folder
  * and renames it into place, so a process killed mid-save never leaves a half-written checkpoint.
+ * `checkpoint.json` (written last) records the size and SHA-256 of every other file; a load checks
+ * them and refuses weights that are not finite, so a damaged checkpoint is an error, never a model.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -16,14 +19,24 @@ import type { LayersAutoencoder } from '../models/autoencoder';
 import type { AutoencoderConfig } from '../models/config';
 import { CheckpointError, checkpointIOHandler, weightSpecBytes } from './io-handler';
 import { writeFileAtomic } from '../util/atomic-write';
+import { pidIsDead } from '../util/pid';
 import { isAutoencoderModel, toTrainee } from './trainee';
 import type { TrainHistory, TrainableModel } from './types';
 
 /** Identifies the checkpoint format in `checkpoint.json`. */
 export const CHECKPOINT_FORMAT = 'vaelab-checkpoint';
-const CHECKPOINT_VERSION = 1;
+/** Version 2 added `files` (size and SHA-256 of every file); version 1 checkpoints still load, unverified. */
+export const CHECKPOINT_VERSION = 2;
 const INFO_FILE = 'checkpoint.json';
 const HISTORY_FILE = 'history.json';
+
+/** Size and content hash of one file of a checkpoint, as recorded in `checkpoint.json`. */
+export interface CheckpointFileDigest {
+  /** Size in bytes. */
+  readonly bytes: number;
+  /** SHA-256 of the contents, lower-case hex. */
+  readonly sha256: string;
+}
 
 /** What `checkpoint.json` holds. */
 export interface CheckpointInfo {
@@ -51,6 +64,11 @@ export interface CheckpointInfo {
   readonly backend: string;
   /** ISO time of the save. */
   readonly savedAt: string;
+  /**
+   * Every other file of the checkpoint (by file name) with its size and SHA-256, checked on load.
+   * Absent in checkpoints of format version 1, which therefore cannot be verified.
+   */
+  readonly files?: Readonly<Record<string, CheckpointFileDigest>>;
 }
 
 /** What {@link loadCheckpoint} returns. */
@@ -61,6 +79,8 @@ export interface LoadedCheckpoint<M> {
   readonly history?: TrainHistory;
   /** The checkpoint's description. */
   readonly info: CheckpointInfo;
+  /** True when every file matched the SHA-256 recorded at save time (false: an old checkpoint without checksums). */
+  readonly verified: boolean;
 }
 
 /** A model vaelab can rebuild from a checkpoint's config alone. */
@@ -88,6 +108,94 @@ async function captureArtifacts(network: tf.LayersModel): Promise<tf.io.ModelArt
   return captured as tf.io.ModelArtifacts;
 }
 
+/** SHA-256 (hex) of bytes. */
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Index and count of the first non-finite value in a float array, or null when all are finite. */
+function firstNonFinite(values: ArrayLike<number>): { index: number; count: number } | null {
+  let index = -1;
+  let count = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      if (index < 0) index = i;
+      count++;
+    }
+  }
+  return index < 0 ? null : { index, count };
+}
+
+/** Throws a CheckpointError naming the first weight of `network` that holds NaN or Infinity. */
+function checkFiniteWeights(network: tf.LayersModel, part: string, where: string, modelName: string): void {
+  network.weights.forEach((w, i) => {
+    if (w.dtype !== 'float32') return;
+    const values = w.read().dataSync() as Float32Array;
+    const bad = firstNonFinite(values);
+    if (bad) {
+      throw new CheckpointError(
+        `${where}: ${part} weight ${i} ('${w.originalName ?? w.name}') of '${modelName}' is not finite (NaN or Infinity in ${bad.count} of ` +
+          `${values.length} values; did training diverge?); a checkpoint with such weights could never be loaded, so it is not saved`,
+      );
+    }
+  });
+}
+
+/** Names of the files a checkpoint (or a temporary copy of one) may hold: `checkpoint.json`, `<part>.json`, `<part>.weights.bin`, `history.json`, atomic-write temporaries. */
+const CHECKPOINT_FILE = /^(?:[A-Za-z0-9_-]+\.json|[A-Za-z0-9_-]+\.weights\.bin|\.[^/]+\.tmp)$/;
+
+/**
+ * True when the folder `dir` holds nothing but files of the names a vaelab checkpoint consists of
+ * (at least one weights file), e.g. the remains of a checkpoint whose `checkpoint.json` was lost.
+ */
+export function looksLikeCheckpointRemains(dir: string): boolean {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  return entries.length > 0 && entries.every((e) => e.isFile() && CHECKPOINT_FILE.test(e.name)) && entries.some((e) => e.name.endsWith('.weights.bin'));
+}
+
+/** How old (by modification time) a temporary folder of a save must be to count as abandoned even if its pid is in use. */
+export const STALE_SAVE_AGE_MS = 60 * 60 * 1000;
+
+
+/**
+ * Removes the debris of killed saves in the folder `parent`: temporary folders `.<name>.tmp-<pid>-*`
+ * and set-aside previous checkpoints `.<name>.old-<pid>-*` (only when `<name>` itself exists again;
+ * otherwise the `.old-` folder is the only copy and a load puts it back) whose process is no longer
+ * running or that are older than {@link STALE_SAVE_AGE_MS}. With `only`, just the debris of that
+ * checkpoint name. Returns the folders removed. Never throws.
+ */
+export function cleanStaleSaveTemps(parent: string, only?: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = /^\.(.+)\.(tmp|old)-(\d+)-[A-Za-z0-9]+(?:-\d+)?$/.exec(name);
+    if (!m || (only !== undefined && m[1] !== only)) continue;
+    const full = path.join(parent, name);
+    try {
+      const stat = fs.lstatSync(full);
+      if (!stat.isDirectory()) continue;
+      const stale = pidIsDead(Number(m[3])) || Date.now() - stat.mtimeMs > STALE_SAVE_AGE_MS;
+      if (!stale) continue;
+      if (m[2] === 'old' && !fs.existsSync(path.join(parent, m[1], INFO_FILE))) continue;
+      fs.rmSync(full, { recursive: true, force: true });
+      removed.push(full);
+    } catch {
+      // another process cleaned it meanwhile, or it cannot be removed: leave it
+    }
+  }
+  return removed;
+}
+
 /**
  * Saves `model`'s weights, its config and `history` into the folder `dir` (replacing an earlier
  * checkpoint there atomically) and returns the absolute folder path. Refuses to replace a folder
@@ -102,10 +210,12 @@ export async function saveCheckpoint(dir: string, model: TrainableModel, history
   }
   const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true });
+  cleanStaleSaveTemps(parent, path.basename(target));
+  for (const { part, model: network } of trainee.networks) checkFiniteWeights(network, part, 'saveCheckpoint', trainee.name);
   const tag = `${process.pid}-${Math.random().toString(36).slice(2)}`;
   const tmp = path.join(parent, `.${path.basename(target)}.tmp-${tag}`);
   const ae = isAutoencoderModel(model) ? model : undefined;
-  const info: CheckpointInfo = {
+  const description: Omit<CheckpointInfo, 'files'> = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     name: trainee.name,
@@ -124,6 +234,12 @@ export async function saveCheckpoint(dir: string, model: TrainableModel, history
       await checkpointIOHandler(tmp, part).save(await captureArtifacts(network));
     }
     if (history !== undefined) writeFileAtomic(path.join(tmp, HISTORY_FILE), JSON.stringify(history, null, 1));
+    const files: Record<string, CheckpointFileDigest> = {};
+    for (const name of fs.readdirSync(tmp).sort()) {
+      const bytes = fs.readFileSync(path.join(tmp, name));
+      files[name] = { bytes: bytes.byteLength, sha256: sha256Hex(bytes) };
+    }
+    const info: CheckpointInfo = { ...description, files };
     writeFileAtomic(path.join(tmp, INFO_FILE), JSON.stringify(info, null, 2)); // written last: marks a complete folder
     swapIntoPlace(tmp, target, path.join(parent, `.${path.basename(target)}.old-${tag}`));
   } catch (e) {
@@ -158,7 +274,7 @@ function swapIntoPlace(tmp: string, target: string, old: string): void {
 }
 
 /** If a save was killed between its two renames, the previous checkpoint waits in a `.old-` sibling: put it back. */
-function recoverInterruptedSave(target: string): void {
+export function recoverInterruptedSave(target: string): void {
   if (fs.existsSync(target)) return;
   const parent = path.dirname(target);
   if (!fs.existsSync(parent)) return;
@@ -188,7 +304,35 @@ export function readCheckpointInfo(dir: string): CheckpointInfo {
   if (info.version > CHECKPOINT_VERSION) {
     throw new CheckpointError(`loadCheckpoint: ${target} has checkpoint version ${info.version}; this vaelab reads up to ${CHECKPOINT_VERSION}`);
   }
+  if (info.files !== undefined && (info.files === null || typeof info.files !== 'object')) {
+    throw new CheckpointError(`loadCheckpoint: ${file} is corrupt ("files" must map file names to their size and SHA-256)`);
+  }
   return info;
+}
+
+/** Throws a CheckpointError unless `bytes` are what `checkpoint.json` recorded for `name` (when it records checksums). */
+function verifyDigest(info: CheckpointInfo, name: string, bytes: Uint8Array, where: string): void {
+  if (!info.files) return;
+  const want = info.files[name];
+  if (!want) throw new CheckpointError(`${where}: ${name} is not listed in ${INFO_FILE} (the checkpoint is incomplete or was altered)`);
+  if (bytes.byteLength !== want.bytes) {
+    throw new CheckpointError(`${where}: ${name} has ${bytes.byteLength} bytes but ${INFO_FILE} recorded ${want.bytes}; the file changed after it was saved`);
+  }
+  if (sha256Hex(bytes) !== want.sha256) {
+    throw new CheckpointError(`${where}: ${name} does not match the SHA-256 recorded in ${INFO_FILE}; the file changed after it was saved`);
+  }
+}
+
+/** Reads one file of a checkpoint and checks it against its recorded SHA-256; CheckpointError if missing or different. */
+function readVerified(root: string, info: CheckpointInfo, name: string, where: string): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(path.join(root, name));
+  } catch {
+    throw new CheckpointError(`${where}: ${name} is missing`);
+  }
+  verifyDigest(info, name, bytes, where);
+  return bytes;
 }
 
 function rebuild(info: CheckpointInfo, where: string): RebuiltModel {
@@ -247,8 +391,11 @@ function decodeInOrder(data: ArrayBuffer, specs: tf.io.WeightsManifestEntry[]): 
   return out;
 }
 
-async function loadPart(dir: string, part: string, network: tf.LayersModel, where: string): Promise<void> {
+async function loadPart(dir: string, info: CheckpointInfo, part: string, network: tf.LayersModel, where: string): Promise<void> {
+  readVerified(dir, info, `${part}.json`, where);
   const artifacts = await checkpointIOHandler(dir, part).load();
+  // the bytes actually loaded are the ones checked
+  verifyDigest(info, `${part}.weights.bin`, new Uint8Array(artifacts.weightData as ArrayBuffer), where);
   const specs = artifacts.weightSpecs ?? [];
   const weights = network.weights;
   if (specs.length !== weights.length) {
@@ -268,6 +415,15 @@ async function loadPart(dir: string, part: string, network: tf.LayersModel, wher
   });
   const tensors = decodeInOrder(artifacts.weightData as ArrayBuffer, specs);
   try {
+    tensors.forEach((t, i) => {
+      if (t.dtype !== 'float32') return;
+      const bad = firstNonFinite(t.dataSync() as Float32Array);
+      if (bad) {
+        throw new CheckpointError(
+          `${where}: ${part} weight ${i} ('${specs[i].name}') is not finite (NaN or Infinity in ${bad.count} of ${t.size} values); the checkpoint is corrupt`,
+        );
+      }
+    });
     network.setWeights(tensors);
   } finally {
     tf.dispose(tensors);
@@ -278,7 +434,9 @@ async function loadPart(dir: string, part: string, network: tf.LayersModel, wher
  * Loads the checkpoint in `dir`. Without `target`, rebuilds the model from the saved config
  * (`buildAutoencoder` / `encoderClassifier`); with a model, loads the weights into it; with a
  * function, calls it with the saved config to build the model. Fails with a CheckpointError when
- * the files are missing or truncated, or when the weights' shapes do not match the model.
+ * the files are missing, truncated or differ from the SHA-256 recorded at save time, when a weight
+ * is not finite, or when the weights' shapes do not match the model. Checkpoints of format
+ * version 1 (no checksums) load with `verified: false`.
  */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint<RebuiltModel>>;
 export async function loadCheckpoint<M extends TrainableModel>(dir: string, target: M | ((config: unknown) => M)): Promise<LoadedCheckpoint<M>>;
@@ -293,19 +451,25 @@ export async function loadCheckpoint(
   const model = (built ?? target) as TrainableModel;
   try {
     checkSameModel(info, model, where);
-    for (const { part, model: network } of toTrainee(model).networks) await loadPart(root, part, network, where);
+    for (const { part, model: network } of toTrainee(model).networks) await loadPart(root, info, part, network, where);
   } catch (e) {
     if (built) (built as { dispose(): void }).dispose();
     throw e;
   }
   const historyFile = path.join(root, HISTORY_FILE);
   let history: TrainHistory | undefined;
-  if (fs.existsSync(historyFile)) {
+  if (fs.existsSync(historyFile) || info.files?.[HISTORY_FILE] !== undefined) {
     try {
-      history = JSON.parse(fs.readFileSync(historyFile, 'utf8')) as TrainHistory;
+      const text = readVerified(root, info, HISTORY_FILE, where).toString('utf8');
+      try {
+        history = JSON.parse(text) as TrainHistory;
+      } catch (e) {
+        throw new CheckpointError(`${where}: ${historyFile} is corrupt (${(e as Error).message})`);
+      }
     } catch (e) {
-      throw new CheckpointError(`${where}: ${historyFile} is corrupt (${(e as Error).message})`);
+      if (built) (built as { dispose(): void }).dispose();
+      throw e;
     }
   }
-  return { model, history, info };
+  return { model, history, info, verified: info.files !== undefined };
 }

@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { nbformatErrors } from './fixtures/notebooks/nbformat-schema/validate';
 import type { CodeCell, Notebook } from '../src/notebook/nbformat';
-import type { RunSummary } from '../src/notebook/report';
+import { expectSummaryMatchesRun, readSummary } from './summary-schema';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'run.js');
@@ -61,23 +61,27 @@ describe('headless runner end to end (real tslab kernels)', () => {
   });
   afterEach(() => fs.rmSync(out, { recursive: true, force: true }));
 
-  it('runs notebooks with parameters, figures, published numbers, a failing cell and a type error', () => {
-    const sources = ['figure-and-error', 'typed-import', 'trivial'].map(fixture);
+  it('runs notebooks with parameters, figures, published numbers, a failing cell, a type error and a hinted error', () => {
+    const names = ['figure-and-error', 'typed-import', 'trivial', 'shorthand-hint'];
+    const sources = names.map(fixture);
     const before = sources.map(sha);
+    const startedAfter = new Date();
     const run = runCliSync([...sources, '--out', out, '--profile', 'smoke', '--set', 'steps=4', '--set', 'trivial.repeat=2']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/\[1\/3\] figure-and-error {2}code cell 3\/6/);
+    expect(run.stderr).toMatch(/\[1\/4\] figure-and-error {2}code cell 3\/6/);
     expect(sources.map(sha)).toEqual(before);
 
-    const summary = readJson<RunSummary>(path.join(out, 'summary.json'));
+    const summary = readSummary(out);
     expect(summary.status).toBe('failed');
     expect(summary.profile).toBe('smoke');
-    expect(summary.versions).toMatchObject({ node: process.version, tslab: expect.any(String), tfjs: expect.any(String), vaelab: expect.any(String) });
-    const [figure, typed, trivial] = summary.notebooks;
+    expectSummaryMatchesRun(summary, { outDir: out, sources: names.map((n, i) => [n, sources[i]]), startedAfter });
+    const [figure, typed, trivial, shorthand] = summary.notebooks;
 
     // A failing cell: the notebook fails there, reports the error, and runs nothing after it.
     expect(figure).toMatchObject({ name: 'figure-and-error', status: 'failed', executedCells: 5, codeCells: 6 });
     expect(figure.failure).toMatchObject({ kind: 'error', cellIndex: 5, sourceCellIndex: 4, cellId: 'c4', ename: 'RangeError', evalue: 'deliberate failure in the fixture' });
+    expect(figure.failure?.traceback.join('\n')).toContain('deliberate failure in the fixture');
+    expect(figure.failure?.hint).toBeUndefined();
     expect(figure.published).toEqual({ draw_sum: expect.any(Number), steps: 4 });
     expect(figure.parameters).toEqual({ steps: 4 });
     expect(figure.figures).toEqual([path.join('figure-and-error', 'figures', 'gradient.png')]);
@@ -102,6 +106,11 @@ describe('headless runner end to end (real tslab kernels)', () => {
     expect(text((codeCells(typedNb)[0].outputs[0] as { text: string[] }).text)).toBe('number true\n');
 
     expect(trivial).toMatchObject({ status: 'ok', failure: null, published: { repeat: 2 }, backend: null });
+
+    // tslab's shorthand pitfall: the runner names the variable and the fix.
+    expect(shorthand.failure).toMatchObject({ kind: 'error', cellIndex: 2, ename: 'ReferenceError', evalue: 'trainCount is not defined' });
+    expect(shorthand.failure?.hint).toMatch(/"trainCount" is declared in an earlier cell[\s\S]*\{ trainCount: trainCount \}/);
+    expect(run.stderr).toContain(`hint: ${shorthand.failure?.hint}`);
     expect(nbformatErrors(readJson(path.join(out, 'trivial.ipynb')))).toEqual([]);
 
     const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
@@ -113,9 +122,11 @@ describe('headless runner end to end (real tslab kernels)', () => {
   });
 
   it('reports a kernel that dies and a cell that exceeds the time limit (two kernels at a time), and leaves no kernel behind', () => {
+    const startedAfter = new Date();
     const run = runCliSync([fixture('kernel-exit'), fixture('slow'), '--out', out, '--timeout', '4', '--jobs', '2']);
     expect(run.code).toBe(1);
-    const summary = readJson<RunSummary>(path.join(out, 'summary.json'));
+    const summary = readSummary(out);
+    expectSummaryMatchesRun(summary, { outDir: out, sources: [['kernel-exit', fixture('kernel-exit')], ['slow', fixture('slow')]], startedAfter });
     const [dies, slow] = summary.notebooks;
     expect(dies.failure).toMatchObject({ kind: 'kernel-died', cellIndex: 1, ename: 'KernelDiedError' });
     expect(dies.failure?.evalue).toMatch(/exited with code 3/);
@@ -139,6 +150,6 @@ describe('headless runner end to end (real tslab kernels)', () => {
     child.kill(signal);
     expect(await exited).toBe(expectedCode);
     expect(alive(kernels[0])).toBe(false);
-    expect(readJson<RunSummary>(path.join(out, 'summary.json')).status).toBe('interrupted');
+    expect(readSummary(out).status).toBe('interrupted');
   });
 });

@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { runCli, defaultRunnerPaths, type RunnerIo } from '../src/notebook/runner-cli';
 import type { RunSummary } from '../src/notebook/report';
+import { expectSummaryMatchesRun, readSummary } from './summary-schema';
 import { wasmThreadsPerJob, WASM_THREADS_ENV } from '../src/backend/thread-policy';
 
 const NOTEBOOK = path.join(__dirname, 'fixtures', 'notebooks', 'wasm-threads.ipynb');
@@ -30,9 +31,11 @@ afterEach(() => {
 });
 
 async function run(jobs: number): Promise<RunSummary['notebooks'][number]> {
+  const startedAfter = new Date();
   const code = await runCli([NOTEBOOK, '--jobs', String(jobs), '--out', out], defaultRunnerPaths(), io);
   expect(code).toBe(0);
-  const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as RunSummary;
+  const summary = readSummary(out);
+  expectSummaryMatchesRun(summary, { outDir: out, sources: [['wasm-threads', NOTEBOOK]], startedAfter });
   return summary.notebooks[0];
 }
 

@@ -5,8 +5,9 @@
  * is out of date or any notebook of the repository holds outputs or execution counts.
  * `--root DIR` works on another checkout (default: the current directory).
  */
+import * as fs from 'fs';
 import * as path from 'path';
-import { checkCurriculum, syncStudentNotebooks } from '../curriculum/sync';
+import { checkCurriculum, listSolutionNotebooks, SOLUTIONS_DIR, syncStudentNotebooks } from '../curriculum/sync';
 
 const USAGE = 'usage: node dist/cli/make-student.js [--check] [--root DIR]';
 
@@ -33,8 +34,17 @@ function parseArgs(argv: readonly string[]): MakeStudentArgs {
   return args;
 }
 
+/** Throws a clear error unless `root` is a folder with solution notebooks in `solutions/`. */
+function checkRoot(root: string): void {
+  if (!fs.existsSync(root)) throw new Error(`${root} does not exist: expected the repository folder (holding ${SOLUTIONS_DIR}/)`);
+  if (listSolutionNotebooks(root).length === 0) {
+    throw new Error(`no solution notebooks in ${path.join(root, SOLUTIONS_DIR)}: expected ${SOLUTIONS_DIR}/NN_topic.ipynb files (is --root the repository folder?)`);
+  }
+}
+
 function main(): number {
   const args = parseArgs(process.argv.slice(2));
+  checkRoot(args.root);
   if (args.check) {
     const problems = checkCurriculum(args.root);
     if (problems.length === 0) {

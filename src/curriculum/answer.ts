@@ -5,30 +5,23 @@
  * student notebook replaces that cell with a prompt.
  */
 
-type DisplayWriter = (
-  data: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> },
-  update: boolean,
-) => void;
+import { tslabDisplayWriter, type TslabDisplayWriter } from '../figures/tslab-display';
 
-/** tslab's display channel of the running kernel, if this process is a tslab kernel. */
-function tslabWriter(): DisplayWriter | null {
-  for (const [file, mod] of Object.entries(require.cache)) {
-    if (!/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(file)) continue;
-    const writer = (mod?.exports as { lastWriteDisplayData?: unknown } | undefined)?.lastWriteDisplayData;
-    if (typeof writer === 'function') return writer as DisplayWriter;
-  }
-  return null;
+/** Options of {@link showAnswer}. */
+export interface ShowAnswerOptions {
+  /** Display channel to use (default: the running tslab kernel's, null elsewhere; for tests). */
+  readonly writer?: TslabDisplayWriter | null;
 }
 
 /**
  * Shows `markdown` as the answer to a question: rendered Markdown in a notebook, printed text
  * elsewhere. Throws a TypeError for an empty or non-string answer.
  */
-export function showAnswer(markdown: string): void {
+export function showAnswer(markdown: string, options: ShowAnswerOptions = {}): void {
   if (typeof markdown !== 'string' || markdown.trim() === '') {
     throw new TypeError('showAnswer: expected a non-empty Markdown string');
   }
-  const writer = tslabWriter();
+  const writer = options.writer !== undefined ? options.writer : tslabDisplayWriter();
   if (writer) writer({ data: { 'text/markdown': markdown, 'text/plain': markdown }, metadata: {}, transient: {} }, false);
   else console.log(markdown);
 }

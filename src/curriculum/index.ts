@@ -56,4 +56,4 @@ export type {
   DecoderShapeExpectation,
   DenseLayerExpectation,
 } from './checks';
-export { showAnswer, formatSignificant, formatPercent } from './answer';
+export { showAnswer, formatSignificant, formatPercent, type ShowAnswerOptions } from './answer';

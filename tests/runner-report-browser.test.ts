@@ -103,6 +103,7 @@ const hex = (h: string) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16))
           executedCells: 3,
           failure: {
             kind: 'error',
+            codeCell: 3,
             cellIndex: 3,
             sourceCellIndex: 2,
             cellId: 'c2',

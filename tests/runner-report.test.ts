@@ -50,6 +50,7 @@ const failing = notebook('07_vae', {
   backend: null,
   failure: {
     kind: 'error',
+    codeCell: 4,
     cellIndex: 5,
     sourceCellIndex: 4,
     cellId: 'c<4>',
@@ -96,7 +97,7 @@ describe('renderReportHtml', () => {
     const passed = notebook('01_autoencoders', { published: { test_mse: 0.0361234567, runs: 4 } });
     const html = renderReportHtml(summary([passed, failing]));
     const fail = sectionOf(html, '07_vae');
-    expect(fail).toMatch(/<div class="failure"><p><strong>error<\/strong> in cell 5 \(id <code>c&lt;4&gt;<\/code>\): <code>ReferenceError: x is/);
+    expect(fail).toMatch(/<div class="failure"><p><strong>error<\/strong> in code cell 4 of 6 \(id <code>c&lt;4&gt;<\/code>\): <code>ReferenceError: x is/);
     expect(fail).toMatch(/<p>Hint: write/);
     expect(fail).toMatch(/<pre>ReferenceError: &lt;script&gt;/);
     expect(fail).toContain('4/6 code cells');
@@ -105,10 +106,10 @@ describe('renderReportHtml', () => {
     // No hint, no traceback: neither paragraph nor <pre>; a kernel that never started has no cell.
     const bare = notebook('02_latent_space', {
       status: 'failed',
-      failure: { kind: 'kernel-start', cellIndex: null, sourceCellIndex: null, cellId: null, ename: 'Error', evalue: 'no kernel', traceback: [] },
+      failure: { kind: 'kernel-start', codeCell: null, cellIndex: null, sourceCellIndex: null, cellId: null, ename: 'Error', evalue: 'no kernel', traceback: [] },
     });
     const bareSection = sectionOf(renderReportHtml(summary([bare])), '02_latent_space');
-    expect(bareSection).toContain('<strong>kernel-start</strong> in cell –: <code>Error: no kernel</code>');
+    expect(bareSection).toContain('<strong>kernel-start</strong>: <code>Error: no kernel</code>');
     expect(bareSection).not.toContain('Hint:');
     expect(bareSection).not.toContain('<pre>');
   });
@@ -123,7 +124,7 @@ describe('renderReportHtml', () => {
     expect(html).toMatch(/<h2><span class="badge ok">passed<\/span> 01_a<\/h2>/);
     expect(renderReportHtml(summary([]))).toContain('0/0 notebooks passed');
     expect(renderReportHtml(summary([notebook('x')], { status: 'interrupted' }))).toContain('<strong>interrupted</strong>');
-    expect(renderReportHtml(summary([notebook('x')]))).not.toContain('interrupted');
+    expect(renderReportHtml(summary([notebook('x')]))).not.toContain('<strong>interrupted</strong>');
   });
 
   it('prints the run header, published numbers to five significant digits, and notes empty sections', () => {

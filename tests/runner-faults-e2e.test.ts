@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { CodeCell, Notebook } from '../src/notebook/nbformat';
-import type { RunSummary } from '../src/notebook/report';
+import { readSummary } from './summary-schema';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'run.js');
@@ -97,7 +97,7 @@ describe('runner faults (real tslab kernels)', () => {
     expect(await runner.exited).toBe(130);
     expect(alive(kernels[0])).toBe(false);
 
-    const summary = readJson<RunSummary>(path.join(out, 'summary.json'));
+    const summary = readSummary(out);
     expect(summary.status).toBe('interrupted');
     expect(summary.notebooks.map((n) => [n.name, n.status])).toEqual([
       ['slow', 'interrupted'],
@@ -129,7 +129,7 @@ describe('runner faults (real tslab kernels)', () => {
     const deadline = Date.now() + 10000;
     while (alive(kernels[0]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(alive(kernels[0])).toBe(false);
-    const summary = readJson<RunSummary>(path.join(out, 'summary.json'));
+    const summary = readSummary(out);
     expect(summary.status).toBe('interrupted');
     expect(summary.notebooks.map((n) => [n.name, n.status])).toEqual([
       ['slow', 'interrupted'],
@@ -197,7 +197,7 @@ describe('runner faults (real tslab kernels)', () => {
     expect(codeCells).toHaveLength(5); // params, injected parameters, ok, boom, never
     expect(failing).toBe(4);
 
-    const summary = readJson<RunSummary>(path.join(runDir, 'summary.json'));
+    const summary = readSummary(runDir);
     const result = summary.notebooks[0];
     expect(result.failure?.codeCell).toBe(failing);
     expect(result.codeCells).toBe(codeCells.length);

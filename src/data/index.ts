@@ -20,4 +20,5 @@ export {
 } from './mnist';
 export type { IdxPart, LoadIdxOptions, LoadMnistOptions } from './mnist';
 export * from './subsets';
+export { checkUnitPixels } from './pixels';
 export * from './tensors';

@@ -5,7 +5,7 @@
 export * from './errors';
 export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx, parseIdxImages, parseIdxLabels } from './idx';
 export type { IdxArray, IdxImages } from './idx';
-export { PROJECT_DATA_DIR, CHECKSUM_CACHE_DIR_ENV, sha256Hex, readChecksumFile, checksumCacheDir, verifySha256 } from './checksums';
+export { PROJECT_DATA_DIR, sha256Hex, readChecksumFile, verifySha256 } from './checksums';
 export {
   FASHION_MNIST_DIR,
   FASHION_MNIST_CLASSES,

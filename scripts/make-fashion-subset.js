@@ -11,9 +11,12 @@
  *  2. per class, shuffles the indices of that class with the project's seeded Rng (seed SEED below,
  *     one fork per split and class) and keeps the first TEST_PER_CLASS test / TRAIN_PER_CLASS
  *     training indices; the kept images stay in the order of the source file;
- *  3. writes them as IDX files compressed with gzip (level 9, no file name, mtime 0), and
- *     data/fashion-mnist-subset.sha256 with the SHA-256 of each .gz file and of its inflated IDX bytes
- *     (the .gz bytes could differ with another zlib version; the inflated bytes never do).
+ *  3. writes them as IDX files compressed with gzip (level 9, no file name, mtime 0),
+ *     data/fashion-mnist-subset.sha256 with the SHA-256 of each .gz file (checked on every load), and
+ *     data/fashion-mnist-subset-idx.sha256 with the SHA-256 of the IDX bytes inside each, under the
+ *     plain file name (the .gz bytes could differ with another zlib version; the IDX bytes never do);
+ *  4. writes data/fashion-mnist-idx.sha256, the SHA-256 of the IDX bytes inside the four files of
+ *     the full set (so a folder holding Fashion-MNIST uncompressed, or recompressed, is recognised).
  */
 'use strict';
 const fs = require('fs');
@@ -36,6 +39,8 @@ function arg(name, fallback) {
 const source = arg('--source', '/usr/share/datasets/fashion-mnist');
 const out = arg('--out', path.join(ROOT, 'data', 'fashion-mnist-subset'));
 const sumsOut = path.join(path.dirname(out), `${path.basename(out)}.sha256`);
+const idxSumsOut = path.join(path.dirname(out), `${path.basename(out)}-idx.sha256`);
+const fullIdxSumsOut = path.join(path.dirname(out), 'fashion-mnist-idx.sha256');
 
 const sha = (b) => crypto.createHash('sha256').update(b).digest('hex');
 
@@ -73,13 +78,19 @@ function idxHeader(magic, dims) {
 
 fs.mkdirSync(out, { recursive: true });
 const rng = new Rng(SEED);
-const lines = [
-  `# Fashion-MNIST subset made by scripts/make-fashion-subset.js (seed ${SEED}) from Debian's dataset-fashion-mnist.`,
-  '# .gz files as shipped; the lines ending in "(inflated)" are the IDX bytes inside each .gz file.',
+const head = `# Fashion-MNIST subset made by scripts/make-fashion-subset.js (seed ${SEED}) from Debian's dataset-fashion-mnist.`;
+const lines = [head, '# The .gz files as shipped in data/fashion-mnist-subset/ (checked on every load).'];
+const idxLines = [head, '# The IDX bytes inside each .gz file of data/fashion-mnist-subset/, under the uncompressed file name.'];
+const fullIdxLines = [
+  "# Fashion-MNIST, full set: the IDX bytes inside the four .gz files of Debian's dataset-fashion-mnist",
+  '# (data/fashion-mnist.sha256), under the uncompressed file name. Written by scripts/make-fashion-subset.js.',
 ];
 for (const [split, stem, perClass] of [['train', 'train', TRAIN_PER_CLASS], ['test', 't10k', TEST_PER_CLASS]]) {
-  const images = parseIdxImages(readSource(`${stem}-images-idx3-ubyte.gz`), stem);
-  const labels = parseIdxLabels(readSource(`${stem}-labels-idx1-ubyte.gz`), stem);
+  const rawImages = readSource(`${stem}-images-idx3-ubyte.gz`);
+  const rawLabels = readSource(`${stem}-labels-idx1-ubyte.gz`);
+  fullIdxLines.push(`${sha(rawImages)}  ${stem}-images-idx3-ubyte`, `${sha(rawLabels)}  ${stem}-labels-idx1-ubyte`);
+  const images = parseIdxImages(rawImages, stem);
+  const labels = parseIdxLabels(rawLabels, stem);
   const kept = pick(labels, perClass, rng, split);
   const size = images.rows * images.cols;
   const pixels = Buffer.alloc(kept.length * size);
@@ -96,9 +107,11 @@ for (const [split, stem, perClass] of [['train', 'train', TRAIN_PER_CLASS], ['te
     const gz = zlib.gzipSync(raw, { level: 9 });
     fs.writeFileSync(path.join(out, name), gz);
     lines.push(`${sha(gz)}  ${name}`);
-    lines.push(`# ${sha(raw)}  ${name} (inflated)`);
+    idxLines.push(`${sha(raw)}  ${name.replace(/\.gz$/, '')}`);
     console.log(`${name}: ${kept.length} items, ${gz.length} bytes (${raw.length} inflated)`);
   }
 }
 fs.writeFileSync(sumsOut, lines.join('\n') + '\n');
-console.log(`wrote ${out} and ${sumsOut}`);
+fs.writeFileSync(idxSumsOut, idxLines.join('\n') + '\n');
+fs.writeFileSync(fullIdxSumsOut, fullIdxLines.join('\n') + '\n');
+console.log(`wrote ${out}, ${sumsOut}, ${idxSumsOut} and ${fullIdxSumsOut}`);

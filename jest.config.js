@@ -9,4 +9,6 @@ module.exports = {
   testTimeout: 120000,
   // wasm single-threaded in tests unless a test asks for threads (see the file).
   globalSetup: '<rootDir>/tests/jest-global-setup.js',
+  // No tfjs-node hint (expected offline; vaelab's initBackend silences it too).
+  setupFiles: ['<rootDir>/tests/jest-setup-quiet-tfjs.js'],
 };

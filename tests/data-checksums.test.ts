@@ -4,20 +4,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  CHECKSUM_CACHE_DIR_ENV,
-  checksumCacheDir,
   DatasetError,
   PROJECT_DATA_DIR,
   readChecksumFile,
   sha256Hex,
   verifySha256,
 } from '../src/data';
-import { clearChecksumMemo, rememberedSha256 } from '../src/data/checksums';
 
 let tmp: string;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-data-sums-'));
-  process.env[CHECKSUM_CACHE_DIR_ENV] = path.join(tmp, 'cache');
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -43,24 +39,39 @@ test('the project data/ folder lists the four MNIST files', () => {
   for (const v of m.values()) expect(v).toMatch(/^[0-9a-f]{64}$/);
 });
 
-test('checksumCacheDir follows the environment variable', () => {
-  expect(checksumCacheDir()).toBe(path.join(tmp, 'cache'));
-});
-
-test('verifySha256 hashes a file once, remembers it in the memo and in the cache file', () => {
+test('verifySha256 hashes the bytes it is given every time: nothing is taken on trust from an earlier check', () => {
   const f = path.join(tmp, 'data.bin');
   const bytes = new Uint8Array([1, 2, 3, 4, 5]);
   fs.writeFileSync(f, bytes);
-  expect(rememberedSha256(f)).toBeUndefined();
-  verifySha256(f, bytes, digest(bytes));
-  expect(rememberedSha256(f)).toBe(digest(bytes));
-  const cache = JSON.parse(fs.readFileSync(path.join(tmp, 'cache', 'verified-sha256.json'), 'utf8')) as Record<string, { sha256: string; size: number }>;
-  expect(cache[path.resolve(f)]).toMatchObject({ sha256: digest(bytes), size: 5 });
-  // No temp files left behind by the atomic write.
-  expect(fs.readdirSync(path.join(tmp, 'cache'))).toEqual(['verified-sha256.json']);
-  // Remembered: the bytes passed are no longer hashed (a second process would read the cache file).
-  clearChecksumMemo();
-  expect(() => verifySha256(f, new Uint8Array([9]), digest(bytes))).not.toThrow();
+  expect(() => verifySha256(f, bytes, digest(bytes))).not.toThrow();
+  // Other bytes for the same, unchanged file: an earlier success must not vouch for them.
+  expect(() => verifySha256(f, new Uint8Array([9]), digest(bytes))).toThrow(/checksum mismatch/);
+});
+
+test('an in-place edit that keeps the size and the modification time is caught', () => {
+  const f = path.join(tmp, 'same-size.bin');
+  const good = new Uint8Array([10, 20, 30, 40]);
+  const when = new Date('2026-01-02T03:04:05Z');
+  fs.writeFileSync(f, good);
+  fs.utimesSync(f, when, when);
+  verifySha256(f, fs.readFileSync(f), digest(good));
+  const bad = new Uint8Array([10, 20, 31, 40]); // one flipped bit, same size
+  fs.writeFileSync(f, bad);
+  fs.utimesSync(f, when, when); // the mtime kept, as `cp -p` or `touch -r` leaves it
+  expect(fs.statSync(f).mtimeMs).toBe(when.getTime());
+  expect(() => verifySha256(f, fs.readFileSync(f), digest(good))).toThrow(/checksum mismatch/);
+});
+
+test('a failure is never remembered: a good copy restored with its old mtime (cp -p) passes at once', () => {
+  const f = path.join(tmp, 'restored.bin');
+  const good = new Uint8Array([7, 7, 7, 7, 7, 7]);
+  const when = new Date('1985-10-26T08:15:00Z'); // the mtime npm gives every file it installs
+  fs.writeFileSync(f, new Uint8Array([7, 7, 0, 7, 7, 7]));
+  fs.utimesSync(f, when, when);
+  expect(() => verifySha256(f, fs.readFileSync(f), digest(good))).toThrow(/checksum mismatch/);
+  fs.writeFileSync(f, good);
+  fs.utimesSync(f, when, when);
+  expect(() => verifySha256(f, fs.readFileSync(f), digest(good))).not.toThrow();
 });
 
 test('a changed file is hashed again and a wrong digest throws a DatasetError naming the file', () => {
@@ -82,5 +93,4 @@ test('a changed file is hashed again and a wrong digest throws a DatasetError na
   expect((err as DatasetError).message).toContain(digest(v1));
   expect((err as DatasetError).message).toContain(digest(v2));
   expect((err as DatasetError).message).toContain('Get it again.');
-  expect(rememberedSha256(f)).toBe(digest(v2));
 });

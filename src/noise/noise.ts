@@ -1,13 +1,16 @@
 /**
- * The noise functions. Each takes flat images (`Float32Array`, values in [0, 1]) and returns a
+ * The noise functions. Each takes flat images (`Float32Array`, values in [0, 1]: anything else, 0-255
+ * bytes or NaN, is refused with a RangeError saying what was found) and returns a
  * new, corrupted copy clipped to [0, 1]; random noises draw from the given {@link Rng} only, so
  * the same seed gives the same noise.
  */
 import type { Rng } from '../rng';
+import { checkUnitPixels } from '../data/pixels';
 import { checkSaltPepper, checkNoiseStd, MNIST_IMAGE_SHAPE, validateNoiseSpec, type NoiseImageShape, type NoiseSpec } from './spec';
 
-function checkImages(who: string, images: Float32Array): void {
+function checkImages(who: string, images: Float32Array, pixelsPerImage = MNIST_IMAGE_SHAPE.rows * MNIST_IMAGE_SHAPE.cols): void {
   if (!(images instanceof Float32Array)) throw new TypeError(`${who}: images must be a Float32Array of flat pixels in [0, 1]`);
+  checkUnitPixels(who, 'images', images, pixelsPerImage);
 }
 
 const clip01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
@@ -58,8 +61,8 @@ export function speckleNoise(images: Float32Array, std: number, rng: Rng): Float
  * the corruption of the denoising VAE guide. Deterministic (no randomness).
  */
 export function blurImages(images: Float32Array, shape: NoiseImageShape = MNIST_IMAGE_SHAPE, factor = 2): Float32Array {
-  checkImages('blurImages', images);
   const { rows, cols } = shape;
+  checkImages('blurImages', images, Number.isInteger(rows * cols) && rows * cols > 0 ? rows * cols : undefined);
   if (!Number.isInteger(factor) || factor < 1) throw new RangeError(`blurImages: factor must be a positive integer, got ${factor}`);
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1 || rows % factor !== 0 || cols % factor !== 0) {
     throw new RangeError(`blurImages: image shape ${rows}×${cols} must be positive integers divisible by factor ${factor}`);

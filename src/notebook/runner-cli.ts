@@ -6,6 +6,7 @@ import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { WASM_THREADS_ENV, wasmThreadsEnvForJobs } from '../backend/thread-policy';
+import { runDataLine } from './data-line';
 import { cleanStaleKernelDirs, killAllKernelsSync, shutdownAllKernels } from './kernel-client';
 import { readNotebook } from './nbformat';
 import { checkOverrideType, injectParameters, notebookParameters, notebookParameterTypes, ParameterValue } from './parameters';
@@ -290,6 +291,7 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
   // Kernels running at once share the cores: each gets VAELAB_WASM_THREADS = cores / kernels (unless the user set it).
   const kernelEnv = wasmThreadsEnvForJobs(Math.max(1, Math.min(jobs, plan.length)));
   const threadNote = kernelEnv[WASM_THREADS_ENV] !== undefined ? `, ${kernelEnv[WASM_THREADS_ENV]} wasm thread(s) per kernel` : '';
+  io.err(`${runDataLine(plan.map((p) => p.file))}\n`); // first line: which data, from where
   io.err(`vaelab runner: ${plan.length} notebook(s), profile "${profile}", ${jobs} at a time${threadNote}, output ${outDir}\n`);
   // Redraw one progress line in place only on a terminal and with one notebook at a time.
   const live = io.tty && jobs === 1;

@@ -3,6 +3,7 @@
  * the images of a batch, corrupts them with seeded noise for denoising, and draws epsilon.
  */
 import * as tf from '@tensorflow/tfjs';
+import { checkUnitPixels } from '../data/pixels';
 import { applyNoise } from '../noise';
 import type { NoiseSpec } from '../noise';
 import type { Rng } from '../rng';
@@ -58,6 +59,11 @@ export function toDataSource(
   if (inputs.length < count * size) {
     throw new RangeError(`${where}: ${what} has ${inputs.length} pixel values, expected count*rows*cols = ${count * size}`);
   }
+  // Once per call (not per step): 0-255 or NaN pixels would otherwise surface, much later, as a
+  // diverging loss whose hint is the learning rate.
+  const n = count * size;
+  checkUnitPixels(where, `${what}.${targets ? 'inputs' : 'images'}`, inputs.length === n ? inputs : inputs.subarray(0, n), size);
+  if (targets) checkUnitPixels(where, `${what}.targets`, targets, size);
   const labels = data.labels;
   if (trainee.needsLabels) {
     if (!(labels instanceof Uint8Array) || labels.length < count) {

@@ -218,7 +218,7 @@ export async function mnistJudge(options: MnistJudgeOptions = {}): Promise<Mnist
     probabilities: (images) => runRows(`${config.name}.probabilities`, model, images, CLASSES),
     features: (images) => runRows(`${config.name}.features`, featureModel, images, featureDim),
     dispose(): void {
-      featureModel.dispose();
+      // the feature model shares the classifier's layers: disposing the classifier frees every weight
       model.dispose();
     },
   };

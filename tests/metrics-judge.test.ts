@@ -157,6 +157,7 @@ test.each<[string, () => unknown, RegExp]>([
   ['wrong image size', () => judge.probabilities(new Float32Array(100)), /100 values, expected a positive multiple of 784/],
   ['wrong tensor shape', () => judge.features(tf.zeros([2, 28]) as tf.Tensor2D), /shape \[2,28\], expected \[n, 784\]/],
   ['not a judge', () => judgeScores({} as never, real), /judge must be an MnistJudge/],
+  ['one image with a reference', () => judgeScores(judge, real.images.subarray(0, PIXELS), { reference }), /Frechet distance needs at least 2 images, got 1/],
 ])('bad input: %s', (_label, call, message) => {
   expect(call).toThrow(message);
 });

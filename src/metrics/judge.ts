@@ -36,7 +36,11 @@ export interface MnistJudgeConfig {
 
 /** Options of {@link mnistJudge}. */
 export interface MnistJudgeOptions {
-  /** MNIST train and test splits (default: `loadMnist()`, all 60,000 + 10,000 images). Pass yours to avoid loading twice. */
+  /**
+   * MNIST train and test splits (default: `loadMnist()`, all 60,000 + 10,000 images). Pass the full
+   * splits you loaded anyway to avoid loading twice; a training subset gives a weaker judge (cached
+   * under another key), so do not pass a notebook's small `trainCount` subset.
+   */
   readonly data?: DatasetSplits;
   /** Widths of the hidden ReLU layers (default [256, 64]); the last one is the feature layer. */
   readonly hidden?: readonly number[];
@@ -249,6 +253,7 @@ export function judgeScores(judge: MnistJudge, images: ImagesInput, options: Jud
   }
   const scores = probabilityScores(judge.probabilities(images));
   if (options.reference === undefined) return scores;
+  if (scores.count < 2) throw new RangeError(`judgeScores: a Frechet distance needs at least 2 images, got ${scores.count}`);
   return { ...scores, frechet: frechetDistance(judge.features(images), options.reference).distance };
 }
 

@@ -9,37 +9,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { nbformatErrors } from './fixtures/notebooks/nbformat-schema/validate';
 import type { CodeCell, Notebook } from '../src/notebook/nbformat';
+import { alive, childPids } from './processes';
 import { expectSummaryMatchesRun, readSummary } from './summary-schema';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'run.js');
 const FIXTURES = path.join(__dirname, 'fixtures', 'notebooks');
 const fixture = (name: string) => path.join(FIXTURES, `${name}.ipynb`);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Pids of the direct children of `ppid` (from /proc). */
-function childPids(ppid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === ppid) pids.push(Number(entry));
-    } catch {
-      // process ended meanwhile
-    }
-  }
-  return pids;
-}
 
 function runCliSync(args: string[]) {
   const result = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 110000 });

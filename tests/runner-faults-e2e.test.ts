@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { CodeCell, Notebook } from '../src/notebook/nbformat';
+import { alive, childPids } from './processes';
 import { readSummary } from './summary-schema';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -15,31 +16,6 @@ const CLI = path.join(ROOT, 'dist', 'cli', 'run.js');
 const FIXTURES = path.join(__dirname, 'fixtures', 'notebooks');
 const fixture = (name: string) => path.join(FIXTURES, `${name}.ipynb`);
 const readJson = <T>(file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Pids of the direct children of `ppid` (from /proc). */
-function childPids(ppid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === ppid) pids.push(Number(entry));
-    } catch {
-      // process ended meanwhile
-    }
-  }
-  return pids;
-}
 
 interface Runner {
   child: ChildProcess;

@@ -1,10 +1,13 @@
-/** Jest runs the TypeScript sources directly; type checking is `npm run typecheck`. */
+/**
+ * Jest runs the TypeScript sources directly, file by file (`isolatedModules` in tsconfig.json: no type
+ * checking in jest); type checking is `npm run typecheck`, which `npm test` runs first.
+ */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 120000,
   // wasm single-threaded in tests unless a test asks for threads (see the file).

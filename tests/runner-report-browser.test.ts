@@ -68,10 +68,11 @@ const hex = (h: string) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16))
     }
     await sharp(raw, { raw: { width: side, height: side, channels: 3 } }).png().toFile(path.join(dir, figureRel));
     const script = `<script>document.documentElement.style.background='rgb(${SCRIPT_BLUE.join(',')})';document.body.style.background='rgb(${SCRIPT_BLUE.join(',')})'</script>`;
-    const base = { durationSec: 4.5, codeCells: 5, wasmThreads: 1, kernelPid: 1 };
+    const base = { durationSec: 4.5, codeCells: 5, wasmThreads: 1, kernelPid: 1, claims: [] };
     const summary: RunSummary = {
       status: 'failed',
       profile: 'smoke',
+      claimsEnforced: false,
       startedAt: '2026-12-03T12:00:00.000Z',
       durationSec: 9.75,
       outDir: dir,

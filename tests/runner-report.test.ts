@@ -22,6 +22,7 @@ function notebook(name: string, overrides: Partial<NotebookEntry> = {}): Noteboo
     executedCells: 6,
     failure: null,
     published: {},
+    claims: [],
     parameters: {},
     figures: [],
     backend: 'wasm',
@@ -35,6 +36,7 @@ function summary(notebooks: NotebookEntry[], overrides: Partial<RunSummary> = {}
   return {
     status: notebooks.every((n) => n.status === 'ok') ? 'ok' : 'failed',
     profile: 'smoke',
+    claimsEnforced: false,
     startedAt: '2026-12-03T12:00:00.000Z',
     durationSec: 42.125,
     outDir: '/course/out/run',

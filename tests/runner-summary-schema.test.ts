@@ -42,6 +42,7 @@ function example(): Record<string, unknown> {
       ? { kind: 'error', cellIndex: 5, sourceCellIndex: 4, cellId: 'c4', ename: 'ReferenceError', evalue: 'seed is not defined', traceback: ['ReferenceError: seed is not defined'], hint: 'write { seed: seed }' }
       : null,
     published: failed ? {} : { test_mse: 0.036, runs: 4, label: 'dense', converged: true },
+    claims: failed ? [] : [{ id: 'beats-mean-image', statement: 'the autoencoder beats the mean image', held: true, evidence: { test_mse: 0.036, mean_image_mse: 0.067 } }],
     parameters: { epochs: 2, noiseLevels: [0.1, 0.5], model: { latent: 2 } },
     figures: failed ? [] : [`${name}/figures/${name}_loss.png`],
     backend: failed ? null : 'wasm',
@@ -51,6 +52,7 @@ function example(): Record<string, unknown> {
   return {
     status: 'failed',
     profile: 'quick',
+    claimsEnforced: true,
     startedAt: '2026-11-22T13:21:04.512Z',
     durationSec: 30.25,
     outDir: '/course/out/run-1',

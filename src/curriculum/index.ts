@@ -57,3 +57,4 @@ export type {
   DenseLayerExpectation,
 } from './checks';
 export { showAnswer, formatSignificant, formatPercent, type ShowAnswerOptions } from './answer';
+export { answer, fillAnswer, AnswerTemplateError, type AnswerFacts, type AnswerValue } from './answer';

@@ -1,6 +1,8 @@
 /**
  * Notebook context: where outputs go (`outputDir`), whether a tslab kernel is running
- * (`inNotebook`), and `publish` for the key numbers the headless runner collects.
+ * (`inNotebook`), `publish` for the key numbers and `claim` for the checked lessons the headless
+ * runner collects.
  */
 export * from './context';
 export * from './publish';
+export * from './claims';

@@ -11,6 +11,12 @@ export interface ProfileSpec {
   description?: string;
   /** Per-cell time limit in seconds for this profile (the runner's `--timeout` wins; default 600). */
   cellTimeoutSec?: number;
+  /**
+   * Whether a claim that does not hold fails its notebook with the status `lesson not shown`
+   * (default true); `false` for profiles where nothing is expected to be learnt (smoke: claims are
+   * reported, not enforced).
+   */
+  enforceClaims?: boolean;
   /** Values for every notebook whose parameters cell declares the variable. */
   defaults?: Record<string, ParameterValue>;
   /** Values per notebook name (file name without `.ipynb`); each must be declared by that notebook. */
@@ -39,10 +45,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Whether `profile` enforces claims: its `enforceClaims`, true when absent. */
+export function profileEnforcesClaims(profiles: ProfilesFile, profile: string): boolean {
+  return profiles.profiles[profile]?.enforceClaims ?? true;
+}
+
 /** Reads and checks a profiles file; a missing file gives the three standard profiles with no values. */
 export function loadProfiles(file: string): ProfilesFile {
   if (!fs.existsSync(file)) {
-    return { default: 'quick', profiles: Object.fromEntries(STANDARD_PROFILES.map((p) => [p, {}])) };
+    return {
+      default: 'quick',
+      profiles: Object.fromEntries(STANDARD_PROFILES.map((p): [string, ProfileSpec] => [p, p === 'smoke' ? { enforceClaims: false } : {}])),
+    };
   }
   let parsed: unknown;
   try {
@@ -57,6 +71,9 @@ export function loadProfiles(file: string): ProfilesFile {
     if (!isRecord(spec)) throw new Error(`${file}: profile "${name}" must be an object`);
     if (spec.cellTimeoutSec !== undefined && !(typeof spec.cellTimeoutSec === 'number' && Number.isFinite(spec.cellTimeoutSec) && spec.cellTimeoutSec > 0)) {
       throw new Error(`${file}: profiles.${name}.cellTimeoutSec must be a positive number of seconds, got ${JSON.stringify(spec.cellTimeoutSec)}`);
+    }
+    if (spec.enforceClaims !== undefined && typeof spec.enforceClaims !== 'boolean') {
+      throw new Error(`${file}: profiles.${name}.enforceClaims must be true or false, got ${JSON.stringify(spec.enforceClaims)}`);
     }
     if (spec.defaults !== undefined && !isRecord(spec.defaults)) throw new Error(`${file}: profiles.${name}.defaults must be an object`);
     if (spec.notebooks !== undefined) {

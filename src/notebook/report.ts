@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../util/atomic-write';
+import { ClaimRecord, formatEvidenceValue } from './claims';
 import { NotebookRunResult, NotebookStatus } from './run-notebook';
 
 /** Versions of the tools a run used. */
@@ -18,9 +19,11 @@ export interface RunVersions {
 
 /** Everything `summary.json` holds. */
 export interface RunSummary {
-  /** `ok` when every notebook passed; `interrupted` when the run was stopped (SIGINT/SIGTERM). */
+  /** `ok` when every notebook passed; `failed` when one failed or did not show its lesson; `interrupted` when the run was stopped (SIGINT/SIGTERM). */
   status: 'ok' | 'failed' | 'interrupted';
   profile: string;
+  /** Whether the profile enforces claims (`enforceClaims`): a claim that did not hold made its notebook `lesson not shown`. */
+  claimsEnforced: boolean;
   startedAt: string;
   durationSec: number;
   outDir: string;
@@ -78,7 +81,26 @@ function badge(status: NotebookStatus): string {
   return `<span class="badge ${status.replace(/ /g, '-')}">${word}</span>`;
 }
 
-function section(nb: RunSummary['notebooks'][number]): string {
+/** The claims of a notebook: a held / not held badge, the statement and its evidence per claim. */
+function claimsTable(claims: ReadonlyArray<ClaimRecord>, enforced: boolean): string {
+  if (claims.length === 0) return '<p class="muted">No claims.</p>';
+  const held = claims.filter((c) => c.held).length;
+  const rows = claims
+    .map((c) => {
+      const evidence = Object.entries(c.evidence)
+        .map(([k, v]) => `${escapeHtml(k)} = ${escapeHtml(formatEvidenceValue(v))}`)
+        .join(', ');
+      const mark = c.held ? '<span class="badge held">held</span>' : '<span class="badge not-held">not held</span>';
+      return `<tr class="${c.held ? 'claim-held' : 'claim-not-held'}"><td>${mark}</td><td><code>${escapeHtml(c.id)}</code></td><td>${escapeHtml(c.statement)}</td><td>${evidence}</td></tr>`;
+    })
+    .join('');
+  return (
+    `<p class="claims-count">Claims held ${held}/${claims.length}${enforced ? '' : ' (reported, not enforced in this profile)'}</p>` +
+    `<table class="claims"><thead><tr><th>claim</th><th>id</th><th>statement</th><th>evidence</th></tr></thead><tbody>${rows}</tbody></table>`
+  );
+}
+
+function section(nb: RunSummary['notebooks'][number], enforced: boolean): string {
   const numbers = Object.entries(nb.published);
   const params = Object.entries(nb.parameters);
   const where = nb.failure?.codeCell != null ? ` in code cell ${nb.failure.codeCell} of ${nb.codeCells}` : '';
@@ -106,13 +128,15 @@ function section(nb: RunSummary['notebooks'][number]): string {
 <h2>${badge(nb.status)} ${escapeHtml(nb.name)}</h2>
 <p class="meta">${nb.durationSec.toFixed(1)} s · ${nb.executedCells}/${nb.codeCells} code cells · backend ${escapeHtml(nb.backend ?? 'not loaded')} ·
 ${nb.outputRelative === null ? 'not executed' : `<a href="${urlPath(nb.outputRelative)}">executed notebook</a>`}${params.length ? ` · parameters: <code>${escapeHtml(params.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' '))}</code>` : ''}</p>
-${failure}${table}${figures}
+${failure}${claimsTable(nb.claims, enforced)}${table}${figures}
 </section>`;
 }
 
 /** Renders the HTML report for a run (figures are linked relative to the run folder). */
 export function renderReportHtml(summary: RunSummary): string {
   const passed = summary.notebooks.filter((n) => n.status === 'ok').length;
+  const claims = summary.notebooks.flatMap((n) => n.claims);
+  const claimsHeld = claims.filter((c) => c.held).length;
   const v = summary.versions;
   const rows = summary.notebooks
     .map((n) => `<tr><td><a href="#${escapeHtml(n.name)}">${escapeHtml(n.name)}</a></td><td>${badge(n.status)}</td><td class="num">${n.durationSec.toFixed(1)} s</td></tr>`)
@@ -124,7 +148,7 @@ body{font-family:system-ui,-apple-system,"DejaVu Sans",sans-serif;margin:2rem au
 h1{margin-bottom:.2rem} .meta,.muted{color:#666} code{background:#f3f3f3;padding:0 .25em;border-radius:3px}
 section{border-top:1px solid #ddd;padding:.5rem 0 1rem}
 .badge{display:inline-block;padding:.1em .5em;border-radius:4px;color:#fff;font-size:.8em;vertical-align:middle}
-.badge.ok{background:#2e7d32}.badge.failed{background:#c62828}.badge.interrupted{background:#ef6c00}.badge.not-run{background:#757575}
+.badge.ok,.badge.held{background:#2e7d32}.badge.not-held,.badge.lesson-not-shown{background:#ad1457}.badge.failed{background:#c62828}.badge.interrupted{background:#ef6c00}.badge.not-run{background:#757575}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left}.num{text-align:right;font-variant-numeric:tabular-nums}
 .failure{background:#fdecea;border-left:4px solid #c62828;padding:.3rem .8rem}.failure pre{white-space:pre-wrap;font-size:.8em;max-height:16em;overflow:auto}
 .figures{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;max-width:48%}figure img{max-width:100%;border:1px solid #eee}
@@ -132,11 +156,11 @@ figcaption{font-size:.85em;color:#555}
 </style></head><body>
 <h1>vaelab run report</h1>
 <p class="muted">Cells are numbered as code cells, 1-based, in the executed notebook (the injected parameters cell included).</p>
-<p class="meta">${passed}/${summary.notebooks.length} notebooks passed · profile <code>${escapeHtml(summary.profile)}</code> ·
+<p class="meta">${passed}/${summary.notebooks.length} notebooks passed · claims held ${claimsHeld}/${claims.length}${summary.claimsEnforced ? '' : ' (not enforced)'} · profile <code>${escapeHtml(summary.profile)}</code> ·
 ${escapeHtml(summary.startedAt)} · ${summary.durationSec.toFixed(1)} s · node ${escapeHtml(v.node)} · tfjs ${escapeHtml(v.tfjs ?? '?')} ·
 tslab ${escapeHtml(v.tslab ?? '?')} · vaelab ${escapeHtml(v.vaelab ?? '?')}${summary.status === 'interrupted' ? ' · <strong>interrupted</strong>' : ''}</p>
 <table><thead><tr><th>notebook</th><th>status</th><th>time</th></tr></thead><tbody>${rows}</tbody></table>
-${summary.notebooks.map(section).join('\n')}
+${summary.notebooks.map((nb) => section(nb, summary.claimsEnforced)).join('\n')}
 </body></html>
 `;
 }

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { ExecuteReply, KernelDiedError, KernelTimeoutError, TslabKernel } from './kernel-client';
 import { cellText, CodeCell, ErrorOutput, Notebook, OutputCollector, readNotebook, writeNotebook } from './nbformat';
 import { injectParameters, ParameterValue } from './parameters';
+import { ClaimRecord, claimFromOutputData } from './claims';
 import { PUBLISH_MIME_TYPE, PublishedRecord } from './publish';
 
 /** Why a notebook run failed (`interrupted`: the runner was stopped by SIGINT/SIGTERM while it ran). */
@@ -75,10 +76,18 @@ export interface RunNotebookOptions {
    * status `interrupted`. The abort reason (e.g. `'SIGINT'`) is named in the failure.
    */
   signal?: AbortSignal;
+  /**
+   * True when a claim that did not hold fails the lesson: a notebook that ran without error but
+   * whose claims did not all hold gets the status `lesson not shown` (the profile's `enforceClaims`).
+   */
+  enforceClaims?: boolean;
 }
 
-/** Status of one notebook in `summary.json`. */
-export type NotebookStatus = 'ok' | 'failed' | 'interrupted' | 'not run';
+/**
+ * Status of one notebook in `summary.json`. `lesson not shown`: every cell ran, but a claim did not
+ * hold in a profile that enforces claims.
+ */
+export type NotebookStatus = 'ok' | 'failed' | 'lesson not shown' | 'interrupted' | 'not run';
 
 /** The outcome of one notebook run, as it goes into `summary.json`. */
 export interface NotebookRunResult {
@@ -97,6 +106,8 @@ export interface NotebookRunResult {
   failure: NotebookFailure | null;
   /** Values the notebook published with `publish(name, value)` (last one wins). */
   published: Record<string, number | string | boolean>;
+  /** Claims the notebook made with `claim(...)`, in the order first made (a repeated id: the last verdict wins). */
+  claims: ClaimRecord[];
   parameters: Record<string, ParameterValue>;
   /** PNG files the notebook wrote under its output folder, relative to `outDir`. */
   figures: string[];
@@ -189,6 +200,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
     executedCells: 0,
     failure: null,
     published: {},
+    claims: [],
     parameters: options.parameters?.values ?? {},
     figures: [],
     backend: null,
@@ -256,6 +268,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
         break;
       } finally {
         collectPublished(collector, result.published);
+        collectClaims(collector, result.claims);
       }
       cell.execution_count = reply.executionCount;
       if (reply.status !== 'ok' && stopped()) {
@@ -288,7 +301,14 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     if (kernel) await kernel.shutdown(result.failure?.kind === 'timeout' || stopped() ? 300 : 1000);
-    result.status = result.failure?.kind === 'interrupted' ? 'interrupted' : result.failure ? 'failed' : 'ok';
+    result.status =
+      result.failure?.kind === 'interrupted'
+        ? 'interrupted'
+        : result.failure
+          ? 'failed'
+          : options.enforceClaims === true && result.claims.some((c) => !c.held)
+            ? 'lesson not shown'
+            : 'ok';
     result.durationSec = Math.round(elapsed() * 100) / 100;
     result.figures = listPngs(notebookOutDir, outDir);
     notebook.metadata.vaelab = {
@@ -298,6 +318,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
       durationSec: result.durationSec,
       executedAt: new Date(started).toISOString(),
       published: result.published,
+      claims: result.claims,
     };
     writeNotebook(outputFile, notebook);
     progress(result.executedCells, 'done');
@@ -326,6 +347,17 @@ function collectPublished(collector: OutputCollector, into: Record<string, numbe
     if (record && typeof record.name === 'string' && ['number', 'string', 'boolean'].includes(typeof record.value)) {
       into[record.name] = record.value;
     }
+  }
+}
+
+function collectClaims(collector: OutputCollector, into: ClaimRecord[]): void {
+  for (const output of collector.outputs) {
+    if (output.output_type !== 'display_data' && output.output_type !== 'execute_result') continue;
+    const record = claimFromOutputData(output.data);
+    if (!record) continue;
+    const at = into.findIndex((c) => c.id === record.id);
+    if (at >= 0) into[at] = record;
+    else into.push(record);
   }
 }
 

@@ -10,7 +10,8 @@ import { runDataLine } from './data-line';
 import { cleanStaleKernelDirs, killAllKernelsSync, shutdownAllKernels } from './kernel-client';
 import { readNotebook } from './nbformat';
 import { checkOverrideType, injectParameters, notebookParameters, notebookParameterTypes, ParameterValue } from './parameters';
-import { loadProfiles, profileCellTimeoutSec, resolveParameters } from './profiles';
+import { claimLine } from './claims';
+import { loadProfiles, profileCellTimeoutSec, profileEnforcesClaims, resolveParameters } from './profiles';
 import { collectVersions, RunSummary, writeReportHtml, writeSummary } from './report';
 import { parseRunArgs, RUN_USAGE, UsageError } from './run-args';
 import { NotebookRunResult, RunProgress, runNotebook } from './run-notebook';
@@ -150,6 +151,7 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
   let outDir: string;
   let timeoutSec: number;
   let jobs: number;
+  let enforceClaims: boolean;
   try {
     const args = parseRunArgs(argv);
     if (args.help) {
@@ -163,6 +165,7 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
       throw new UsageError(`unknown profile "${profile}"; profiles: ${Object.keys(profiles.profiles).join(', ')}`);
     }
     timeoutSec = args.timeoutSec ?? profileCellTimeoutSec(profiles, profile);
+    enforceClaims = profileEnforcesClaims(profiles, profile);
     const selected = selectNotebooks(args.notebooks, paths.solutions);
     const declaredBy = new Map<string, Set<string>>();
     plan = selected.map(([name, file]) => {
@@ -246,6 +249,7 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
               traceback: [],
             },
       published: {},
+      claims: [],
       parameters: item.parameters.values,
       figures: [],
       backend: null,
@@ -259,6 +263,7 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
     return {
       status: signal ? 'interrupted' : notebooks.every((r) => r.status === 'ok') ? 'ok' : 'failed',
       profile,
+      claimsEnforced: enforceClaims,
       startedAt: started.toISOString(),
       durationSec: Math.round((Date.now() - started.getTime()) / 10) / 100,
       outDir,
@@ -321,6 +326,7 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
       onProgress,
       env: kernelEnv,
       signal: stop.signal,
+      enforceClaims,
     }).finally(() => clearInterval(ticker));
     slots[i] = result;
     runningAt.delete(i);
@@ -329,11 +335,14 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
     const end =
       result.status === 'ok'
         ? `${label}  ok  ${result.durationSec.toFixed(1)} s${shortNumbers(result.published)}`
+        : result.status === 'lesson not shown'
+          ? `${label}  LESSON NOT SHOWN  ${result.durationSec.toFixed(1)} s: ${result.claims.filter((c) => !c.held).length} of ${result.claims.length} claims did not hold`
         : result.status === 'interrupted'
           ? `${label}  INTERRUPTED (${signal ?? 'stopped'})${where} after ${result.durationSec.toFixed(1)} s`
           : `${label}  FAILED (${f?.kind})${where} after ${result.durationSec.toFixed(1)} s: ${f?.ename}: ${(f?.evalue ?? '').split('\n')[0]}`;
     io.err(live ? `\r\x1b[2K${end}\n` : `${end}\n`);
     if (f?.hint) io.err(`    hint: ${f.hint}\n`);
+    for (const c of result.claims) if (!c.held) io.err(`    ${claimLine(c)}${enforceClaims ? '' : ' [reported, not enforced in this profile]'}\n`);
     writeSummary(summary(false));
   };
   try {
@@ -356,7 +365,14 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
   });
   const count = (status: string) => final.notebooks.filter((r) => r.status === status).length;
   const stopped = signal ? ` (interrupted by ${signal}: ${count('interrupted')} interrupted, ${count('not run')} not run)` : '';
-  io.err(`${count('ok')}/${final.notebooks.length} notebooks passed${stopped}\nsummary: ${summaryFile}\nreport:  ${reportFile}\n`);
+  const claims = final.notebooks.flatMap((r) => r.claims);
+  const held = claims.filter((c) => c.held).length;
+  const notShown = count('lesson not shown') > 0 ? `, ${count('lesson not shown')} lesson(s) not shown` : '';
+  const claimNote = enforceClaims ? '' : ` (not enforced in profile "${profile}")`;
+  io.err(
+    `summary: ${summaryFile}\nreport:  ${reportFile}\n` +
+      `${count('ok')}/${final.notebooks.length} notebooks passed${notShown}${stopped}, claims held ${held}/${claims.length}${claimNote}\n`,
+  );
   if (signal) return signal === 'SIGTERM' ? 143 : 130;
   return final.status === 'ok' ? 0 : 1;
 }

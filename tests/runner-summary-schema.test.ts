@@ -39,7 +39,7 @@ function example(): Record<string, unknown> {
     codeCells: 9,
     executedCells: failed ? 4 : 9,
     failure: failed
-      ? { kind: 'error', cellIndex: 5, sourceCellIndex: 4, cellId: 'c4', ename: 'ReferenceError', evalue: 'seed is not defined', traceback: ['ReferenceError: seed is not defined'], hint: 'write { seed: seed }' }
+      ? { kind: 'error', codeCell: 4, cellIndex: 5, sourceCellIndex: 4, cellId: 'c4', ename: 'ReferenceError', evalue: 'seed is not defined', traceback: ['ReferenceError: seed is not defined'], hint: 'write { seed: seed }' }
       : null,
     published: failed ? {} : { test_mse: 0.036, runs: 4, label: 'dense', converged: true },
     claims: failed ? [] : [{ id: 'beats-mean-image', statement: 'the autoencoder beats the mean image', held: true, evidence: { test_mse: 0.036, mean_image_mse: 0.067 } }],

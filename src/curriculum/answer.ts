@@ -8,6 +8,7 @@
 
 import { tslabDisplayWriter, type TslabDisplayWriter } from '../figures/tslab-display';
 import { claimLine, type ClaimRecord } from '../notebook/claims';
+import { formatSignificant } from '../util/format-number';
 
 /** Options of {@link showAnswer}. */
 export interface ShowAnswerOptions {
@@ -28,11 +29,7 @@ export function showAnswer(markdown: string, options: ShowAnswerOptions = {}): v
   else console.log(markdown);
 }
 
-/** `x` rounded to `digits` significant digits, as text without trailing zeros noise (for answers). */
-export function formatSignificant(x: number, digits = 3): string {
-  if (!Number.isFinite(x)) return String(x);
-  return String(Number(x.toPrecision(digits)));
-}
+export { formatSignificant } from '../util/format-number';
 
 /** `fraction` (0..1) as a percentage with `decimals` decimals, e.g. `formatPercent(0.8734) === '87.3%'`. */
 export function formatPercent(fraction: number, decimals = 1): string {

@@ -9,6 +9,7 @@
  * evidence so the decision is always the run's numbers, never a constant.
  */
 import { tslabDisplayWriter, type TslabDisplayWriter } from '../figures/tslab-display';
+import { formatSignificant } from '../util/format-number';
 
 /** MIME type of claims in notebook outputs; the data is a {@link ClaimRecord}. */
 export const CLAIM_MIME_TYPE = 'application/vnd.vaelab.claim+json';
@@ -50,7 +51,7 @@ const ID_PATTERN = /^[A-Za-z][\w.-]*$/;
 /** Formats an evidence value for people (numbers to 4 significant digits). */
 export function formatEvidenceValue(value: EvidenceValue): string {
   if (typeof value !== 'number' || !Number.isFinite(value)) return String(value);
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+  return Number.isInteger(value) ? String(value) : formatSignificant(value, 4);
 }
 
 /** The one line a claim shows: `✓ statement (a = 1, b = 2)` when it held, `✗ not shown by this run: statement (...)` otherwise. */

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../util/atomic-write';
+import { formatSignificant } from '../util/format-number';
 import { ClaimRecord, formatEvidenceValue } from './claims';
 import { NotebookRunResult, NotebookStatus } from './run-notebook';
 
@@ -72,7 +73,7 @@ const urlPath = (relative: string) => relative.split(path.sep).map(encodeURIComp
 
 function formatNumber(value: number | string | boolean): string {
   if (typeof value !== 'number') return String(value);
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(5)));
+  return Number.isInteger(value) ? String(value) : formatSignificant(value, 5);
 }
 
 /** Status word and CSS class of a notebook's badge. */

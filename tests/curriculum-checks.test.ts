@@ -23,7 +23,7 @@ import {
   checkMse,
   checkReparameterize,
 } from '../src/curriculum/checks';
-import { notImplementedMessage } from '../src/curriculum/solution-markers';
+import { notImplementedMessage } from '../src/tools/students/solution-markers';
 import { Rng } from '../src/rng';
 
 beforeAll(async () => {

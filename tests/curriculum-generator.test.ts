@@ -2,10 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { cellText, formatIpynb, IpynbCell, IpynbNotebook, parseIpynb } from '../src/curriculum/ipynb';
-import { NOT_IMPLEMENTED_PREFIX, stubSolutions } from '../src/curriculum/solution-markers';
-import { makeStudentNotebook } from '../src/curriculum/student-notebook';
-import { checkCurriculum, syncStudentNotebooks } from '../src/curriculum/sync';
+import { cellText, formatIpynb, IpynbCell, IpynbNotebook, parseIpynb } from '../src/tools/students/ipynb';
+import { NOT_IMPLEMENTED_PREFIX, stubSolutions } from '../src/tools/students/solution-markers';
+import { makeStudentNotebook } from '../src/tools/students/student-notebook';
+import { checkCurriculum, syncStudentNotebooks } from '../src/tools/students/sync';
 
 const EXERCISE = [
   "import * as tf from '@tensorflow/tfjs';",

@@ -8,8 +8,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { cellText, parseIpynb } from '../src/curriculum/ipynb';
-import { listSolutionNotebooks } from '../src/curriculum/sync';
+import { cellText, parseIpynb } from '../src/tools/students/ipynb';
+import { listSolutionNotebooks } from '../src/tools/students/sync';
 
 const ROOT = path.resolve(__dirname, '..');
 

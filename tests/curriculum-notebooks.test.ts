@@ -8,11 +8,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cellText, IpynbNotebook, parseIpynb } from '../src/curriculum/ipynb';
-import { notebookStructure, parameterAssignments, ParameterValue } from '../src/curriculum/notebook-structure';
-import { NOT_IMPLEMENTED_PREFIX } from '../src/curriculum/solution-markers';
-import { listSolutionNotebooks } from '../src/curriculum/sync';
-import { shutdownAllKernels, TslabKernel } from '../src/notebook/kernel-client';
+import { cellText, IpynbNotebook, parseIpynb } from '../src/tools/students/ipynb';
+import { notebookStructure, parameterAssignments, ParameterValue } from '../src/tools/students/notebook-structure';
+import { NOT_IMPLEMENTED_PREFIX } from '../src/tools/students/solution-markers';
+import { listSolutionNotebooks } from '../src/tools/students/sync';
+import { shutdownAllKernels, TslabKernel } from '../src/tools/kernel/kernel-client';
 
 const ROOT = path.resolve(__dirname, '..');
 const PROFILE = process.env.VAELAB_CURRICULUM_TEST_PROFILE ?? 'smoke';

@@ -2,9 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { nbformatErrors } from './fixtures/notebooks/nbformat-schema/validate';
-import { errorFromText, Notebook, OutputCollector, readNotebook, toLines, writeNotebook } from '../src/notebook/nbformat';
-import { shorthandHint } from '../src/notebook/run-notebook';
-import { JupyterMessage, makeHeader } from '../src/notebook/wire';
+import { errorFromText, Notebook, OutputCollector, readNotebook, toLines, writeNotebook } from '../src/tools/runner/nbformat';
+import { shorthandHint } from '../src/tools/runner/run-notebook';
+import { JupyterMessage, makeHeader } from '../src/tools/kernel/wire';
 
 function msg(type: string, content: Record<string, unknown>): JupyterMessage {
   return { identities: [], header: makeHeader(type, 's'), parent_header: {}, metadata: {}, content, buffers: [] };

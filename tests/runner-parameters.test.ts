@@ -1,15 +1,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Notebook, cellText } from '../src/notebook/nbformat';
+import { Notebook, cellText } from '../src/tools/runner/nbformat';
 import {
   findParametersCell,
   injectParameters,
   parameterDeclarations,
   parseOverride,
-} from '../src/notebook/parameters';
-import { DEFAULT_CELL_TIMEOUT_SEC, loadProfiles, profileCellTimeoutSec, ProfilesFile, resolveParameters } from '../src/notebook/profiles';
-import { parseRunArgs, UsageError } from '../src/notebook/run-args';
+} from '../src/tools/runner/parameters';
+import { DEFAULT_CELL_TIMEOUT_SEC, loadProfiles, profileCellTimeoutSec, ProfilesFile, resolveParameters } from '../src/tools/runner/profiles';
+import { parseRunArgs, UsageError } from '../src/tools/runner/run-args';
 
 function notebook(parameters: string): Notebook {
   return {

@@ -8,9 +8,9 @@
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'path';
 import * as vm from 'vm';
-import { TslabKernel } from '../src/notebook/kernel-client';
-import { dropCommWarnings } from '../src/notebook/kernel-comms';
-import { fullStackWanted, printErrorsForStudents, stripSourceLinePreamble, studentErrorText } from '../src/notebook/student-errors';
+import { TslabKernel } from '../src/tools/kernel/kernel-client';
+import { dropCommWarnings } from '../src/tools/kernel/kernel-comms';
+import { fullStackWanted, printErrorsForStudents, stripSourceLinePreamble, studentErrorText } from '../src/tools/kernel/student-errors';
 
 const ROOT = path.resolve(__dirname, '..');
 

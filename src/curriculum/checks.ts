@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
-import { NOT_IMPLEMENTED_PREFIX } from './solution-markers';
+import { NOT_IMPLEMENTED_PREFIX } from '../tools/students/solution-markers';
 
 /** The error a failing check throws; its message explains what was wrong and what was expected. */
 export class AutograderError extends Error {

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { formatIpynb, IpynbNotebook, parseIpynb } from './ipynb';
 import { structureProblems } from './notebook-structure';
 import { makeStudentNotebook, stripOutputs } from './student-notebook';
-import { writeFileAtomic } from '../util/atomic-write';
+import { writeFileAtomic } from '../../util/atomic-write';
 
 /** Folder of the solution notebooks, relative to the repository root. */
 export const SOLUTIONS_DIR = 'solutions';

@@ -5,11 +5,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ExecuteReply, KernelDiedError, KernelTimeoutError, TslabKernel } from './kernel-client';
+import { ExecuteReply, KernelDiedError, KernelTimeoutError, TslabKernel } from '../kernel/kernel-client';
 import { cellText, CodeCell, ErrorOutput, Notebook, OutputCollector, readNotebook, writeNotebook } from './nbformat';
 import { injectParameters, ParameterValue } from './parameters';
-import { ClaimRecord, claimFromOutputData } from './claims';
-import { PUBLISH_MIME_TYPE, PublishedRecord } from './publish';
+import { ClaimRecord, claimFromOutputData } from '../../notebook/claims';
+import { PUBLISH_MIME_TYPE, PublishedRecord } from '../../notebook/publish';
 
 /** Why a notebook run failed (`interrupted`: the runner was stopped by SIGINT/SIGTERM while it ran). */
 export type FailureKind = 'error' | 'timeout' | 'kernel-died' | 'kernel-start' | 'interrupted';

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import { writeFileAtomic } from '../util/atomic-write';
-import { JupyterMessage } from './wire';
+import { writeFileAtomic } from '../../util/atomic-write';
+import { JupyterMessage } from '../kernel/wire';
 
 /** Text as nbformat stores it: one string or a list of lines (each keeping its newline). */
 export type MultilineString = string | string[];

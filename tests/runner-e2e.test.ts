@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { nbformatErrors } from './fixtures/notebooks/nbformat-schema/validate';
-import type { CodeCell, Notebook } from '../src/tools/runner/nbformat';
+import type { CodeCell, Notebook } from '../src/tools/notebook-file';
 import { alive, childPids } from './processes';
 import { expectSummaryMatchesRun, readSummary } from './summary-schema';
 

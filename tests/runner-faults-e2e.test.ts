@@ -7,7 +7,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { CodeCell, Notebook } from '../src/tools/runner/nbformat';
+import type { CodeCell, Notebook } from '../src/tools/notebook-file';
 import { alive, childPids } from './processes';
 import { readSummary } from './summary-schema';
 

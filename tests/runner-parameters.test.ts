@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Notebook, cellText } from '../src/tools/runner/nbformat';
+import { Notebook, cellText } from '../src/tools/notebook-file';
 import {
   findParametersCell,
   injectParameters,
@@ -42,7 +42,7 @@ describe('parameters cell', () => {
     expect(injected.metadata.tags).toEqual(['injected-parameters']);
     expect(cellText(injected)).toBe('// Parameters injected by the vaelab runner (profile "smoke")\nepochs = 2;\nname = "a\\"b";\nsizes = [1,2];\n;');
     // Running it twice does not inject twice; no values means no cell.
-    expect(injectParameters(nb, { epochs: 3 }, 'x').cells.filter((c) => c.id.startsWith('injected')).length).toBe(1);
+    expect(injectParameters(nb, { epochs: 3 }, 'x').cells.filter((c) => c.id?.startsWith('injected')).length).toBe(1);
     expect(injectParameters(notebook('let epochs = 1;'), {}, 'x').cells).toHaveLength(3);
   });
 

@@ -22,7 +22,7 @@ import {
   checkKlDivergence,
   checkMse,
   checkReparameterize,
-} from '../src/curriculum/checks';
+} from '../src/checks';
 import { notImplementedMessage } from '../src/tools/students/solution-markers';
 import { Rng } from '../src/rng';
 

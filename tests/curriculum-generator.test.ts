@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { cellText, CodeCell, formatNotebook, NotebookCell, Notebook, parseNotebook } from '../src/tools/notebook-file';
-import { NOT_IMPLEMENTED_PREFIX, stubSolutions } from '../src/tools/students/solution-markers';
+import { NOT_IMPLEMENTED_PREFIX } from '../src/checks/harness';
+import { stubSolutions } from '../src/tools/students/solution-markers';
 import { makeStudentNotebook } from '../src/tools/students/student-notebook';
 import { checkCurriculum, syncStudentNotebooks } from '../src/tools/students/sync';
 

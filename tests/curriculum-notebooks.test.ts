@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { cellText, Notebook, parseNotebook, ParameterValue } from '../src/tools/notebook-file';
 import { notebookStructure, parameterAssignments } from '../src/tools/students/notebook-structure';
-import { NOT_IMPLEMENTED_PREFIX } from '../src/tools/students/solution-markers';
+import { NOT_IMPLEMENTED_PREFIX } from '../src/checks/harness';
 import { listSolutionNotebooks } from '../src/tools/students/sync';
 import { shutdownAllKernels, TslabKernel } from '../src/tools/kernel/kernel-client';
 

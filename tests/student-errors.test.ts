@@ -24,7 +24,7 @@ describe('studentErrorText', () => {
       '',
       'Error: Not implemented yet: f',
       '    at f (evalmachine.<anonymous>:4:11)',
-      '    at /p/dist/curriculum/checks.js:211:109',
+      '    at /p/dist/checks/vae.js:211:109',
       '    at Engine.tidy (/x/node_modules/@tensorflow/tfjs-core/dist/tf-core.node.js:4561:21)',
       '    at evalmachine.<anonymous>:3:33',
       '    at Script.runInThisContext (node:vm:137:12)',

@@ -118,13 +118,23 @@ export function numberMatrix(check: string, value: unknown, rows: number, cols: 
   });
 }
 
-/** What a student's image function returned, checked to be a new Float32Array of `n` pixels with the input `images` (equal to `copy`) left untouched. */
-export function newPixelArray(check: string, raw: unknown, n: number, images: Float32Array, copy: Float32Array): Float32Array {
+/**
+ * What a student's image function returned, checked to be a new Float32Array of `n` pixels with the
+ * input `images` (equal to `copy`) left untouched; `modified` is the message when the input changed.
+ */
+export function newPixelArray(
+  check: string,
+  raw: unknown,
+  n: number,
+  images: Float32Array,
+  copy: Float32Array,
+  modified = 'the input images were modified; return a NEW array.',
+): Float32Array {
   if (!(raw instanceof Float32Array) || raw.length !== n) {
     throw new AutograderError(check, `expected a new Float32Array of ${n} pixels, got ${describe(raw)}`);
   }
   if (images.some((v, i) => v !== copy[i])) {
-    throw new AutograderError(check, 'the input images were modified; return a NEW array.');
+    throw new AutograderError(check, modified);
   }
   return raw;
 }

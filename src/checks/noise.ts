@@ -2,7 +2,7 @@
  * Autograder checks of notebooks 06 and 11 (corruptions): Gaussian, salt-and-pepper and speckle noise.
  */
 import { Rng } from '../rng';
-import { AutograderError, pass, callStudent, describe, fmt, newPixelArray } from './harness';
+import { AutograderError, pass, callStudent, fmt, newPixelArray } from './harness';
 
 /**
  * Checks `fn(images, std, rng)` adding Gaussian noise N(0, std^2) to every pixel and clipping to
@@ -16,13 +16,14 @@ export function checkGaussianNoise(fn: (images: Float32Array, std: number, rng: 
   for (let i = 0; i < n; i++) images[i] = i % 4 === 0 ? 1 : i % 4 === 1 ? 0 : 0.5;
   const copy = images.slice();
   const std = 0.1;
-  const raw = callStudent(check, `${n} pixels and std ${std}`, () => fn(images, std, new Rng('checkGaussianNoise')));
-  if (!(raw instanceof Float32Array) || raw.length !== n) {
-    throw new AutograderError(check, `expected a new Float32Array of ${n} pixels, got ${describe(raw)}`);
-  }
-  if (images.some((v, i) => v !== copy[i])) {
-    throw new AutograderError(check, 'the input images were modified; return a NEW array (e.g. images.map(...) or new Float32Array(images.length)).');
-  }
+  const raw = newPixelArray(
+    check,
+    callStudent(check, `${n} pixels and std ${std}`, () => fn(images, std, new Rng('checkGaussianNoise'))),
+    n,
+    images,
+    copy,
+    'the input images were modified; return a NEW array (e.g. images.map(...) or new Float32Array(images.length)).',
+  );
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of raw) {

@@ -15,7 +15,7 @@ export const KERNEL_NAME = 'tslab';
 /** The name Jupyter shows in its kernel menu and launcher. */
 export const KERNEL_DISPLAY_NAME = 'TypeScript (vaelab)';
 
-/** This project's root folder (the one with package.json), from src/notebook or dist/notebook. */
+/** This project's root folder (the one with package.json), from src/tools/kernel or dist/tools/kernel. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** A Jupyter kernel spec (the fields of kernel.json that vaelab writes). */

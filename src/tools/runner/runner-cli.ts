@@ -26,7 +26,7 @@ export interface RunnerPaths {
   profiles: string;
 }
 
-/** The repository's own paths, found from this file's location (src/notebook or dist/notebook). */
+/** The repository's own paths, found from this file's location (src/tools/runner or dist/tools/runner). */
 export function defaultRunnerPaths(): RunnerPaths {
   const root = path.resolve(__dirname, '..', '..', '..');
   const solutions = path.join(root, 'solutions');

@@ -15,3 +15,4 @@ export * from './metrics';
 export * from './figures';
 export * from './notebook';
 export * from './curriculum';
+export * from './checks';

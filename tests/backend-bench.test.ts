@@ -1,8 +1,8 @@
 /** The benchmark models have the PyTorch peer's shapes, and a benchmark case measures without leaking tensors. */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { runBenchCase } from '../src/backend/bench';
-import { BENCH_MODEL_NAMES, benchLoss, buildBenchModel } from '../src/backend/bench-models';
+import { runBenchCase } from '../src/tools/bench/bench';
+import { BENCH_MODEL_NAMES, benchLoss, buildBenchModel } from '../src/tools/bench/bench-models';
 
 const dense = (i: number, o: number): number => i * o + o;
 const conv = (k: number, i: number, o: number): number => k * k * i * o + o;

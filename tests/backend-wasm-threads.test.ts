@@ -67,7 +67,7 @@ test('when the threads cannot start, wasm runs single-threaded after a one-line 
 
 test('the bench models train to the same final loss with 1 and 2 threads', () => {
   const bench = (threads: number) => {
-    const r = spawnSync(process.execPath, [path.join(DIST, 'cli', 'bench.js'), '--smoke', '--json', '--map-iters', '1', '--threads', String(threads)], {
+    const r = spawnSync(process.execPath, [path.join(DIST, 'tools', 'cli', 'bench.js'), '--smoke', '--json', '--map-iters', '1', '--threads', String(threads)], {
       cwd: ROOT,
       env: envWith({}),
       encoding: 'utf8',

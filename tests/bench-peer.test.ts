@@ -4,7 +4,7 @@
  * replaced by a stand-in script (tests/fixtures/bench), so no PyTorch is run and nothing is timed.
  */
 import * as path from 'path';
-import type { BenchResult } from '../src/backend/bench';
+import type { BenchResult } from '../src/tools/bench/bench';
 import {
   checkPeer,
   comparePeer,
@@ -15,7 +15,7 @@ import {
   PEER_INSTALL_HINT,
   runPeer,
   type PeerResult,
-} from '../src/backend/bench-peer';
+} from '../src/tools/bench/bench-peer';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'bench');
 const FAKE_PEER = path.join(FIXTURES, 'fake-peer.js');

@@ -1,6 +1,6 @@
 /**
  * The answer helpers of the solution notebooks (showAnswer, formatPercent, formatSignificant) and
- * the student-notebook generator's command line (`npm run students`, dist/cli/make-student.js)
+ * the student-notebook generator's command line (`npm run students`, dist/tools/cli/make-student.js)
  * run as a process on temporary copies of solution notebooks (`--root`).
  */
 import { spawnSync } from 'child_process';
@@ -10,7 +10,7 @@ import * as path from 'path';
 import { formatPercent, formatSignificant, showAnswer } from '../src/curriculum/answer';
 
 const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'make-student.js');
+const CLI = path.join(ROOT, 'dist', 'tools', 'cli', 'make-student.js');
 
 describe('formatPercent', () => {
   it.each<[number, number | undefined, string]>([
@@ -71,7 +71,7 @@ describe('showAnswer', () => {
   });
 });
 
-describe('npm run students (dist/cli/make-student.js)', () => {
+describe('npm run students (dist/tools/cli/make-student.js)', () => {
   let root: string;
   const students = (...args: string[]) => {
     const run = spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8', timeout: 60000 });

@@ -22,8 +22,8 @@ import {
   checkKlDivergence,
   checkMse,
   checkReparameterize,
-} from '../src/curriculum/checks';
-import { notImplementedMessage } from '../src/curriculum/solution-markers';
+} from '../src/checks';
+import { notImplementedMessage } from '../src/tools/students/solution-markers';
 import { Rng } from '../src/rng';
 
 beforeAll(async () => {

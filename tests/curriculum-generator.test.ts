@@ -2,10 +2,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { cellText, formatIpynb, IpynbCell, IpynbNotebook, parseIpynb } from '../src/curriculum/ipynb';
-import { NOT_IMPLEMENTED_PREFIX, stubSolutions } from '../src/curriculum/solution-markers';
-import { makeStudentNotebook } from '../src/curriculum/student-notebook';
-import { checkCurriculum, syncStudentNotebooks } from '../src/curriculum/sync';
+import { cellText, CodeCell, formatNotebook, NotebookCell, Notebook, parseNotebook } from '../src/tools/notebook-file';
+import { NOT_IMPLEMENTED_PREFIX } from '../src/checks/harness';
+import { stubSolutions } from '../src/tools/students/solution-markers';
+import { makeStudentNotebook } from '../src/tools/students/student-notebook';
+import { checkCurriculum, syncStudentNotebooks } from '../src/tools/students/sync';
 
 const EXERCISE = [
   "import * as tf from '@tensorflow/tfjs';",
@@ -19,15 +20,15 @@ const EXERCISE = [
   'const kept = 1;',
 ].join('\n');
 
-function code(id: string, source: string, extra: Partial<IpynbCell> = {}): IpynbCell {
+function code(id: string, source: string, extra: Partial<CodeCell> = {}): NotebookCell {
   return { cell_type: 'code', id, metadata: {}, source, outputs: [], execution_count: null, ...extra };
 }
 
-function markdown(id: string, source: string, tags?: string[]): IpynbCell {
+function markdown(id: string, source: string, tags?: string[]): NotebookCell {
   return { cell_type: 'markdown', id, metadata: tags ? { tags } : {}, source };
 }
 
-function solutionNotebook(): IpynbNotebook {
+function solutionNotebook(): Notebook {
   return {
     nbformat: 4,
     nbformat_minor: 5,
@@ -53,7 +54,7 @@ function tmpRepo(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-curriculum-'));
 }
 
-function writeJson(file: string, nb: IpynbNotebook): void {
+function writeJson(file: string, nb: Notebook): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(nb));
 }
@@ -107,7 +108,7 @@ describe('makeStudentNotebook', () => {
 
   test('strips outputs, execution counts and run metadata but keeps ids and tags', () => {
     expect(notebook.cells.map((c) => c.id)).toEqual(['intro', 'params', 'ex1', 'check1', 'ans-md', 'ans-code']);
-    for (const cell of notebook.cells.filter((c) => c.cell_type === 'code')) {
+    for (const cell of notebook.cells.filter((c): c is CodeCell => c.cell_type === 'code')) {
       expect(cell.outputs).toEqual([]);
       expect(cell.execution_count).toBeNull();
       expect(cell.metadata.execution).toBeUndefined();
@@ -123,22 +124,23 @@ describe('makeStudentNotebook', () => {
     expect(cellText(md)).toMatch(/Write your answer here/);
     expect(cellText(md)).not.toMatch(/loss fell/);
     expect(codeAnswer.cell_type).toBe('markdown');
-    expect(codeAnswer.outputs).toBeUndefined();
+    expect(Object.keys(codeAnswer)).not.toContain('outputs');
+    expect(Object.keys(codeAnswer)).not.toContain('execution_count');
     expect(cellText(codeAnswer)).toMatch(/^Why did the loss fall\?/);
   });
 
   test('leaves the solution untouched and records where the notebook came from', () => {
     const solution = solutionNotebook();
     makeStudentNotebook(solution, { source: 'x' });
-    expect(solution.cells[2].execution_count).toBe(7);
+    expect((solution.cells[2] as CodeCell).execution_count).toBe(7);
     expect(notebook.metadata.vaelab).toEqual({ generated_from: 'solutions/01_demo.ipynb' });
   });
 });
 
-describe('formatIpynb', () => {
+describe('formatNotebook', () => {
   test('is canonical: Jupyter style (sorted keys, 1-space indent, line lists) and stable', () => {
-    const text = formatIpynb(solutionNotebook());
-    expect(formatIpynb(parseIpynb(text))).toBe(text);
+    const text = formatNotebook(solutionNotebook());
+    expect(formatNotebook(parseNotebook(text))).toBe(text);
     expect(text.endsWith('}\n')).toBe(true);
     expect(text).toContain('\n "cells": [\n');
     const parsed = JSON.parse(text) as { cells: { source: string[] }[] };
@@ -147,9 +149,9 @@ describe('formatIpynb', () => {
     expect(parsed.cells[2].source[0]).toBe("import * as tf from '@tensorflow/tfjs';\n");
   });
 
-  test('parseIpynb rejects non-notebooks with the file name', () => {
-    expect(() => parseIpynb('{', 'a.ipynb')).toThrow(/a\.ipynb: not valid JSON/);
-    expect(() => parseIpynb('{"nbformat": 3, "cells": []}', 'b.ipynb')).toThrow(/b\.ipynb: expected nbformat 4/);
+  test('parseNotebook rejects non-notebooks with the file name', () => {
+    expect(() => parseNotebook('{', 'a.ipynb')).toThrow(/a\.ipynb: not valid JSON/);
+    expect(() => parseNotebook('{"nbformat": 3, "cells": []}', 'b.ipynb')).toThrow(/b\.ipynb: not a Jupyter notebook in format 4: expected "nbformat": 4, got 3/);
   });
 });
 
@@ -176,9 +178,9 @@ describe('syncStudentNotebooks and checkCurriculum on a repository', () => {
     const first = syncStudentNotebooks(root);
     expect(first.written).toEqual(['notebooks/01_demo.ipynb']);
     expect(first.cleanedSolutions).toEqual(['solutions/01_demo.ipynb']);
-    const student = parseIpynb(fs.readFileSync(path.join(root, 'notebooks', '01_demo.ipynb'), 'utf8'));
+    const student = parseNotebook(fs.readFileSync(path.join(root, 'notebooks', '01_demo.ipynb'), 'utf8'));
     expect(cellText(student.cells[2])).toContain(NOT_IMPLEMENTED_PREFIX);
-    const cleanSolution = parseIpynb(fs.readFileSync(path.join(root, 'solutions', '01_demo.ipynb'), 'utf8'));
+    const cleanSolution = parseNotebook(fs.readFileSync(path.join(root, 'solutions', '01_demo.ipynb'), 'utf8'));
     expect(cellText(cleanSolution.cells[2])).toContain('return 2 * x;');
     expect(checkCurriculum(root)).toEqual([]);
 
@@ -190,7 +192,7 @@ describe('syncStudentNotebooks and checkCurriculum on a repository', () => {
 
     const changed = solutionNotebook();
     changed.cells[0].source = '# Demo, edited';
-    fs.writeFileSync(path.join(root, 'solutions', '01_demo.ipynb'), formatIpynb(changed));
+    fs.writeFileSync(path.join(root, 'solutions', '01_demo.ipynb'), formatNotebook(changed));
     expect(checkCurriculum(root).join('\n')).toMatch(/notebooks\/01_demo\.ipynb: out of date with solutions\/01_demo\.ipynb/);
     syncStudentNotebooks(root);
     expect(checkCurriculum(root)).toEqual([]);

@@ -8,8 +8,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { cellText, parseIpynb } from '../src/curriculum/ipynb';
-import { listSolutionNotebooks } from '../src/curriculum/sync';
+import { cellText, parseNotebook } from '../src/tools/notebook-file';
+import { listSolutionNotebooks } from '../src/tools/students/sync';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -53,7 +53,7 @@ describe('solution notebooks avoid tslab pitfalls', () => {
   (notebooks.length > 0 ? test.each(notebooks) : test.skip.each(['(none)']))(
     '%s uses no object shorthand for top-level names',
     (rel) => {
-      const nb = parseIpynb(fs.readFileSync(path.join(ROOT, rel), 'utf8'), rel);
+      const nb = parseNotebook(fs.readFileSync(path.join(ROOT, rel), 'utf8'), rel);
       const cells = nb.cells
         .map((cell, i) => ({ i, cell }))
         .filter(({ cell }) => cell.cell_type === 'code')

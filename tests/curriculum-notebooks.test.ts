@@ -8,11 +8,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cellText, IpynbNotebook, parseIpynb } from '../src/curriculum/ipynb';
-import { notebookStructure, parameterAssignments, ParameterValue } from '../src/curriculum/notebook-structure';
-import { NOT_IMPLEMENTED_PREFIX } from '../src/curriculum/solution-markers';
-import { listSolutionNotebooks } from '../src/curriculum/sync';
-import { shutdownAllKernels, TslabKernel } from '../src/notebook/kernel-client';
+import { cellText, Notebook, parseNotebook, ParameterValue } from '../src/tools/notebook-file';
+import { notebookStructure, parameterAssignments } from '../src/tools/students/notebook-structure';
+import { NOT_IMPLEMENTED_PREFIX } from '../src/checks/harness';
+import { listSolutionNotebooks } from '../src/tools/students/sync';
+import { shutdownAllKernels, TslabKernel } from '../src/tools/kernel/kernel-client';
 
 const ROOT = path.resolve(__dirname, '..');
 const PROFILE = process.env.VAELAB_CURRICULUM_TEST_PROFILE ?? 'smoke';
@@ -84,8 +84,8 @@ function startKernel(): Promise<TslabKernel> {
 }
 
 async function runNotebook(basename: string, kernel: TslabKernel): Promise<NotebookRun> {
-  const solution = parseIpynb(fs.readFileSync(path.join(ROOT, 'solutions', basename), 'utf8'), basename);
-  const student: IpynbNotebook = parseIpynb(fs.readFileSync(path.join(ROOT, 'notebooks', basename), 'utf8'), basename);
+  const solution = parseNotebook(fs.readFileSync(path.join(ROOT, 'solutions', basename), 'utf8'), basename);
+  const student: Notebook = parseNotebook(fs.readFileSync(path.join(ROOT, 'notebooks', basename), 'utf8'), basename);
   const structure = notebookStructure(solution);
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-nbtest-'));
   const result: NotebookRun = { firstErrorCell: -1, firstErrorText: '', pastedErrors: [], checksRun: 0 };
@@ -185,7 +185,7 @@ describe('student notebooks in a tslab kernel', () => {
     async (name) => {
       const r = await (results.get(name) as Promise<NotebookRun>);
       expect(r.setupError).toBeUndefined();
-      const solution = parseIpynb(fs.readFileSync(path.join(ROOT, 'solutions', name), 'utf8'), name);
+      const solution = parseNotebook(fs.readFileSync(path.join(ROOT, 'solutions', name), 'utf8'), name);
       const s = notebookStructure(solution);
       if (s.exerciseCells.length === 0) {
         expect(r.firstErrorText).toBe('');

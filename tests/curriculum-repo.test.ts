@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { checkCurriculum, listSolutionNotebooks } from '../src/curriculum/sync';
+import { checkCurriculum, listSolutionNotebooks } from '../src/tools/students/sync';
 
 const ROOT = path.resolve(__dirname, '..');
 

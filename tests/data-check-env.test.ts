@@ -1,5 +1,5 @@
 /**
- * The environment check (`npm run check-env`, compiled to dist/cli/check-env.js): reports backend,
+ * The environment check (`npm run check-env`, compiled to dist/tools/cli/check-env.js): reports backend,
  * data and versions, and fails with a clear message when the data is missing.
  * Needs the compiled helpers (`npm run build`, run by `npm install`).
  */
@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { MNIST_DIR_ENV, mnistDataDir, mnistPackageDir } from '../src/data';
 
-const script = path.resolve(__dirname, '..', 'dist', 'cli', 'check-env.js');
+const script = path.resolve(__dirname, '..', 'dist', 'tools', 'cli', 'check-env.js');
 
 function run(env: Record<string, string>): { status: number | null; out: string } {
   if (!fs.existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first.`);

@@ -57,7 +57,7 @@ const text = (cell: CellResult, stream: string) => cell.outputs.filter((o) => o.
 
   it('npm run kernel:install -- --python PY registers a kernel Jupyter starts from any shell', () => {
     const data = path.join(tmp, 'data');
-    const install = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'kernel-install.js'), '--python', python as string], {
+    const install = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'tools', 'cli', 'kernel-install.js'), '--python', python as string], {
       encoding: 'utf8',
       env: { ...process.env, JUPYTER_DATA_DIR: data },
     });

@@ -1,16 +1,16 @@
 /**
  * The kernel spec `npm run kernel:install` writes, finding Jupyter, and `npm run lab`'s plumbing,
  * without a real Jupyter (fake `jupyter` scripts stand in). The real Jupyter run of the spec is in
- * tests/jupyter-kernel-real.test.ts. Needs a built dist/ (the CLI is run as `node dist/cli/...`).
+ * tests/jupyter-kernel-real.test.ts. Needs a built dist/ (the CLI is run as `node dist/tools/cli/...`).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { jupyterCandidates, JupyterNotFoundError, jupyterFrontEnd, locateJupyter } from '../src/notebook/jupyter-locate';
-import { prefixKernelsDir, registerKernel } from '../src/notebook/kernel-install';
-import { KERNEL_NAME, KernelSpecError, kernelSpecFor, projectKernelCommand, writeKernelSpec } from '../src/notebook/kernel-spec';
-import { labCommand, parseLabArgs, staleSources } from '../src/cli/lab';
+import { jupyterCandidates, JupyterNotFoundError, jupyterFrontEnd, locateJupyter } from '../src/tools/kernel/jupyter-locate';
+import { prefixKernelsDir, registerKernel } from '../src/tools/kernel/kernel-install';
+import { KERNEL_NAME, KernelSpecError, kernelSpecFor, projectKernelCommand, writeKernelSpec } from '../src/tools/kernel/kernel-spec';
+import { labCommand, parseLabArgs, staleSources } from '../src/tools/cli/lab';
 
 const ROOT = path.resolve(__dirname, '..');
 let tmp: string;
@@ -50,7 +50,7 @@ describe('kernel spec of this project', () => {
     expect(isExecutable(node)).toBe(true);
     // The very files of this checkout: its node_modules/tslab/bin/tslab and dist/ preload.
     expect(fs.realpathSync(tslab)).toBe(fs.realpathSync(path.join(ROOT, 'node_modules', 'tslab', 'bin', 'tslab')));
-    expect(preload).toBe(path.join(ROOT, 'dist', 'notebook', 'kernel-preload.js'));
+    expect(preload).toBe(path.join(ROOT, 'dist', 'tools', 'kernel', 'kernel-preload.js'));
     // tslab's script is run by node; it must still be a Node script (its shebang names node).
     expect(fs.readFileSync(tslab, 'utf8').split('\n')[0]).toMatch(/node/);
     expect(spec.display_name).toBe('TypeScript (vaelab)');
@@ -124,7 +124,7 @@ describe('finding Jupyter', () => {
     const binDir = path.join(tmp, 'bin');
     fs.mkdirSync(binDir);
     fs.symlinkSync(process.execPath, path.join(binDir, 'node'));
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'kernel-install.js'), '--python', path.join(tmp, 'nopython')], {
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'tools', 'cli', 'kernel-install.js'), '--python', path.join(tmp, 'nopython')], {
       encoding: 'utf8',
       env: { PATH: binDir, HOME: tmp },
     });
@@ -145,7 +145,7 @@ describe('finding Jupyter', () => {
 
 describe('npm run kernel:install and npm run lab (command lines)', () => {
   it('kernel:install --prefix writes PREFIX/share/jupyter/kernels/tslab/kernel.json without Jupyter', () => {
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'kernel-install.js'), '--prefix', tmp], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'tools', 'cli', 'kernel-install.js'), '--prefix', tmp], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const file = path.join(tmp, 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json');
@@ -156,7 +156,7 @@ describe('npm run kernel:install and npm run lab (command lines)', () => {
   });
 
   it('kernel:install rejects unknown arguments with the usage', () => {
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'kernel-install.js'), '--pyhton', 'x'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'tools', 'cli', 'kernel-install.js'), '--pyhton', 'x'], { encoding: 'utf8' });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/unknown argument "--pyhton"[\s\S]*usage: npm run kernel:install/);
   });
@@ -164,7 +164,7 @@ describe('npm run kernel:install and npm run lab (command lines)', () => {
   it('lab --dry-run registers the kernel and starts the classic Notebook on notebooks/ when JupyterLab is absent', () => {
     const data = path.join(tmp, 'data');
     const jupyter = fakeJupyter(tmp, data, ['notebook']);
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'lab.js'), '--dry-run', '--no-browser'], {
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'tools', 'cli', 'lab.js'), '--dry-run', '--no-browser'], {
       encoding: 'utf8',
       env: { ...process.env, JUPYTER: jupyter },
     });
@@ -173,7 +173,7 @@ describe('npm run kernel:install and npm run lab (command lines)', () => {
     expect(fs.existsSync(path.join(data, 'kernels', 'tslab', 'kernel.json'))).toBe(true);
     const asRoot = process.getuid?.() === 0 ? ' --allow-root' : '';
     expect(run.stdout).toContain(`lab: ${jupyter} notebook --notebook-dir=${path.join(ROOT, 'notebooks')} --no-browser${asRoot}\n`);
-    const withLab = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'lab.js'), 'solutions', '--dry-run'], {
+    const withLab = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'tools', 'cli', 'lab.js'), 'solutions', '--dry-run'], {
       encoding: 'utf8',
       env: { ...process.env, JUPYTER: fakeJupyter(tmp, data, ['lab', 'notebook']) },
     });
@@ -181,13 +181,13 @@ describe('npm run kernel:install and npm run lab (command lines)', () => {
   });
 
   it('lab says what to install when Jupyter is missing, or has no front end', () => {
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'lab.js'), '--dry-run'], {
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'tools', 'cli', 'lab.js'), '--dry-run'], {
       encoding: 'utf8',
       env: { ...process.env, JUPYTER: path.join(tmp, 'nothing') },
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/Jupyter was not found[\s\S]*apt-get install jupyter-notebook[\s\S]*pip install notebook/);
-    const noFrontEnd = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'lab.js'), '--dry-run'], {
+    const noFrontEnd = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'tools', 'cli', 'lab.js'), '--dry-run'], {
       encoding: 'utf8',
       env: { ...process.env, JUPYTER: fakeJupyter(tmp, path.join(tmp, 'data'), []) },
     });

@@ -9,8 +9,8 @@ import * as path from 'path';
 import { AnswerTemplateError, answer, fillAnswer } from '../src/curriculum/answer';
 import type { TslabDisplayMessage } from '../src/figures/tslab-display';
 import { CLAIM_MIME_TYPE, claim, claimAbove, claimBelow, claimFromOutputData, ClaimRecord } from '../src/notebook/claims';
-import { loadProfiles, profileEnforcesClaims } from '../src/notebook/profiles';
-import { renderReportHtml, RunSummary } from '../src/notebook/report';
+import { loadProfiles, profileEnforcesClaims } from '../src/tools/runner/profiles';
+import { renderReportHtml, RunSummary } from '../src/tools/runner/report';
 import { summarySchemaErrors } from './summary-schema';
 
 /** A display channel that records what it was given. */

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { defaultRunnerPaths, runCli, type RunnerIo } from '../src/notebook/runner-cli';
+import { defaultRunnerPaths, runCli, type RunnerIo } from '../src/tools/runner/runner-cli';
 import { declaredOutputs, figureProblems, FIGURE_LIMITS, notebookOutputProblems } from './notebook-outputs';
 import { readSummary } from './summary-schema';
 

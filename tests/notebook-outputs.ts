@@ -16,7 +16,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import * as ts from 'typescript';
-import type { RunSummary } from '../src/notebook/report';
+import type { RunSummary } from '../src/tools/runner/report';
 
 /** A declared name: exact, or with wildcards where the source computes part of it. */
 export interface NamePattern {

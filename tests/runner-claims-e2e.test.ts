@@ -1,5 +1,5 @@
 /**
- * Claims end to end: `node dist/cli/run.js` runs tests/fixtures/notebooks/claims.ipynb (one claim
+ * Claims end to end: `node dist/tools/cli/run.js` runs tests/fixtures/notebooks/claims.ipynb (one claim
  * that holds while `measured < bound`, one that never holds) in a real tslab kernel. A profile that
  * enforces claims (quick in solutions/profiles.json) gives `lesson not shown` and exit 1; smoke
  * reports the failed claim and passes. Needs a built dist/.
@@ -11,7 +11,7 @@ import * as path from 'path';
 import { readSummary } from './summary-schema';
 
 const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'run.js');
+const CLI = path.join(ROOT, 'dist', 'tools', 'cli', 'run.js');
 const FIXTURE = path.join(__dirname, 'fixtures', 'notebooks', 'claims.ipynb');
 
 function runCliSync(args: string[]) {

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runCli, RunnerPaths, selectNotebooks } from '../src/notebook/runner-cli';
+import { runCli, RunnerPaths, selectNotebooks } from '../src/tools/runner/runner-cli';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -78,7 +78,7 @@ describe('runner command line: bad invocations', () => {
   });
 
   it('the real `npm start` entry point prints usage for --help (exit 0) and rejects an unknown profile (exit 2)', () => {
-    const cli = path.join(ROOT, 'dist', 'cli', 'run.js');
+    const cli = path.join(ROOT, 'dist', 'tools', 'cli', 'run.js');
     const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--profile NAME');

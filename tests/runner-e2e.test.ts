@@ -1,5 +1,5 @@
 /**
- * End to end: `node dist/cli/run.js` executes fixture notebooks in real tslab kernels.
+ * End to end: `node dist/tools/cli/run.js` executes fixture notebooks in real tslab kernels.
  * Needs a built dist/ (`npm run build`; `npm install` does it in `prepare`).
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';
@@ -8,12 +8,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { nbformatErrors } from './fixtures/notebooks/nbformat-schema/validate';
-import type { CodeCell, Notebook } from '../src/notebook/nbformat';
+import type { CodeCell, Notebook } from '../src/tools/notebook-file';
 import { alive, childPids } from './processes';
 import { expectSummaryMatchesRun, readSummary } from './summary-schema';
 
 const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'run.js');
+const CLI = path.join(ROOT, 'dist', 'tools', 'cli', 'run.js');
 const FIXTURES = path.join(__dirname, 'fixtures', 'notebooks');
 const fixture = (name: string) => path.join(FIXTURES, `${name}.ipynb`);
 

@@ -1,5 +1,5 @@
 /**
- * Fault handling of the headless runner with real tslab kernels (`node dist/cli/run.js`): Ctrl-C
+ * Fault handling of the headless runner with real tslab kernels (`node dist/tools/cli/run.js`): Ctrl-C
  * from a terminal, one cell numbering in every message, and temporary kernel folders left by a
  * runner killed with SIGKILL. Needs a built dist/.
  */
@@ -7,12 +7,12 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { CodeCell, Notebook } from '../src/notebook/nbformat';
+import type { CodeCell, Notebook } from '../src/tools/notebook-file';
 import { alive, childPids } from './processes';
 import { readSummary } from './summary-schema';
 
 const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'run.js');
+const CLI = path.join(ROOT, 'dist', 'tools', 'cli', 'run.js');
 const FIXTURES = path.join(__dirname, 'fixtures', 'notebooks');
 const fixture = (name: string) => path.join(FIXTURES, `${name}.ipynb`);
 const readJson = <T>(file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as T;

@@ -8,13 +8,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { checkOverrideType, formatParameterType, injectedParametersSource, parameterTypes, parseOverride } from '../src/notebook/parameters';
-import type { ParameterValue } from '../src/notebook/parameters';
-import { createRunDir, linkLatest, runCli } from '../src/notebook/runner-cli';
-import type { RunnerPaths } from '../src/notebook/runner-cli';
+import { checkOverrideType, formatParameterType, injectedParametersSource, parameterTypes, parseOverride } from '../src/tools/runner/parameters';
+import type { ParameterValue } from '../src/tools/notebook-file';
+import { createRunDir, linkLatest, runCli } from '../src/tools/runner/runner-cli';
+import type { RunnerPaths } from '../src/tools/runner/runner-cli';
 
 const ROOT = path.resolve(__dirname, '..');
-const DIST_RUNNER = path.join(ROOT, 'dist', 'notebook', 'runner-cli.js');
+const DIST_RUNNER = path.join(ROOT, 'dist', 'tools', 'runner', 'runner-cli.js');
 
 let dir: string;
 beforeEach(() => {

@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { kernelSpecFor, projectKernelCommand, writeKernelSpec } from '../src/notebook/kernel-spec';
+import { kernelSpecFor, projectKernelCommand, writeKernelSpec } from '../src/tools/kernel/kernel-spec';
 
 const ROOT = path.resolve(__dirname, '..');
 const FIXTURES = path.join(__dirname, 'fixtures', 'notebooks');

@@ -2,9 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { nbformatErrors } from './fixtures/notebooks/nbformat-schema/validate';
-import { errorFromText, Notebook, OutputCollector, readNotebook, toLines, writeNotebook } from '../src/notebook/nbformat';
-import { shorthandHint } from '../src/notebook/run-notebook';
-import { JupyterMessage, makeHeader } from '../src/notebook/wire';
+import { Notebook, readNotebook, toLines, withCellIds, writeNotebook } from '../src/tools/notebook-file';
+import { errorFromText, OutputCollector } from '../src/tools/runner/outputs';
+import { shorthandHint } from '../src/tools/runner/run-notebook';
+import { JupyterMessage, makeHeader } from '../src/tools/kernel/wire';
 
 function msg(type: string, content: Record<string, unknown>): JupyterMessage {
   return { identities: [], header: makeHeader(type, 's'), parent_header: {}, metadata: {}, content, buffers: [] };
@@ -83,7 +84,7 @@ describe('nbformat writer', () => {
       ],
     };
     fs.writeFileSync(source, JSON.stringify(old));
-    const nb = readNotebook(source);
+    const nb = withCellIds(readNotebook(source));
     const ids = nb.cells.map((cell) => cell.id);
     expect(new Set(ids).size).toBe(4);
     expect(ids[2]).toBe('dup');
@@ -113,9 +114,9 @@ describe('nbformat writer', () => {
   it('refuses files that are not nbformat 4 notebooks, naming the file', () => {
     const file = path.join(dir, 'bad.ipynb');
     fs.writeFileSync(file, JSON.stringify({ nbformat: 3, worksheets: [] }));
-    expect(() => readNotebook(file)).toThrow(/bad\.ipynb is not a Jupyter notebook in format 4/);
+    expect(() => readNotebook(file)).toThrow(/bad\.ipynb: not a Jupyter notebook in format 4/);
     fs.writeFileSync(file, '{');
-    expect(() => readNotebook(file)).toThrow(/cannot read notebook .*bad\.ipynb/);
+    expect(() => readNotebook(file)).toThrow(/bad\.ipynb: not valid JSON/);
   });
 });
 

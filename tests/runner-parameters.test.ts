@@ -1,15 +1,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Notebook, cellText } from '../src/notebook/nbformat';
+import { Notebook, cellText } from '../src/tools/notebook-file';
 import {
   findParametersCell,
   injectParameters,
   parameterDeclarations,
   parseOverride,
-} from '../src/notebook/parameters';
-import { DEFAULT_CELL_TIMEOUT_SEC, loadProfiles, profileCellTimeoutSec, ProfilesFile, resolveParameters } from '../src/notebook/profiles';
-import { parseRunArgs, UsageError } from '../src/notebook/run-args';
+} from '../src/tools/runner/parameters';
+import { DEFAULT_CELL_TIMEOUT_SEC, loadProfiles, profileCellTimeoutSec, ProfilesFile, resolveParameters } from '../src/tools/runner/profiles';
+import { parseRunArgs, UsageError } from '../src/tools/runner/run-args';
 
 function notebook(parameters: string): Notebook {
   return {
@@ -42,7 +42,7 @@ describe('parameters cell', () => {
     expect(injected.metadata.tags).toEqual(['injected-parameters']);
     expect(cellText(injected)).toBe('// Parameters injected by the vaelab runner (profile "smoke")\nepochs = 2;\nname = "a\\"b";\nsizes = [1,2];\n;');
     // Running it twice does not inject twice; no values means no cell.
-    expect(injectParameters(nb, { epochs: 3 }, 'x').cells.filter((c) => c.id.startsWith('injected')).length).toBe(1);
+    expect(injectParameters(nb, { epochs: 3 }, 'x').cells.filter((c) => c.id?.startsWith('injected')).length).toBe(1);
     expect(injectParameters(notebook('let epochs = 1;'), {}, 'x').cells).toHaveLength(3);
   });
 

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { RunSummary, writeReportHtml } from '../src/notebook/report';
+import { RunSummary, writeReportHtml } from '../src/tools/runner/report';
 
 /** The chromium binary on PATH (or $CHROMIUM), or null. */
 function findChromium(): string | null {

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { renderReportHtml, RunSummary, writeReportHtml } from '../src/notebook/report';
+import { renderReportHtml, RunSummary, writeReportHtml } from '../src/tools/runner/report';
 
 type NotebookEntry = RunSummary['notebooks'][number];
 

@@ -26,7 +26,7 @@ if (notebooks.length === 0) console.warn('SKIPPED solution smoke run: solutions/
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-smoke-'));
       try {
         const startedAfter = new Date();
-        const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'run.js'), '--profile', 'smoke', '--jobs', '2', '--out', out], {
+        const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'tools', 'cli', 'run.js'), '--profile', 'smoke', '--jobs', '2', '--out', out], {
           cwd: ROOT,
           encoding: 'utf8',
         });

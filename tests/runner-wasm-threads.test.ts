@@ -6,8 +6,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runCli, defaultRunnerPaths, type RunnerIo } from '../src/notebook/runner-cli';
-import type { RunSummary } from '../src/notebook/report';
+import { runCli, defaultRunnerPaths, type RunnerIo } from '../src/tools/runner/runner-cli';
+import type { RunSummary } from '../src/tools/runner/report';
 import { expectSummaryMatchesRun, readSummary } from './summary-schema';
 import { wasmThreadsPerJob, WASM_THREADS_ENV } from '../src/backend/thread-policy';
 

@@ -1,5 +1,5 @@
 import { createHmac } from 'crypto';
-import { decodeMessage, encodeMessage, makeHeader, signParts, WIRE_DELIMITER } from '../src/notebook/wire';
+import { decodeMessage, encodeMessage, makeHeader, signParts, WIRE_DELIMITER } from '../src/tools/kernel/wire';
 
 const KEY = 'a0f3c5e1-test-key';
 

@@ -8,9 +8,9 @@
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'path';
 import * as vm from 'vm';
-import { TslabKernel } from '../src/notebook/kernel-client';
-import { dropCommWarnings } from '../src/notebook/kernel-comms';
-import { fullStackWanted, printErrorsForStudents, stripSourceLinePreamble, studentErrorText } from '../src/notebook/student-errors';
+import { TslabKernel } from '../src/tools/kernel/kernel-client';
+import { dropCommWarnings } from '../src/tools/kernel/kernel-comms';
+import { fullStackWanted, printErrorsForStudents, stripSourceLinePreamble, studentErrorText } from '../src/tools/kernel/student-errors';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -24,7 +24,7 @@ describe('studentErrorText', () => {
       '',
       'Error: Not implemented yet: f',
       '    at f (evalmachine.<anonymous>:4:11)',
-      '    at /p/dist/curriculum/checks.js:211:109',
+      '    at /p/dist/checks/vae.js:211:109',
       '    at Engine.tidy (/x/node_modules/@tensorflow/tfjs-core/dist/tf-core.node.js:4561:21)',
       '    at evalmachine.<anonymous>:3:33',
       '    at Script.runInThisContext (node:vm:137:12)',

@@ -6,7 +6,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { RunSummary } from '../src/notebook/report';
+import type { RunSummary } from '../src/tools/runner/report';
 
 const ROOT = path.resolve(__dirname, '..');
 /** The published schema of summary.json. */

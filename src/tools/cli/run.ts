@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** `npm start`: runs the solution notebooks headlessly (see `npm start -- --help`). */
-import { runCli } from '../notebook/runner-cli';
+import { runCli } from '../runner/runner-cli';
 
 runCli(process.argv.slice(2)).then(
   (code) => process.exit(code),

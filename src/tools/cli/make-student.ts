@@ -7,9 +7,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkCurriculum, listSolutionNotebooks, SOLUTIONS_DIR, syncStudentNotebooks } from '../curriculum/sync';
+import { checkCurriculum, listSolutionNotebooks, SOLUTIONS_DIR, syncStudentNotebooks } from '../students/sync';
 
-const USAGE = 'usage: node dist/cli/make-student.js [--check] [--root DIR]';
+const USAGE = 'usage: node dist/tools/cli/make-student.js [--check] [--root DIR]';
 
 /** Parsed command line of the student-notebook generator. */
 interface MakeStudentArgs {

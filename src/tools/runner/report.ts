@@ -4,9 +4,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../util/atomic-write';
-import { formatSignificant } from '../util/format-number';
-import { ClaimRecord, formatEvidenceValue } from './claims';
+import { writeFileAtomic } from '../../util/atomic-write';
+import { formatSignificant } from '../../util/format-number';
+import { ClaimRecord, formatEvidenceValue } from '../../notebook/claims';
 import { NotebookRunResult, NotebookStatus } from './run-notebook';
 
 /** Versions of the tools a run used. */

@@ -5,12 +5,12 @@
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { WASM_THREADS_ENV, wasmThreadsEnvForJobs } from '../backend/thread-policy';
-import { runDataLine } from './data-line';
-import { cleanStaleKernelDirs, killAllKernelsSync, shutdownAllKernels } from './kernel-client';
-import { readNotebook } from './nbformat';
-import { checkOverrideType, injectParameters, notebookParameters, notebookParameterTypes, ParameterValue } from './parameters';
-import { claimLine } from './claims';
+import { WASM_THREADS_ENV, wasmThreadsEnvForJobs } from '../../backend/thread-policy';
+import { runDataLine } from '../../notebook/data-line';
+import { cleanStaleKernelDirs, killAllKernelsSync, shutdownAllKernels } from '../kernel/kernel-client';
+import { ParameterValue, readNotebook } from '../notebook-file';
+import { checkOverrideType, injectParameters, notebookParameters, notebookParameterTypes } from './parameters';
+import { claimLine } from '../../notebook/claims';
 import { loadProfiles, profileCellTimeoutSec, profileEnforcesClaims, resolveParameters } from './profiles';
 import { collectVersions, RunSummary, writeReportHtml, writeSummary } from './report';
 import { parseRunArgs, RUN_USAGE, UsageError } from './run-args';
@@ -26,9 +26,9 @@ export interface RunnerPaths {
   profiles: string;
 }
 
-/** The repository's own paths, found from this file's location (src/notebook or dist/notebook). */
+/** The repository's own paths, found from this file's location (src/tools/runner or dist/tools/runner). */
 export function defaultRunnerPaths(): RunnerPaths {
-  const root = path.resolve(__dirname, '..', '..');
+  const root = path.resolve(__dirname, '..', '..', '..');
   const solutions = path.join(root, 'solutions');
   return { root, solutions, profiles: path.join(solutions, 'profiles.json') };
 }

@@ -5,10 +5,10 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatIpynb, IpynbNotebook, parseIpynb } from './ipynb';
+import { formatNotebook, Notebook, parseNotebook } from '../notebook-file';
 import { structureProblems } from './notebook-structure';
 import { makeStudentNotebook, stripOutputs } from './student-notebook';
-import { writeFileAtomic } from '../util/atomic-write';
+import { writeFileAtomic } from '../../util/atomic-write';
 
 /** Folder of the solution notebooks, relative to the repository root. */
 export const SOLUTIONS_DIR = 'solutions';
@@ -40,19 +40,19 @@ export function listSolutionNotebooks(root: string): string[] {
     .map((name) => `${SOLUTIONS_DIR}/${name}`);
 }
 
-/** Reads and parses a notebook at `rel` under `root`. */
-function readNotebook(root: string, rel: string): IpynbNotebook {
-  return parseIpynb(fs.readFileSync(path.join(root, rel), 'utf8'), rel);
+/** Reads and verifies the notebook at `rel` under `root` (errors name `rel`). */
+function readRepoNotebook(root: string, rel: string): Notebook {
+  return parseNotebook(fs.readFileSync(path.join(root, rel), 'utf8'), rel);
 }
 
 /** What every student notebook must contain, computed from the solutions. */
 export function planStudentNotebooks(root: string): PlannedStudentNotebook[] {
   return listSolutionNotebooks(root).map((solution) => {
-    const result = makeStudentNotebook(readNotebook(root, solution), { source: solution });
+    const result = makeStudentNotebook(readRepoNotebook(root, solution), { source: solution });
     return {
       solution,
       student: `${STUDENT_NOTEBOOKS_DIR}/${path.basename(solution)}`,
-      expected: formatIpynb(result.notebook),
+      expected: formatNotebook(result.notebook),
       stubs: result.stubs,
       prompts: result.prompts,
     };
@@ -85,7 +85,7 @@ export function syncStudentNotebooks(root: string): SyncResult {
   for (const solution of listSolutionNotebooks(root)) {
     const file = path.join(root, solution);
     const current = fs.readFileSync(file, 'utf8');
-    const clean = formatIpynb(stripOutputs(parseIpynb(current, solution)));
+    const clean = formatNotebook(stripOutputs(parseNotebook(current, solution)));
     if (clean !== current) {
       writeFileAtomic(file, clean);
       cleanedSolutions.push(solution);
@@ -151,7 +151,7 @@ export function listRepositoryNotebooks(root: string): string[] {
 }
 
 /** Problems of one notebook's run state: code cells with outputs or an execution count. */
-export function runStateProblems(nb: IpynbNotebook, rel: string): string[] {
+export function runStateProblems(nb: Notebook, rel: string): string[] {
   const problems: string[] = [];
   nb.cells.forEach((cell, i) => {
     if (cell.cell_type !== 'code') return;
@@ -183,7 +183,7 @@ export function checkCurriculum(root: string): string[] {
   }
   for (const solution of listSolutionNotebooks(root)) {
     try {
-      problems.push(...structureProblems(readNotebook(root, solution), solution));
+      problems.push(...structureProblems(readRepoNotebook(root, solution), solution));
     } catch (err) {
       problems.push((err as Error).message);
     }
@@ -198,7 +198,7 @@ export function checkCurriculum(root: string): string[] {
   }
   for (const rel of listRepositoryNotebooks(root)) {
     try {
-      problems.push(...runStateProblems(readNotebook(root, rel), rel));
+      problems.push(...runStateProblems(readRepoNotebook(root, rel), rel));
     } catch (err) {
       problems.push((err as Error).message);
     }

@@ -3,17 +3,12 @@
  * one `parameters` cell of `let` declarations, exercise cells (code with solution markers),
  * `check` cells (autograder calls) after each exercise, and answer cells.
  */
-import { cellTags, cellText, IpynbNotebook } from './ipynb';
+import { cellTags, cellText, Notebook, PARAMETERS_TAG, ParameterValue } from '../notebook-file';
 import { BEGIN_SOLUTION } from './solution-markers';
 import { isAnswerCell } from './student-notebook';
 
-/** The tag of the one cell holding a notebook's parameters (papermill convention). */
-export const PARAMETERS_TAG = 'parameters';
 /** The tag of autograder check cells. */
 export const CHECK_TAG = 'check';
-
-/** A parameter value a profile may set. */
-export type ParameterValue = string | number | boolean | null | ParameterValue[] | { [key: string]: ParameterValue };
 
 /** Where the parts of a curriculum notebook are (cell indices, 0-based). */
 export interface NotebookStructure {
@@ -30,7 +25,7 @@ export interface NotebookStructure {
 }
 
 /** Reads the structure of a (solution or student) notebook. */
-export function notebookStructure(nb: IpynbNotebook): NotebookStructure {
+export function notebookStructure(nb: Notebook): NotebookStructure {
   const parametersCells = nb.cells.flatMap((c, i) => (cellTags(c).includes(PARAMETERS_TAG) ? [i] : []));
   const parametersCell = parametersCells.length > 0 ? parametersCells[0] : -1;
   const parameterNames =
@@ -50,7 +45,7 @@ export function notebookStructure(nb: IpynbNotebook): NotebookStructure {
  * Problems with a solution notebook's structure (empty when fine): exactly one parameters cell of
  * `let` declarations, and every exercise followed by a check cell before the next exercise.
  */
-export function structureProblems(nb: IpynbNotebook, rel: string): string[] {
+export function structureProblems(nb: Notebook, rel: string): string[] {
   const problems: string[] = [];
   const tagged = nb.cells.filter((c) => cellTags(c).includes(PARAMETERS_TAG)).length;
   const s = notebookStructure(nb);

@@ -2,15 +2,10 @@
  * Papermill-style parameters: find the cell tagged `parameters`, read the variables it declares,
  * and build the injected cell (tagged `injected-parameters`) that assigns new values to them.
  */
-import { cellTags, cellText, NotebookCell, Notebook, toLines, CodeCell } from './nbformat';
+import { cellTags, cellText, CodeCell, Notebook, NotebookCell, PARAMETERS_TAG, ParameterValue, toLines } from '../notebook-file';
 
-/** Tag of the cell that declares a notebook's parameters. */
-export const PARAMETERS_TAG = 'parameters';
 /** Tag of the cell the runner inserts after the parameters cell. */
 export const INJECTED_PARAMETERS_TAG = 'injected-parameters';
-
-/** A parameter value: anything JSON can express (written into the notebook as a TypeScript literal). */
-export type ParameterValue = number | string | boolean | null | ParameterValue[] | { [key: string]: ParameterValue };
 
 /** How each variable of a parameters cell is declared. */
 export type DeclarationKind = 'let' | 'const' | 'var';

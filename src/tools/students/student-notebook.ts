@@ -6,7 +6,7 @@
  *   become Markdown prompts where students write their own answer;
  * - outputs and execution counts are removed; cell ids, tags and the rest are kept.
  */
-import { cellTags, cellText, IpynbCell, IpynbMetadata, IpynbNotebook } from './ipynb';
+import { cellTags, cellText, MarkdownCell, Notebook, NotebookCell, NotebookMetadata } from '../notebook-file';
 import { stubSolutions } from './solution-markers';
 
 /** The tag that marks an answer cell (Markdown or code). */
@@ -23,27 +23,35 @@ export function answerPrompt(question?: string): string {
 }
 
 /** True when `cell` is an answer cell that students must write themselves. */
-export function isAnswerCell(cell: IpynbCell): boolean {
+export function isAnswerCell(cell: NotebookCell): boolean {
   if (cellTags(cell).includes(ANSWER_TAG)) return true;
   return cell.cell_type === 'markdown' && cellText(cell).trimStart().startsWith(ANSWER_MARKDOWN_PREFIX);
 }
 
-function questionOf(cell: IpynbCell): string | undefined {
+function questionOf(cell: NotebookCell): string | undefined {
   const vaelab = cell.metadata.vaelab;
   if (typeof vaelab === 'object' && vaelab !== null && !Array.isArray(vaelab)) {
-    const prompt = vaelab[ANSWER_PROMPT_KEY];
+    const prompt = (vaelab as Record<string, unknown>)[ANSWER_PROMPT_KEY];
     if (typeof prompt === 'string') return prompt;
   }
   return undefined;
 }
 
-function withoutRunState(metadata: IpynbMetadata): IpynbMetadata {
+function withoutRunState(metadata: NotebookMetadata): NotebookMetadata {
   const { execution: _execution, collapsed: _collapsed, scrolled: _scrolled, ...rest } = metadata;
   return rest;
 }
 
+/** The cell as a Markdown cell with `source`: its other fields kept, a code cell's run fields dropped. */
+function asMarkdown(cell: NotebookCell, source: string): MarkdownCell {
+  const fields: Record<string, unknown> = { ...cell };
+  delete fields.outputs;
+  delete fields.execution_count;
+  return { ...fields, cell_type: 'markdown', metadata: cell.metadata, source };
+}
+
 /** A copy of the notebook with every code cell's outputs and execution count removed. */
-export function stripOutputs(nb: IpynbNotebook): IpynbNotebook {
+export function stripOutputs(nb: Notebook): Notebook {
   return {
     ...nb,
     cells: nb.cells.map((cell) =>
@@ -63,7 +71,7 @@ export interface StudentNotebookOptions {
 /** Summary of what {@link makeStudentNotebook} changed. */
 export interface StudentNotebookResult {
   /** The student notebook. */
-  readonly notebook: IpynbNotebook;
+  readonly notebook: Notebook;
   /** Number of solution blocks turned into stubs. */
   readonly stubs: number;
   /** Number of answer cells turned into prompts. */
@@ -75,15 +83,14 @@ export interface StudentNotebookResult {
  * its source in `metadata.vaelab.generated_from`. Throws an Error naming the cell when solution
  * markers are malformed.
  */
-export function makeStudentNotebook(solution: IpynbNotebook, options: StudentNotebookOptions): StudentNotebookResult {
+export function makeStudentNotebook(solution: Notebook, options: StudentNotebookOptions): StudentNotebookResult {
   let stubs = 0;
   let prompts = 0;
-  const cells = stripOutputs(solution).cells.map((cell, index): IpynbCell => {
+  const cells = stripOutputs(solution).cells.map((cell, index): NotebookCell => {
     const where = `${options.source}, cell ${index + 1}${cell.id ? ` (id ${cell.id})` : ''}`;
     if (isAnswerCell(cell)) {
       prompts += 1;
-      const { outputs: _o, execution_count: _e, ...rest } = cell;
-      return { ...rest, cell_type: 'markdown', source: answerPrompt(questionOf(cell)) };
+      return asMarkdown(cell, answerPrompt(questionOf(cell)));
     }
     if (cell.cell_type !== 'code') return cell;
     const stubbed = stubSolutions(cellText(cell), where);

@@ -11,7 +11,7 @@
  * These are benchmark fixtures (own weights, own loss), independent of the curriculum models.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../rng';
+import { Rng } from '../../rng';
 
 /** Names of the benchmark models (as in the PyTorch peer, `conv_ae` = its `conv_ae_5lsl0`). */
 export const BENCH_MODEL_NAMES = ['dense_vae', 'conv_vae', 'conv_ae'] as const;

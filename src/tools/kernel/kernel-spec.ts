@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../util/atomic-write';
+import { writeFileAtomic } from '../../util/atomic-write';
 
 /** The kernel name the notebooks' metadata asks for (`metadata.kernelspec.name`). */
 export const KERNEL_NAME = 'tslab';
@@ -15,8 +15,8 @@ export const KERNEL_NAME = 'tslab';
 /** The name Jupyter shows in its kernel menu and launcher. */
 export const KERNEL_DISPLAY_NAME = 'TypeScript (vaelab)';
 
-/** This project's root folder (the one with package.json), from src/notebook or dist/notebook. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+/** This project's root folder (the one with package.json), from src/tools/kernel or dist/tools/kernel. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** A Jupyter kernel spec (the fields of kernel.json that vaelab writes). */
 export interface KernelSpec {
@@ -50,9 +50,9 @@ export class KernelSpecError extends Error {
   }
 }
 
-/** Path of vaelab's compiled kernel preload (`dist/notebook/kernel-preload.js`) in `projectRoot`. */
+/** Path of vaelab's compiled kernel preload (`dist/tools/kernel/kernel-preload.js`) in `projectRoot`. */
 export function kernelPreloadPath(projectRoot: string = PROJECT_ROOT): string {
-  return path.join(projectRoot, 'dist', 'notebook', 'kernel-preload.js');
+  return path.join(projectRoot, 'dist', 'tools', 'kernel', 'kernel-preload.js');
 }
 
 /** Path of tslab's command-line script as installed for `projectRoot` (`node_modules/tslab/bin/tslab`). */

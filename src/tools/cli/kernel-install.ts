@@ -5,9 +5,9 @@
  * Python that has Jupyter), `--jupyter CMD` (or `JUPYTER=CMD`), `--prefix DIR` (write under
  * DIR/share/jupyter/kernels; needs no Jupyter).
  */
-import { JupyterNotFoundError } from '../notebook/jupyter-locate';
-import { describeRegistration, registerKernel, RegisterKernelOptions } from '../notebook/kernel-install';
-import { KernelSpecError } from '../notebook/kernel-spec';
+import { JupyterNotFoundError } from '../kernel/jupyter-locate';
+import { describeRegistration, registerKernel, RegisterKernelOptions } from '../kernel/kernel-install';
+import { KernelSpecError } from '../kernel/kernel-spec';
 
 const USAGE = `usage: npm run kernel:install [-- --python PY | --jupyter CMD | --prefix DIR]
   Registers the "TypeScript (vaelab)" kernel (kernel name tslab) that the notebooks use.

@@ -6,10 +6,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { availableCores } from '../backend/thread-policy';
-import { initBackend, wasmThreadCount, WASM_THREADS_ENV } from '../backend';
-import { labelCounts, loadFashionMnist, loadMnist } from '../data';
-import type { LoadedSplits } from '../data';
+import { availableCores } from '../../backend/thread-policy';
+import { initBackend, wasmThreadCount, WASM_THREADS_ENV } from '../../backend';
+import { labelCounts, loadFashionMnist, loadMnist } from '../../data';
+import type { LoadedSplits } from '../../data';
 
 /** The installed version of an npm package, or 'not installed'. */
 function packageVersion(name: string): string {
@@ -65,7 +65,7 @@ async function main(): Promise<number> {
     ok = false;
     console.error(`Fashion-MNIST (notebook 15): NOT AVAILABLE. ${(e as Error).message}`);
   }
-  const dist = path.resolve(__dirname, '..', 'index.js');
+  const dist = path.resolve(__dirname, '..', '..', 'index.js');
   if (!fs.existsSync(dist) && __filename.endsWith('.js')) console.log('warning: compiled helpers missing; run `npm run build`.');
   console.log(ok ? 'environment OK' : 'environment NOT ready: see the message above.');
   return ok ? 0 : 1;

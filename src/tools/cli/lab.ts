@@ -9,9 +9,9 @@
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { INSTALL_JUPYTER_HINT, JupyterInstall, jupyterFrontEnd, JupyterNotFoundError, locateJupyter, runJupyter } from '../notebook/jupyter-locate';
-import { describeRegistration, registerKernel } from '../notebook/kernel-install';
-import { KernelSpecError, PROJECT_ROOT } from '../notebook/kernel-spec';
+import { INSTALL_JUPYTER_HINT, JupyterInstall, jupyterFrontEnd, JupyterNotFoundError, locateJupyter, runJupyter } from '../kernel/jupyter-locate';
+import { describeRegistration, registerKernel } from '../kernel/kernel-install';
+import { KernelSpecError, PROJECT_ROOT } from '../kernel/kernel-spec';
 
 const USAGE = `usage: npm run lab [-- [FOLDER] [--classic] [--python PY | --jupyter CMD] [--dry-run] [JUPYTER OPTIONS]]
   Opens FOLDER (default notebooks/; instructors: solutions) in JupyterLab, or in the classic

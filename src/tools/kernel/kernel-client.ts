@@ -10,7 +10,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as zmq from 'zeromq';
-import { pidIsDead } from '../util/pid';
+import { pidIsDead } from '../../util/pid';
 import { kernelPreloadPath } from './kernel-spec';
 import { decodeMessage, encodeMessage, JupyterMessage, makeHeader } from './wire';
 

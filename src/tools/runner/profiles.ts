@@ -4,7 +4,8 @@
  * `defaults` apply to every notebook that declares the variable; `notebooks.<name>` values must be declared.
  */
 import * as fs from 'fs';
-import { checkParameterNames, DeclarationKind, ParameterOverride, ParameterValue } from './parameters';
+import { ParameterValue } from '../notebook-file';
+import { checkParameterNames, DeclarationKind, ParameterOverride } from './parameters';
 
 /** One profile: values for all notebooks and per notebook. */
 export interface ProfileSpec {

@@ -13,6 +13,7 @@
  * `Error('Not implemented yet: reparameterize. Hint: ...')`. The optional text after
  * `BEGIN SOLUTION:` names the exercise in the error message.
  */
+import { NOT_IMPLEMENTED_PREFIX } from '../../checks/harness';
 
 /** Opens a solution block (optionally followed by `: <exercise name>`). */
 export const BEGIN_SOLUTION = '// BEGIN SOLUTION';
@@ -20,8 +21,6 @@ export const BEGIN_SOLUTION = '// BEGIN SOLUTION';
 export const END_SOLUTION = '// END SOLUTION';
 /** A line inside a solution block whose text becomes the student's hint. */
 export const HINT_PREFIX = '// HINT:';
-/** Every stub's error message starts with this. */
-export const NOT_IMPLEMENTED_PREFIX = 'Not implemented yet';
 
 /** Result of {@link stubSolutions}. */
 export interface StubbedSource {

@@ -27,9 +27,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { availableCores } from '../backend/thread-policy';
-import { loadMnist, mnistDataDir } from '../data';
-import { runBenchCase, type BenchKernels, type BenchResult } from '../backend/bench';
+import { availableCores } from '../../backend/thread-policy';
+import { loadMnist, mnistDataDir } from '../../data';
+import { runBenchCase, type BenchKernels, type BenchResult } from '../bench/bench';
 import {
   checkPeer,
   comparePeer,
@@ -38,9 +38,9 @@ import {
   runPeer,
   type PeerComparison,
   type PeerResult,
-} from '../backend/bench-peer';
-import { BENCH_MODEL_NAMES, type BenchModelName } from '../backend/bench-models';
-import type { BackendName } from '../backend';
+} from '../bench/bench-peer';
+import { BENCH_MODEL_NAMES, type BenchModelName } from '../bench/bench-models';
+import type { BackendName } from '../../backend';
 
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
@@ -60,8 +60,8 @@ interface Args {
   peerThreads: number;
 }
 
-/** The repository root (this file is dist/cli/bench.js or src/cli/bench.ts). */
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/** The repository root (this file is dist/tools/cli/bench.js or src/tools/cli/bench.ts). */
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
   const items = value.split(',').filter((s) => s !== '');

@@ -5,12 +5,12 @@
  */
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
-import { createAdam } from '../training/optimizer';
-import { Rng } from '../rng';
-import { initBackend, wasmThreadCount, type BackendName } from './index';
-import { setWasmGemm } from './wasm-gemm';
-import { registerWasmKernels } from './wasm-kernels';
-import { availableCores } from './thread-policy';
+import { createAdam } from '../../training/optimizer';
+import { Rng } from '../../rng';
+import { initBackend, wasmThreadCount, type BackendName } from '../../backend/index';
+import { setWasmGemm } from '../../backend/wasm-gemm';
+import { registerWasmKernels } from '../../backend/wasm-kernels';
+import { availableCores } from '../../backend/thread-policy';
 import { benchLoss, buildBenchModel, type BenchModel, type BenchModelName } from './bench-models';
 
 /** Which wasm kernels a benchmark runs with: vaelab's fast ones, or the stock tfjs ones plus vaelab's filter gradient (which wasm lacks). */

@@ -5,11 +5,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ExecuteReply, KernelDiedError, KernelTimeoutError, TslabKernel } from './kernel-client';
-import { cellText, CodeCell, ErrorOutput, Notebook, OutputCollector, readNotebook, writeNotebook } from './nbformat';
-import { injectParameters, ParameterValue } from './parameters';
-import { ClaimRecord, claimFromOutputData } from './claims';
-import { PUBLISH_MIME_TYPE, PublishedRecord } from './publish';
+import { ExecuteReply, KernelDiedError, KernelTimeoutError, TslabKernel } from '../kernel/kernel-client';
+import { cellText, CodeCell, ErrorOutput, Notebook, ParameterValue, readNotebook, withCellIds, writeNotebook } from '../notebook-file';
+import { OutputCollector } from './outputs';
+import { injectParameters } from './parameters';
+import { ClaimRecord, claimFromOutputData } from '../../notebook/claims';
+import { PUBLISH_MIME_TYPE, PublishedRecord } from '../../notebook/publish';
 
 /** Why a notebook run failed (`interrupted`: the runner was stopped by SIGINT/SIGTERM while it ran). */
 export type FailureKind = 'error' | 'timeout' | 'kernel-died' | 'kernel-start' | 'interrupted';
@@ -151,7 +152,7 @@ function listPngs(root: string, relativeTo: string): string[] {
 function failureFrom(
   kind: FailureKind,
   error: Pick<ErrorOutput, 'ename' | 'evalue' | 'traceback'>,
-  cell?: { codeCell: number; index: number; sourceIndex: number | null; id: string },
+  cell?: { codeCell: number; index: number; sourceIndex: number | null; id?: string },
 ): NotebookFailure {
   return {
     kind,
@@ -176,7 +177,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
   const notebookOutDir = path.join(outDir, options.name);
   fs.mkdirSync(notebookOutDir, { recursive: true });
 
-  const original = readNotebook(source);
+  const original = withCellIds(readNotebook(source));
   const sourceIds = new Map(original.cells.map((c, i) => [c.id, i]));
   const notebook: Notebook = options.parameters
     ? injectParameters(original, options.parameters.values, options.parameters.origin)

@@ -13,7 +13,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, wasmThreadCount, WASM_THREADS_ENV } from '../src/backend';
 import { defaultWasmThreads } from '../src/backend/thread-policy';
-import { wasmWorkerScriptDir } from '../src/backend/wasm-threads';
+import { wasmWorkerScriptDir } from '../src/engine';
 
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');

@@ -8,8 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createAdam } from '../training/optimizer';
 import { Rng } from '../rng';
 import { initBackend, wasmThreadCount, type BackendName } from './index';
-import { setWasmGemm } from './wasm-gemm';
-import { registerWasmKernels } from './wasm-kernels';
+import { registerWasmKernels, setWasmGemm } from '../engine';
 import { availableCores } from './thread-policy';
 import { benchLoss, buildBenchModel, type BenchModel, type BenchModelName } from './bench-models';
 

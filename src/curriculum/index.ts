@@ -56,5 +56,3 @@ export type {
   DecoderShapeExpectation,
   DenseLayerExpectation,
 } from './checks';
-export { showAnswer, formatSignificant, formatPercent, type ShowAnswerOptions } from './answer';
-export { answer, fillAnswer, AnswerTemplateError, type AnswerFacts, type AnswerValue } from './answer';

@@ -19,7 +19,7 @@ const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
 
 beforeAll(() => {
-  if (!fs.existsSync(path.join(DIST, 'backend', 'wasm-threads.js'))) throw new Error('dist/ is missing: run "npm run build" first');
+  if (!fs.existsSync(path.join(DIST, 'engine', 'wasm-threads.js'))) throw new Error('dist/ is missing: run "npm run build" first');
 });
 
 /** This process's environment without VAELAB_WASM_THREADS, plus `extra`. */

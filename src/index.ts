@@ -1,18 +1,172 @@
 /**
- * vaelab: the helpers module every notebook imports (`import * as vl from '../dist'`).
- * One barrel per concern; see docs/architecture.md for how the pieces fit.
+ * vaelab: the course library every notebook imports (`import * as vl from '../dist'`).
+ *
+ * Only the documented course API is exported here: what the notebooks, the exercise template
+ * (docs/exercise-template.ipynb) and the instructors' guide (docs/instructors.md) use, plus the
+ * building blocks an instructor writing a new exercise needs, and their types. Each name carries its
+ * doc comment where it is defined. Everything else stays internal to its module (tests and tools
+ * import it from there). How the pieces fit: docs/architecture.md.
  */
-export * from './rng';
-export * from './types';
-export * from './backend';
-export * from './data';
-export * from './noise';
-export * from './models';
-export * from './losses';
-export * from './training';
-export * from './analysis';
-export * from './metrics';
-export * from './figures';
-export * from './notebook';
-export * from './curriculum';
-export * from './checks';
+
+/** Seeded randomness: the one random source of the course. */
+export { Rng } from './rng';
+/** Images as flat float32 arrays with their labels. */
+export type { ImageDataset, DatasetSplits } from './types';
+
+/** Backend selection: tensorflow > wasm (the wasm engine) > cpu. */
+export { initBackend } from './backend';
+export type { BackendName, InitBackendOptions } from './backend';
+
+/** MNIST and Fashion-MNIST, subsets and tensors. */
+export { gatherImages, imagesTensor, labelsTensor, loadFashionMnist, loadMnist, selectDataset, subsetDataset } from './data';
+export type { LoadedSplits } from './data';
+
+/** Seeded corruptions of images. */
+export { applyNoise, blurImages, gaussianNoise, saltPepperNoise, speckleNoise } from './noise';
+export type { NoiseSpec } from './noise';
+
+/** The models: builders, presets, the autoencoder contract, encode -> reparameterize -> decode. */
+export {
+  CONDITIONAL_VAE_TRAINING,
+  CONV_VAE_5LSL0_TRAINING,
+  FCN_AUTOENCODER_TRAINING,
+  FCN_DOCUMENT_VALIDATION_MSE,
+  KERAS_DENSE_VAE_TRAINING,
+  LayersAutoencoder,
+  SeededInitializers,
+  autoencoderForward,
+  autoencoderFromLayers,
+  buildAutoencoder,
+  checkConvConstraints,
+  conditionalVae,
+  convAutoencoder5lsl0,
+  convVae,
+  denseAutoencoder,
+  denseVae,
+  encoderClassifier,
+  fcnAutoencoderPreset,
+  layersModelSummary,
+  reparameterize,
+} from './models';
+export type {
+  AutoencoderConfig,
+  AutoencoderKind,
+  AutoencoderModel,
+  EncoderClassifier,
+  ForwardOptions,
+  ForwardResult,
+  ScaleParameterization,
+} from './models';
+
+/** Losses: reconstruction, KL, the VAE objective, classification. */
+export { accuracy, autoencoderLoss, bceLoss, crossEntropyLoss, klAnnealing, klDivergence, mseLoss, sseLoss, vaeLoss } from './losses';
+export type { ReconstructionLossName } from './losses';
+
+/** Training: one train() for every model, the cached variant, Adam. */
+export { cachedTrain, createAdam, train } from './training';
+export type { CachedTrainOptions, EpochMetrics, TrainHistory, TrainOptions, TrainingData } from './training';
+
+/** Analysis: encoding, PCA, 1-NN, generation, interpolation, denoising, anomaly scores, CSV export. */
+export {
+  conditionalGrid,
+  decoderGrid,
+  encodeDataset,
+  exportReconstructionsCsv,
+  gaussianFilter,
+  interpolate,
+  latentBounds,
+  mapDenoise,
+  medianFilter,
+  nearestNeighbourClassify,
+  pcaProject,
+  readReconstructionsCsv,
+  reconstructDataset,
+  reconstructionErrors,
+  representationScores,
+  samplePrior,
+  tvDenoise,
+} from './analysis';
+export type { ImagesInput, LatentCodes, RepresentationScores } from './analysis';
+
+/** Metrics: image quality, likelihood, ROC, run-to-run spread, the MNIST judge, validation splits. */
+export {
+  auc,
+  chooseOnValidation,
+  countAtOrBelow,
+  elbo,
+  frechetDistance,
+  importanceWeightedLogLikelihood,
+  judgeReference,
+  judgeScores,
+  mnistJudge,
+  mse,
+  psnr,
+  rocCurve,
+  runSpread,
+  splitValidation,
+  ssim,
+} from './metrics';
+export type { ImageMetric, JudgeScores, MnistJudge } from './metrics';
+
+/** Figures: image grids and charts (and `figureFromPng` to show a PNG of your own). */
+export {
+  barChart,
+  comparisonRows,
+  denoisingFigure,
+  figureFromPng,
+  generationGrid,
+  imageGrid,
+  latentScatter,
+  lineChart,
+  lossCurveChart,
+  mapLossChart,
+  reconstructionFigure,
+  rocChart,
+} from './figures';
+export type { Figure } from './figures';
+
+/** In the notebook: show figures, publish numbers, check claims, write answers. */
+export {
+  AnswerTemplateError,
+  answer,
+  claim,
+  claimAbove,
+  claimBelow,
+  fillAnswer,
+  formatPercent,
+  formatSignificant,
+  inNotebook,
+  notebookProfile,
+  outputDir,
+  publish,
+  saveAndShow,
+  show,
+  showAnswer,
+} from './notebook';
+export type { AnswerFacts, AnswerValue, ClaimOptions, ClaimRecord, PublishedValue, ShowOptions } from './notebook';
+
+/** The autograder checks student notebooks call after each exercise (tools; the only tool names here). */
+export {
+  AutograderError,
+  checkAuc,
+  checkBce,
+  checkBoxFilter,
+  checkCrossEntropy,
+  checkDecoderShape,
+  checkDenseStack,
+  checkDigitCentroids,
+  checkEncoderShape,
+  checkGaussianNoise,
+  checkKlDivergence,
+  checkLatentGrid,
+  checkMapObjective,
+  checkMse,
+  checkNearestNeighbour,
+  checkOneHot,
+  checkPerDigitAccuracy,
+  checkPsnr,
+  checkReparameterize,
+  checkSaltPepperNoise,
+  checkSpeckleNoise,
+  checkVaeLoss,
+} from './checks';

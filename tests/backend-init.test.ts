@@ -1,6 +1,7 @@
 /** initBackend starts the asked-for backend, honours VAELAB_BACKEND, and says which one runs. */
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_ENV, backendNotice, initBackend, installedWasmKernels } from '../src/backend';
+import { BACKEND_ENV, backendNotice, initBackend } from '../src/backend';
+import { installedWasmKernels } from '../src/engine';
 
 afterEach(() => {
   delete process.env[BACKEND_ENV];

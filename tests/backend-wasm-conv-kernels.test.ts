@@ -6,11 +6,11 @@
  * and strides the curriculum uses.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, registerWasmKernels } from '../src/backend';
-import { setNarrowConv } from '../src/backend/wasm-kernels';
-import { setWasmSimdKernels, wasmSimdKernels } from '../src/backend/wasm-simd';
-import { setFilterGradWindows } from '../src/backend/wasm-conv-filter';
-import { setWasmGemm } from '../src/backend/wasm-gemm';
+import { initBackend } from '../src/backend';
+import { registerWasmKernels, setWasmGemm } from '../src/engine';
+import { setNarrowConv } from '../src/engine/wasm-kernels';
+import { setWasmSimdKernels, wasmSimdKernels } from '../src/engine/wasm-simd';
+import { setFilterGradWindows } from '../src/engine/wasm-conv-filter';
 import { expectSameOnCpuAndWasm, relError, seededValues, size, type Pad, type Shape4 } from './wasm-fixtures';
 
 /** Deterministic pseudo-random values in [-1, 1) (this suite's data). */

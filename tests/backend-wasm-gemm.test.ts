@@ -1,11 +1,11 @@
 /**
- * vaelab's own matrix product and convolution loops (src/backend/wasm-gemm*.ts) on a bare
+ * vaelab's own matrix product and convolution loops (src/engine/wasm-gemm*.ts) on a bare
  * WebAssembly.Memory, against plain double-precision loops: every transpose combination, register
  * block and column-tile tail, the bias / ReLU / accumulate epilogue, the implicit-GEMM convolution,
  * and the same numbers when the work is split over a helper thread (shared memory).
  */
-import { GEMM_MR } from '../src/backend/wasm-gemm-code';
-import { GEMM_SPLIT_MIN_MACS, wasmGemmFor, type GemmConv, type WasmGemm } from '../src/backend/wasm-gemm';
+import { GEMM_MR } from '../src/engine/wasm-gemm-code';
+import { GEMM_SPLIT_MIN_MACS, wasmGemmFor, type GemmConv, type WasmGemm } from '../src/engine/wasm-gemm';
 import { seededValues } from './wasm-fixtures';
 
 const PAGES = 256; // 16 MiB

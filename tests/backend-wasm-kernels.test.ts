@@ -3,9 +3,10 @@
  * with transposes, Sum over leading axes, fused Adam) give the cpu backend's numbers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, installedWasmKernels, registerWasmKernels } from '../src/backend';
+import { initBackend } from '../src/backend';
+import { installedWasmKernels, registerWasmKernels } from '../src/engine';
 import { createAdam } from '../src/training/optimizer';
-import { prefersSwappedProduct } from '../src/backend/wasm-kernels';
+import { prefersSwappedProduct } from '../src/engine/wasm-kernels';
 import { expectSameOnCpuAndWasm, seededValues, size, type Pad, type Shape4 } from './wasm-fixtures';
 
 /** Deterministic pseudo-random values in [-1, 1) (this suite's data). */

@@ -13,13 +13,13 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, wasmThreadCount, WASM_THREADS_ENV } from '../src/backend';
 import { defaultWasmThreads } from '../src/backend/thread-policy';
-import { wasmWorkerScriptDir } from '../src/backend/wasm-threads';
+import { wasmWorkerScriptDir } from '../src/engine';
 
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
 
 beforeAll(() => {
-  if (!fs.existsSync(path.join(DIST, 'backend', 'wasm-threads.js'))) throw new Error('dist/ is missing: run "npm run build" first');
+  if (!fs.existsSync(path.join(DIST, 'engine', 'wasm-threads.js'))) throw new Error('dist/ is missing: run "npm run build" first');
 });
 
 /** This process's environment without VAELAB_WASM_THREADS, plus `extra`. */

@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { formatPercent, formatSignificant, showAnswer } from '../src/curriculum/answer';
+import { formatPercent, formatSignificant, showAnswer } from '../src/notebook/answer';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'tools', 'cli', 'make-student.js');

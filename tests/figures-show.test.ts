@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { figurePlotlyPage, headlessReason, imageGrid, openInBrowser, rocChart, saveAndShow, show, tslabDisplayWriter, VEGA_LITE_MIME_TYPE, type TslabDisplayMessage } from '../src/figures';
-import { inNotebook } from '../src/notebook/context';
+import { figurePlotlyPage, headlessReason, imageGrid, openInBrowser, rocChart } from '../src/figures';
+import { saveAndShow, show, tslabDisplayWriter, VEGA_LITE_MIME_TYPE, type TslabDisplayMessage } from '../src/notebook';
+import { inNotebook } from '../src/util/notebook-context';
 
 const digit = (): Float32Array => new Float32Array(784).map((_, i) => (i % 28 > 10 && i % 28 < 16 ? 1 : 0));
 

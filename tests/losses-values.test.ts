@@ -6,10 +6,10 @@ import {
   klAnnealing,
   klDivergence,
   mseLoss,
-  reparameterize,
   sseLoss,
   vaeLoss,
 } from '../src/losses';
+import { reparameterize } from '../src/models';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -6,8 +6,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AnswerTemplateError, answer, fillAnswer } from '../src/curriculum/answer';
-import type { TslabDisplayMessage } from '../src/figures/tslab-display';
+import { AnswerTemplateError, answer, fillAnswer } from '../src/notebook/answer';
+import type { TslabDisplayMessage } from '../src/util/tslab-display';
 import { CLAIM_MIME_TYPE, claim, claimAbove, claimBelow, claimFromOutputData, ClaimRecord } from '../src/notebook/claims';
 import { loadProfiles, profileEnforcesClaims } from '../src/tools/runner/profiles';
 import { renderReportHtml, RunSummary } from '../src/tools/runner/report';

@@ -3,7 +3,7 @@
  * a shared memory (the wasm backend's single- and multi-threaded builds) it writes exactly the
  * four-wide float32 update into the outputs, touches nothing else, and leaves its inputs alone.
  */
-import { adamSimdFor } from '../src/training/adam-simd';
+import { adamSimdFor } from '../src/engine/adam-simd';
 
 interface MemoryCtor {
   new (descriptor: { initial: number; maximum?: number; shared?: boolean }): { buffer: ArrayBufferLike };

@@ -249,7 +249,7 @@ describe('train', () => {
   test('bad input gets a clear error', async () => {
     const model = tinyAe(11);
     const data = smallMnist().train;
-    await expect(train(model, { data, epochs: 0 })).rejects.toThrow(/epochs must be a positive integer/);
+    await expect(train(model, { data, epochs: 0 })).rejects.toThrow(/epochs must be an integer >= 1/);
     await expect(train(model, { data, epochs: 1, batchSize: 1.5 })).rejects.toThrow(/batchSize/);
     await expect(train(model, { data: { ...data, rows: 14, cols: 14 }, epochs: 1 })).rejects.toThrow(/14x14 images but model 'tiny-ae' expects 784/);
     await expect(train({} as never, { data, epochs: 1 })).rejects.toThrow(TypeError);

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { createAdam, VaelabAdam, ADAM_UPDATE_KERNEL, type AdamFormulation, type AdamOptions } from '../src/training/optimizer';
-import { setAdamSimd } from '../src/training/adam-kernel';
+import { setAdamSimd } from '../src/engine';
 
 type Backend = 'cpu' | 'wasm';
 const BACKENDS: Backend[] = ['wasm', 'cpu'];

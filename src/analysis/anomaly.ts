@@ -1,8 +1,10 @@
 /** Anomaly detection by reconstruction error: images the autoencoder rebuilds badly are flagged. */
 import * as tf from '@tensorflow/tfjs';
 import type { AutoencoderModel } from '../models/types';
-import { checkInt, flatImages, isImageDataset, type ImagesInput } from './validate';
-import { checkModel, conditionalLabels, labelSlice, modelPixels } from './model-io';
+import { checkInt, flatImages, isImageDataset, type ImagesInput } from '../util/validate';
+import { perImageMseInto } from '../util/per-image-mse';
+import { checkModel, conditionalLabels, labelSlice } from '../models/model-io';
+import { modelPixelCount } from '../models/forward';
 
 /** Options of {@link reconstructionErrors}. */
 export interface ReconstructionErrorOptions {
@@ -18,7 +20,7 @@ export function reconstructDataset(model: AutoencoderModel, images: ImagesInput,
   checkModel(where, model);
   const { batchSize = 500 } = options;
   checkInt(where, 'batchSize', batchSize);
-  const { data, count, pixels } = flatImages(where, images, modelPixels(model));
+  const { data, count, pixels } = flatImages(where, images, modelPixelCount(model));
   const labels = conditionalLabels(where, model, options.labels ?? (isImageDataset(images) ? images.labels : undefined), count);
   const out = new Float32Array(data.length);
   for (let start = 0; start < count; start += batchSize) {
@@ -40,13 +42,7 @@ export function reconstructDataset(model: AutoencoderModel, images: ImagesInput,
 /** Anomaly score of each image: mean squared error between it and its reconstruction. */
 export function reconstructionErrors(model: AutoencoderModel, images: ImagesInput, options: ReconstructionErrorOptions = {}): Float32Array {
   checkModel('reconstructionErrors', model);
-  const { data, count, pixels } = flatImages('reconstructionErrors', images, modelPixels(model));
+  const { data, count, pixels } = flatImages('reconstructionErrors', images, modelPixelCount(model));
   const recon = reconstructDataset(model, images, options);
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    let s = 0;
-    for (let j = i * pixels; j < (i + 1) * pixels; j++) s += (data[j] - recon[j]) ** 2;
-    out[i] = s / pixels;
-  }
-  return out;
+  return perImageMseInto(data, recon, count, pixels, new Float32Array(count));
 }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
 import { mapDenoise } from './map-denoise';
 import { nearestNeighbourIndices, type NearestNeighbourMethod } from './nearest-neighbour';
-import { checkInt } from './validate';
+import { checkInt } from '../util/validate';
 
 /** One timing. */
 export interface AnalysisTiming {

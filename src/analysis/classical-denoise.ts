@@ -5,7 +5,7 @@
  * written here compactly. Each takes flat images `[count * rows * cols]` and returns new ones.
  * Borders are handled by mirror reflection (d c b a | a b c d | d c b a), as scipy's `reflect`.
  */
-import { checkFinite, checkInt, checkNumber, flatImages, isImageDataset, type ImagesInput } from './validate';
+import { checkFinite, checkInt, checkNumber, flatImages, isImageDataset, type ImagesInput } from '../util/validate';
 
 /** Image size of the filters (default 28 x 28, or a dataset's). */
 export interface FilterImageOptions {

@@ -2,8 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AutoencoderModel } from '../models/types';
 import type { Rng } from '../rng';
-import { checkCodesObject, checkInt, checkNumber, codeCount, flatImages, isImageDataset, type ImagesInput } from './validate';
-import { checkModel, conditionalLabels, encoderMoments, labelSlice, logStdOf, modelPixels } from './model-io';
+import { checkCodesObject, checkInt, checkNumber, codeCount, flatImages, isImageDataset, type ImagesInput } from '../util/validate';
+import { checkModel, conditionalLabels, encoderMoments, labelSlice, logStdOf } from '../models/model-io';
+import { modelPixelCount } from '../models/forward';
 
 /** Latent codes of a set of images: `codes[i * dims + j]` is dimension j of image i. */
 export interface LatentCodes {
@@ -43,7 +44,7 @@ export function encodeDataset(model: AutoencoderModel, input: ImagesInput, optio
     if (model.kind === 'ae') throw new TypeError(`${where}: mode 'sample' needs a VAE; model '${model.name}' is a deterministic AE`);
     if (!rng) throw new TypeError(`${where}: mode 'sample' needs an rng (the one random source) for eps`);
   }
-  const { data, count, pixels } = flatImages(where, input, modelPixels(model));
+  const { data, count, pixels } = flatImages(where, input, modelPixelCount(model));
   const given = options.labels ?? (isImageDataset(input) ? input.labels : undefined);
   if (given !== undefined && given.length !== count) {
     throw new RangeError(`${where}: got ${given.length} labels for ${count} images, expected one per image`);

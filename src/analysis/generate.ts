@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { AutoencoderModel } from '../models/types';
 import type { Rng } from '../rng';
 import type { LatentBounds } from './encode';
-import { checkInt, checkNumber, flatImages, type ImagesInput } from './validate';
-import { checkModel, conditionalLabels, decodeFlat, labelSlice, modelPixels } from './model-io';
+import { checkInt, checkNumber, flatImages, type ImagesInput } from '../util/validate';
+import { checkModel, conditionalLabels, decodeFlat, labelSlice } from '../models/model-io';
+import { modelPixelCount } from '../models/forward';
 
 /** Images laid out as a grid of `gridRows x gridCols` cells. */
 export interface GeneratedGrid {
@@ -164,7 +165,7 @@ export function interpolate(
   const where = 'interpolate';
   checkModel(where, model);
   checkInt(where, 'steps', steps, 2);
-  const p = modelPixels(model);
+  const p = modelPixelCount(model);
   const a = flatImages(where, xa, p, 'xa');
   const b = flatImages(where, xb, p, 'xb');
   if (a.count !== 1 || b.count !== 1) throw new RangeError(`${where}: xa and xb must be ONE image each (${p} pixels), got ${a.count} and ${b.count}`);

@@ -3,7 +3,7 @@
  * space, generate from decoders, MAP denoising, classical denoising baselines, anomaly scores,
  * and reconstruction export.
  */
-export type { ImagesInput, FlatImages } from './validate';
+export type { ImagesInput, FlatImages } from '../util/validate';
 export { encodeDataset, latentBounds } from './encode';
 export type { LatentCodes, EncodeOptions, LatentBounds, LatentBoundsOptions } from './encode';
 export { pcaProject } from './pca';

@@ -11,8 +11,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AutoencoderModel } from '../models/types';
-import { checkInt, checkNumber, flatImages, type ImagesInput } from './validate';
-import { conditionalLabels, labelSlice, layersInputs } from './model-io';
+import { checkInt, checkNumber, flatImages, type ImagesInput } from '../util/validate';
+import { conditionalLabels, labelSlice } from '../models/model-io';
+import { networkInputs } from '../models/forward';
 import { createAdam } from '../training/optimizer';
 
 /** A decoder g: an AutoencoderModel, its decoder LayersModel, or a differentiable function of z `[n, d]`. */
@@ -71,7 +72,7 @@ export function mapDenoise(decoder: DecoderLike, noisyImages: ImagesInput, optio
   let pixels: number;
   const model = isModel(decoder) ? decoder : undefined;
   if (model) {
-    g = (z, labels) => model.decoder.apply(layersInputs(model.decoder, z, labels), { training: false }) as tf.Tensor2D;
+    g = (z, labels) => model.decoder.apply(networkInputs(model.decoder, z, labels), { training: false }) as tf.Tensor2D;
     d = model.latentDim;
     pixels = model.imageShape[0] * model.imageShape[1];
   } else if (decoder instanceof tf.LayersModel) {

@@ -14,7 +14,7 @@
  * `mlKnn` runs the ml-knn k-d tree (k = 1) for comparison.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkCodesObject, checkInt, codeCount, intLabels } from './validate';
+import { checkCodesObject, checkInt, codeCount, intLabels } from '../util/validate';
 
 /**
  * Search strategy of {@link nearestNeighbourIndices}. `auto` picks `scan`, except `matmul` for more

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PCA } from 'ml-pca';
-import { checkInt, flatImages, isImageDataset, type ImagesInput } from './validate';
+import { checkInt, flatImages, isImageDataset, type ImagesInput } from '../util/validate';
 
 /** A fitted PCA with the projection of its training images. */
 export interface PcaProjection {

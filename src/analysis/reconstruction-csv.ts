@@ -4,7 +4,7 @@
  * (original and reconstructed value of each pixel side by side). Written atomically.
  */
 import * as fs from 'fs';
-import { checkFinite, checkInt, flatImages, isImageDataset, type ImagesInput } from './validate';
+import { checkFinite, checkInt, flatImages, isImageDataset, type ImagesInput } from '../util/validate';
 import { writeFileAtomicWith } from '../util/atomic-write';
 
 /** Options of {@link exportReconstructionsCsv}. */

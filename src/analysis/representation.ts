@@ -4,7 +4,7 @@
  */
 import type { Rng } from '../rng';
 import { nearestNeighbourClassify, type LabelledCodes, type NearestNeighbourMethod } from './nearest-neighbour';
-import { checkCodesObject, checkInt, codeCount, intLabels } from './validate';
+import { checkCodesObject, checkInt, codeCount, intLabels } from '../util/validate';
 
 /** Scores of one representation; higher is better for all three. */
 export interface RepresentationScores {

@@ -3,29 +3,25 @@
  * else `wasm`, else `cpu`. The environment variable `VAELAB_BACKEND`
  * (`tensorflow`, `wasm` or `cpu`) overrides the choice.
  *
- * Starting wasm also registers vaelab's wasm kernels (the conv filter gradient wasm lacks, and
- * faster backward kernels: `wasm-kernels.ts`), and the cpu backend gets a corrected UpSampling
- * gradient (`cpu-kernels.ts`). wasm runs its multi-threaded build (`wasm-threads.ts`) with one
- * thread per available core (at most 4; `thread-policy.ts`); `VAELAB_WASM_THREADS=N` (or
+ * Starting wasm goes through the wasm engine's one call (`registerWasmEngine`, src/engine: the conv
+ * filter gradient wasm lacks, faster kernels, the threaded build), and the cpu backend gets a
+ * corrected UpSampling gradient (`cpu-kernels.ts`). wasm runs with one thread per available core
+ * (at most 4; `thread-policy.ts`); `VAELAB_WASM_THREADS=N` (or
  * `wasmThreads`) chooses the count, `VAELAB_WASM_THREADS=1` keeps wasm single-threaded.
  * Speeds: docs/performance.md.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmKernels } from './wasm-kernels';
-import { registerCpuKernels } from './cpu-kernels';
-import { startWasmWithThreads } from './wasm-threads';
-import { gemmThreads } from './wasm-gemm';
+import { registerWasmEngine, wasmEngineThreads } from '../engine';
 import { defaultWasmThreads, wasmThreadsFromEnv } from './thread-policy';
+import { registerCpuKernels } from './cpu-kernels';
 import { quietTfjsNodeHint } from './quiet';
 
-export { registerWasmKernels, installedWasmKernels, WASM_KERNEL_NAMES } from './wasm-kernels';
-export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
 export { registerCpuKernels } from './cpu-kernels';
 export { quietTfjsNodeHint } from './quiet';
-export { startWasmWithThreads, wasmWorkerScriptDir } from './wasm-threads';
 export {
   WASM_THREADS_ENV,
   MAX_DEFAULT_WASM_THREADS,
+  availableCores,
   defaultWasmThreads,
   wasmThreadsFromEnv,
   wasmThreadsPerJob,
@@ -54,35 +50,11 @@ async function tryNative(): Promise<boolean> {
   }
 }
 
-async function tryWasm(): Promise<boolean> {
-  try {
-    require('@tensorflow/tfjs-backend-wasm');
-    // Fill wasm's gaps (conv filter gradient) and speed up its slow kernels.
-    registerWasmKernels();
-    return tf.findBackendFactory('wasm') != null;
-  } catch {
-    return false;
-  }
-}
-
-/** True once the wasm backend has been initialised in this process. */
-function wasmInitialised(): boolean {
-  const registry = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry;
-  return registry.wasm !== undefined;
-}
-
 async function start(name: BackendName, wasmThreads: number): Promise<boolean> {
-  const loaded = name === 'tensorflow' ? await tryNative() : name === 'wasm' ? await tryWasm() : true;
-  if (!loaded) return false;
+  // wasm: the engine loads, registers its kernels and starts the backend in one call.
+  if (name === 'wasm') return registerWasmEngine({ threads: wasmThreads });
+  if (name === 'tensorflow' && !(await tryNative())) return false;
   try {
-    if (name === 'wasm' && wasmThreads > 1 && !wasmInitialised()) {
-      try {
-        await startWasmWithThreads(wasmThreads);
-        return true;
-      } catch (e) {
-        console.warn(`vaelab: wasm threads could not start (${e instanceof Error ? e.message : String(e)}); running single-threaded.`);
-      }
-    }
     return await tf.setBackend(name);
   } catch {
     return false;
@@ -91,7 +63,7 @@ async function start(name: BackendName, wasmThreads: number): Promise<boolean> {
 
 /** Threads of the running wasm backend's heavy kernels (vaelab's products; 1 when single-threaded or not wasm). */
 export function wasmThreadCount(): number {
-  return tf.getBackend() === 'wasm' ? gemmThreads() : 1;
+  return wasmEngineThreads();
 }
 
 /** Options of {@link initBackend}. */

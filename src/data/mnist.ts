@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Rng } from '../rng';
 import type { DatasetSplits, ImageDataset } from '../types';
-import { inNotebook } from '../notebook/context';
+import { inNotebook } from '../util/notebook-context';
 import { PROJECT_DATA_DIR, readChecksumFile, sha256Hex, verifySha256 } from './checksums';
 import { DatasetError } from './errors';
 import { bytesToUnitFloats, gunzipIfNeeded, parseIdxImages, parseIdxLabels, readFileBytes } from './idx';

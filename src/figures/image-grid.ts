@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { ensureFigureFonts } from './fonts';
 import { figureFromPng, type Figure } from './figure';
 import { svgDocument, svgText } from './svg-text';
+import { checkInt } from '../util/validate';
 
 /** Options of {@link imageGrid}. */
 export interface ImageGridOptions {
@@ -40,13 +41,6 @@ export interface ImageGridOptions {
 
 const WHITE = 255;
 
-function checkPositiveInt(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`imageGrid: ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
-
 function checkLabels(name: string, labels: readonly string[] | undefined, expected: number): void {
   if (labels === undefined) return;
   if (!Array.isArray(labels) || labels.length !== expected) {
@@ -65,11 +59,12 @@ function textWidth(text: string, size: number): number {
  */
 export async function imageGrid(images: Float32Array, options: ImageGridOptions): Promise<Figure> {
   if (!(images instanceof Float32Array)) throw new TypeError('imageGrid: images must be a Float32Array of flat images in [0, 1]');
-  const rows = checkPositiveInt('rows', options.rows);
-  const cols = checkPositiveInt('cols', options.cols);
+  checkInt('imageGrid', 'rows', options.rows);
+  checkInt('imageGrid', 'cols', options.cols);
+  const { rows, cols } = options;
   const [h, w] = options.imageShape ?? [28, 28];
-  checkPositiveInt('imageShape[0]', h);
-  checkPositiveInt('imageShape[1]', w);
+  checkInt('imageGrid', 'imageShape[0]', h);
+  checkInt('imageGrid', 'imageShape[1]', w);
   const pixels = h * w;
   if (images.length === 0 || images.length % pixels !== 0) {
     throw new RangeError(`imageGrid: images has ${images.length} values, expected a non-zero multiple of ${h}x${w} = ${pixels}`);
@@ -77,7 +72,7 @@ export async function imageGrid(images: Float32Array, options: ImageGridOptions)
   const count = images.length / pixels;
   if (count > rows * cols) throw new RangeError(`imageGrid: ${count} images do not fit a ${rows}x${cols} grid of ${rows * cols} cells`);
   const scale = options.scale ?? Math.max(1, Math.min(4, Math.floor(900 / (cols * w))));
-  checkPositiveInt('scale', scale);
+  checkInt('imageGrid', 'scale', scale);
   const sep = options.separator ?? 1;
   if (!Number.isInteger(sep) || sep < 0) throw new RangeError(`imageGrid: separator must be a whole number of pixels >= 0, got ${sep}`);
   const sepGrey = options.separatorGrey ?? 200;
@@ -276,7 +271,7 @@ function formatTick(value: number, values: readonly number[]): string {
  * ticks: x under the grid (left to right), y on the left (top row = highest y).
  */
 export async function generationGrid(images: Float32Array, n: number, options: GenerationGridOptions = {}): Promise<Figure> {
-  checkPositiveInt('n', n);
+  checkInt('generationGrid', 'n', n);
   const { xValues, yValues } = options;
   if (xValues && xValues.length !== n) throw new RangeError(`generationGrid: xValues has ${xValues.length} values, expected n = ${n}`);
   if (yValues && yValues.length !== n) throw new RangeError(`generationGrid: yValues has ${yValues.length} values, expected n = ${n}`);

@@ -1,6 +1,6 @@
 /**
- * Figures: image grids composed with sharp, charts drawn with Vega-Lite, `show` to display a
- * figure in a notebook and save it, and nodeplotlib browser windows for scripts.
+ * Figures: image grids composed with sharp, charts drawn with Vega-Lite, and nodeplotlib browser
+ * windows for scripts (`show`, which displays a figure in a notebook and saves it, is in src/notebook).
  */
 export type { Figure, GridGeometry, VegaLiteSpec } from './figure';
 export { figureFromPng } from './figure';
@@ -13,9 +13,5 @@ export { lineChart, mapLossChart, lossCurveChart, barChart, rocChart } from './c
 export type { LatentCodesLike, LatentScatterOptions, PlotlyTrace } from './latent';
 export { latentScatter, latentPlotlyTraces } from './latent';
 export { vegaHtmlPage } from './html-page';
-export type { ShownFigure, ShowOptions } from './show';
-export { saveAndShow, show, VEGA_LITE_MIME_TYPE } from './show';
-export type { TslabDisplayWriter, TslabDisplayMessage } from './tslab-display';
-export { tslabDisplayWriter } from './tslab-display';
 export type { BrowserPlotData, BrowserOpenResult } from './browser';
 export { openInBrowser, headlessReason, lineSeriesTraces, figurePlotlyPage } from './browser';

@@ -2,5 +2,5 @@
 export * from './reconstruction';
 export * from './kl';
 export * from './vae';
-export * from './classification';
+export * from '../models/classification';
 export * from './autoencoder-loss';

@@ -3,7 +3,7 @@
  * Both take `[n, ...]` tensors of the same shape and return a scalar.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertSameShape, assertRankAtLeast } from './checks';
+import { assertSameShape, assertRankAtLeast } from '../util/tensor-checks';
 
 /** Probabilities are clipped into [BCE_EPSILON, 1 - BCE_EPSILON] before the logarithm. */
 export const BCE_EPSILON = 1e-7;

@@ -3,7 +3,8 @@
  * mean squared error, PSNR (data range 1) and SSIM (Wang et al. 2004).
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkFinite, checkInt, flatImages, isImageDataset, type ImagesInput } from '../analysis/validate';
+import { perImageMseInto } from '../util/per-image-mse';
+import { checkFinite, checkInt, flatImages, isImageDataset, type ImagesInput } from '../util/validate';
 
 /** A metric for each image and its mean over the images. */
 export interface ImageMetric {
@@ -51,13 +52,7 @@ function summarise(perImage: Float64Array): ImageMetric {
 /** Per-image mean squared errors; `where` names the public caller in error messages. */
 function perImageMse(where: string, reference: ImagesInput, estimate: ImagesInput, options: ImageSizeOptions): Float64Array {
   const { a, b, count, pixels } = pairs(where, reference, estimate, options);
-  const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    let s = 0;
-    for (let j = i * pixels; j < (i + 1) * pixels; j++) s += (a[j] - b[j]) ** 2;
-    out[i] = s / pixels;
-  }
-  return out;
+  return perImageMseInto(a, b, count, pixels, new Float64Array(count));
 }
 
 /** Mean squared error per image (mean over its pixels) and averaged over images. */

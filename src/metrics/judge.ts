@@ -5,10 +5,10 @@
  * cache (`cachedTrain`), so every notebook and test on a machine reuses the same weights.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkFinite, checkRange, flatImages, type ImagesInput } from '../analysis/validate';
+import { checkFinite, checkInt, checkRange, flatImages, type ImagesInput } from '../util/validate';
 import { loadMnist } from '../data/mnist';
 import { SeededInitializers } from '../models/init';
-import { checkPositiveInt, checkSeed } from '../models/validate';
+import { checkSeed } from '../models/validate';
 import { cachedTrain } from '../training/cache';
 import type { ProgressOutput, TrainHistory } from '../training/types';
 import type { DatasetSplits, ImageDataset } from '../types';
@@ -106,7 +106,7 @@ function resolveConfig(options: MnistJudgeOptions): MnistJudgeConfig {
   if (!Array.isArray(hidden) || hidden.length === 0) {
     throw new RangeError(`${where}: hidden must be a non-empty list of layer widths, got ${JSON.stringify(hidden)}`);
   }
-  hidden.forEach((h, i) => checkPositiveInt(where, `hidden[${i}]`, h));
+  hidden.forEach((h, i) => checkInt(where, `hidden[${i}]`, h));
   const config: MnistJudgeConfig = {
     type: 'mnistJudge',
     name: 'mnist-judge',
@@ -117,8 +117,8 @@ function resolveConfig(options: MnistJudgeOptions): MnistJudgeConfig {
     learningRate: options.learningRate ?? 1e-3,
   };
   checkSeed(where, config.seed);
-  checkPositiveInt(where, 'epochs', config.epochs);
-  checkPositiveInt(where, 'batchSize', config.batchSize);
+  checkInt(where, 'epochs', config.epochs);
+  checkInt(where, 'batchSize', config.batchSize);
   if (!(typeof config.learningRate === 'number' && config.learningRate > 0 && Number.isFinite(config.learningRate))) {
     throw new RangeError(`${where}: learningRate must be a finite number > 0, got ${config.learningRate}`);
   }

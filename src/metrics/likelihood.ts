@@ -10,8 +10,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AutoencoderModel } from '../models/types';
 import type { Rng } from '../rng';
-import { checkInt, checkRange, flatImages, isImageDataset, type ImagesInput } from '../analysis/validate';
-import { checkVariational, conditionalLabels, encoderMoments, labelSlice, logStdOf, modelPixels } from '../analysis/model-io';
+import { checkInt, checkRange, flatImages, isImageDataset, type ImagesInput } from '../util/validate';
+import { checkVariational, conditionalLabels, encoderMoments, labelSlice, logStdOf } from '../models/model-io';
+import { modelPixelCount } from '../models/forward';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 const CLIP = 1e-7;
@@ -69,7 +70,7 @@ function forEachPosteriorBatch(
   const { batchSize = 500, rng } = options;
   checkInt(where, 'batchSize', batchSize);
   if (!rng || typeof rng.normalArray !== 'function') throw new TypeError(`${where}: pass rng (the one random source) for the z samples`);
-  const { data: x, count, pixels } = flatImages(where, data, modelPixels(model));
+  const { data: x, count, pixels } = flatImages(where, data, modelPixelCount(model));
   checkRange(where, 'images', x, 0, 1);
   const given = options.labels ?? (isImageDataset(data) ? data.labels : undefined);
   const labels = conditionalLabels(where, model, given, count);

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AutoencoderConfig } from './config';
-import { autoencoderForward, checkFlatImages, checkLatentCodes, labelInput } from './forward';
+import { autoencoderForward, checkFlatImages, checkLatentCodes, labelInput, networkInputs } from './forward';
 import { layersModelSummary } from './summary';
 import type {
   AutoencoderKind,
@@ -84,7 +84,7 @@ export class LayersAutoencoder implements AutoencoderModel {
     checkFlatImages('encodeMean', this, x);
     return tf.tidy(() => {
       const lab = labelInput('encodeMean', this, labels, x.shape[0]);
-      const out = this.encoder.apply(lab ? [x, lab] : x, { training: false }) as tf.Tensor | tf.Tensor[];
+      const out = this.encoder.apply(networkInputs(this.encoder, x, lab), { training: false }) as tf.Tensor | tf.Tensor[];
       return (Array.isArray(out) ? out[0] : out) as tf.Tensor2D;
     });
   }
@@ -95,7 +95,7 @@ export class LayersAutoencoder implements AutoencoderModel {
     checkLatentCodes('decode', this, z);
     return tf.tidy(() => {
       const lab = labelInput('decode', this, labels, z.shape[0]);
-      return this.decoder.apply(lab ? [z, lab] : z, { training: false }) as tf.Tensor2D;
+      return this.decoder.apply(networkInputs(this.decoder, z, lab), { training: false }) as tf.Tensor2D;
     });
   }
 

@@ -4,12 +4,12 @@
  * Dense softmax over the classes. Train with `crossEntropyLoss`, report `accuracy`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { accuracy, crossEntropyLoss } from '../losses/classification';
+import { accuracy, crossEntropyLoss } from './classification';
 import { conv5lsl0Trunk } from './conv-5lsl0';
 import { SeededInitializers } from './init';
 import { layersModelSummary } from './summary';
 import type { AutoencoderModel } from './types';
-import { checkPositiveInt, checkSeed } from './validate';
+import { checkInt, checkSeed } from './validate';
 
 /** Resolved config of {@link encoderClassifier} (plain JSON). */
 export type EncoderClassifierConfig = {
@@ -69,7 +69,7 @@ export function encoderClassifier(options: EncoderClassifierOptions = {}): Encod
     numClasses: options.numClasses ?? 10,
     seed: options.seed ?? 0,
   };
-  checkPositiveInt(where, 'numClasses', config.numClasses, 2);
+  checkInt(where, 'numClasses', config.numClasses, 2);
   checkSeed(where, config.seed);
   // Same stream label as the autoencoder: with the same seed the shared conv blocks start equal.
   const init = new SeededInitializers(config.seed, 'convAutoencoder5lsl0');

@@ -3,7 +3,8 @@
  * defaults filled in, seed included) is stored on each built model as `model.config`;
  * `buildAutoencoder(config)` rebuilds the same architecture with the same initial weights.
  */
-import type { ScaleParameterization } from './types';
+/** How a VAE encoder states the spread of q(z|x). */
+export type ScaleParameterization = 'logVar' | 'logStd';
 
 /** Activation functions the dense builders accept. */
 export type DenseActivation = 'relu' | 'tanh' | 'sigmoid' | 'linear' | 'elu' | 'selu' | 'softplus' | 'swish';

@@ -13,7 +13,7 @@ import { LayersAutoencoder } from './autoencoder';
 import type { ConditionalVaeConfig, LabelMode } from './config';
 import { SeededInitializers } from './init';
 import type { ScaleParameterization } from './types';
-import { checkLabelMode, checkParameterizationName, checkPositiveInt, checkSeed, checkUnits } from './validate';
+import { checkLabelMode, checkParameterizationName, checkInt, checkSeed, checkUnits } from './validate';
 import { convVaeDecoderBody, convVaeEncoderTrunk, vaeEncoderHead } from './vae-conv';
 
 /** Options of {@link conditionalVae}. */
@@ -55,13 +55,13 @@ export function resolveConditionalVaeConfig(options: ConditionalVaeOptions = {})
     denseUnits: options.denseUnits ?? 128,
     seed: options.seed ?? 0,
   };
-  checkPositiveInt(where, 'latentDim', config.latentDim);
-  checkPositiveInt(where, 'embeddingDim', config.embeddingDim);
-  checkPositiveInt(where, 'numClasses', config.numClasses, 2);
+  checkInt(where, 'latentDim', config.latentDim);
+  checkInt(where, 'embeddingDim', config.embeddingDim);
+  checkInt(where, 'numClasses', config.numClasses, 2);
   checkParameterizationName(where, config.parameterization);
   checkUnits(where, 'filters', config.filters);
   if (config.filters.length !== 2) throw new RangeError(`${where}: filters must be two numbers [f1, f2], got ${JSON.stringify(config.filters)}`);
-  checkPositiveInt(where, 'denseUnits', config.denseUnits);
+  checkInt(where, 'denseUnits', config.denseUnits);
   checkSeed(where, config.seed);
   return config;
 }

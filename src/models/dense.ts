@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LayersAutoencoder } from './autoencoder';
 import type { DenseActivation, DenseAutoencoderConfig } from './config';
 import { SeededInitializers } from './init';
-import { checkActivation, checkImageShape, checkPositiveInt, checkSeed, checkUnits } from './validate';
+import { checkActivation, checkImageShape, checkInt, checkSeed, checkUnits } from './validate';
 
 /** Options of {@link denseAutoencoder}; every field has a default (the FCN preset's values). */
 export interface DenseAutoencoderOptions {
@@ -52,7 +52,7 @@ export function resolveDenseAutoencoderConfig(options: DenseAutoencoderOptions =
   checkImageShape(where, config.imageShape);
   checkUnits(where, 'encoderUnits', config.encoderUnits, true);
   checkUnits(where, 'decoderUnits', config.decoderUnits, true);
-  checkPositiveInt(where, 'latentDim', config.latentDim);
+  checkInt(where, 'latentDim', config.latentDim);
   checkActivation(where, 'encoderActivation', config.encoderActivation);
   checkActivation(where, 'latentActivation', config.latentActivation);
   checkActivation(where, 'decoderActivation', config.decoderActivation);

@@ -3,7 +3,7 @@
  * Works from the contract alone, so hand-made models train and analyse like built ones.
  */
 import * as tf from '@tensorflow/tfjs';
-import { reparameterize } from '../losses/kl';
+import { reparameterize } from './reparameterize';
 import type { AutoencoderModel, ForwardOptions, ForwardResult } from './types';
 
 /** Pixels per image of a model. */
@@ -31,7 +31,7 @@ export function checkLatentCodes(where: string, model: AutoencoderModel, z: tf.T
 }
 
 /**
- * The label tensor a conditional model's networks take (`[n, 1]` int32), or undefined for an
+ * The labels of a batch for a conditional model, checked and as int32 `[n]`, or undefined for an
  * unconditional model. Throws a TypeError if a conditional model gets no labels and a RangeError
  * if their count differs from the batch.
  */
@@ -40,7 +40,7 @@ export function labelInput(
   model: AutoencoderModel,
   labels: tf.Tensor1D | undefined,
   n: number,
-): tf.Tensor2D | undefined {
+): tf.Tensor1D | undefined {
   if (model.kind !== 'cvae') return undefined;
   if (labels === undefined) {
     throw new TypeError(`${where}: model '${model.name}' is conditional: pass int32 labels [n] as well`);
@@ -48,11 +48,20 @@ export function labelInput(
   if (labels.rank !== 1 || labels.shape[0] !== n) {
     throw new RangeError(`${where}: expected labels of shape [${n}], got [${labels.shape.join(',')}]`);
   }
-  return tf.tidy(() => labels.toInt().reshape([n, 1]) as tf.Tensor2D);
+  return labels.dtype === 'int32' ? labels : tf.tidy(() => labels.toInt());
 }
 
-function encoderInputs(x: tf.Tensor2D, labels: tf.Tensor2D | undefined): tf.Tensor | tf.Tensor[] {
-  return labels ? [x, labels] : x;
+/**
+ * The one way labels reach a conditional model's encoder or decoder network: `first` alone without
+ * labels, else `[first, labels]` with the int32 labels `[n]` shaped as the network declares its label
+ * input (`[n, 1]` when it declares two dimensions, as the built models do, else `[n]`). A reshaped
+ * label tensor is new: dispose it (or call inside `tf.tidy`).
+ */
+export function networkInputs(net: tf.LayersModel, first: tf.Tensor2D, labels?: tf.Tensor1D): tf.Tensor | tf.Tensor[] {
+  if (!labels) return first;
+  const declared = net.inputs[1]?.shape;
+  const asDeclared = declared && declared.length === 2 ? labels.reshape([labels.shape[0], 1]) : labels;
+  return [first, asDeclared];
 }
 
 /**
@@ -71,10 +80,10 @@ export function autoencoderForward(
   const training = options.training ?? true;
   return tf.tidy(() => {
     const labels = labelInput(where, model, options.labels, n);
-    const encoded = model.encoder.apply(encoderInputs(x, labels), { training }) as tf.Tensor | tf.Tensor[];
+    const encoded = model.encoder.apply(networkInputs(model.encoder, x, labels), { training }) as tf.Tensor | tf.Tensor[];
     if (model.kind === 'ae') {
       const z = (Array.isArray(encoded) ? encoded[0] : encoded) as tf.Tensor2D;
-      const reconstruction = model.decoder.apply(encoderInputs(z, labels), { training }) as tf.Tensor2D;
+      const reconstruction = model.decoder.apply(networkInputs(model.decoder, z, labels), { training }) as tf.Tensor2D;
       return { reconstruction, z };
     }
     if (!Array.isArray(encoded) || encoded.length < 2) {
@@ -92,7 +101,7 @@ export function autoencoderForward(
       }
       z = reparameterize(mu, logScale, parameterization, options.eps);
     }
-    const reconstruction = model.decoder.apply(encoderInputs(z, labels), { training }) as tf.Tensor2D;
+    const reconstruction = model.decoder.apply(networkInputs(model.decoder, z, labels), { training }) as tf.Tensor2D;
     return { reconstruction, z, mu, logScale };
   });
 }

@@ -3,6 +3,7 @@ export * from './types';
 export * from './config';
 export * from './autoencoder';
 export { autoencoderForward } from './forward';
+export { reparameterize } from './reparameterize';
 export * from './dense';
 export * from './presets';
 export * from './conv-5lsl0';

@@ -10,13 +10,13 @@
  * convolutional. Labels (for conditional models) are int32 `[n]` tensors.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { AutoencoderConfig } from './config';
+import type { AutoencoderConfig, ScaleParameterization } from './config';
+
+export type { ScaleParameterization } from './config';
 
 /** What kind of autoencoder a model is. */
 export type AutoencoderKind = 'ae' | 'vae' | 'cvae';
 
-/** How a VAE encoder states the spread of q(z|x). */
-export type ScaleParameterization = 'logVar' | 'logStd';
 
 /** A trained-or-not autoencoder with its encoder and decoder halves. */
 export interface AutoencoderModel {

@@ -9,7 +9,7 @@ import { LayersAutoencoder } from './autoencoder';
 import type { ConvVaeConfig } from './config';
 import { SeededInitializers } from './init';
 import type { ScaleParameterization } from './types';
-import { checkParameterizationName, checkPositiveInt, checkSeed, checkUnits } from './validate';
+import { checkParameterizationName, checkInt, checkSeed, checkUnits } from './validate';
 
 /** Options of {@link convVae}. */
 export interface ConvVaeOptions {
@@ -41,10 +41,10 @@ export function resolveConvVaeConfig(options: ConvVaeOptions = {}): ConvVaeConfi
     denseUnits: options.denseUnits ?? 128,
     seed: options.seed ?? 0,
   };
-  checkPositiveInt(where, 'latentDim', config.latentDim);
+  checkInt(where, 'latentDim', config.latentDim);
   checkUnits(where, 'filters', config.filters);
   if (config.filters.length !== 2) throw new RangeError(`${where}: filters must be two numbers [f1, f2], got ${JSON.stringify(config.filters)}`);
-  checkPositiveInt(where, 'denseUnits', config.denseUnits);
+  checkInt(where, 'denseUnits', config.denseUnits);
   checkSeed(where, config.seed);
   return config;
 }

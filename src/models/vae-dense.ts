@@ -12,7 +12,7 @@ import {
   checkActivation,
   checkImageShape,
   checkParameterizationName,
-  checkPositiveInt,
+  checkInt,
   checkSeed,
   checkUnits,
 } from './validate';
@@ -51,7 +51,7 @@ export function resolveDenseVaeConfig(options: DenseVaeOptions = {}): DenseVaeCo
   checkImageShape(where, config.imageShape);
   checkUnits(where, 'hidden', config.hidden);
   checkActivation(where, 'activation', config.activation);
-  checkPositiveInt(where, 'latentDim', config.latentDim);
+  checkInt(where, 'latentDim', config.latentDim);
   checkParameterizationName(where, config.parameterization);
   checkSeed(where, config.seed);
   return config;
@@ -120,7 +120,7 @@ export interface PytorchReportVaeOptions {
  */
 export function pytorchReportVae(options: PytorchReportVaeOptions = {}): LayersAutoencoder {
   const hidden = options.hidden ?? 400;
-  checkPositiveInt('pytorchReportVae', 'hidden', hidden);
+  checkInt('pytorchReportVae', 'hidden', hidden);
   return denseVae({
     name: options.name ?? 'pytorch-report-vae',
     hidden: [hidden],

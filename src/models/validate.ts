@@ -1,20 +1,16 @@
 /** Argument checks shared by the model builders (internal). */
 import { DENSE_ACTIVATIONS, type DenseActivation, type LabelMode } from './config';
 import type { ScaleParameterization } from './types';
+import { checkInt } from '../util/validate';
 
-/** Throws a RangeError unless `value` is an integer >= `min`. */
-export function checkPositiveInt(where: string, what: string, value: number, min = 1): void {
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`${where}: ${what} must be an integer >= ${min}, got ${String(value)}`);
-  }
-}
+export { checkInt } from '../util/validate';
 
 /** Throws a RangeError unless `values` is a non-empty (or, with allowEmpty, any) list of positive integers. */
 export function checkUnits(where: string, what: string, values: readonly number[], allowEmpty = false): void {
   if (!Array.isArray(values) || (!allowEmpty && values.length === 0)) {
     throw new RangeError(`${where}: ${what} must be a ${allowEmpty ? '' : 'non-empty '}list of layer widths, got ${JSON.stringify(values)}`);
   }
-  values.forEach((v, i) => checkPositiveInt(where, `${what}[${i}]`, v));
+  values.forEach((v, i) => checkInt(where, `${what}[${i}]`, v));
 }
 
 /** Throws a TypeError unless `value` is a known activation name. */
@@ -50,6 +46,6 @@ export function checkImageShape(where: string, shape: readonly number[]): void {
   if (!Array.isArray(shape) || shape.length !== 2) {
     throw new RangeError(`${where}: imageShape must be [rows, cols], got ${JSON.stringify(shape)}`);
   }
-  checkPositiveInt(where, 'imageShape[0]', shape[0]);
-  checkPositiveInt(where, 'imageShape[1]', shape[1]);
+  checkInt(where, 'imageShape[0]', shape[0]);
+  checkInt(where, 'imageShape[1]', shape[1]);
 }

@@ -8,7 +8,7 @@
  * status `lesson not shown`. Helpers `claimBelow` / `claimAbove` build the comparison and its
  * evidence so the decision is always the run's numbers, never a constant.
  */
-import { tslabDisplayWriter, type TslabDisplayWriter } from '../figures/tslab-display';
+import { tslabDisplayWriter, type TslabDisplayWriter } from '../util/tslab-display';
 import { formatSignificant } from '../util/format-number';
 
 /** MIME type of claims in notebook outputs; the data is a {@link ClaimRecord}. */

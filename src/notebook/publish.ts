@@ -3,7 +3,7 @@
  * In a tslab kernel it becomes a display output with a vaelab MIME type (plus readable text);
  * anywhere else it is printed.
  */
-import { tslabDisplayWriter } from '../figures/tslab-display';
+import { tslabDisplayWriter } from '../util/tslab-display';
 
 /** MIME type of published values in notebook outputs; the data is `{ name, value }`. */
 export const PUBLISH_MIME_TYPE = 'application/vnd.vaelab.metric+json';

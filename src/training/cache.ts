@@ -8,7 +8,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { outputDir } from '../notebook/context';
+import { outputDir } from '../util/notebook-context';
 import { isImagePairs } from './batches';
 import { cleanStaleSaveTemps, loadCheckpoint, looksLikeCheckpointRemains, readCheckpointInfo, recoverInterruptedSave, saveCheckpoint } from './checkpoint';
 import { formatEpochSummary } from './progress';

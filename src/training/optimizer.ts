@@ -20,7 +20,7 @@
  *     alpha_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
  *     epsHat_t = epsilon * sqrt(1 - beta2^t)   ('pytorch')   or   epsilon   ('keras')
  *
- * which {@link VaelabAdam} runs as one fused kernel per variable (`adam-kernel.ts`) on the
+ * which {@link VaelabAdam} runs as one fused kernel per variable (the wasm engine's `adam-kernel.ts`) on the
  * `wasm` and `cpu` backends, and as composed tf ops elsewhere.
  *
  * alpha_t and epsHat_t are computed in double precision from beta^t, as PyTorch does. tfjs's
@@ -29,9 +29,9 @@
  * enough to move a loss in its 4th-5th digit after a few dozen steps.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_UPDATE_KERNEL, hasAdamKernel, registerAdamKernel, type AdamUpdateAttrs } from './adam-kernel';
+import { ADAM_UPDATE_KERNEL, hasAdamKernel, registerAdamKernel, type AdamUpdateAttrs } from '../engine';
 
-export { ADAM_UPDATE_KERNEL, registerAdamKernel, type AdamUpdateAttrs } from './adam-kernel';
+export { ADAM_UPDATE_KERNEL, registerAdamKernel, type AdamUpdateAttrs } from '../engine';
 
 /**
  * Where Adam adds epsilon. In one sentence: PyTorch adds epsilon after correcting v for its

@@ -3,7 +3,7 @@
  * is redrawn in place (`\r`) with a bar, images/s, the ETA and the running loss; elsewhere
  * (notebook cells, logs, CI) only one summary line per epoch is printed, never thousands.
  */
-import { inNotebook } from '../notebook/context';
+import { inNotebook } from '../util/notebook-context';
 import type { EpochMetrics, ProgressOutput } from './types';
 
 const BAR_WIDTH = 24;

@@ -17,6 +17,7 @@ import { createAdam } from './optimizer';
 import { TrainingProgress } from './progress';
 import { disposeWeights, restoreWeights, snapshotWeights } from './snapshot';
 import { toTrainee } from './trainee';
+import { checkInt } from '../util/validate';
 import type { LossSettings, LossTerms, TermName, Trainee } from './trainee';
 import type { EpochMetrics, TrainHistory, TrainOptions, TrainableModel, TrainingData } from './types';
 
@@ -24,10 +25,6 @@ const DEFAULT_BATCH_SIZE = 128;
 const DEFAULT_LEARNING_RATE = 1e-3;
 const DEFAULT_SYNC_EVERY = 10;
 const MIN_VALIDATION_BATCH = 256;
-
-function checkPositiveInteger(name: string, v: number, where = 'train'): void {
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${where}: ${name} must be a positive integer, got ${v}`);
-}
 
 function termVector(terms: LossTerms, names: readonly TermName[]): tf.Tensor1D {
   return tf.stack(names.map((n) => terms[n] as tf.Scalar)) as tf.Tensor1D;
@@ -104,7 +101,7 @@ export function evaluateModel(model: TrainableModel, options: EvaluateOptions): 
   if (options == null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object with at least { data }`);
   const trainee = toTrainee(model, where);
   const batchSize = options.batchSize ?? MIN_VALIDATION_BATCH;
-  checkPositiveInteger('batchSize', batchSize, where);
+  checkInt(where, 'batchSize', batchSize);
   const src = toDataSource(options.data, trainee, 'data', options.noise, where);
   const beta = options.beta ?? 1;
   if (!Number.isFinite(beta) || beta < 0) throw new RangeError(`evaluateModel: beta must be a finite number >= 0, got ${beta}`);
@@ -161,18 +158,18 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
   if (options == null || typeof options !== 'object') throw new TypeError('train: options must be an object with at least { data, epochs }');
   const trainee = toTrainee(model);
   const epochs = options.epochs;
-  checkPositiveInteger('epochs', epochs);
+  checkInt('train', 'epochs', epochs);
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  checkPositiveInteger('batchSize', batchSize);
+  checkInt('train', 'batchSize', batchSize);
   const syncEvery = options.syncEvery ?? DEFAULT_SYNC_EVERY;
-  checkPositiveInteger('syncEvery', syncEvery);
+  checkInt('train', 'syncEvery', syncEvery);
   const learningRate = options.learningRate ?? DEFAULT_LEARNING_RATE;
   if (!Number.isFinite(learningRate) || learningRate <= 0) throw new RangeError(`train: learningRate must be a number > 0, got ${learningRate}`);
   const seed = options.seed ?? 0;
   if (!Number.isFinite(seed)) throw new RangeError(`train: seed must be a finite number, got ${seed}`);
   const es = options.earlyStopping;
   if (es) {
-    checkPositiveInteger('earlyStopping.patience', es.patience);
+    checkInt('train', 'earlyStopping.patience', es.patience);
     if (es.minDelta !== undefined && !(es.minDelta >= 0)) throw new RangeError(`train: earlyStopping.minDelta must be >= 0, got ${es.minDelta}`);
     if (es.monitor === 'valLoss' && !options.validationData) throw new TypeError('train: earlyStopping.monitor is valLoss but no validationData was given');
   }

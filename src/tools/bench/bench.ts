@@ -8,8 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createAdam } from '../../training/optimizer';
 import { Rng } from '../../rng';
 import { initBackend, wasmThreadCount, type BackendName } from '../../backend/index';
-import { setWasmGemm } from '../../backend/wasm-gemm';
-import { registerWasmKernels } from '../../backend/wasm-kernels';
+import { registerWasmKernels, setWasmGemm } from '../../engine';
 import { availableCores } from '../../backend/thread-policy';
 import { benchLoss, buildBenchModel, type BenchModel, type BenchModelName } from './bench-models';
 

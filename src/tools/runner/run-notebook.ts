@@ -127,8 +127,8 @@ const PROBE_CODE = `{
   try {
     const entry = require.cache[require.resolve('@tensorflow/tfjs-core')];
     if (entry) backend = (entry.exports as { getBackend(): string | null }).getBackend() ?? null;
-    const gemm = backend === 'wasm' ? Object.keys(require.cache).find((f) => /[\\/]backend[\\/]wasm-gemm\.js$/.test(f)) : undefined;
-    if (gemm) wasmThreads = (require.cache[gemm]!.exports as { gemmThreads(): number }).gemmThreads();
+    const engine = backend === 'wasm' ? Object.keys(require.cache).find((f) => /[\\/]engine[\\/]index\.js$/.test(f) && !/node_modules/.test(f)) : undefined;
+    if (engine) wasmThreads = (require.cache[engine]!.exports as { wasmEngineThreads(): number }).wasmEngineThreads();
   } catch (_e) { /* best effort */ }
   console.log('${PROBE_MARKER}' + JSON.stringify({ backend, wasmThreads }));
 }`;

@@ -4,7 +4,7 @@
  * in the current working directory.
  */
 import * as path from 'path';
-import { tslabDisplayWriter } from '../figures/tslab-display';
+import { tslabDisplayWriter } from '../util/tslab-display';
 
 /** Environment variable naming the folder of the current notebook's outputs. */
 export const OUTPUT_DIR_ENV = 'VAELAB_OUTPUT_DIR';

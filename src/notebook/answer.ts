@@ -6,8 +6,8 @@
  * a Markdown template filled from the run's numbers and claims (see {@link fillAnswer}).
  */
 
-import { tslabDisplayWriter, type TslabDisplayWriter } from '../figures/tslab-display';
-import { claimLine, type ClaimRecord } from '../notebook/claims';
+import { tslabDisplayWriter, type TslabDisplayWriter } from '../util/tslab-display';
+import { claimLine, type ClaimRecord } from './claims';
 import { formatSignificant } from '../util/format-number';
 
 /** Options of {@link showAnswer}. */

@@ -1,5 +1,5 @@
 /**
- * A tiny WebAssembly assembler for vaelab's SIMD loops (`wasm-simd.ts`, `../training/adam-simd.ts`):
+ * A tiny WebAssembly assembler for vaelab's SIMD loops (`wasm-simd.ts`, `adam-simd.ts`):
  * opcodes, LEB128, function bodies and a module that imports the wasm backend's memory. The loops
  * are written as readable instruction listings in our own code; no binary is committed.
  */

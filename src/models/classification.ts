@@ -1,6 +1,6 @@
 /** Loss and metric of the encoder-turned-classifier (5LSL0 Exercise 4). */
 import * as tf from '@tensorflow/tfjs';
-import { assertRank } from './checks';
+import { assertRank } from '../util/tensor-checks';
 
 /** Probabilities are clipped to at least this before the logarithm. */
 export const CE_EPSILON = 1e-7;

@@ -11,7 +11,7 @@
  * Arithmetic: float32 per operation (like the composed tf ops), with the constants computed
  * in double precision by the caller and rounded once.
  */
-import { compileOnMemory, functionBody, get, load, loopNext, loopWhileBelow, moduleImportingMemory, OP, set, simd, store, TYPE, V128 } from '../backend/wasm-assembler';
+import { compileOnMemory, functionBody, get, load, loopNext, loopWhileBelow, moduleImportingMemory, OP, set, simd, store, TYPE, V128 } from './wasm-assembler';
 
 /** (w, g, m, v, w1, m1, v1 byte offsets, byteCount multiple of 16, alpha, epsHat, b1, 1-b1, b2, 1-b2). */
 export type AdamSimdFn = (

@@ -1,15 +1,11 @@
 /**
- * Small adapters between the {@link AutoencoderModel} contract and the analysis helpers:
+ * Model I/O: small adapters between the {@link AutoencoderModel} contract and the analysis and metrics helpers:
  * batched encode/decode on flat typed arrays, the encoder's (mu, log-scale) outputs of a VAE,
  * and the labels a conditional model needs.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { AutoencoderModel } from '../models/types';
-
-/** Pixels per image of a model (rows * cols). */
-export function modelPixels(model: AutoencoderModel): number {
-  return model.imageShape[0] * model.imageShape[1];
-}
+import type { AutoencoderModel } from './types';
+import { modelPixelCount, networkInputs } from './forward';
 
 /** Throws a TypeError unless `model` looks like an {@link AutoencoderModel}. */
 export function checkModel(where: string, model: AutoencoderModel): void {
@@ -67,17 +63,6 @@ export function labelSlice(labels: Int32Array | undefined, start: number, end: n
 }
 
 /**
- * Inputs for a conditional model's encoder or decoder LayersModel: the contract passes labels as
- * int32 `[n]`, but a LayersModel may declare its label input as `[n, 1]`; reshape to what it declares.
- */
-export function layersInputs(net: tf.LayersModel, first: tf.Tensor2D, labels?: tf.Tensor1D): tf.Tensor | tf.Tensor[] {
-  if (!labels) return first;
-  const declared = net.inputs[1]?.shape;
-  const asDeclared = declared && declared.length === 2 ? labels.reshape([labels.shape[0], 1]) : labels;
-  return [first, asDeclared];
-}
-
-/**
  * The encoder's mean and log-scale for a batch (VAE only): `[mu, logScale]`, both `[n, latentDim]`.
  * The log-scale is a log-variance or a log-std as `model.parameterization` says.
  */
@@ -86,7 +71,7 @@ export function encoderMoments(
   x: tf.Tensor2D,
   labels?: tf.Tensor1D,
 ): [tf.Tensor2D, tf.Tensor2D] {
-  const inputs = layersInputs(model.encoder, x, labels);
+  const inputs = networkInputs(model.encoder, x, labels);
   const out = model.encoder.predict(inputs);
   if (Array.isArray(inputs) && inputs[1] !== labels) inputs[1].dispose();
   if (!Array.isArray(out) || out.length < 2) {
@@ -113,7 +98,7 @@ export function decodeFlat(
   batchSize = 500,
 ): Float32Array {
   const d = model.latentDim;
-  const p = modelPixels(model);
+  const p = modelPixelCount(model);
   const out = new Float32Array(count * p);
   for (let start = 0; start < count; start += batchSize) {
     const end = Math.min(count, start + batchSize);

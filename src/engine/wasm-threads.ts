@@ -20,15 +20,12 @@
  * same two files (written atomically, only when missing), so nothing piles up however processes end.
  * If that folder is unusable (not ours, writable by others), a per-process folder removed at exit is used.
  */
-import { createHash } from 'crypto';
+import { createHash, randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '../util/atomic-write';
 import { setGemmThreads } from './wasm-gemm';
-
-export { WASM_THREADS_ENV, wasmThreadsFromEnv } from './thread-policy';
 
 const FACTORY_PREFIX = 'var WasmBackendModuleThreadedSimd';
 /** The worker's way of loading the factory from a Blob, replaced by loading our file. */
@@ -92,6 +89,21 @@ function privateProcessDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), SCRIPT_DIR_PREFIX));
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * Writes `text` to `file` atomically: a temporary file in the same folder, then a rename (the engine
+ * stands alone, so it does not borrow the course library's atomic writer).
+ */
+function writeFileAtomic(file: string, text: string): void {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomUUID()}.tmp`);
+  try {
+    fs.writeFileSync(temp, text);
+    fs.renameSync(temp, file);
+  } catch (err) {
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
 }
 
 /** Writes `text` to `<dir>/<stem>-<hash of text>.js` (atomically, unless that file already holds it) and returns the path. */

@@ -5,9 +5,9 @@
  * notebook it prints the saved path.
  */
 import * as path from 'path';
-import { outputDir } from '../notebook/context';
-import type { Figure } from './figure';
-import { tslabDisplayWriter, type TslabDisplayWriter } from './tslab-display';
+import { outputDir } from '../util/notebook-context';
+import type { Figure } from '../figures/figure';
+import { tslabDisplayWriter, type TslabDisplayWriter } from '../util/tslab-display';
 import { writeFileAtomic } from '../util/atomic-write';
 
 /** MIME type under which the Vega-Lite spec of a chart is put next to its PNG. */

@@ -30,7 +30,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { adamSimdFor, type WasmMemory } from './adam-simd';
-import { wasmMemoryOf } from '../backend/wasm-heap';
+import { wasmMemoryOf } from './wasm-heap';
 
 /** Name of the fused Adam update kernel. */
 export const ADAM_UPDATE_KERNEL = 'VaelabAdamUpdate';

@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as ts from 'typescript';
 import { checkOverrideType, formatParameterType, injectedParametersSource, parameterTypes, parseOverride } from '../src/notebook/parameters';
 import type { ParameterValue } from '../src/notebook/parameters';
-import { createRunDir, linkLatest, runCli } from '../src/notebook/runner-cli';
+import { createRunDir, runCli } from '../src/notebook/runner-cli';
 import type { RunnerPaths } from '../src/notebook/runner-cli';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -729,7 +729,7 @@ export function checkLatentGrid(fn: (bounds: { min: number[]; max: number[] }, n
 
 /**
  * Checks `fn(images, std, rng)` adding Gaussian noise N(0, std^2) to every pixel and clipping to
- * [0, 1]: shape kept, input unchanged, the noise of unclipped pixels has mean 0 and deviation `std`,
+ * [0, 1]; shape kept, input unchanged, the noise of unclipped pixels has mean 0 and deviation `std`,
  * and every pixel of the result lies in [0, 1].
  */
 export function checkGaussianNoise(fn: (images: Float32Array, std: number, rng: Rng) => Float32Array): void {

@@ -51,7 +51,7 @@ export function parseIpynb(text: string, file = '<notebook>'): IpynbNotebook {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message}); expected an .ipynb notebook`);
+    throw new Error(`${file}: not valid JSON (${(err as Error).message}); expected an .ipynb notebook`, { cause: err });
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new Error(`${file}: expected a JSON object (an nbformat 4 notebook) at the top level`);

@@ -119,7 +119,7 @@ export function readNotebook(file: string): Notebook {
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read notebook ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read notebook ${file}: ${(err as Error).message}`, { cause: err });
   }
   const nb = parsed as Partial<Notebook>;
   if (typeof nb !== 'object' || nb === null || nb.nbformat !== 4 || !Array.isArray(nb.cells)) {

@@ -126,7 +126,7 @@ const PROBE_CODE = `{
   try {
     const entry = require.cache[require.resolve('@tensorflow/tfjs-core')];
     if (entry) backend = (entry.exports as { getBackend(): string | null }).getBackend() ?? null;
-    const gemm = backend === 'wasm' ? Object.keys(require.cache).find((f) => /[\\/]backend[\\/]wasm-gemm\.js$/.test(f)) : undefined;
+    const gemm = backend === 'wasm' ? Object.keys(require.cache).find((f) => /[\\/]backend[\\/]wasm-gemm\\.js$/.test(f)) : undefined;
     if (gemm) wasmThreads = (require.cache[gemm]!.exports as { gemmThreads(): number }).gemmThreads();
   } catch (_e) { /* best effort */ }
   console.log('${PROBE_MARKER}' + JSON.stringify({ backend, wasmThreads }));

@@ -9,7 +9,7 @@ import prettier from 'eslint-config-prettier';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-/** Node's CommonJS globals, for the plain .js files (jest setup, scripts, test fixtures). */
+/** Node's CommonJS globals, for the plain .js/.cjs files (jest setup, scripts, test fixtures, tool configs). */
 const nodeGlobals = Object.fromEntries(
   [
     'require',
@@ -65,7 +65,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: nodeGlobals },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

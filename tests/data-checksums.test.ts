@@ -30,7 +30,7 @@ test('readChecksumFile reads sha256sum format, skips comments, rejects bad lines
   expect(m.get('one.bin')).toBe('a'.repeat(64));
   expect(m.get('two.gz')).toBe('b'.repeat(64));
   fs.writeFileSync(f, 'not a checksum line\n');
-  expect(() => readChecksumFile(f)).toThrow(/sums\.sha256:1: expected "<sha256 hex>  <file name>"/);
+  expect(() => readChecksumFile(f)).toThrow(/sums\.sha256:1: expected "<sha256 hex> {2}<file name>"/);
 });
 
 test('the project data/ folder lists the four MNIST files', () => {

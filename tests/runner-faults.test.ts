@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as ts from 'typescript';
 import { checkOverrideType, formatParameterType, injectedParametersSource, parameterTypes, parseOverride } from '../src/tools/runner/parameters';
 import type { ParameterValue } from '../src/tools/notebook-file';
-import { createRunDir, linkLatest, runCli } from '../src/tools/runner/runner-cli';
+import { createRunDir, runCli } from '../src/tools/runner/runner-cli';
 import type { RunnerPaths } from '../src/tools/runner/runner-cli';
 
 const ROOT = path.resolve(__dirname, '..');

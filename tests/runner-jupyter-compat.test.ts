@@ -9,7 +9,6 @@ import * as os from 'os';
 import * as path from 'path';
 import { kernelSpecFor, projectKernelCommand, writeKernelSpec } from '../src/tools/kernel/kernel-spec';
 
-const ROOT = path.resolve(__dirname, '..');
 const FIXTURES = path.join(__dirname, 'fixtures', 'notebooks');
 const nbconvert = spawnSync('jupyter-nbconvert', ['--version'], { encoding: 'utf8' });
 const available = nbconvert.status === 0;

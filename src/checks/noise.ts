@@ -6,7 +6,7 @@ import { AutograderError, pass, callStudent, fmt, newPixelArray } from './harnes
 
 /**
  * Checks `fn(images, std, rng)` adding Gaussian noise N(0, std^2) to every pixel and clipping to
- * [0, 1]: shape kept, input unchanged, the noise of unclipped pixels has mean 0 and deviation `std`,
+ * [0, 1]; shape kept, input unchanged, the noise of unclipped pixels has mean 0 and deviation `std`,
  * and every pixel of the result lies in [0, 1].
  */
 export function checkGaussianNoise(fn: (images: Float32Array, std: number, rng: Rng) => Float32Array): void {

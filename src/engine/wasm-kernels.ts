@@ -26,7 +26,7 @@
  * `tests/backend-wasm-gemm.test.ts` check every path against the cpu backend or double precision.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { maxPoolGradWasm, resizeNearestNeighborGradWasm, resizeNearestNeighborWasm } from './wasm-pool-kernels';
 import {
   WASM,

@@ -106,7 +106,8 @@ export async function mapLossChart(lossHistory: ArrayLike<number>, options: Line
   return { ...figure, kind: 'mapLossChart' };
 }
 
-type EpochLike = Pick<EpochMetrics, 'epoch' | 'loss'> & Partial<Pick<EpochMetrics, 'valLoss' | 'reconstruction' | 'kl' | 'valReconstruction' | 'valKl' | 'accuracy' | 'valAccuracy'>>;
+/** One epoch of a loss curve: a {@link TrainHistory} epoch or any object with at least `epoch` and `loss`. */
+export type EpochLike = Pick<EpochMetrics, 'epoch' | 'loss'> & Partial<Pick<EpochMetrics, 'valLoss' | 'reconstruction' | 'kl' | 'valReconstruction' | 'valKl' | 'accuracy' | 'valAccuracy'>>;
 
 /**
  * Loss curves of a training run: train and validation series per epoch, one panel per term

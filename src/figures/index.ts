@@ -8,7 +8,7 @@ export { FIGURE_FONT_FAMILY, ensureFigureFonts, shippedFontDir } from './fonts';
 export type { ImageGridOptions, GenerationGridOptions } from './image-grid';
 export { imageGrid, reconstructionFigure, denoisingFigure, comparisonRows, generationGrid } from './image-grid';
 export { DIGIT_COLORS, VEGA_LITE_SCHEMA, renderVegaLite, vegaLiteToSvg } from './vega-render';
-export type { ChartOptions, LineSeries, LineChartOptions, BarChartOptions, RocLike } from './charts';
+export type { ChartOptions, EpochLike, LineSeries, LineChartOptions, BarChartOptions, RocLike } from './charts';
 export { lineChart, mapLossChart, lossCurveChart, barChart, rocChart } from './charts';
 export type { LatentCodesLike, LatentScatterOptions, PlotlyTrace } from './latent';
 export { latentScatter, latentPlotlyTraces } from './latent';

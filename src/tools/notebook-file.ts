@@ -137,7 +137,7 @@ export function parseNotebook(text: string, file = '<notebook>'): Notebook {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message}); expected a Jupyter notebook in format 4`);
+    throw new Error(`${file}: not valid JSON (${(err as Error).message}); expected a Jupyter notebook in format 4`, { cause: err });
   }
   const notNotebook = `${file}: not a Jupyter notebook in format 4`;
   if (!isObject(data)) throw new Error(`${notNotebook}: expected a JSON object {"nbformat": 4, "cells": [...]} at the top level`);
@@ -176,7 +176,7 @@ export function readNotebook(file: string): Notebook {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`${file}: cannot read the notebook (${(err as Error).message})`);
+    throw new Error(`${file}: cannot read the notebook (${(err as Error).message})`, { cause: err });
   }
   return parseNotebook(text, file);
 }

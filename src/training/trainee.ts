@@ -8,7 +8,7 @@ import { accuracy, crossEntropyLoss, reconstructionLoss, vaeLoss } from '../loss
 import { autoencoderForward } from '../models/forward';
 import type { ReconstructionLossName } from '../losses';
 import type { AutoencoderModel, ScaleParameterization } from '../models/types';
-import type { ClassifierLike, TrainableModel } from './types';
+import type { TrainableModel } from './types';
 
 /** The tensors of one batch. */
 export interface BatchTensors {

@@ -97,7 +97,7 @@ export function decodeMessage(key: string, frames: ReadonlyArray<Buffer>): Jupyt
       return JSON.parse(part.toString('utf8')) as unknown;
     } catch (err) {
       const which = ['header', 'parent_header', 'metadata', 'content'][i];
-      throw new Error(`Jupyter message ${which} is not valid JSON: ${(err as Error).message}`);
+      throw new Error(`Jupyter message ${which} is not valid JSON: ${(err as Error).message}`, { cause: err });
     }
   });
   return {

@@ -63,7 +63,7 @@ export function loadProfiles(file: string): ProfilesFile {
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read profiles file ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read profiles file ${file}: ${(err as Error).message}`, { cause: err });
   }
   if (!isRecord(parsed) || !isRecord(parsed.profiles)) {
     throw new Error(`${file}: expected {"profiles": {"smoke": {...}, "quick": {...}, "full": {...}}}`);

@@ -44,7 +44,7 @@ function packageVersion(name: string, from: string): string | null {
 
 /** Versions of node, tfjs, tslab, TypeScript and vaelab as installed in `projectRoot`. */
 export function collectVersions(projectRoot: string): RunVersions {
-  let vaelab: string | null = null;
+  let vaelab: string | null;
   try {
     vaelab = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? null;
   } catch {

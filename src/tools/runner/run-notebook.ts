@@ -127,7 +127,7 @@ const PROBE_CODE = `{
   try {
     const entry = require.cache[require.resolve('@tensorflow/tfjs-core')];
     if (entry) backend = (entry.exports as { getBackend(): string | null }).getBackend() ?? null;
-    const engine = backend === 'wasm' ? Object.keys(require.cache).find((f) => /[\\/]engine[\\/]index\.js$/.test(f) && !/node_modules/.test(f)) : undefined;
+    const engine = backend === 'wasm' ? Object.keys(require.cache).find((f) => /[\\/]engine[\\/]index\\.js$/.test(f) && !/node_modules/.test(f)) : undefined;
     if (engine) wasmThreads = (require.cache[engine]!.exports as { wasmEngineThreads(): number }).wasmEngineThreads();
   } catch (_e) { /* best effort */ }
   console.log('${PROBE_MARKER}' + JSON.stringify({ backend, wasmThreads }));

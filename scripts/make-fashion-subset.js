@@ -85,7 +85,10 @@ const fullIdxLines = [
   "# Fashion-MNIST, full set: the IDX bytes inside the four .gz files of Debian's dataset-fashion-mnist",
   '# (data/fashion-mnist.sha256), under the uncompressed file name. Written by scripts/make-fashion-subset.js.',
 ];
-for (const [split, stem, perClass] of [['train', 'train', TRAIN_PER_CLASS], ['test', 't10k', TEST_PER_CLASS]]) {
+for (const [split, stem, perClass] of [
+  ['train', 'train', TRAIN_PER_CLASS],
+  ['test', 't10k', TEST_PER_CLASS],
+]) {
   const rawImages = readSource(`${stem}-images-idx3-ubyte.gz`);
   const rawLabels = readSource(`${stem}-labels-idx1-ubyte.gz`);
   fullIdxLines.push(`${sha(rawImages)}  ${stem}-images-idx3-ubyte`, `${sha(rawLabels)}  ${stem}-labels-idx1-ubyte`);

@@ -73,7 +73,11 @@ function referenceChambolle(f: ArrayLike<number>, weight: number, iterations: nu
   let py = new Float64Array(n);
   for (let it = 0; it < iterations; it++) {
     const d = divergence(px, py, rows, cols);
-    const [gx, gy] = gradient(Float64Array.from(d, (v, i) => v - f[i] / weight), rows, cols);
+    const [gx, gy] = gradient(
+      Float64Array.from(d, (v, i) => v - f[i] / weight),
+      rows,
+      cols,
+    );
     px = Float64Array.from(px, (v, i) => (v + tau * gx[i]) / (1 + tau * Math.hypot(gx[i], gy[i])));
     py = Float64Array.from(py, (v, i) => (v + tau * gy[i]) / (1 + tau * Math.hypot(gx[i], gy[i])));
   }
@@ -96,7 +100,11 @@ function dualBound(f: ArrayLike<number>, weight: number, iterations: number, row
   let t = 1;
   for (let it = 0; it < iterations; it++) {
     const d = divergence(qx, qy, rows, cols);
-    const [gx, gy] = gradient(Float64Array.from(d, (v, i) => f[i] + weight * v), rows, cols);
+    const [gx, gy] = gradient(
+      Float64Array.from(d, (v, i) => f[i] + weight * v),
+      rows,
+      cols,
+    );
     const nx = new Float64Array(n);
     const ny = new Float64Array(n);
     for (let i = 0; i < n; i++) {
@@ -149,7 +157,7 @@ describe('tvDenoise', () => {
     expect((right - left) / R).toBeGreaterThan(0.6);
   });
 
-  test('equals Chambolle\'s algorithm written from the paper in double precision (same steps), 28x28 and 12x17', () => {
+  test("equals Chambolle's algorithm written from the paper in double precision (same steps), 28x28 and 12x17", () => {
     const rng = new Rng(5);
     const clean = stepImage();
     const noisy = clean.map((v, i) => v * (i % 28 < 20 ? 1 : 0.5) + rng.normal() * 0.2);

@@ -11,10 +11,8 @@ const conv = (k: number, i: number, o: number): number => k * k * i * o + o;
 const PEER_PARAMS: Record<string, number> = {
   dense_vae: dense(784, 512) + dense(512, 256) + dense(256, 32) + dense(16, 256) + dense(256, 512) + dense(512, 784),
   conv_vae:
-    conv(3, 1, 32) + conv(3, 32, 64) + dense(3136, 128) + dense(128, 32) +
-    dense(16, 3136) + conv(3, 64, 64) + conv(3, 64, 32) + conv(3, 32, 1),
-  conv_ae:
-    conv(3, 1, 16) + 2 * conv(3, 16, 16) + conv(3, 16, 1) + conv(3, 1, 16) + 2 * conv(3, 16, 16) + conv(3, 16, 1),
+    conv(3, 1, 32) + conv(3, 32, 64) + dense(3136, 128) + dense(128, 32) + dense(16, 3136) + conv(3, 64, 64) + conv(3, 64, 32) + conv(3, 32, 1),
+  conv_ae: conv(3, 1, 16) + 2 * conv(3, 16, 16) + conv(3, 16, 1) + conv(3, 1, 16) + 2 * conv(3, 16, 16) + conv(3, 16, 1),
 };
 
 beforeAll(async () => {
@@ -24,7 +22,10 @@ beforeAll(async () => {
 describe.each(BENCH_MODEL_NAMES)('%s', (name) => {
   test('has the peer parameter count and maps [n,784] -> latent -> [n,784]', () => {
     const m = buildBenchModel(name, 3);
-    const params = [...m.encoder.trainableWeights, ...m.decoder.trainableWeights].reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
+    const params = [...m.encoder.trainableWeights, ...m.decoder.trainableWeights].reduce(
+      (s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1),
+      0,
+    );
     expect(params).toBe(PEER_PARAMS[name]);
     tf.tidy(() => {
       const x = tf.fill([4, 784], 0.5) as tf.Tensor2D;

@@ -13,7 +13,9 @@ test('2x nearest upsampling: the gradient of each input pixel is the sum of its 
   const dyValues = Array.from({ length: n * 2 * h * 2 * w * c }, (_, i) => (i * 7) % 11);
   const dy = tf.tensor4d(dyValues, [n, 2 * h, 2 * w, c]);
   const x = tf.zeros([n, h, w, c]) as tf.Tensor4D;
-  const dx = tf.grad((t: tf.Tensor) => tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [2 * h, 2 * w]))(x, dy).arraySync() as number[][][][];
+  const dx = tf
+    .grad((t: tf.Tensor) => tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [2 * h, 2 * w]))(x, dy)
+    .arraySync() as number[][][][];
   const at = (b: number, r: number, q: number, d: number): number => dyValues[((b * 2 * h + r) * 2 * w + q) * c + d];
   for (let b = 0; b < n; b++)
     for (let r = 0; r < h; r++)
@@ -25,10 +27,15 @@ test('2x nearest upsampling: the gradient of each input pixel is the sum of its 
 });
 
 test('resizing 8x8 to 14x14 (non-integer factor): each dy pixel lands on the pixel the forward pass copied', () => {
-  const x = tf.tensor4d(Array.from({ length: 2 * 64 }, (_, i) => i), [2, 8, 8, 1]);
+  const x = tf.tensor4d(
+    Array.from({ length: 2 * 64 }, (_, i) => i),
+    [2, 8, 8, 1],
+  );
   const y = tf.image.resizeNearestNeighbor(x, [14, 14]);
   // With dy = the forward output, dx[p] = value(p) * (number of copies of p); copies from the forward pass.
-  const dx = tf.grad((t: tf.Tensor) => tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [14, 14]))(x, y).dataSync();
+  const dx = tf
+    .grad((t: tf.Tensor) => tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [14, 14]))(x, y)
+    .dataSync();
   const ys = y.dataSync();
   const counts = new Map<number, number>();
   for (const v of ys) counts.set(v, (counts.get(v) ?? 0) + 1);

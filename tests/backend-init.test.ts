@@ -44,7 +44,8 @@ describe("TensorFlow.js's tfjs-node hint is off once vaelab starts a backend, no
     const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', cwd: path.resolve(__dirname, '..'), timeout: 60_000 });
     return `${r.stdout}${r.stderr}`;
   };
-  const useCpu = "const tf = require('@tensorflow/tfjs'); tf.setBackend('cpu').then(() => { tf.tensor([1, 2]).dispose(); console.warn('other warning'); });";
+  const useCpu =
+    "const tf = require('@tensorflow/tfjs'); tf.setBackend('cpu').then(() => { tf.tensor([1, 2]).dispose(); console.warn('other warning'); });";
 
   test('without vaelab the cpu backend prints the hint (so the check below can fail)', () => {
     expect(run(useCpu)).toContain('Hi, looks like you are running TensorFlow.js in Node.js');

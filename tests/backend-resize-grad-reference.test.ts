@@ -62,20 +62,27 @@ beforeAll(async () => {
   expect(await initBackend({ backend: 'wasm', announce: false })).toBe('wasm');
 });
 
-test.each(cases)('the nearest-neighbour rule of the reference is the forward kernel of tfjs cpu: $what', async ({ x: xs, to, alignCorners, halfPixelCenters }) => {
-  await tf.setBackend('cpu');
-  const [, h, w] = xs;
-  // one channel whose value is the pixel's index: the output shows where each pixel was copied from
-  const index = tf.tensor4d(Float32Array.from({ length: h * w }, (_, i) => i), [1, h, w, 1]);
-  const up = tf.image.resizeNearestNeighbor(index, to, alignCorners, halfPixelCenters);
-  const got = Array.from(up.dataSync());
-  tf.dispose([index, up]);
-  const want: number[] = [];
-  for (let r = 0; r < to[0]; r++) {
-    for (let q = 0; q < to[1]; q++) want.push(sourceOf(r, h, to[0], alignCorners, halfPixelCenters) * w + sourceOf(q, w, to[1], alignCorners, halfPixelCenters));
-  }
-  expect(got).toEqual(want);
-});
+test.each(cases)(
+  'the nearest-neighbour rule of the reference is the forward kernel of tfjs cpu: $what',
+  async ({ x: xs, to, alignCorners, halfPixelCenters }) => {
+    await tf.setBackend('cpu');
+    const [, h, w] = xs;
+    // one channel whose value is the pixel's index: the output shows where each pixel was copied from
+    const index = tf.tensor4d(
+      Float32Array.from({ length: h * w }, (_, i) => i),
+      [1, h, w, 1],
+    );
+    const up = tf.image.resizeNearestNeighbor(index, to, alignCorners, halfPixelCenters);
+    const got = Array.from(up.dataSync());
+    tf.dispose([index, up]);
+    const want: number[] = [];
+    for (let r = 0; r < to[0]; r++) {
+      for (let q = 0; q < to[1]; q++)
+        want.push(sourceOf(r, h, to[0], alignCorners, halfPixelCenters) * w + sourceOf(q, w, to[1], alignCorners, halfPixelCenters));
+    }
+    expect(got).toEqual(want);
+  },
+);
 
 describe.each(['cpu', 'wasm'] as const)('ResizeNearestNeighborGrad on %s', (backend) => {
   beforeAll(async () => {
@@ -85,10 +92,19 @@ describe.each(['cpu', 'wasm'] as const)('ResizeNearestNeighborGrad on %s', (back
     await tf.setBackend('wasm');
   });
 
-  test.each(cases)('equals the sum of dy over each pixel\'s nearest-neighbour block: $what', ({ x: xs, to, alignCorners, halfPixelCenters }) => {
+  test.each(cases)("equals the sum of dy over each pixel's nearest-neighbour block: $what", ({ x: xs, to, alignCorners, halfPixelCenters }) => {
     const dyShape: Shape4 = [xs[0], to[0], to[1], xs[3]];
-    const dyValues = integers(dyShape.reduce((a, b) => a * b, 1), xs[1]);
-    const x = tf.tensor4d(integers(xs.reduce((a, b) => a * b, 1), 5), xs);
+    const dyValues = integers(
+      dyShape.reduce((a, b) => a * b, 1),
+      xs[1],
+    );
+    const x = tf.tensor4d(
+      integers(
+        xs.reduce((a, b) => a * b, 1),
+        5,
+      ),
+      xs,
+    );
     const dy = tf.tensor4d(dyValues, dyShape);
     const dx = tf.grad((t: tf.Tensor) => tf.image.resizeNearestNeighbor(t as tf.Tensor4D, to, alignCorners, halfPixelCenters))(x, dy);
     expect(dx.shape).toEqual(xs);

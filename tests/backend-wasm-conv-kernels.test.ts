@@ -101,7 +101,7 @@ describe('conv2d input gradient and conv2dTranspose with stride 2 (phases interl
   });
 });
 
-describe('conv2dTranspose to one channel (dot products; widened filter without vaelab\'s loops) equals cpu to 1e-5', () => {
+describe("conv2dTranspose to one channel (dot products; widened filter without vaelab's loops) equals cpu to 1e-5", () => {
   test.each([
     { y: [2, 28, 28, 16], out: [2, 28, 28, 1], pad: 'same' },
     { y: [2, 14, 14, 16], out: [2, 14, 14, 1], pad: 'same' },
@@ -121,7 +121,7 @@ describe('conv2dTranspose to one channel (dot products; widened filter without v
     });
   });
 
-  test('without vaelab\'s loops (XNNPACK convolutions), the trick gives the outputs of the plain convolution', async () => {
+  test("without vaelab's loops (XNNPACK convolutions), the trick gives the outputs of the plain convolution", async () => {
     await tf.setBackend('wasm');
     setWasmGemm(false);
     const y = tf.tensor4d(values(2 * 28 * 28 * 16, 8), [2, 28, 28, 16]);
@@ -145,7 +145,10 @@ describe('pooling and upsampling gradients on wasm equal cpu', () => {
   ] as Array<{ x: Shape4; pool: [number, number]; pad: Pad }>)('maxPool $pool $pad on $x, ReLU-like ties', async ({ x: xs, pool, pad }) => {
     await expectSameOnBothBackends(() => {
       // Many exact zeros (as after a ReLU) and rounded values: ties go to the first maximum.
-      const x = tf.tensor4d(values(size(xs), 10).map((v) => Math.max(0, Math.round(v * 4))), xs);
+      const x = tf.tensor4d(
+        values(size(xs), 10).map((v) => Math.max(0, Math.round(v * 4))),
+        xs,
+      );
       const y = tf.maxPool(x, pool, pool, pad);
       const r = tf.tensor(values(y.size, 11), y.shape);
       return [tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, pool, pool, pad), r)))(x)];
@@ -209,7 +212,10 @@ describe('with the WebAssembly SIMD loops switched off (the fallback paths)', ()
 
   test('maxPool 2x2 gradient with ties', async () => {
     await expectSameOnBothBackends(() => {
-      const x = tf.tensor4d(values(3 * 8 * 8 * 16, 14).map((v) => Math.max(0, Math.round(v * 4))), [3, 8, 8, 16]);
+      const x = tf.tensor4d(
+        values(3 * 8 * 8 * 16, 14).map((v) => Math.max(0, Math.round(v * 4))),
+        [3, 8, 8, 16],
+      );
       const r = tf.tensor(values(3 * 4 * 4 * 16, 15), [3, 4, 4, 16]);
       return [tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), r)))(x)];
     }, 1e-6);
@@ -229,7 +235,9 @@ describe('SIMD availability and leaks', () => {
     tf.dispose(tf.tidy(() => filterGrads([2, 9, 9, 9], [3, 3, 9, 20], 2, 'same')));
     tf.dispose(tf.tidy(() => filterGrads([2, 9, 9, 2], [3, 3, 2, 40], 1, 'same')));
     tf.dispose(tf.tidy(() => filterGrads([2, 9, 9, 3], [3, 3, 3, 20], 2, 'same')));
-    tf.dispose(tf.tidy(() => tf.conv2dTranspose(tf.ones([2, 8, 8, 4]) as tf.Tensor4D, tf.ones([3, 3, 1, 4]) as tf.Tensor4D, [2, 8, 8, 1], 1, 'same')));
+    tf.dispose(
+      tf.tidy(() => tf.conv2dTranspose(tf.ones([2, 8, 8, 4]) as tf.Tensor4D, tf.ones([3, 3, 1, 4]) as tf.Tensor4D, [2, 8, 8, 1], 1, 'same')),
+    );
     expect(tf.memory().numTensors).toBe(tensors);
     expect(tf.engine().backend.numDataIds()).toBe(buffers);
   });

@@ -14,7 +14,9 @@ const PAGES = 256; // 16 MiB
 interface WasmMemory {
   readonly buffer: ArrayBufferLike;
 }
-const MemoryClass = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory } }).WebAssembly.Memory;
+const MemoryClass = (
+  globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory } }
+).WebAssembly.Memory;
 
 interface Mem {
   memory: WasmMemory;
@@ -37,7 +39,18 @@ function memory(shared: boolean): Mem {
 }
 
 /** C = op(A) op(B) (+ bias) (ReLU) (+ C0) in double precision. */
-function reference(a: Float32Array, b: Float32Array, m: number, k: number, n: number, ta: boolean, tb: boolean, bias?: Float32Array, relu = false, c0?: Float32Array): Float64Array {
+function reference(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  ta: boolean,
+  tb: boolean,
+  bias?: Float32Array,
+  relu = false,
+  c0?: Float32Array,
+): Float64Array {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -60,7 +73,16 @@ function expectClose(got: Float32Array, want: Float64Array, k: number): void {
 }
 
 /** Runs one product in fresh memory and returns C. */
-function product(gemm: WasmGemm, mem: Mem, m: number, k: number, n: number, ta: boolean, tb: boolean, opts: { bias?: boolean; relu?: boolean; accumulate?: boolean } = {}) {
+function product(
+  gemm: WasmGemm,
+  mem: Mem,
+  m: number,
+  k: number,
+  n: number,
+  ta: boolean,
+  tb: boolean,
+  opts: { bias?: boolean; relu?: boolean; accumulate?: boolean } = {},
+) {
   const a = seededValues(m * k, m + 3 * k, 1);
   const b = seededValues(k * n, k + 5 * n, 2);
   const bias = opts.bias ? seededValues(n, n, 3) : undefined;
@@ -88,15 +110,29 @@ describe('products on one thread', () => {
   for (let m = 1; m <= 2 * GEMM_MR + 1; m++) shapes.push([m, 12, 8 + 4 + 3]);
   shapes.push([37, 64, 29], [5, 4, 1], [1, 8, 1]);
   test.each(shapes)('A B, A^T B, A B^T for m=%i k=%i n=%i equal double-precision loops', (m, k, n) => {
-    for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+    ] as const) {
       const { c, want } = product(gemm1, single, m, k, n, ta, tb);
       expectClose(c, want, k);
     }
   });
 
   test('bias, ReLU and accumulate are applied in that order (C0 + AB + bias, then clamp)', () => {
-    for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) {
-      for (const opts of [{ bias: true }, { relu: true }, { bias: true, relu: true }, { accumulate: true }, { accumulate: true, bias: true, relu: true }]) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+    ] as const) {
+      for (const opts of [
+        { bias: true },
+        { relu: true },
+        { bias: true, relu: true },
+        { accumulate: true },
+        { accumulate: true, bias: true, relu: true },
+      ]) {
         const { c, want } = product(gemm1, single, 9, 16, 13, ta, tb, opts);
         expectClose(c, want, 16);
         if (opts.relu === true) expect(Math.min(...c)).toBeGreaterThanOrEqual(0);
@@ -145,12 +181,60 @@ function conv(gemm: WasmGemm, mem: Mem, p: Omit<GemmConv, 'x' | 'filter' | 'out'
 
 const convCases: Array<Omit<GemmConv, 'x' | 'filter' | 'out'>> = [
   // 3x3 stride 2 (the conv VAE's encoder), output width not a multiple of the register block.
-  { batch: 3, inHeight: 15, inWidth: 15, inChannels: 4, filterHeight: 3, filterWidth: 3, strideHeight: 2, strideWidth: 2, outHeight: 7, outWidth: 7, outChannels: 13 },
+  {
+    batch: 3,
+    inHeight: 15,
+    inWidth: 15,
+    inChannels: 4,
+    filterHeight: 3,
+    filterWidth: 3,
+    strideHeight: 2,
+    strideWidth: 2,
+    outHeight: 7,
+    outWidth: 7,
+    outChannels: 13,
+  },
   // one input channel, stride 1, a non-square filter and stride.
-  { batch: 2, inHeight: 9, inWidth: 11, inChannels: 1, filterHeight: 2, filterWidth: 3, strideHeight: 1, strideWidth: 2, outHeight: 8, outWidth: 5, outChannels: 8 },
+  {
+    batch: 2,
+    inHeight: 9,
+    inWidth: 11,
+    inChannels: 1,
+    filterHeight: 2,
+    filterWidth: 3,
+    strideHeight: 1,
+    strideWidth: 2,
+    outHeight: 8,
+    outWidth: 5,
+    outChannels: 8,
+  },
   // one output channel (dot products over filter rows), stride 1 and 2.
-  { batch: 3, inHeight: 10, inWidth: 10, inChannels: 4, filterHeight: 3, filterWidth: 3, strideHeight: 1, strideWidth: 1, outHeight: 8, outWidth: 8, outChannels: 1 },
-  { batch: 2, inHeight: 11, inWidth: 13, inChannels: 8, filterHeight: 3, filterWidth: 2, strideHeight: 2, strideWidth: 2, outHeight: 5, outWidth: 6, outChannels: 1 },
+  {
+    batch: 3,
+    inHeight: 10,
+    inWidth: 10,
+    inChannels: 4,
+    filterHeight: 3,
+    filterWidth: 3,
+    strideHeight: 1,
+    strideWidth: 1,
+    outHeight: 8,
+    outWidth: 8,
+    outChannels: 1,
+  },
+  {
+    batch: 2,
+    inHeight: 11,
+    inWidth: 13,
+    inChannels: 8,
+    filterHeight: 3,
+    filterWidth: 2,
+    strideHeight: 2,
+    strideWidth: 2,
+    outHeight: 5,
+    outWidth: 6,
+    outChannels: 1,
+  },
 ];
 
 describe('convolutions (implicit GEMM)', () => {
@@ -172,7 +256,8 @@ describe('convolutions (implicit GEMM)', () => {
               for (let c = 0; c < p.inChannels; c++)
                 for (let o = 0; o < p.outChannels; o++) {
                   const xi = ((b * p.inHeight + y * p.strideHeight + i) * p.inWidth + xo * p.strideWidth + j) * p.inChannels + c;
-                  want[((i * p.filterWidth + j) * p.inChannels + c) * p.outChannels + o] += x[xi] * dy[((b * p.outHeight + y) * p.outWidth + xo) * p.outChannels + o];
+                  want[((i * p.filterWidth + j) * p.inChannels + c) * p.outChannels + o] +=
+                    x[xi] * dy[((b * p.outHeight + y) * p.outWidth + xo) * p.outChannels + o];
                 }
     const xAt = single.put(0, x);
     const dyAt = single.put(x.length, dy);
@@ -220,7 +305,11 @@ describe('split over a helper thread (shared memory)', () => {
     const k = 128;
     const n = 70;
     expect(m * k * n).toBeGreaterThanOrEqual(2 * GEMM_SPLIT_MIN_MACS); // large enough to be split
-    for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+    ] as const) {
       const before = gemm2.sharedJobs;
       const two = product(gemm2, shared, m, k, n, ta, tb, { bias: true, relu: true });
       expect(gemm2.sharedJobs).toBe(before + 1);

@@ -46,7 +46,14 @@ describe('registerWasmKernels', () => {
 
   test('speed-ups can be switched off and on again; the filter gradient stays', () => {
     const all = installedWasmKernels();
-    registerWasmKernels({ fastMatMul: false, fastConv: false, fastConvBackpropInput: false, fastSum: false, fastPoolGrads: false, sharedIdentity: false });
+    registerWasmKernels({
+      fastMatMul: false,
+      fastConv: false,
+      fastConvBackpropInput: false,
+      fastSum: false,
+      fastPoolGrads: false,
+      sharedIdentity: false,
+    });
     expect(installedWasmKernels()).toEqual(['Conv2DBackpropFilter']);
     registerWasmKernels();
     expect(installedWasmKernels()).toEqual(all);
@@ -155,7 +162,10 @@ describe('other kernels', () => {
     async ({ x: xs, pool, stride, pad }) => {
       await expectSameOnBothBackends(() => {
         // Rounded values make ties, which must go to the same (first) maximum on both backends.
-        const x = tf.tensor4d(values(size(xs), 12).map((v) => Math.round(v * 3)), xs);
+        const x = tf.tensor4d(
+          values(size(xs), 12).map((v) => Math.round(v * 3)),
+          xs,
+        );
         const y = tf.maxPool(x, pool, stride, pad);
         const r = tf.tensor(values(y.size, 13), y.shape);
         return [y, tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, pool, stride, pad), r)))(x)];
@@ -174,7 +184,8 @@ describe('other kernels', () => {
       await expectSameOnBothBackends(() => {
         const x = tf.tensor4d(values(size(xs), 14), xs);
         const r = tf.tensor(values(xs[0] * to[0] * to[1] * xs[3], 15), [xs[0], to[0], to[1], xs[3]]);
-        const f = (t: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(t as tf.Tensor4D, to, alignCorners, halfPixelCenters), r));
+        const f = (t: tf.Tensor): tf.Tensor =>
+          tf.sum(tf.mul(tf.image.resizeNearestNeighbor(t as tf.Tensor4D, to, alignCorners, halfPixelCenters), r));
         return [tf.grad(f)(x)];
       }, 1e-6);
     },

@@ -67,14 +67,21 @@ test('when the threads cannot start, wasm runs single-threaded after a one-line 
 
 test('the bench models train to the same final loss with 1 and 2 threads', () => {
   const bench = (threads: number) => {
-    const r = spawnSync(process.execPath, [path.join(DIST, 'tools', 'cli', 'bench.js'), '--smoke', '--json', '--map-iters', '1', '--threads', String(threads)], {
-      cwd: ROOT,
-      env: envWith({}),
-      encoding: 'utf8',
-      timeout: 120000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(DIST, 'tools', 'cli', 'bench.js'), '--smoke', '--json', '--map-iters', '1', '--threads', String(threads)],
+      {
+        cwd: ROOT,
+        env: envWith({}),
+        encoding: 'utf8',
+        timeout: 120000,
+      },
+    );
     if (r.status !== 0) throw new Error(`bench failed: ${r.stderr}`);
-    return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { model: string; threads: number; final_loss: number });
+    return r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { model: string; threads: number; final_loss: number });
   };
   const one = bench(1);
   const two = bench(2);
@@ -86,7 +93,11 @@ test('the bench models train to the same final loss with 1 and 2 threads', () =>
 
 test('the worker scripts live in one private folder, named by content, and do not pile up', () => {
   const dir = wasmWorkerScriptDir();
-  const scripts = (): string[] => fs.readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+  const scripts = (): string[] =>
+    fs
+      .readdirSync(dir)
+      .filter((f) => !f.startsWith('.'))
+      .sort();
   startInChild({ [WASM_THREADS_ENV]: '2' });
   const first = scripts();
   expect(first).toHaveLength(2);
@@ -103,11 +114,23 @@ test('wasm with 2 threads in this process: products, conv2d forward and gradient
   // Large enough to be split over the helper thread (GEMM_SPLIT_MIN_MACS), with odd sizes for the tails.
   const run = (): Float32Array[] =>
     tf.tidy(() => {
-      const x = tf.tensor4d(Array.from({ length: 6 * 15 * 15 * 12 }, (_, i) => Math.sin(i)), [6, 15, 15, 12]);
-      const f = tf.tensor4d(Array.from({ length: 3 * 3 * 12 * 20 }, (_, i) => Math.cos(i)), [3, 3, 12, 20]);
+      const x = tf.tensor4d(
+        Array.from({ length: 6 * 15 * 15 * 12 }, (_, i) => Math.sin(i)),
+        [6, 15, 15, 12],
+      );
+      const f = tf.tensor4d(
+        Array.from({ length: 3 * 3 * 12 * 20 }, (_, i) => Math.cos(i)),
+        [3, 3, 12, 20],
+      );
       const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))))([x, f]);
-      const a = tf.tensor2d(Array.from({ length: 90 * 128 }, (_, i) => Math.sin(0.3 * i)), [90, 128]);
-      const w = tf.tensor2d(Array.from({ length: 128 * 65 }, (_, i) => Math.cos(0.7 * i)), [128, 65]);
+      const a = tf.tensor2d(
+        Array.from({ length: 90 * 128 }, (_, i) => Math.sin(0.3 * i)),
+        [90, 128],
+      );
+      const w = tf.tensor2d(
+        Array.from({ length: 128 * 65 }, (_, i) => Math.cos(0.7 * i)),
+        [128, 65],
+      );
       const [da, dw] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D)))))([a, w]);
       return [tf.conv2d(x, f, 1, 'same'), dx, df, tf.matMul(a, w), da, dw].map((t) => t.dataSync() as Float32Array);
     });

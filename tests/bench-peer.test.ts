@@ -31,9 +31,25 @@ const PEER_STDOUT = [
 
 function vaelab(model: BenchResult['model'], imagesPerS: number, cpuImagesPerS = imagesPerS): BenchResult {
   return {
-    model, backend: 'wasm', kernels: 'fast', threads: 2, images: 5000, batch: 100, seconds: 5000 / imagesPerS,
-    images_per_s: imagesPerS, cpu_images_per_s: cpuImagesPerS, inference_images_per_s: 1, map_iters_per_s: 1,
-    peak_rss_mb: 1, peak_heap_mb: 1, peak_tensor_mb: 1, tensors_before: 0, tensors_after: 0, final_loss: 1, load_avg: 0, cores: 2,
+    model,
+    backend: 'wasm',
+    kernels: 'fast',
+    threads: 2,
+    images: 5000,
+    batch: 100,
+    seconds: 5000 / imagesPerS,
+    images_per_s: imagesPerS,
+    cpu_images_per_s: cpuImagesPerS,
+    inference_images_per_s: 1,
+    map_iters_per_s: 1,
+    peak_rss_mb: 1,
+    peak_heap_mb: 1,
+    peak_tensor_mb: 1,
+    tensors_before: 0,
+    tensors_after: 0,
+    final_loss: 1,
+    load_avg: 0,
+    cores: 2,
   };
 }
 
@@ -78,13 +94,36 @@ describe('median', () => {
 
 describe('comparePeer', () => {
   test('gives per model the medians of all rounds, every round in order, and ratio = vaelab median / peer median', () => {
-    const mine = [vaelab('dense_vae', 2000, 1500), vaelab('conv_vae', 400), vaelab('dense_vae', 3000, 1700), vaelab('conv_vae', 600), vaelab('dense_vae', 2600, 1600), vaelab('conv_vae', 500)];
-    const theirs = [peer('dense_vae', 4000), peer('conv_vae', 500), peer('dense_vae', 2000), peer('conv_vae', 450), peer('dense_vae', 2600), peer('conv_vae', 550)];
+    const mine = [
+      vaelab('dense_vae', 2000, 1500),
+      vaelab('conv_vae', 400),
+      vaelab('dense_vae', 3000, 1700),
+      vaelab('conv_vae', 600),
+      vaelab('dense_vae', 2600, 1600),
+      vaelab('conv_vae', 500),
+    ];
+    const theirs = [
+      peer('dense_vae', 4000),
+      peer('conv_vae', 500),
+      peer('dense_vae', 2000),
+      peer('conv_vae', 450),
+      peer('dense_vae', 2600),
+      peer('conv_vae', 550),
+    ];
     const [dense, conv] = comparePeer(mine, theirs);
     expect(dense).toMatchObject({
-      comparison: 'vaelab/pytorch', model: 'dense_vae', backend: 'wasm', threads: 2, peer_threads: 2, rounds: 3,
-      vaelab_images_per_s: 2600, peer_images_per_s: 2600, ratio: 1, vaelab_cpu_images_per_s: 1600,
-      vaelab_rounds: [2000, 3000, 2600], peer_rounds: [4000, 2000, 2600],
+      comparison: 'vaelab/pytorch',
+      model: 'dense_vae',
+      backend: 'wasm',
+      threads: 2,
+      peer_threads: 2,
+      rounds: 3,
+      vaelab_images_per_s: 2600,
+      peer_images_per_s: 2600,
+      ratio: 1,
+      vaelab_cpu_images_per_s: 1600,
+      vaelab_rounds: [2000, 3000, 2600],
+      peer_rounds: [4000, 2000, 2600],
     });
     expect(conv).toMatchObject({ model: 'conv_vae', vaelab_images_per_s: 500, peer_images_per_s: 500, ratio: 1 });
   });
@@ -100,7 +139,20 @@ describe('comparePeer', () => {
 describe('running the peer', () => {
   test('the command line has the same --n and --batch, 2 threads by default and the peer model names', () => {
     const cmd = peerCommand({ script: 'p.py', idx: 'train-images-idx3-ubyte', n: 2000, batch: 100, models: ['dense_vae', 'conv_ae'] });
-    expect(cmd).toEqual(['/usr/bin/python3', 'p.py', '--idx', 'train-images-idx3-ubyte', '--n', '2000', '--batch', '100', '--threads', '2', '--models', 'dense_vae,conv_ae_5lsl0']);
+    expect(cmd).toEqual([
+      '/usr/bin/python3',
+      'p.py',
+      '--idx',
+      'train-images-idx3-ubyte',
+      '--n',
+      '2000',
+      '--batch',
+      '100',
+      '--threads',
+      '2',
+      '--models',
+      'dense_vae,conv_ae_5lsl0',
+    ]);
   });
 
   test('the peer environment drops OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE and keeps the rest', () => {
@@ -112,7 +164,15 @@ describe('running the peer', () => {
     const saved = process.env.OPENBLAS_CORETYPE;
     process.env.OPENBLAS_CORETYPE = 'Haswell'; // the stand-in exits with an error if it sees this
     try {
-      const results = await runPeer({ script: FAKE_PEER, python: process.execPath, idx: IDX, n: 300, batch: 100, threads: 2, models: ['conv_vae', 'conv_ae'] });
+      const results = await runPeer({
+        script: FAKE_PEER,
+        python: process.execPath,
+        idx: IDX,
+        n: 300,
+        batch: 100,
+        threads: 2,
+        models: ['conv_vae', 'conv_ae'],
+      });
       // The stand-in reports images_per_s = --n + position and threads = --threads.
       expect(results.map((r) => [r.model, r.images_per_s, r.threads])).toEqual([
         ['conv_vae', 300, 2],
@@ -126,7 +186,14 @@ describe('running the peer', () => {
 
   test('a peer that fails is reported with its last error line', async () => {
     await expect(
-      runPeer({ script: path.join(FIXTURES, 'fake-python-without-torch.sh'), python: '/bin/sh', idx: IDX, n: 100, batch: 100, models: ['dense_vae'] }),
+      runPeer({
+        script: path.join(FIXTURES, 'fake-python-without-torch.sh'),
+        python: '/bin/sh',
+        idx: IDX,
+        n: 100,
+        batch: 100,
+        models: ['dense_vae'],
+      }),
     ).rejects.toThrow(/the peer exited with code 1: ModuleNotFoundError: No module named 'torch'/);
   });
 

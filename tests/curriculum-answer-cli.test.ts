@@ -60,7 +60,9 @@ describe('showAnswer', () => {
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     // The writer a running tslab kernel provides (found by tslabDisplayWriter, tested in figures-show).
     showAnswer('Accuracy *87.3%*', { writer: (m, update) => void messages.push([m, update]) });
-    expect(messages).toEqual([[{ data: { 'text/markdown': 'Accuracy *87.3%*', 'text/plain': 'Accuracy *87.3%*' }, metadata: {}, transient: {} }, false]]);
+    expect(messages).toEqual([
+      [{ data: { 'text/markdown': 'Accuracy *87.3%*', 'text/plain': 'Accuracy *87.3%*' }, metadata: {}, transient: {} }, false],
+    ]);
     expect(log).not.toHaveBeenCalled();
   });
 
@@ -90,7 +92,9 @@ describe('npm run students (dist/tools/cli/make-student.js)', () => {
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   const read = (rel: string) =>
-    JSON.parse(fs.readFileSync(path.join(root, rel), 'utf8')) as { cells: Array<{ id: string; cell_type: string; source: string[]; metadata?: { tags?: string[] } }> };
+    JSON.parse(fs.readFileSync(path.join(root, rel), 'utf8')) as {
+      cells: Array<{ id: string; cell_type: string; source: string[]; metadata?: { tags?: string[] } }>;
+    };
   const text = (cell: { source: string[] }) => cell.source.join('');
 
   it('generates student notebooks: stubs for solutions, prompts for answers, same cells; a second run changes nothing', () => {
@@ -156,10 +160,15 @@ describe('npm run students (dist/tools/cli/make-student.js)', () => {
     expect(noRoot.out).toBe('');
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-students-empty-'));
     try {
-      for (const args of [['--root', empty], ['--check', '--root', empty]]) {
+      for (const args of [
+        ['--root', empty],
+        ['--check', '--root', empty],
+      ]) {
         const run = students(...args);
         expect(run.code).toBe(2);
-        expect(run.err).toBe(`students: no solution notebooks in ${path.join(empty, 'solutions')}: expected solutions/NN_topic.ipynb files (is --root the repository folder?)\n`);
+        expect(run.err).toBe(
+          `students: no solution notebooks in ${path.join(empty, 'solutions')}: expected solutions/NN_topic.ipynb files (is --root the repository folder?)\n`,
+        );
       }
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });

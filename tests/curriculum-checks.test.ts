@@ -168,14 +168,65 @@ describe('checkDenseStack', () => {
         tf.layers.dense({ units, activation: activation as 'relu', ...(i === 0 ? { inputShape: [784] } : {}) }),
       ),
     });
-  const fcn = [{ units: 144, activation: 'relu' }, { units: 72, activation: 'relu' }, { units: 48, activation: 'tanh' }];
+  const fcn = [
+    { units: 144, activation: 'relu' },
+    { units: 72, activation: 'relu' },
+    { units: 48, activation: 'tanh' },
+  ];
   test('passes the FCN encoder', () => {
-    expectPass(() => checkDenseStack(stack([[144, 'relu'], [72, 'relu'], [48, 'tanh']]), fcn, 'encoder'), 'checkDenseStack');
+    expectPass(
+      () =>
+        checkDenseStack(
+          stack([
+            [144, 'relu'],
+            [72, 'relu'],
+            [48, 'tanh'],
+          ]),
+          fcn,
+          'encoder',
+        ),
+      'checkDenseStack',
+    );
   });
   test('names the first wrong layer, a missing layer and an extra one', () => {
-    expectFail(() => checkDenseStack(stack([[144, 'relu'], [72, 'relu'], [48, 'relu']]), fcn, 'encoder'), /dense layer 3 is 48 relu, expected 48 tanh/);
-    expectFail(() => checkDenseStack(stack([[144, 'relu'], [72, 'relu']]), fcn, 'encoder'), /stops after 2 dense layer/);
-    expectFail(() => checkDenseStack(stack([[144, 'relu'], [72, 'relu'], [48, 'tanh'], [2, 'linear']]), fcn), /extra dense layer 4/);
+    expectFail(
+      () =>
+        checkDenseStack(
+          stack([
+            [144, 'relu'],
+            [72, 'relu'],
+            [48, 'relu'],
+          ]),
+          fcn,
+          'encoder',
+        ),
+      /dense layer 3 is 48 relu, expected 48 tanh/,
+    );
+    expectFail(
+      () =>
+        checkDenseStack(
+          stack([
+            [144, 'relu'],
+            [72, 'relu'],
+          ]),
+          fcn,
+          'encoder',
+        ),
+      /stops after 2 dense layer/,
+    );
+    expectFail(
+      () =>
+        checkDenseStack(
+          stack([
+            [144, 'relu'],
+            [72, 'relu'],
+            [48, 'tanh'],
+            [2, 'linear'],
+          ]),
+          fcn,
+        ),
+      /extra dense layer 4/,
+    );
   });
 });
 
@@ -185,13 +236,15 @@ describe('checkVaeLoss', () => {
       const q = tf.clipByValue(p, 1e-7, 1 - 1e-7);
       return tf.mean(tf.neg(tf.sum(tf.add(tf.mul(t, tf.log(q)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, q)))), 1))) as tf.Scalar;
     });
-  const kl = (mu: T2, lv: T2) =>
-    tf.mean(tf.mul(-0.5, tf.sum(tf.sub(tf.add(1, lv), tf.add(tf.square(mu), tf.exp(lv))), 1))) as tf.Scalar;
+  const kl = (mu: T2, lv: T2) => tf.mean(tf.mul(-0.5, tf.sum(tf.sub(tf.add(1, lv), tf.add(tf.square(mu), tf.exp(lv))), 1))) as tf.Scalar;
   test('passes the reference', () => {
     expectPass(() => checkVaeLoss((t, p, mu, lv, beta) => tf.add(bce(t, p), tf.mul(beta, kl(mu, lv))) as tf.Scalar), 'checkVaeLoss');
   });
   test('names beta on the wrong term and a missing KL', () => {
-    expectFail(() => checkVaeLoss((t, p, mu, lv, beta) => tf.add(tf.mul(beta, bce(t, p)), kl(mu, lv)) as tf.Scalar), /beta multiplies the reconstruction/);
+    expectFail(
+      () => checkVaeLoss((t, p, mu, lv, beta) => tf.add(tf.mul(beta, bce(t, p)), kl(mu, lv)) as tf.Scalar),
+      /beta multiplies the reconstruction/,
+    );
     expectFail(() => checkVaeLoss((t, p) => bce(t, p)), /KL term is missing/);
   });
 });
@@ -282,11 +335,15 @@ describe('checkGaussianNoise', () => {
   test('catches missing clipping, the variance used as deviation, and a modified input', () => {
     expectFail(() => checkGaussianNoise((im, std, rng) => im.map((v) => v + std * rng.normal())), /clipped to \[0, 1\]/);
     expectFail(() => checkGaussianNoise((im, std, rng) => reference(im, std * std, rng)), /std\^2/);
-    expectFail(() => checkGaussianNoise((im, std, rng) => {
-      const out = reference(im, std, rng);
-      im.fill(0);
-      return out;
-    }), /input images were modified/);
+    expectFail(
+      () =>
+        checkGaussianNoise((im, std, rng) => {
+          const out = reference(im, std, rng);
+          im.fill(0);
+          return out;
+        }),
+      /input images were modified/,
+    );
   });
 });
 
@@ -323,7 +380,8 @@ describe('checkAuc', () => {
     const strict = (scores: ArrayLike<number>, flags: ArrayLike<boolean>) => {
       let wins = 0;
       let pairs = 0;
-      for (let i = 0; i < scores.length; i++) for (let j = 0; j < scores.length; j++) if (flags[i] && !flags[j]) [pairs, wins] = [pairs + 1, wins + (scores[i] > scores[j] ? 1 : 0)];
+      for (let i = 0; i < scores.length; i++)
+        for (let j = 0; j < scores.length; j++) if (flags[i] && !flags[j]) [pairs, wins] = [pairs + 1, wins + (scores[i] > scores[j] ? 1 : 0)];
       return wins / pairs;
     };
     expectFail(() => checkAuc(strict), /one half/);
@@ -396,11 +454,12 @@ describe('checkBoxFilter', () => {
         for (let c = 0; c < cols; c++) {
           let s = 0;
           let m = 0;
-          for (let dr = -1; dr <= 1; dr++) for (let dc = -1; dc <= 1; dc++) {
-            if (r + dr < 0 || r + dr >= rows || c + dc < 0 || c + dc >= cols) continue;
-            s += im[k * p + (r + dr) * cols + c + dc];
-            m += 1;
-          }
+          for (let dr = -1; dr <= 1; dr++)
+            for (let dc = -1; dc <= 1; dc++) {
+              if (r + dr < 0 || r + dr >= rows || c + dc < 0 || c + dc >= cols) continue;
+              s += im[k * p + (r + dr) * cols + c + dc];
+              m += 1;
+            }
           out[k * p + r * cols + c] = s / (divideByNine ? 9 : m);
         }
       }

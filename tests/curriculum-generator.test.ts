@@ -151,7 +151,9 @@ describe('formatNotebook', () => {
 
   test('parseNotebook rejects non-notebooks with the file name', () => {
     expect(() => parseNotebook('{', 'a.ipynb')).toThrow(/a\.ipynb: not valid JSON/);
-    expect(() => parseNotebook('{"nbformat": 3, "cells": []}', 'b.ipynb')).toThrow(/b\.ipynb: not a Jupyter notebook in format 4: expected "nbformat": 4, got 3/);
+    expect(() => parseNotebook('{"nbformat": 3, "cells": []}', 'b.ipynb')).toThrow(
+      /b\.ipynb: not a Jupyter notebook in format 4: expected "nbformat": 4, got 3/,
+    );
   });
 });
 

@@ -50,17 +50,14 @@ function shorthandUses(source: ts.SourceFile, topLevel: ReadonlySet<string>): st
 
 describe('solution notebooks avoid tslab pitfalls', () => {
   const notebooks = listSolutionNotebooks(ROOT);
-  (notebooks.length > 0 ? test.each(notebooks) : test.skip.each(['(none)']))(
-    '%s uses no object shorthand for top-level names',
-    (rel) => {
-      const nb = parseNotebook(fs.readFileSync(path.join(ROOT, rel), 'utf8'), rel);
-      const cells = nb.cells
-        .map((cell, i) => ({ i, cell }))
-        .filter(({ cell }) => cell.cell_type === 'code')
-        .map(({ i, cell }) => ({ i, source: ts.createSourceFile(`cell${i + 1}.ts`, cellText(cell), ts.ScriptTarget.ES2022, true) }));
-      const topLevel = new Set(cells.flatMap(({ source }) => topLevelNames(source)));
-      const problems = cells.flatMap(({ i, source }) => shorthandUses(source, topLevel).map((p) => `cell ${i + 1}, ${p}`));
-      expect(problems).toEqual([]);
-    },
-  );
+  (notebooks.length > 0 ? test.each(notebooks) : test.skip.each(['(none)']))('%s uses no object shorthand for top-level names', (rel) => {
+    const nb = parseNotebook(fs.readFileSync(path.join(ROOT, rel), 'utf8'), rel);
+    const cells = nb.cells
+      .map((cell, i) => ({ i, cell }))
+      .filter(({ cell }) => cell.cell_type === 'code')
+      .map(({ i, cell }) => ({ i, source: ts.createSourceFile(`cell${i + 1}.ts`, cellText(cell), ts.ScriptTarget.ES2022, true) }));
+    const topLevel = new Set(cells.flatMap(({ source }) => topLevelNames(source)));
+    const problems = cells.flatMap(({ i, source }) => shorthandUses(source, topLevel).map((p) => `cell ${i + 1}, ${p}`));
+    expect(problems).toEqual([]);
+  });
 });

@@ -19,7 +19,10 @@ const PROFILE = process.env.VAELAB_CURRICULUM_TEST_PROFILE ?? 'smoke';
 /** Kernels running at once (default 2). */
 const CONCURRENCY = Math.max(1, Number(process.env.VAELAB_CURRICULUM_TEST_CONCURRENCY ?? 2) || 2);
 /** Optional comma-separated notebook prefixes to test (e.g. `01,07`); default: every notebook. */
-const ONLY = (process.env.VAELAB_CURRICULUM_TEST_NOTEBOOKS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const ONLY = (process.env.VAELAB_CURRICULUM_TEST_NOTEBOOKS ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 /**
  * By default each of the CONCURRENCY kernels runs several notebooks one after the other (tslab
  * allows redeclaring names), which saves a kernel start and the first type-check of the helpers

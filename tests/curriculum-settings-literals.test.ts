@@ -13,7 +13,9 @@ const ROOT = path.resolve(__dirname, '..');
 const SOLUTIONS = path.join(ROOT, 'solutions');
 
 /** Image counts of the presets (60000, 10000, ...) as they could be written: 60000, 60,000, 60 000. */
-const presetCounts = [...new Set(Object.values(presets).flatMap((p) => (typeof p === 'object' && p && 'trainCount' in p ? [p.trainCount, p.testCount] : [])))].filter((n) => n >= 1000);
+const presetCounts = [
+  ...new Set(Object.values(presets).flatMap((p) => (typeof p === 'object' && p && 'trainCount' in p ? [p.trainCount, p.testCount] : []))),
+].filter((n) => n >= 1000);
 const countPattern = (n: number) => new RegExp(`\\b${String(n).replace(/(\d)(?=(\d{3})+$)/g, '$1[,\\s]?')}\\b`);
 
 /** Patterns of a restated setting in prose (Markdown and code comments), with what each catches. */
@@ -43,12 +45,17 @@ export function settingsLiterals(text: string, prose = true): string[] {
   return found;
 }
 
-const notebooks = fs.readdirSync(SOLUTIONS).filter((f) => f.endsWith('.ipynb')).sort();
+const notebooks = fs
+  .readdirSync(SOLUTIONS)
+  .filter((f) => f.endsWith('.ipynb'))
+  .sort();
 const cellsOf = (file: string) =>
-  (JSON.parse(fs.readFileSync(path.join(SOLUTIONS, file), 'utf8')) as { cells: Array<{ cell_type: string; source: string | string[] }> }).cells.map((c) => ({
-    type: c.cell_type,
-    text: Array.isArray(c.source) ? c.source.join('') : c.source,
-  }));
+  (JSON.parse(fs.readFileSync(path.join(SOLUTIONS, file), 'utf8')) as { cells: Array<{ cell_type: string; source: string | string[] }> }).cells.map(
+    (c) => ({
+      type: c.cell_type,
+      text: Array.isArray(c.source) ? c.source.join('') : c.source,
+    }),
+  );
 
 test('the detector catches the literals that went stale before (and leaves MNIST facts alone)', () => {
   expect(presetCounts).toEqual(expect.arrayContaining([60000, 10000]));
@@ -61,14 +68,14 @@ test('the detector catches the literals that went stale before (and leaves MNIST
     'let trainCount = 6000;      // training images (full: 60000)',
     'let epochs = 6;             // dense VAE (the tutorial: 50)',
     'at least 30 epochs; the `full` profile trains that long.',
-    "let learningRate = 0.003;    // the guide: Adam 0.001; faster here",
+    'let learningRate = 0.003;    // the guide: Adam 0.001; faster here',
     'const documentSettings = train.count === 60000 && test.count === 10000',
   ];
   for (const line of stale) expect([line, settingsLiterals(line).length > 0]).toEqual([line, true]);
   // In code only comments are prose: a local count in a message is not a setting, a comment restating one is.
-  expect(settingsLiterals("console.log(`untrained network, 8 test images: ${x}`);", false)).toEqual([]);
+  expect(settingsLiterals('console.log(`untrained network, 8 test images: ${x}`);', false)).toEqual([]);
   expect(settingsLiterals('let fcnEpochs = 10;         // the document trains 12 epochs', false)).toHaveLength(2);
-  expect(settingsLiterals("const documentSettings = train.count === 60000 && fcnEpochs === 12;", false)).toHaveLength(1);
+  expect(settingsLiterals('const documentSettings = train.count === 60000 && fcnEpochs === 12;', false)).toHaveLength(1);
   const fine = [
     'The first model flattens each image into a vector of 784 numbers and squeezes it through dense',
     'console.log(`${train.count} training images, ${test.count} test images, backend ${backend}`);',
@@ -91,9 +98,11 @@ test("the document's FCN MSE is written once in src/ and notebook 01 uses the co
       const full = path.join(dir, e.name);
       if (e.isDirectory()) walk(full);
       else if (e.name.endsWith('.ts')) {
-        fs.readFileSync(full, 'utf8').split('\n').forEach((line, i) => {
-          if (/\b0\.0120?\b/.test(line)) hits.push(`${path.relative(ROOT, full)}:${i + 1}`);
-        });
+        fs.readFileSync(full, 'utf8')
+          .split('\n')
+          .forEach((line, i) => {
+            if (/\b0\.0120?\b/.test(line)) hits.push(`${path.relative(ROOT, full)}:${i + 1}`);
+          });
       }
     }
   };
@@ -101,7 +110,9 @@ test("the document's FCN MSE is written once in src/ and notebook 01 uses the co
   expect(hits).toHaveLength(1);
   expect(hits[0]).toMatch(/^src\/models\/presets\.ts:/);
   expect(presets.FCN_DOCUMENT_VALIDATION_MSE).toBe(0.012);
-  const text = cellsOf('01_autoencoders.ipynb').map((c) => c.text).join('\n');
+  const text = cellsOf('01_autoencoders.ipynb')
+    .map((c) => c.text)
+    .join('\n');
   expect(text).toContain('vl.FCN_DOCUMENT_VALIDATION_MSE');
   expect(text).toContain('vl.FCN_AUTOENCODER_TRAINING');
 });

@@ -3,13 +3,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import {
-  DatasetError,
-  PROJECT_DATA_DIR,
-  readChecksumFile,
-  sha256Hex,
-  verifySha256,
-} from '../src/data';
+import { DatasetError, PROJECT_DATA_DIR, readChecksumFile, sha256Hex, verifySha256 } from '../src/data';
 
 let tmp: string;
 beforeAll(() => {

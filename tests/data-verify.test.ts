@@ -39,7 +39,11 @@ beforeAll(() => {
   bytes[16 + 300] ^= 0x01;
   fs.writeFileSync(victim, bytes);
   // Three images of another dataset, stored under the standard (gzip) names.
-  const img = idx(0x803, [3, 28, 28], new Uint8Array(3 * 784).map((_, i) => i % 256));
+  const img = idx(
+    0x803,
+    [3, 28, 28],
+    new Uint8Array(3 * 784).map((_, i) => i % 256),
+  );
   const lab = idx(0x801, [3], new Uint8Array([0, 1, 2]));
   for (const stem of ['train', 't10k']) {
     fs.writeFileSync(path.join(unknown, `${stem}-images-idx3-ubyte.gz`), zlib.gzipSync(img));

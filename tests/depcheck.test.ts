@@ -47,7 +47,7 @@ describeIfInstalled('dependency rules', () => {
 
   test('each forbidden arrow of a made-up tree is reported under its rule', () => {
     const dir = project({
-      'src/util/a.ts': "export const a = 1;\n",
+      'src/util/a.ts': 'export const a = 1;\n',
       'src/engine/index.ts': "import { a } from '../util/a';\nexport const e = a;\n",
       'src/engine/inner.ts': 'export const inner = 2;\n',
       'src/models/m.ts': "import { l } from '../losses/l';\nimport { inner } from '../engine/inner';\nexport const m = l + inner;\n",

@@ -42,7 +42,9 @@ test('a source edited after the build, and a source never built, are reported wi
     { source: path.join('src', 'notebook', 'extra.ts'), output: path.join('dist', 'notebook', 'extra.js'), reason: 'missing' },
     { source: path.join('src', 'notebook', 'report.ts'), output: path.join('dist', 'notebook', 'report.js'), reason: 'older' },
   ]);
-  expect(() => assertDistFresh(root)).toThrow(/dist\/ is out of date with src\/ \(2 file\(s\)\)[\s\S]*report\.ts -> dist\/notebook\/report\.js is older than its source[\s\S]*npm run build/);
+  expect(() => assertDistFresh(root)).toThrow(
+    /dist\/ is out of date with src\/ \(2 file\(s\)\)[\s\S]*report\.ts -> dist\/notebook\/report\.js is older than its source[\s\S]*npm run build/,
+  );
 });
 
 test('a missing dist/ and a missing src/ are clear errors', () => {
@@ -52,13 +54,17 @@ test('a missing dist/ and a missing src/ are clear errors', () => {
   expect(() => staleDistFiles(root)).toThrow(/no src\/ folder in/);
 });
 
-test('jest\'s global setup itself refuses to start on a stale copy', () => {
+test("jest's global setup itself refuses to start on a stale copy", () => {
   // A copy of the global setup next to a temporary src/ + dist/ (it checks its own parent folder).
   fs.mkdirSync(path.join(root, 'tests'));
   for (const f of ['jest-global-setup.js', 'dist-freshness.js']) fs.copyFileSync(path.join(ROOT, 'tests', f), path.join(root, 'tests', f));
   const setup = path.join(root, 'tests', 'jest-global-setup.js');
   const runSetup = () =>
-    spawnSync(process.execPath, ['-e', `require(${JSON.stringify(setup)})().then(() => console.log('setup ok'), (e) => { console.error(e.message); process.exit(1); })`], { encoding: 'utf8' });
+    spawnSync(
+      process.execPath,
+      ['-e', `require(${JSON.stringify(setup)})().then(() => console.log('setup ok'), (e) => { console.error(e.message); process.exit(1); })`],
+      { encoding: 'utf8' },
+    );
   const fresh = runSetup();
   expect(fresh.stdout).toContain('setup ok');
   expect(fresh.status).toBe(0);

@@ -46,7 +46,10 @@ test('the engine imports nothing from src/ outside src/engine (it could be its o
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
     const specifiers = [...text.matchAll(/(?:from|require\()\s*'([^']+)'/g)].map((m) => m[1]);
     for (const s of specifiers) {
-      const ok = s.startsWith('./') || s.startsWith('@tensorflow/') || ['crypto', 'fs', 'os', 'path', 'perf_hooks', 'worker_threads'].includes(s.replace(/^node:/, ''));
+      const ok =
+        s.startsWith('./') ||
+        s.startsWith('@tensorflow/') ||
+        ['crypto', 'fs', 'os', 'path', 'perf_hooks', 'worker_threads'].includes(s.replace(/^node:/, ''));
       if (!ok) throw new Error(`src/engine/${file} imports '${s}', which is neither the engine nor tfjs nor a Node builtin`);
     }
   }

@@ -1,5 +1,15 @@
 import sharp from 'sharp';
-import { barChart, DIGIT_COLORS, latentScatter, lineChart, lossCurveChart, mapLossChart, rocChart, VEGA_LITE_SCHEMA, type Figure } from '../src/figures';
+import {
+  barChart,
+  DIGIT_COLORS,
+  latentScatter,
+  lineChart,
+  lossCurveChart,
+  mapLossChart,
+  rocChart,
+  VEGA_LITE_SCHEMA,
+  type Figure,
+} from '../src/figures';
 
 async function rgb(figure: Figure): Promise<{ data: Buffer; width: number; height: number }> {
   const { data, info } = await sharp(figure.png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -37,7 +47,17 @@ function darkTop(img: { data: Buffer; width: number }, rows: number): number {
   return n;
 }
 
-const epochs = [1, 2, 3, 4].map((e) => ({ epoch: e, loss: 100 / e, valLoss: 110 / e, reconstruction: 90 / e, valReconstruction: 95 / e, kl: 10 + e, valKl: 11 + e, seconds: 1, imagesPerSecond: 1 }));
+const epochs = [1, 2, 3, 4].map((e) => ({
+  epoch: e,
+  loss: 100 / e,
+  valLoss: 110 / e,
+  reconstruction: 90 / e,
+  valReconstruction: 95 / e,
+  kl: 10 + e,
+  valKl: 11 + e,
+  seconds: 1,
+  imagesPerSecond: 1,
+}));
 
 describe('charts render to PNG with their Vega-Lite spec', () => {
   it('lossCurveChart: a panel per term, train and validation colours, a visible title', async () => {
@@ -66,7 +86,11 @@ describe('charts render to PNG with their Vega-Lite spec', () => {
 
   it('latentScatter draws a subset of many codes without losing classes stored in a regular order', async () => {
     const labels = new Uint8Array(400).map((_, i) => i % 2);
-    const fig = await latentScatter(new Float32Array(800).map((_, j) => j % 7), labels, { dims: 2, maxPoints: 100 });
+    const fig = await latentScatter(
+      new Float32Array(800).map((_, j) => j % 7),
+      labels,
+      { dims: 2, maxPoints: 100 },
+    );
     const drawn = (fig.vegaLite?.data as { values: { label: string }[] }).values;
     expect(drawn).toHaveLength(100);
     expect(new Set(drawn.map((p) => p.label))).toEqual(new Set(['0', '1']));

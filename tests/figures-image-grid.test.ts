@@ -48,7 +48,14 @@ describe('imageGrid', () => {
   });
 
   it('draws the title and labels as visible text', async () => {
-    const fig = await imageGrid(squares(4), { rows: 2, cols: 2, scale: 2, title: 'Four squares', rowLabels: ['top', 'bottom'], colLabels: ['a', 'b'] });
+    const fig = await imageGrid(squares(4), {
+      rows: 2,
+      cols: 2,
+      scale: 2,
+      title: 'Four squares',
+      rowLabels: ['top', 'bottom'],
+      colLabels: ['a', 'b'],
+    });
     const img = await grey(fig);
     const g = fig.grid!;
     expect(darkPixels(img, 0, 0, img.width, g.top - 20)).toBeGreaterThan(40); // title

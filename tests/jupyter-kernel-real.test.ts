@@ -26,7 +26,9 @@ function pythonWithJupyterClient(): string | null {
 const python = pythonWithJupyterClient();
 if (python === null) {
   // Written past jest's console capture, which shows nothing for a file whose tests all skip.
-  process.stderr.write('SKIPPED tests/jupyter-kernel-real.test.ts: no Python with jupyter_client (apt-get install -y python3-nbclient jupyter-notebook)\n');
+  process.stderr.write(
+    'SKIPPED tests/jupyter-kernel-real.test.ts: no Python with jupyter_client (apt-get install -y python3-nbclient jupyter-notebook)\n',
+  );
 }
 
 interface CellResult {
@@ -46,7 +48,11 @@ function bareShellEnv(extra: Record<string, string>, home: string): NodeJS.Proce
   return { PATH: `${pyDir}:/usr/bin:/bin`, HOME: home, LANG: 'C.UTF-8', VAELAB_WASM_THREADS: '1', ...extra };
 }
 
-const text = (cell: CellResult, stream: string) => cell.outputs.filter((o) => o.stream === stream).map((o) => o.text).join('');
+const text = (cell: CellResult, stream: string) =>
+  cell.outputs
+    .filter((o) => o.stream === stream)
+    .map((o) => o.text)
+    .join('');
 
 (python ? describe : describe.skip)('the registered kernel under real Jupyter (jupyter_client.KernelManager)', () => {
   let tmp: string;
@@ -98,9 +104,13 @@ const text = (cell: CellResult, stream: string) => cell.outputs.filter((o) => o.
 
   it("tslab's own `tslab install` spec (a bare `tslab`) does not start there: the reason for kernel:install", () => {
     const prefix = path.join(tmp, 'tslab-own');
-    const own = spawnSync(python as string, [path.join(ROOT, 'node_modules', 'tslab', 'python', 'install.py'), '--tslab=tslab', `--prefix=${prefix}`], {
-      encoding: 'utf8',
-    });
+    const own = spawnSync(
+      python as string,
+      [path.join(ROOT, 'node_modules', 'tslab', 'python', 'install.py'), '--tslab=tslab', `--prefix=${prefix}`],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(own.status).toBe(0);
     const specFile = path.join(prefix, 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json');
     expect((JSON.parse(fs.readFileSync(specFile, 'utf8')) as { argv: string[] }).argv[0]).toBe('tslab');

@@ -32,7 +32,10 @@ const isExecutable = (file: string) => {
 function fakeJupyter(dir: string, dataDir: string, apps: string[]): string {
   const file = path.join(dir, 'fake-jupyter');
   const cases = apps.map((a) => `  ${a}) echo "${a} 1.0"; exit 0;;`).join('\n');
-  fs.writeFileSync(file, `#!/bin/sh\nif [ "$1" = --data-dir ]; then echo "${dataDir}"; exit 0; fi\ncase "$1" in\n${cases}\nesac\necho "Jupyter command jupyter-$1 not found." >&2\nexit 1\n`);
+  fs.writeFileSync(
+    file,
+    `#!/bin/sh\nif [ "$1" = --data-dir ]; then echo "${dataDir}"; exit 0; fi\ncase "$1" in\n${cases}\nesac\necho "Jupyter command jupyter-$1 not found." >&2\nexit 1\n`,
+  );
   fs.chmodSync(file, 0o755);
   return file;
 }
@@ -59,9 +62,13 @@ describe('kernel spec of this project', () => {
 
   it('refuses relative, missing and non-executable paths with a message naming the file', () => {
     const good = projectKernelCommand();
-    expect(() => kernelSpecFor({ ...good, tslab: 'node_modules/.bin/tslab' })).toThrow(/tslab script must be an absolute path, got "node_modules\/.bin\/tslab"/);
+    expect(() => kernelSpecFor({ ...good, tslab: 'node_modules/.bin/tslab' })).toThrow(
+      /tslab script must be an absolute path, got "node_modules\/.bin\/tslab"/,
+    );
     const missing = path.join(tmp, 'no-such-preload.js');
-    expect(() => kernelSpecFor({ ...good, preload: missing })).toThrow(new RegExp(`${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} does not exist.*npm run build`));
+    expect(() => kernelSpecFor({ ...good, preload: missing })).toThrow(
+      new RegExp(`${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} does not exist.*npm run build`),
+    );
     const notExec = path.join(tmp, 'node');
     fs.writeFileSync(notExec, '');
     fs.chmodSync(notExec, 0o644);
@@ -134,7 +141,12 @@ describe('finding Jupyter', () => {
     expect(run.stderr).toContain('pip install notebook');
     // Without --python/--jupyter/$JUPYTER: the jupyter on PATH first, then the Pythons that may have it
     // (the python3 first on PATH is often not Debian's, which has Debian's Jupyter).
-    expect(jupyterCandidates({ env: {} })).toEqual([['jupyter'], ['python3', '-m', 'jupyter'], ['python', '-m', 'jupyter'], ['/usr/bin/python3', '-m', 'jupyter']]);
+    expect(jupyterCandidates({ env: {} })).toEqual([
+      ['jupyter'],
+      ['python3', '-m', 'jupyter'],
+      ['python', '-m', 'jupyter'],
+      ['/usr/bin/python3', '-m', 'jupyter'],
+    ]);
   });
 
   it('a jupyter that prints a relative data folder is not used', () => {
@@ -201,7 +213,12 @@ describe('npm run kernel:install and npm run lab (command lines)', () => {
     expect(labCommand(install, 'lab', args, false)).toEqual(['jupyter', 'lab', `--notebook-dir=${path.join(ROOT, 'notebooks')}`]);
     expect(labCommand(install, 'lab', args, true)).toEqual(['jupyter', 'lab', `--notebook-dir=${path.join(ROOT, 'notebooks')}`, '--allow-root']);
     const own = parseLabArgs(['--allow-root'], ROOT);
-    expect(labCommand(install, 'notebook', own, true)).toEqual(['jupyter', 'notebook', `--notebook-dir=${path.join(ROOT, 'notebooks')}`, '--allow-root']);
+    expect(labCommand(install, 'notebook', own, true)).toEqual([
+      'jupyter',
+      'notebook',
+      `--notebook-dir=${path.join(ROOT, 'notebooks')}`,
+      '--allow-root',
+    ]);
   });
 
   it('parses a folder, refuses a missing one, passes unknown options to Jupyter', () => {
@@ -215,7 +232,13 @@ describe('npm run kernel:install and npm run lab (command lines)', () => {
   it('finds sources newer than their compiled files', () => {
     fs.mkdirSync(path.join(tmp, 'src', 'a'), { recursive: true });
     fs.mkdirSync(path.join(tmp, 'dist', 'a'), { recursive: true });
-    for (const [file, time] of [['src/a/x.ts', 2000], ['dist/a/x.js', 1000], ['src/y.ts', 1000], ['dist/y.js', 2000], ['src/z.ts', 1000]] as const) {
+    for (const [file, time] of [
+      ['src/a/x.ts', 2000],
+      ['dist/a/x.js', 1000],
+      ['src/y.ts', 1000],
+      ['dist/y.js', 2000],
+      ['src/z.ts', 1000],
+    ] as const) {
       fs.writeFileSync(path.join(tmp, file), '');
       fs.utimesSync(path.join(tmp, file), time, time);
     }

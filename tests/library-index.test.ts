@@ -19,11 +19,7 @@ function vlNames(dir: string, exts: readonly string[]): Set<string> {
 }
 
 test('every vl.name of the notebooks, the exercise template and the instructors guide is exported', () => {
-  const used = new Set([
-    ...vlNames('solutions', ['.ipynb']),
-    ...vlNames('notebooks', ['.ipynb']),
-    ...vlNames('docs', ['.ipynb', '.md']),
-  ]);
+  const used = new Set([...vlNames('solutions', ['.ipynb']), ...vlNames('notebooks', ['.ipynb']), ...vlNames('docs', ['.ipynb', '.md'])]);
   expect(used.size).toBeGreaterThan(50);
   const indexText = fs.readFileSync(path.join(ROOT, 'src', 'index.ts'), 'utf8');
   const typeNames = new Set<string>();

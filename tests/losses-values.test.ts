@@ -1,14 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  accuracy,
-  bceLoss,
-  crossEntropyLoss,
-  klAnnealing,
-  klDivergence,
-  mseLoss,
-  sseLoss,
-  vaeLoss,
-} from '../src/losses';
+import { accuracy, bceLoss, crossEntropyLoss, klAnnealing, klDivergence, mseLoss, sseLoss, vaeLoss } from '../src/losses';
 import { reparameterize } from '../src/models';
 
 beforeAll(async () => {
@@ -23,8 +14,14 @@ const close = (t: tf.Tensor, expected: number, digits = 5): void => {
 describe('bceLoss', () => {
   test('sums over pixels and averages over the batch', () => {
     // image 1: t=[1,0], p=[0.8,0.3] -> -ln0.8 - ln0.7 ; image 2: t=[0.5,1], p=[0.5,0.9] -> ln2 - ln0.9
-    const t = tf.tensor2d([[1, 0], [0.5, 1]]);
-    const p = tf.tensor2d([[0.8, 0.3], [0.5, 0.9]]);
+    const t = tf.tensor2d([
+      [1, 0],
+      [0.5, 1],
+    ]);
+    const p = tf.tensor2d([
+      [0.8, 0.3],
+      [0.5, 0.9],
+    ]);
     const img1 = -Math.log(0.8) - Math.log(0.7);
     const img2 = Math.log(2) - Math.log(0.9);
     close(bceLoss(t, p), (img1 + img2) / 2);
@@ -46,8 +43,14 @@ describe('bceLoss', () => {
 
 describe('mseLoss and sseLoss', () => {
   test('mse averages over every element, sse sums pixels then averages images', () => {
-    const t = tf.tensor2d([[0, 1, 0], [1, 1, 1]]);
-    const p = tf.tensor2d([[0.5, 1, 0], [1, 0, 0.5]]);
+    const t = tf.tensor2d([
+      [0, 1, 0],
+      [1, 1, 1],
+    ]);
+    const p = tf.tensor2d([
+      [0.5, 1, 0],
+      [1, 0, 0.5],
+    ]);
     // squared errors: [0.25, 0, 0] and [0, 1, 0.25]
     close(mseLoss(t, p), 1.5 / 6);
     close(sseLoss(t, p), (0.25 + 1.25) / 2);
@@ -56,8 +59,14 @@ describe('mseLoss and sseLoss', () => {
 
 describe('klDivergence', () => {
   test('logVar closed form summed over dims and averaged over batch', () => {
-    const mu = tf.tensor2d([[0, 1], [2, -1]]);
-    const lv = tf.tensor2d([[0, Math.log(2)], [0, -1]]);
+    const mu = tf.tensor2d([
+      [0, 1],
+      [2, -1],
+    ]);
+    const lv = tf.tensor2d([
+      [0, Math.log(2)],
+      [0, -1],
+    ]);
     // -0.5 * (1 + lv - mu^2 - e^lv) per element
     const kl1 = 0 + -0.5 * (1 + Math.log(2) - 1 - 2);
     const kl2 = -0.5 * (1 - 4 - 1) + -0.5 * (1 - 1 - 1 - Math.exp(-1));
@@ -122,9 +131,7 @@ describe('vaeLoss', () => {
 
   test('rejects a negative beta', () => {
     const z = tf.zeros([1, 2]);
-    expect(() => vaeLoss({ target: z, pred: z, mu: z, logScale: z, parameterization: 'logVar', beta: -1 })).toThrow(
-      /beta/,
-    );
+    expect(() => vaeLoss({ target: z, pred: z, mu: z, logScale: z, parameterization: 'logVar', beta: -1 })).toThrow(/beta/);
   });
 });
 

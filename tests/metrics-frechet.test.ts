@@ -101,8 +101,14 @@ describe('frechetDistance: known answers', () => {
   });
 
   test('2x2 non-diagonal: Tr sqrt(S1 S2) = sqrt(Tr(S1 S2) + 2 sqrt(det S1 det S2))', () => {
-    const s1 = [[2, 0.8], [0.8, 1]];
-    const s2 = [[1.5, -0.6], [-0.6, 3]];
+    const s1 = [
+      [2, 0.8],
+      [0.8, 1],
+    ];
+    const s2 = [
+      [1.5, -0.6],
+      [-0.6, 3],
+    ];
     const p = mul(s1, s2);
     const det = (m: M): number => m[0][0] * m[1][1] - m[0][1] * m[1][0];
     // for a 2x2 matrix with eigenvalues l1, l2 > 0: (sqrt l1 + sqrt l2)^2 = l1 + l2 + 2 sqrt(l1 l2)
@@ -136,7 +142,13 @@ describe('frechetDistance: known answers', () => {
     const s = randomSpd(5, new Rng(3));
     const mu = [1, 2, 3, 4, 5];
     expect(frechetDistance(gaussian(mu, s), gaussian(mu, s)).distance).toBeLessThan(1e-10);
-    const d = frechetDistance(gaussian(mu, s), gaussian(mu.map((x) => x + 2), s)).distance;
+    const d = frechetDistance(
+      gaussian(mu, s),
+      gaussian(
+        mu.map((x) => x + 2),
+        s,
+      ),
+    ).distance;
     expect(d).toBeCloseTo(5 * 4, 9);
   });
 });
@@ -144,7 +156,12 @@ describe('frechetDistance: known answers', () => {
 describe('fitGaussian', () => {
   test('mean and unbiased covariance of hand-computed sets', () => {
     // centred rows (-1,0), (1,0), (0,3), (0,-3): sums xx = 2, yy = 18, xy = 0; divisor n - 1 = 3
-    const g = fitGaussian([[1, 2], [3, 2], [2, 5], [2, -1]]);
+    const g = fitGaussian([
+      [1, 2],
+      [3, 2],
+      [2, 5],
+      [2, -1],
+    ]);
     expect(Array.from(g.mean)).toEqual([2, 2]);
     expect(Array.from(g.covariance).map((v) => +v.toFixed(12))).toEqual([+(2 / 3).toFixed(12), 0, 0, 6]);
     expect(g.count).toBe(4);
@@ -173,7 +190,9 @@ describe('frechetDistance on samples: identities and invariances', () => {
   const base = frechetDistance(a, b).distance;
 
   test('identical sets give ~0; different sets a clearly positive distance', () => {
-    const tr = Array.from(fitGaussian(a).covariance).filter((_, i) => i % 9 === 0).reduce((s, x) => s + x, 0);
+    const tr = Array.from(fitGaussian(a).covariance)
+      .filter((_, i) => i % 9 === 0)
+      .reduce((s, x) => s + x, 0);
     expect(frechetDistance(a, a).distance).toBeLessThan(1e-9 * tr);
     expect(base).toBeGreaterThan(0.1);
   });
@@ -205,16 +224,53 @@ describe('frechetDistance on samples: identities and invariances', () => {
 });
 
 describe('frechetDistance: bad input', () => {
-  const ok = [[0, 1], [1, 0], [2, 2]];
+  const ok = [
+    [0, 1],
+    [1, 0],
+    [2, 2],
+  ];
   test.each<[string, () => unknown, RegExp]>([
-    ['different dimensions', () => frechetDistance(ok, [[0, 1, 2], [1, 1, 1]]), /different dimensions \(2 and 3\)/],
+    [
+      'different dimensions',
+      () =>
+        frechetDistance(ok, [
+          [0, 1, 2],
+          [1, 1, 1],
+        ]),
+      /different dimensions \(2 and 3\)/,
+    ],
     ['one sample', () => frechetDistance(ok, [[1, 2]]), /second feature set has 1 feature vector.*at least 2/],
     ['no rows', () => frechetDistance([], ok), /first feature set has no rows/],
-    ['NaN', () => frechetDistance([[0, 1], [NaN, 0]], ok), /row 1, column 0 is NaN; expected finite/],
+    [
+      'NaN',
+      () =>
+        frechetDistance(
+          [
+            [0, 1],
+            [NaN, 0],
+          ],
+          ok,
+        ),
+      /row 1, column 0 is NaN; expected finite/,
+    ],
     ['Infinity', () => frechetDistance(ok, { values: [0, 1, 2, Infinity], dims: 2 }), /row 1, column 1 is Infinity/],
     ['ragged rows', () => frechetDistance([[0, 1], [1]], ok), /\[1\] has 1 values, expected 2/],
     ['values not a multiple of dims', () => frechetDistance({ values: [1, 2, 3], dims: 2 }, ok), /3 values, not a multiple of dims = 2/],
-    ['non-symmetric covariance', () => frechetDistance(gaussian([0, 0], [[1, 0.5], [0.2, 1]]), ok), /not symmetric/],
+    [
+      'non-symmetric covariance',
+      () =>
+        frechetDistance(
+          gaussian(
+            [0, 0],
+            [
+              [1, 0.5],
+              [0.2, 1],
+            ],
+          ),
+          ok,
+        ),
+      /not symmetric/,
+    ],
     ['a bare typed array', () => frechetDistance(new Float32Array(6) as never, ok), /must be feature rows/],
     ['missing argument', () => frechetDistance(ok, undefined as never), /second feature set is undefined/],
     ['fitGaussian of one row', () => fitGaussian([[1, 2, 3]]), /fitGaussian: features has 1 feature vector/],

@@ -107,7 +107,15 @@ describe('ssim', () => {
   test('equals a double-precision SSIM written from Wang et al. 2004 (1e-6 on textures, 1e-4 on flat areas), on random and structured images', () => {
     const rng = new Rng(11);
     const clip = (v: number): number => Math.min(1, Math.max(0, v));
-    const cases: Array<{ what: string; a: Float32Array; b: Float32Array; rows?: number; cols?: number; opts?: { windowSize: number; sigma: number }; tol?: number }> = [];
+    const cases: Array<{
+      what: string;
+      a: Float32Array;
+      b: Float32Array;
+      rows?: number;
+      cols?: number;
+      opts?: { windowSize: number; sigma: number };
+      tol?: number;
+    }> = [];
     // random images against other random images and against noisy copies
     const ra = rng.uniformArray(2 * P);
     cases.push({ what: 'two random images', a: ra, b: rng.uniformArray(2 * P) });
@@ -141,14 +149,28 @@ describe('ssim', () => {
     const bright = rng.uniformArray(P).map((v) => 0.9 + 0.02 * v);
     cases.push({ what: 'bright low-contrast pair', a: bright, b: bright.map((v) => clip(v + 0.01 * rng.normal())), tol: 1e-4 });
     // another image size and window
-    cases.push({ what: '20x24 with a 7x7 window, sigma 1', a: rng.uniformArray(20 * 24), b: rng.uniformArray(20 * 24), rows: 20, cols: 24, opts: { windowSize: 7, sigma: 1 } });
+    cases.push({
+      what: '20x24 with a 7x7 window, sigma 1',
+      a: rng.uniformArray(20 * 24),
+      b: rng.uniformArray(20 * 24),
+      rows: 20,
+      cols: 24,
+      opts: { windowSize: 7, sigma: 1 },
+    });
     for (const { what, a, b, rows = 28, cols = 28, opts = { windowSize: 11, sigma: 1.5 }, tol = 1e-6 } of cases) {
       const got = ssim(a, b, { rows, cols, ...opts }).perImage;
       const count = a.length / (rows * cols);
       expect(got.length).toBe(count);
       for (let n = 0; n < count; n++) {
         const off = n * rows * cols;
-        const expected = referenceSsim(a.subarray(off, off + rows * cols), b.subarray(off, off + rows * cols), rows, cols, opts.windowSize, opts.sigma);
+        const expected = referenceSsim(
+          a.subarray(off, off + rows * cols),
+          b.subarray(off, off + rows * cols),
+          rows,
+          cols,
+          opts.windowSize,
+          opts.sigma,
+        );
         const err = Math.abs(got[n] - expected);
         if (err > tol) throw new Error(`${what}, image ${n}: ssim ${got[n]} vs reference ${expected} (|diff| ${err} > ${tol})`);
       }

@@ -49,7 +49,10 @@ describe('probabilityScores: known answers', () => {
     // KL(row 1) = ln(1 / 0.75); KL(row 2) = 0.5 ln(0.5 / 0.75) + 0.5 ln(0.5 / 0.25)
     const kl1 = Math.log(4 / 3);
     const kl2 = 0.5 * Math.log(2 / 3) + 0.5 * Math.log(2);
-    const s = probabilityScores([[1, 0], [0.5, 0.5]]);
+    const s = probabilityScores([
+      [1, 0],
+      [0.5, 0.5],
+    ]);
     expect(s.inceptionScore).toBeCloseTo(Math.exp((kl1 + kl2) / 2), 12);
     expect(s.confidence).toBeCloseTo(0.75, 12);
     expect(s.entropy).toBeCloseTo(Math.log(2) / 2, 12);
@@ -68,7 +71,15 @@ describe('probabilityScores: bad input', () => {
   test.each<[string, () => unknown, RegExp]>([
     ['logits instead of probabilities', () => probabilityScores([[2.5, 1, 0.3]]), /row 0 sums to 3.8.*expected 1 \(softmax outputs, not logits\)/],
     ['negative value', () => probabilityScores([[1.2, -0.2]]), /row 0, class 1 is -0.2; expected a finite number >= 0/],
-    ['NaN', () => probabilityScores([[0.5, 0.5], [NaN, 1]]), /row 1, class 0 is NaN/],
+    [
+      'NaN',
+      () =>
+        probabilityScores([
+          [0.5, 0.5],
+          [NaN, 1],
+        ]),
+      /row 1, class 0 is NaN/,
+    ],
     ['one column', () => probabilityScores([[1], [1]]), /1 column; expected one column per class/],
     ['no rows', () => probabilityScores([]), /no rows/],
     ['ragged', () => probabilityScores([[0.5, 0.5], [1]]), /\[1\] has 1 values, expected 2/],

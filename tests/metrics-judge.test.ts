@@ -28,7 +28,10 @@ let real: ImageDataset;
 const rows: Record<string, JudgeScores & { realism: number }> = {};
 
 const range = (ds: ImageDataset, from: number, to: number): ImageDataset =>
-  selectDataset(ds, Int32Array.from({ length: to - from }, (_, i) => from + i));
+  selectDataset(
+    ds,
+    Int32Array.from({ length: to - from }, (_, i) => from + i),
+  );
 
 /** Notebook 09's realism score: mean RMS pixel distance to the nearest of `train` images. */
 function oldRealism(images: Float32Array, train: Float32Array): number {
@@ -64,7 +67,9 @@ beforeAll(async () => {
     const r = rows[name];
     return `${name.padEnd(8)} FID ${(r.frechet ?? NaN).toFixed(2).padStart(7)}  confidence ${r.confidence.toFixed(3)}  entropy ${r.entropy.toFixed(3)}  IS ${r.inceptionScore.toFixed(2)}  old realism ${r.realism.toFixed(3)}  classes ${Array.from(r.classHistogram).join(',')}`;
   };
-  process.stdout.write(`judge: test accuracy ${judge.testAccuracy.toFixed(4)} (${judge.testCount} images)\n${Object.keys(rows).map(fmt).join('\n')}\n`);
+  process.stdout.write(
+    `judge: test accuracy ${judge.testAccuracy.toFixed(4)} (${judge.testCount} images)\n${Object.keys(rows).map(fmt).join('\n')}\n`,
+  );
 }, 600_000);
 
 afterAll(() => {
@@ -157,7 +162,11 @@ test.each<[string, () => unknown, RegExp]>([
   ['wrong image size', () => judge.probabilities(new Float32Array(100)), /100 values, expected a positive multiple of 784/],
   ['wrong tensor shape', () => judge.features(tf.zeros([2, 28]) as tf.Tensor2D), /shape \[2,28\], expected \[n, 784\]/],
   ['not a judge', () => judgeScores({} as never, real), /judge must be an MnistJudge/],
-  ['one image with a reference', () => judgeScores(judge, real.images.subarray(0, PIXELS), { reference }), /Frechet distance needs at least 2 images, got 1/],
+  [
+    'one image with a reference',
+    () => judgeScores(judge, real.images.subarray(0, PIXELS), { reference }),
+    /Frechet distance needs at least 2 images, got 1/,
+  ],
 ])('bad input: %s', (_label, call, message) => {
   expect(call).toThrow(message);
 });
@@ -166,5 +175,7 @@ test('bad options are refused before any training', async () => {
   await expect(mnistJudge({ data, epochs: 0, cacheDir })).rejects.toThrow(/epochs must be an integer >= 1, got 0/);
   await expect(mnistJudge({ data, hidden: [], cacheDir })).rejects.toThrow(/hidden must be a non-empty list/);
   await expect(mnistJudge({ data, learningRate: -1, cacheDir })).rejects.toThrow(/learningRate must be a finite number > 0/);
-  await expect(mnistJudge({ data: { train: data.train, test: { ...data.test, rows: 14, cols: 14 } }, cacheDir })).rejects.toThrow(/data.test has 14x14 images, expected 28x28/);
+  await expect(mnistJudge({ data: { train: data.train, test: { ...data.test, rows: 14, cols: 14 } }, cacheDir })).rejects.toThrow(
+    /data.test has 14x14 images, expected 28x28/,
+  );
 });

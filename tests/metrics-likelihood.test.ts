@@ -76,7 +76,10 @@ describe('importanceWeightedLogLikelihood', () => {
  * as affine functions of the image, and whose decoder is sigmoid(z Wd + bd); every weight is known,
  * so the test recomputes everything in double precision.
  */
-function logStdVae(d: number, seed: number): { model: AutoencoderModel; wMu: Float32Array; bMu: Float32Array; wS: Float32Array; bS: Float32Array; wD: Float32Array; bD: Float32Array } {
+function logStdVae(
+  d: number,
+  seed: number,
+): { model: AutoencoderModel; wMu: Float32Array; bMu: Float32Array; wS: Float32Array; bS: Float32Array; wD: Float32Array; bD: Float32Array } {
   const rng = new Rng(seed);
   const wMu = rng.normalArray(PIXELS * d, 0, 0.01);
   const bMu = rng.normalArray(d, 0, 0.5);

@@ -18,7 +18,7 @@ describe('runSpread', () => {
     expect(s.std).toBeCloseTo(Math.sqrt(5 / 3), 12);
   });
 
-  it('gives zero spread for one run and does not reorder the caller\'s array', () => {
+  it("gives zero spread for one run and does not reorder the caller's array", () => {
     const values = [0.5];
     const s = runSpread(values);
     expect(s.std).toBe(0);
@@ -34,8 +34,8 @@ describe('runSpread', () => {
   });
 
   it('counts the runs that reach a threshold', () => {
-    const s = runSpread([0.0118, 0.0120, 0.0121, 0.0133]);
-    expect(countAtOrBelow(s, 0.0120)).toBe(2);
+    const s = runSpread([0.0118, 0.012, 0.0121, 0.0133]);
+    expect(countAtOrBelow(s, 0.012)).toBe(2);
     expect(countAtOrBelow(s, 0.01)).toBe(0);
   });
 });

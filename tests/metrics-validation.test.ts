@@ -18,8 +18,7 @@ function indexed(count: number): ImageDataset {
   }
   return { images, labels, count, rows: 2, cols: 2 };
 }
-const ids = (ds: ImageDataset, total: number): number[] =>
-  Array.from({ length: ds.count }, (_, k) => Math.round(ds.images[k * 4] * total));
+const ids = (ds: ImageDataset, total: number): number[] => Array.from({ length: ds.count }, (_, k) => Math.round(ds.images[k * 4] * total));
 
 describe('splitValidation', () => {
   const data = indexed(50);
@@ -143,9 +142,21 @@ describe('chooseOnValidation', () => {
   test.each<[string, () => unknown, RegExp]>([
     ['no goal', () => chooseOnValidation(split, [1], () => 0, {} as never), /goal must be 'minimize' or 'maximize'/],
     ['no candidates', () => chooseOnValidation(split, [], () => 0, { goal: 'minimize' }), /non-empty array/],
-    ['NaN score', () => chooseOnValidation(split, [{ f: 'box' }, { f: 'median' }], (_c, _v, i) => (i === 1 ? NaN : 1), { goal: 'minimize' }), /candidate 1 \(\{"f":"median"\}\) is NaN/],
-    ['async score given to the sync chooser', () => chooseOnValidation(split, [1], (async () => 1) as never, { goal: 'minimize' }), /use chooseOnValidationAsync/],
-    ['a dataset instead of a split', () => chooseOnValidation(indexed(4) as never, [1], () => 0, { goal: 'minimize' }), /split must be a ValidationSplit/],
+    [
+      'NaN score',
+      () => chooseOnValidation(split, [{ f: 'box' }, { f: 'median' }], (_c, _v, i) => (i === 1 ? NaN : 1), { goal: 'minimize' }),
+      /candidate 1 \(\{"f":"median"\}\) is NaN/,
+    ],
+    [
+      'async score given to the sync chooser',
+      () => chooseOnValidation(split, [1], (async () => 1) as never, { goal: 'minimize' }),
+      /use chooseOnValidationAsync/,
+    ],
+    [
+      'a dataset instead of a split',
+      () => chooseOnValidation(indexed(4) as never, [1], () => 0, { goal: 'minimize' }),
+      /split must be a ValidationSplit/,
+    ],
   ])('bad input: %s', (_label, call, message) => {
     expect(call).toThrow(message);
   });

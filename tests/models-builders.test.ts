@@ -30,7 +30,14 @@ const dense = (inputs: number, units: number): number => inputs * units + units;
 const conv = (k: number, inChannels: number, filters: number): number => k * k * inChannels * filters + filters;
 /** The conv VAE's encoder trunk (conv 32 and 64 on 28x28x1) and decoder body (dense to 7x7x64, convT 64, 32, 1) around `head`. */
 const convVaeParams = (encoderHeadIn: number, latent: number, decoderIn: number): number =>
-  conv(3, 1, 32) + conv(3, 32, 64) + dense(encoderHeadIn, 128) + 2 * dense(128, latent) + dense(decoderIn, 7 * 7 * 64) + conv(3, 64, 64) + conv(3, 64, 32) + conv(3, 32, 1);
+  conv(3, 1, 32) +
+  conv(3, 32, 64) +
+  dense(encoderHeadIn, 128) +
+  2 * dense(128, latent) +
+  dense(decoderIn, 7 * 7 * 64) +
+  conv(3, 64, 64) +
+  conv(3, 64, 32) +
+  conv(3, 32, 1);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -225,8 +232,7 @@ describe.each(cases)('$label', ({ make, kind, latentDim, params }) => {
 });
 
 describe('architectures match the course documents', () => {
-  const kernels = (m: tf.LayersModel): number[][] =>
-    m.layers.filter((l) => l.getClassName() === 'Dense').map((l) => l.getWeights()[0].shape);
+  const kernels = (m: tf.LayersModel): number[][] => m.layers.filter((l) => l.getClassName() === 'Dense').map((l) => l.getWeights()[0].shape);
 
   test('FCN preset: 784-144-72-48 tanh code, 48-72-144-784 sigmoid, with its training settings', () => {
     const m = fcnAutoencoderPreset();
@@ -240,9 +246,7 @@ describe('architectures match the course documents', () => {
       [72, 144],
       [144, 784],
     ]);
-    const acts = [...m.encoder.layers, ...m.decoder.layers]
-      .filter((l) => l.getClassName() === 'Dense')
-      .map((l) => l.getConfig().activation);
+    const acts = [...m.encoder.layers, ...m.decoder.layers].filter((l) => l.getClassName() === 'Dense').map((l) => l.getConfig().activation);
     expect(acts).toEqual(['relu', 'relu', 'tanh', 'tanh', 'tanh', 'sigmoid']);
     expect(FCN_AUTOENCODER_TRAINING).toMatchObject({ loss: 'mse', learningRate: 0.0015, batchSize: 300, epochs: 12 });
     m.dispose();
@@ -306,9 +310,7 @@ describe('architectures match the course documents', () => {
   test('5LSL0 conv AE follows the reference PyTorch spatial sizes', () => {
     const m = convAutoencoder5lsl0();
     const sizes = (mm: tf.LayersModel): string[] =>
-      mm.layers
-        .filter((l) => /conv|pool|up|trim/.test(l.name))
-        .map((l) => `${l.name}:${(l.outputShape as number[]).slice(1).join('x')}`);
+      mm.layers.filter((l) => /conv|pool|up|trim/.test(l.name)).map((l) => `${l.name}:${(l.outputShape as number[]).slice(1).join('x')}`);
     expect(sizes(m.encoder)).toEqual([
       'enc_conv1:28x28x16',
       'enc_pool1:14x14x16',
@@ -335,7 +337,10 @@ describe('architectures match the course documents', () => {
 
   test('the ceil-mode pool equivalent keeps the last row and column of a 7x7 map', () => {
     // PyTorch MaxPool2d(2, ceil_mode=True) on 7x7: windows at 0,2,4,6, the last one 1 wide.
-    const input = tf.tensor4d(Array.from({ length: 49 }, (_, i) => i), [1, 7, 7, 1]);
+    const input = tf.tensor4d(
+      Array.from({ length: 49 }, (_, i) => i),
+      [1, 7, 7, 1],
+    );
     const pooled = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'same' }).apply(input) as tf.Tensor;
     expect(pooled.shape).toEqual([1, 4, 4, 1]);
     // window (row 6, cols 6) holds only element 48; window (rows 0-1, cols 6) holds 6 and 13
@@ -355,7 +360,12 @@ describe('architectures match the course documents', () => {
     expect(em.decoder.getLayer('dec_concat').outputShape).toEqual([null, 2 + 8]);
     // the one-hot table is fixed; the embedding is learned
     expect(oh.trainableWeights().some((v) => v.name.includes('label'))).toBe(false);
-    expect(em.trainableWeights().filter((v) => v.name.includes('label_embedding')).map((v) => v.shape)).toEqual([
+    expect(
+      em
+        .trainableWeights()
+        .filter((v) => v.name.includes('label_embedding'))
+        .map((v) => v.shape),
+    ).toEqual([
       [10, 8],
       [10, 8],
     ]);
@@ -498,7 +508,18 @@ describe('encoderClassifier', () => {
     const sums = probs.sum(1).dataSync();
     sums.forEach((s) => expect(s).toBeCloseTo(1, 5));
     const names = clf.model.layers.map((l) => l.getClassName());
-    expect(names).toEqual(['InputLayer', 'Reshape', 'Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense']);
+    expect(names).toEqual([
+      'InputLayer',
+      'Reshape',
+      'Conv2D',
+      'MaxPooling2D',
+      'Conv2D',
+      'MaxPooling2D',
+      'Conv2D',
+      'MaxPooling2D',
+      'Flatten',
+      'Dense',
+    ]);
     const loss = clf.loss(labels, probs).dataSync()[0];
     expect(loss).toBeGreaterThan(0);
     const acc = clf.metric(labels, probs).dataSync()[0];

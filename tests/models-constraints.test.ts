@@ -14,14 +14,29 @@ beforeAll(async () => {
 
 type Make = () => tf.layers.Layer;
 
-const conv = (filters = 16, extra: object = {}): Make => () =>
-  tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', ...extra });
-const convT = (filters = 16, extra: object = {}): Make => () =>
-  tf.layers.conv2dTranspose({ filters, kernelSize: 3, padding: 'same', activation: 'relu', ...extra });
-const pool = (poolSize: number | [number, number] = 2, padding: 'valid' | 'same' = 'valid'): Make => () =>
-  tf.layers.maxPooling2d({ poolSize, strides: poolSize, padding });
-const up = (size: [number, number] = [2, 2]): Make => () => tf.layers.upSampling2d({ size });
-const trim: Make = () => tf.layers.cropping2D({ cropping: [[1, 1], [1, 1]] });
+const conv =
+  (filters = 16, extra: object = {}): Make =>
+  () =>
+    tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', ...extra });
+const convT =
+  (filters = 16, extra: object = {}): Make =>
+  () =>
+    tf.layers.conv2dTranspose({ filters, kernelSize: 3, padding: 'same', activation: 'relu', ...extra });
+const pool =
+  (poolSize: number | [number, number] = 2, padding: 'valid' | 'same' = 'valid'): Make =>
+  () =>
+    tf.layers.maxPooling2d({ poolSize, strides: poolSize, padding });
+const up =
+  (size: [number, number] = [2, 2]): Make =>
+  () =>
+    tf.layers.upSampling2d({ size });
+const trim: Make = () =>
+  tf.layers.cropping2D({
+    cropping: [
+      [1, 1],
+      [1, 1],
+    ],
+  });
 
 /** The reference layer lists (same as convAutoencoder5lsl0), editable per test. */
 function referenceEncoder(): Make[] {
@@ -103,7 +118,10 @@ test('catches a wrong latent shape', () => {
 
 test('catches a dense layer and a middle reshape', () => {
   const enc = referenceEncoder();
-  enc.push(() => tf.layers.flatten(), () => tf.layers.dense({ units: 2 }));
+  enc.push(
+    () => tf.layers.flatten(),
+    () => tf.layers.dense({ units: 2 }),
+  );
   const v = checkConvConstraints(model(enc, referenceDecoder()));
   const types = v.filter((x) => x.rule === 'layer-type').map((x) => x.message);
   expect(types.some((m) => /is a Dense; the encoder may only use Conv2D/.test(m))).toBe(true);
@@ -161,7 +179,9 @@ describe('activation layers and layers in the wrong network (Ex. 1 allows Conv2D
     const enc = referenceEncoder();
     enc.splice(2, 1, linearConv(), () => tf.layers.activation({ activation: 'sigmoid', name: 'enc_sig' }));
     const v = checkConvConstraints(model(enc, referenceDecoder()));
-    expect(v.find((x) => x.rule === 'layer-type' && x.layer === 'enc_sig')?.message).toMatch(/is a Activation\('sigmoid'\); the encoder may only use/);
+    expect(v.find((x) => x.rule === 'layer-type' && x.layer === 'enc_sig')?.message).toMatch(
+      /is a Activation\('sigmoid'\); the encoder may only use/,
+    );
     expect(v.some((x) => x.rule === 'relu')).toBe(true); // and the conv has no ReLU
 
     // a sigmoid on the decoder's output (the usual VAE habit) is not allowed in Ex. 1 either
@@ -203,10 +223,18 @@ describe('activation layers and layers in the wrong network (Ex. 1 allows Conv2D
     // a transposed conv in the encoder
     const encT = referenceEncoder();
     encT.splice(2, 0, () => tf.layers.conv2dTranspose({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'enc_convT' }));
-    expect(checkConvConstraints(model(encT, referenceDecoder())).find((x) => x.layer === 'enc_convT')).toMatchObject({ network: 'encoder', rule: 'layer-type' });
+    expect(checkConvConstraints(model(encT, referenceDecoder())).find((x) => x.layer === 'enc_convT')).toMatchObject({
+      network: 'encoder',
+      rule: 'layer-type',
+    });
     // a max-pool and a plain conv in the decoder
     const dec = referenceDecoder();
-    dec.splice(2, 0, () => tf.layers.maxPooling2d({ poolSize: 1, name: 'dec_pool' }), () => tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'dec_conv' }));
+    dec.splice(
+      2,
+      0,
+      () => tf.layers.maxPooling2d({ poolSize: 1, name: 'dec_pool' }),
+      () => tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'dec_conv' }),
+    );
     const v2 = checkConvConstraints(model(referenceEncoder(), dec));
     expect(v2.find((x) => x.layer === 'dec_pool')).toMatchObject({ network: 'decoder', rule: 'layer-type' });
     expect(v2.find((x) => x.layer === 'dec_conv')?.message).toMatch(/is a Conv2D; the decoder may only use Conv2DTranspose, UpSampling2D and ReLU/);

@@ -71,7 +71,10 @@ export function trainBriefly(model: AutoencoderModel, options: TrainBrieflyOptio
     const xs = new Float32Array(idx.length * 784);
     idx.forEach((i, k) => xs.set(train.images.subarray(i * 784, (i + 1) * 784), k * 784));
     const x = tf.tensor2d(xs, [idx.length, 784]);
-    const labels = tf.tensor1d(Int32Array.from(idx, (i) => train.labels[i]), 'int32');
+    const labels = tf.tensor1d(
+      Int32Array.from(idx, (i) => train.labels[i]),
+      'int32',
+    );
     const eps = tf.tensor2d(rng.normalArray(idx.length * d), [idx.length, d]);
     const cost = optimizer.minimize(() => autoencoderLoss(model, { input: x, labels, eps }).total, true, model.trainableWeights());
     tf.dispose([x, labels, eps]);

@@ -6,15 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import {
-  conditionalVae,
-  convVae,
-  denseAutoencoder,
-  denseVae,
-  fcnAutoencoderPreset,
-  pytorchReportVae,
-  type LayersAutoencoder,
-} from '../src/models';
+import { conditionalVae, convVae, denseAutoencoder, denseVae, fcnAutoencoderPreset, pytorchReportVae, type LayersAutoencoder } from '../src/models';
 import { trainBriefly } from './models-fixtures';
 
 beforeAll(async () => {

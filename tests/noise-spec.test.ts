@@ -33,7 +33,7 @@ test('NOISE_TYPES lists exactly the types applyNoise handles; MNIST_IMAGE_SHAPE'
     blur: { type: 'blur' },
   };
   // a 28x28 image with structure, so that every noise changes some pixel
-  const image = Float32Array.from({ length: 784 }, (_, i) => ((i % 28) + Math.floor(i / 28)) % 2 === 0 ? 0.25 : 0.75);
+  const image = Float32Array.from({ length: 784 }, (_, i) => (((i % 28) + Math.floor(i / 28)) % 2 === 0 ? 0.25 : 0.75));
   for (const type of NOISE_TYPES) {
     expect(() => validateNoiseSpec(specs[type])).not.toThrow();
     const out = applyNoise(image, specs[type], rng(), MNIST_IMAGE_SHAPE);

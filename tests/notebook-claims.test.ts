@@ -48,9 +48,13 @@ describe('claim', () => {
     expect(() => claim('1bad', 'statement', ok, { writer })).toThrow(/id must start with a letter/);
     expect(() => claim('id', '  ', ok, { writer })).toThrow(/statement must be a non-empty sentence/);
     // a truthy number is not a verdict: held must be computed as a boolean
-    expect(() => claim('id', 'statement', { held: 0.03 as unknown as boolean, evidence: { x: 1 } }, { writer })).toThrow(/held must be a boolean.*got number/);
+    expect(() => claim('id', 'statement', { held: 0.03 as unknown as boolean, evidence: { x: 1 } }, { writer })).toThrow(
+      /held must be a boolean.*got number/,
+    );
     expect(() => claim('id', 'statement', { held: true, evidence: {} }, { writer })).toThrow(/evidence must be an object with at least one/);
-    expect(() => claim('id', 'statement', { held: true, evidence: { x: [1] as unknown as number } }, { writer })).toThrow(/evidence "x" must be a number, string or boolean, got object/);
+    expect(() => claim('id', 'statement', { held: true, evidence: { x: [1] as unknown as number } }, { writer })).toThrow(
+      /evidence "x" must be a number, string or boolean, got object/,
+    );
     expect(() => claim('id', 'statement', { held: true, evidence: { 'bad name': 1 } }, { writer })).toThrow(/evidence name "bad name"/);
   });
 
@@ -78,7 +82,12 @@ describe('claim', () => {
 
 describe('fillAnswer (answer templates)', () => {
   const held: ClaimRecord = { id: 'fcn-beats-mean', statement: 'the FCN beats the mean image', held: true, evidence: { mse: 0.0362, bound: 0.05 } };
-  const failed: ClaimRecord = { id: 'conv-beats-mean', statement: 'the conv AE beats the mean image', held: false, evidence: { mse: 0.07, bound: 0.067 } };
+  const failed: ClaimRecord = {
+    id: 'conv-beats-mean',
+    statement: 'the conv AE beats the mean image',
+    held: false,
+    evidence: { mse: 0.07, bound: 0.067 },
+  };
 
   it('fills values with their formats and leaves single braces (LaTeX) alone', () => {
     const text = fillAnswer('MSE {{mse}}, {{mse:.2}}, {{mse:1}}; {{share:%}} of {{count}} images ({{word}}); $\\frac{1}{n}$', {
@@ -110,7 +119,8 @@ describe('fillAnswer (answer templates)', () => {
   });
 
   it('lists every problem: unknown claim, block without {{else}}, bad format, malformed placeholder', () => {
-    const template = '{{#held nope}}a{{else}}b{{/held}} {{#held fcn-beats-mean}}only the good news{{/held}} {{mse:x}} {{ 1x }} {{claim:gone}} {{word:.2}}';
+    const template =
+      '{{#held nope}}a{{else}}b{{/held}} {{#held fcn-beats-mean}}only the good news{{/held}} {{mse:x}} {{ 1x }} {{claim:gone}} {{word:.2}}';
     let problems: ReadonlyArray<string> = [];
     try {
       fillAnswer(template, { values: { mse: 0.1, word: 'w' }, claims: [held] });
@@ -199,14 +209,23 @@ function runSummary(notebooks: NotebookEntry[], claimsEnforced: boolean): RunSum
 
 describe('summary schema and report with claims', () => {
   const good: ClaimRecord = { id: 'fcn-beats-mean', statement: 'the FCN beats the mean image', held: true, evidence: { mse: 0.0362, bound: 0.05 } };
-  const bad: ClaimRecord = { id: 'conv-beats-mean', statement: 'the conv AE beats the mean image', held: false, evidence: { mse: 'NaN', bound: 0.067 } };
+  const bad: ClaimRecord = {
+    id: 'conv-beats-mean',
+    statement: 'the conv AE beats the mean image',
+    held: false,
+    evidence: { mse: 'NaN', bound: 0.067 },
+  };
 
   it('a summary with claims and the status "lesson not shown" is valid; malformed claims are not', () => {
     expect(summarySchemaErrors(runSummary([entry([good, bad], 'lesson not shown')], true))).toEqual([]);
     const noHeld = { ...bad } as Partial<ClaimRecord>;
     delete noHeld.held;
-    expect(summarySchemaErrors(runSummary([entry([noHeld as ClaimRecord], 'ok')], false)).join('\n')).toMatch(/claims\/0 must have required property 'held'/);
-    expect(summarySchemaErrors(runSummary([entry([{ ...good, evidence: {} }], 'ok')], false)).join('\n')).toMatch(/evidence must NOT have fewer than 1 properties/);
+    expect(summarySchemaErrors(runSummary([entry([noHeld as ClaimRecord], 'ok')], false)).join('\n')).toMatch(
+      /claims\/0 must have required property 'held'/,
+    );
+    expect(summarySchemaErrors(runSummary([entry([{ ...good, evidence: {} }], 'ok')], false)).join('\n')).toMatch(
+      /evidence must NOT have fewer than 1 properties/,
+    );
     const withoutClaims = runSummary([entry([], 'ok')], false) as unknown as { notebooks: Array<Record<string, unknown>>; claimsEnforced?: boolean };
     delete withoutClaims.notebooks[0].claims;
     delete withoutClaims.claimsEnforced;

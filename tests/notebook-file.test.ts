@@ -13,15 +13,23 @@ const notebookText = (cells: unknown[], extra: Record<string, unknown> = {}): st
 
 describe('parseNotebook / readNotebook (verified read)', () => {
   test('names the file and the cell that is wrong', () => {
-    expect(() => parseNotebook(notebookText([{ cell_type: 'code', source: 'x' }, { cell_type: 'picture', source: '' }]), 'n.ipynb')).toThrow(
-      /^n\.ipynb: cell 2 has no valid cell_type \(expected code, markdown or raw\)$/,
-    );
+    expect(() =>
+      parseNotebook(
+        notebookText([
+          { cell_type: 'code', source: 'x' },
+          { cell_type: 'picture', source: '' },
+        ]),
+        'n.ipynb',
+      ),
+    ).toThrow(/^n\.ipynb: cell 2 has no valid cell_type \(expected code, markdown or raw\)$/);
     expect(() => parseNotebook(notebookText([{ cell_type: 'markdown' }]), 'n.ipynb')).toThrow(/^n\.ipynb: cell 1 has no source/);
     expect(() => parseNotebook(notebookText([{ cell_type: 'markdown', source: ['a', 3] }]), 'n.ipynb')).toThrow(/^n\.ipynb: cell 1 has no source/);
     expect(() => parseNotebook(notebookText([{ cell_type: 'code', source: '', outputs: {} }]), 'n.ipynb')).toThrow(
       /^n\.ipynb: cell 1 has outputs that are not a list$/,
     );
-    expect(() => parseNotebook(notebookText([{ cell_type: 'code', source: '', metadata: [] }]), 'n.ipynb')).toThrow(/cell 1 has metadata that is not a JSON object/);
+    expect(() => parseNotebook(notebookText([{ cell_type: 'code', source: '', metadata: [] }]), 'n.ipynb')).toThrow(
+      /cell 1 has metadata that is not a JSON object/,
+    );
     expect(() => parseNotebook('[]', 'n.ipynb')).toThrow(/^n\.ipynb: not a Jupyter notebook in format 4: expected a JSON object/);
     expect(() => parseNotebook('{"nbformat": 4}', 'n.ipynb')).toThrow(/^n\.ipynb: not a Jupyter notebook in format 4: expected a "cells" array$/);
   });
@@ -32,7 +40,12 @@ describe('parseNotebook / readNotebook (verified read)', () => {
   });
 
   test('fills only what nbformat treats as empty and adds no ids; the runner upgrade adds unique ids', () => {
-    const nb = parseNotebook(notebookText([{ cell_type: 'code', source: 'let a = 1;' }, { cell_type: 'markdown', source: ['# T\n', 'x'], metadata: { tags: ['t', 3] } }]));
+    const nb = parseNotebook(
+      notebookText([
+        { cell_type: 'code', source: 'let a = 1;' },
+        { cell_type: 'markdown', source: ['# T\n', 'x'], metadata: { tags: ['t', 3] } },
+      ]),
+    );
     expect(nb.cells[0]).toEqual({ cell_type: 'code', source: 'let a = 1;', metadata: {}, outputs: [], execution_count: null });
     expect(nb.nbformat_minor).toBe(4);
     expect(cellText(nb.cells[1])).toBe('# T\nx');
@@ -54,7 +67,12 @@ describe('formatNotebook / writeNotebook (the one writer)', () => {
 
   test('writes Jupyter-style text: sorted keys at every level, 1-space indent, sources as lines, final newline', () => {
     const nb = parseNotebook(
-      JSON.stringify({ nbformat_minor: 5, nbformat: 4, metadata: { z: 1, a: { y: 2, b: 3 } }, cells: [{ source: 'a\nb', metadata: {}, id: 'c1', cell_type: 'markdown' }] }),
+      JSON.stringify({
+        nbformat_minor: 5,
+        nbformat: 4,
+        metadata: { z: 1, a: { y: 2, b: 3 } },
+        cells: [{ source: 'a\nb', metadata: {}, id: 'c1', cell_type: 'markdown' }],
+      }),
     );
     const expected =
       '{\n "cells": [\n  {\n   "cell_type": "markdown",\n   "id": "c1",\n   "metadata": {},\n   "source": [\n    "a\\n",\n    "b"\n   ]\n  }\n ],\n' +

@@ -21,7 +21,15 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 function notebookWith(...sources: string[]): string {
   const file = path.join(dir, 'nb.ipynb');
   const cells = sources.map((source, i) => ({ id: `c${i}`, cell_type: 'code', metadata: {}, source, execution_count: null, outputs: [] }));
-  fs.writeFileSync(file, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ id: 'm', cell_type: 'markdown', metadata: {}, source: "vl.show(x, 'in_markdown')" }, ...cells] }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [{ id: 'm', cell_type: 'markdown', metadata: {}, source: "vl.show(x, 'in_markdown')" }, ...cells],
+    }),
+  );
   return file;
 }
 
@@ -38,15 +46,24 @@ describe('declaredOutputs', () => {
     expect(declared.published.map((p) => p.text)).toEqual(['test_mse', 'beta_*_kl', 'plain']);
     const [loss, beta] = declared.figures;
     expect([loss.regex.test('01_loss'), loss.regex.test('01_lossy'), loss.regex.test('x01_loss')]).toEqual([true, false, false]);
-    expect([beta.regex.test('08_beta_0p5_scatter'), beta.regex.test('08_beta__scatter'), beta.regex.test('08_beta_1_scatter.png')]).toEqual([true, false, false]);
+    expect([beta.regex.test('08_beta_0p5_scatter'), beta.regex.test('08_beta__scatter'), beta.regex.test('08_beta_1_scatter.png')]).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('reports names it cannot read and show/publish used in other ways', () => {
     const { problems } = declaredOutputs(
-      notebookWith("const name = 'x';\nvl.show(fig, name);\nvl.publish(prefix + '_mse', 1);", 'const { show } = vl;\nshow(fig, "y");', "vl.saveAndShow(fig, 'z');", 'vl.show(fig);'),
+      notebookWith(
+        "const name = 'x';\nvl.show(fig, name);\nvl.publish(prefix + '_mse', 1);",
+        'const { show } = vl;\nshow(fig, "y");',
+        "vl.saveAndShow(fig, 'z');",
+        'vl.show(fig);',
+      ),
     );
     expect(problems).toEqual([
-      "nb.ipynb cell 1: vl.show(fig, name): the figure name must be a string or template literal in the call",
+      'nb.ipynb cell 1: vl.show(fig, name): the figure name must be a string or template literal in the call',
       "nb.ipynb cell 1: vl.publish(prefix + '_mse', 1): the published name must be a string or template literal in the call",
       'nb.ipynb cell 2: show: "show" used other than as vl.show(...); its outputs would not be declared',
       'nb.ipynb cell 2: show(fig, "y"): "show" used other than as vl.show(...); its outputs would not be declared',
@@ -80,7 +97,9 @@ describe('figureProblems', () => {
     const dots = await write('dots', 200, 100, (x, y) => (y === 50 && x < 3 ? 0 : 255));
     const expectedStdev = 255 * Math.sqrt((3 / 20000) * (1 - 3 / 20000));
     expect(expectedStdev).toBeLessThan(FIGURE_LIMITS.minStdev);
-    expect(await figureProblems(dots)).toEqual([`${dots}: nearly blank (pixel standard deviation ${expectedStdev.toFixed(2)} < ${FIGURE_LIMITS.minStdev})`]);
+    expect(await figureProblems(dots)).toEqual([
+      `${dots}: nearly blank (pixel standard deviation ${expectedStdev.toFixed(2)} < ${FIGURE_LIMITS.minStdev})`,
+    ]);
     // A gradient that is fully transparent shows as white paper.
     const invisible = await write('invisible', 200, 100, (x) => x, true);
     expect(await figureProblems(invisible)).toEqual([`${invisible}: blank (one colour)`]);
@@ -112,7 +131,9 @@ describe('notebookOutputProblems on a fixture notebook run by the real runner', 
     );
     // The same run with the good outputs only passes: the check is not just always failing.
     const good = { ...entry, figures: entry.figures.filter((f) => /good_|copy_/.test(f)), published: { good_number: 0.25, copy_0_value: 0 } };
-    const goodOnly = (await notebookOutputProblems(good, dir)).filter((p) => !/declared (figure|published number) "(blank_white|tiny_gradient|never_saved|nan_number|never_published)"/.test(p));
+    const goodOnly = (await notebookOutputProblems(good, dir)).filter(
+      (p) => !/declared (figure|published number) "(blank_white|tiny_gradient|never_saved|nan_number|never_published)"/.test(p),
+    );
     expect(goodOnly).toEqual([]);
   }, 120000);
 });

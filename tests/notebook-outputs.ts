@@ -77,7 +77,8 @@ export function declaredOutputs(notebookFile: string): DeclaredOutputs {
         if (method === 'show' || method === 'publish') {
           const pattern = nameArg ? patternOf(nameArg) : null;
           if (pattern) (method === 'show' ? figures : published).push(pattern);
-          else problems.push(`${where(node)}: the ${method === 'show' ? 'figure' : 'published'} name must be a string or template literal in the call`);
+          else
+            problems.push(`${where(node)}: the ${method === 'show' ? 'figure' : 'published'} name must be a string or template literal in the call`);
         } else if (method === 'saveAndShow') {
           problems.push(`${where(node)}: use vl.show(figure, 'name') so that the figure is declared`);
         }
@@ -138,7 +139,8 @@ export async function notebookOutputProblems(entry: RunSummary['notebooks'][numb
   }
   for (const [key, value] of Object.entries(entry.published)) {
     if (!declared.published.some((p) => p.regex.test(key))) problems.push(`${name}: "${key}" is published but no vl.publish call declares it`);
-    if (typeof value !== 'number' || !Number.isFinite(value)) problems.push(`${name}: published "${key}" is ${JSON.stringify(value)}, expected a finite number`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      problems.push(`${name}: published "${key}" is ${JSON.stringify(value)}, expected a finite number`);
   }
   return problems;
 }

@@ -58,7 +58,9 @@ describe('claims through the headless runner (real tslab kernel)', () => {
     expect(html).toContain('<span class="badge lesson-not-shown">lesson not shown</span>');
     expect(html).toContain('<span class="badge not-held">not held</span>');
     // the kernel showed the student the verdicts
-    const executed = JSON.parse(fs.readFileSync(path.join(out, 'claims.ipynb'), 'utf8')) as { cells: Array<{ outputs?: Array<{ data?: Record<string, unknown> }> }> };
+    const executed = JSON.parse(fs.readFileSync(path.join(out, 'claims.ipynb'), 'utf8')) as {
+      cells: Array<{ outputs?: Array<{ data?: Record<string, unknown> }> }>;
+    };
     const shown = (executed.cells[1].outputs ?? []).map((o) => o.data?.['text/plain']);
     expect(shown).toEqual([
       '✓ the measured value is below its bound (measured = 0.25, bound = 0.5)',

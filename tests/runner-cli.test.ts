@@ -52,7 +52,10 @@ describe('runner command line: bad invocations', () => {
     [['--set', 'batchSize=3'], /--set batchSize: no selected notebook declares "let batchSize"/],
     [['01_intro', '--set', 'latentDim=3'], /--set latentDim: no selected notebook declares "let latentDim"/],
     [['01_intro', '--set', '07_vae.epochs=3'], /notebook "07_vae" is not among the notebooks being run/],
-    [['07_vae', '--set', '07_vae.beta=3'], /--set sets "beta" in 07_vae, but its parameters cell declares no such variable \(it declares: epochs, latentDim\)/],
+    [
+      ['07_vae', '--set', '07_vae.beta=3'],
+      /--set sets "beta" in 07_vae, but its parameters cell declares no such variable \(it declares: epochs, latentDim\)/,
+    ],
     [['--fast'], /unknown option "--fast"/],
     [['--timeout', 'soon'], /--timeout expects a positive number of seconds/],
   ])('%j exits with code 2, a clear error and the usage', async (argv, message) => {
@@ -92,7 +95,15 @@ describe('runner command line: the first line names the data', () => {
   let dir: string;
   const nb = (name: string, code: string): string => {
     const file = path.join(dir, `${name}.ipynb`);
-    fs.writeFileSync(file, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ id: 'c', cell_type: 'code', metadata: {}, source: code, execution_count: null, outputs: [] }] }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [{ id: 'c', cell_type: 'code', metadata: {}, source: code, execution_count: null, outputs: [] }],
+      }),
+    );
     return file;
   };
   beforeEach(() => {
@@ -129,13 +140,34 @@ describe('runner command line: the first line names the data', () => {
     fs.mkdirSync(solutions);
     fs.writeFileSync(
       path.join(solutions, '01_x.ipynb'),
-      JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ id: 'p', cell_type: 'code', metadata: { tags: ['parameters'] }, source: 'let n = 1;\n// vl.loadMnist(\n', execution_count: null, outputs: [] }] }),
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [
+          {
+            id: 'p',
+            cell_type: 'code',
+            metadata: { tags: ['parameters'] },
+            source: 'let n = 1;\n// vl.loadMnist(\n',
+            execution_count: null,
+            outputs: [],
+          },
+        ],
+      }),
     );
-    fs.writeFileSync(path.join(solutions, 'profiles.json'), JSON.stringify({ default: 'quick', profiles: { quick: { defaults: {}, notebooks: {} } } }));
+    fs.writeFileSync(
+      path.join(solutions, 'profiles.json'),
+      JSON.stringify({ default: 'quick', profiles: { quick: { defaults: {}, notebooks: {} } } }),
+    );
     let text = '';
     const io = { out: (t: string) => void (text += t), err: (t: string) => void (text += t), tty: false };
     // --timeout 0.001 s: the run itself fails fast; only the first line matters here.
-    await runCli(['--timeout', '0.001', '--out', path.join(dir, 'out')], { root: dir, solutions, profiles: path.join(solutions, 'profiles.json') }, io);
+    await runCli(
+      ['--timeout', '0.001', '--out', path.join(dir, 'out')],
+      { root: dir, solutions, profiles: path.join(solutions, 'profiles.json') },
+      io,
+    );
     expect(text.split('\n')[0]).toMatch(/^vaelab runner: data: /);
   });
 });

@@ -55,7 +55,14 @@ describe('headless runner end to end (real tslab kernels)', () => {
 
     // A failing cell: the notebook fails there, reports the error, and runs nothing after it.
     expect(figure).toMatchObject({ name: 'figure-and-error', status: 'failed', executedCells: 5, codeCells: 6 });
-    expect(figure.failure).toMatchObject({ kind: 'error', cellIndex: 5, sourceCellIndex: 4, cellId: 'c4', ename: 'RangeError', evalue: 'deliberate failure in the fixture' });
+    expect(figure.failure).toMatchObject({
+      kind: 'error',
+      cellIndex: 5,
+      sourceCellIndex: 4,
+      cellId: 'c4',
+      ename: 'RangeError',
+      evalue: 'deliberate failure in the fixture',
+    });
     expect(figure.failure?.traceback.join('\n')).toContain('deliberate failure in the fixture');
     expect(figure.failure?.hint).toBeUndefined();
     expect(figure.published).toEqual({ draw_sum: expect.any(Number), steps: 4 });
@@ -102,7 +109,14 @@ describe('headless runner end to end (real tslab kernels)', () => {
     const run = runCliSync([fixture('kernel-exit'), fixture('slow'), '--out', out, '--timeout', '4', '--jobs', '2']);
     expect(run.code).toBe(1);
     const summary = readSummary(out);
-    expectSummaryMatchesRun(summary, { outDir: out, sources: [['kernel-exit', fixture('kernel-exit')], ['slow', fixture('slow')]], startedAfter });
+    expectSummaryMatchesRun(summary, {
+      outDir: out,
+      sources: [
+        ['kernel-exit', fixture('kernel-exit')],
+        ['slow', fixture('slow')],
+      ],
+      startedAfter,
+    });
     const [dies, slow] = summary.notebooks;
     expect(dies.failure).toMatchObject({ kind: 'kernel-died', cellIndex: 1, ename: 'KernelDiedError' });
     expect(dies.failure?.evalue).toMatch(/exited with code 3/);

@@ -26,7 +26,12 @@ interface Runner {
 
 /** Starts the runner in its own process group (like a job in a terminal), with its own TMPDIR. */
 function startRunner(args: string[], tmp: string): Runner {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TMPDIR: tmp },
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout?.resume();
@@ -138,7 +143,14 @@ describe('runner faults (real tslab kernels)', () => {
 
     // A notebook whose markdown cells make "notebook cell index" and "code cell number" differ.
     const md = (id: string) => ({ id, cell_type: 'markdown', metadata: {}, source: `# ${id}\n` });
-    const code = (id: string, source: string, tags: string[] = []) => ({ id, cell_type: 'code', metadata: tags.length ? { tags } : {}, source, execution_count: null, outputs: [] });
+    const code = (id: string, source: string, tags: string[] = []) => ({
+      id,
+      cell_type: 'code',
+      metadata: tags.length ? { tags } : {},
+      source,
+      execution_count: null,
+      outputs: [],
+    });
     const nb = {
       nbformat: 4,
       nbformat_minor: 5,

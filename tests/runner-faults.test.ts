@@ -45,13 +45,15 @@ describe('run folders', () => {
       const made = [];
       for (let i = 0; i < 5; i++) { const d = createRunDir(${JSON.stringify(dir)}, new Date('2026-12-03T14:05:09Z')); linkLatest(d); made.push(d); }
       process.stdout.write(JSON.stringify(made));`;
-    const runs = Array.from({ length: 4 }, () =>
-      new Promise<string[]>((resolve, reject) => {
-        const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as string[]) : reject(new Error(`child exited with ${code}`))));
-      }),
+    const runs = Array.from(
+      { length: 4 },
+      () =>
+        new Promise<string[]>((resolve, reject) => {
+          const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as string[]) : reject(new Error(`child exited with ${code}`))));
+        }),
     );
     const made = (await Promise.all(runs)).flat();
     expect(made).toHaveLength(20);
@@ -104,7 +106,10 @@ describe('--set values are checked against the declared types', () => {
   });
 
   test.each([
-    ['epochs=[1,', /--set epochs=\[1,: "epochs" is declared as number in the parameters cell of 01_intro, but the value is not valid JSON \(.+\); expected a JSON number/],
+    [
+      'epochs=[1,',
+      /--set epochs=\[1,: "epochs" is declared as number in the parameters cell of 01_intro, but the value is not valid JSON \(.+\); expected a JSON number/,
+    ],
     ['betaValues=[1,', /"betaValues" is declared as number\[\] .* not valid JSON .*expected a JSON number\[\]/],
     ['epochs=ten', /"epochs" is declared as number .* not valid JSON/],
     ['epochs="3"', /"epochs" is declared as number in the parameters cell of 01_intro; got the string "3"/],
@@ -120,7 +125,16 @@ describe('--set values are checked against the declared types', () => {
   });
 
   test('well-typed values pass, and a plain word is fine for a string parameter', () => {
-    const overrides = ['epochs=3', 'learningRate=2e-3', 'betaValues=[0.5,2]', 'label=fashion', 'label="a b"', 'useNoise=true', 'mode=slow', 'mode="fast"'];
+    const overrides = [
+      'epochs=3',
+      'learningRate=2e-3',
+      'betaValues=[0.5,2]',
+      'label=fashion',
+      'label="a b"',
+      'useNoise=true',
+      'mode=slow',
+      'mode="fast"',
+    ];
     const types = parameterTypes(PARAMETERS);
     for (const o of overrides) {
       const parsed = parseOverride(o);
@@ -134,14 +148,20 @@ describe('line separators in injected values', () => {
   function compileAndRun(values: Record<string, ParameterValue>, origin: string): { diagnostics: string[]; result: Record<string, unknown> } {
     const names = Object.keys(values);
     const source = `${names.map((n) => `let ${n}: unknown = null;`).join('\n')}\n${injectedParametersSource(values, origin)}\nexports.result = { ${names.map((n) => `${n}: ${n}`).join(', ')} };\n`;
-    const out = ts.transpileModule(source, { reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } });
+    const out = ts.transpileModule(source, {
+      reportDiagnostics: true,
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 },
+    });
     const diagnostics = (out.diagnostics ?? []).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     const exportsObject: { result?: Record<string, unknown> } = {};
     if (diagnostics.length === 0) new Function('exports', out.outputText)(exportsObject);
     return { diagnostics, result: exportsObject.result ?? {} };
   }
 
-  test.each([['U+2028', '\u2028'], ['U+2029', '\u2029']])('a %s in a --set string stays inside the string and the comment', (_name, separator) => {
+  test.each([
+    ['U+2028', '\u2028'],
+    ['U+2029', '\u2029'],
+  ])('a %s in a --set string stays inside the string and the comment', (_name, separator) => {
     const text = `line one${separator}process.exit(3)${separator}end`;
     const override = parseOverride(`label=${text}`);
     const origin = `profile "smoke", --set label=${JSON.stringify(override.value)}`;

@@ -26,7 +26,7 @@ interface Output {
   text?: string | string[];
   data?: Record<string, unknown>;
 }
-const joined = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join('') : t ?? '');
+const joined = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join('') : (t ?? ''));
 
 (available ? describe : describe.skip)('Jupyter compatibility (jupyter nbconvert --execute with a tslab kernelspec)', () => {
   let jupyterPath: string;
@@ -41,8 +41,18 @@ const joined = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join(
     const outDir = path.join(jupyterPath, 'out');
     const run = spawnSync(
       'jupyter-nbconvert',
-      ['--to', 'notebook', '--execute', '--allow-errors', '--ExecutePreprocessor.kernel_name=tslab', '--ExecutePreprocessor.timeout=120', '--output-dir', outDir,
-        path.join(FIXTURES, 'trivial.ipynb'), path.join(FIXTURES, 'typed-import.ipynb')],
+      [
+        '--to',
+        'notebook',
+        '--execute',
+        '--allow-errors',
+        '--ExecutePreprocessor.kernel_name=tslab',
+        '--ExecutePreprocessor.timeout=120',
+        '--output-dir',
+        outDir,
+        path.join(FIXTURES, 'trivial.ipynb'),
+        path.join(FIXTURES, 'typed-import.ipynb'),
+      ],
       { encoding: 'utf8', env: { ...process.env, JUPYTER_PATH: jupyterPath }, timeout: 110000 },
     );
     expect(run.stderr).toMatch(/Writing \d+ bytes to .*typed-import\.ipynb/);

@@ -44,7 +44,12 @@ describe('nbformat writer', () => {
   it('turns the stderr text of a failed tslab cell into an error output and keeps earlier stderr as a stream', () => {
     const c = new OutputCollector();
     c.add(msg('stream', { name: 'stderr', text: 'warning: slow\n' }));
-    c.add(msg('stream', { name: 'stderr', text: 'evalmachine.<anonymous>:3\nthrow e;\n^\n\nRangeError: bad size\n    at evalmachine.<anonymous>:3:7\n    at sigintHandlersWrap (node:vm:280:12)\n' }));
+    c.add(
+      msg('stream', {
+        name: 'stderr',
+        text: 'evalmachine.<anonymous>:3\nthrow e;\n^\n\nRangeError: bad size\n    at evalmachine.<anonymous>:3:7\n    at sigintHandlersWrap (node:vm:280:12)\n',
+      }),
+    );
     const error = c.fail();
     expect(error).toMatchObject({ output_type: 'error', ename: 'RangeError', evalue: 'bad size' });
     expect(error.traceback).toContain('    at evalmachine.<anonymous>:3:7');
@@ -128,7 +133,7 @@ describe('failure hints', () => {
     cells: sources.map((source, i) => ({ id: `c${i}`, cell_type: 'code' as const, metadata: {}, source, execution_count: null, outputs: [] })),
   });
 
-  it('explains tslab\'s shorthand-property limitation when the variable comes from an earlier cell', () => {
+  it("explains tslab's shorthand-property limitation when the variable comes from an earlier cell", () => {
     const notebook = nb(['let trainCount = 6000;', 'const mnist = load({ trainCount });']);
     expect(shorthandHint({ ename: 'ReferenceError', evalue: 'trainCount is not defined' }, notebook, 1)).toMatch(
       /Write \{ trainCount: trainCount \} instead of \{ trainCount \}/,

@@ -2,12 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Notebook, cellText } from '../src/tools/notebook-file';
-import {
-  findParametersCell,
-  injectParameters,
-  parameterDeclarations,
-  parseOverride,
-} from '../src/tools/runner/parameters';
+import { findParametersCell, injectParameters, parameterDeclarations, parseOverride } from '../src/tools/runner/parameters';
 import { DEFAULT_CELL_TIMEOUT_SEC, loadProfiles, profileCellTimeoutSec, ProfilesFile, resolveParameters } from '../src/tools/runner/profiles';
 import { parseRunArgs, UsageError } from '../src/tools/runner/run-args';
 
@@ -26,7 +21,9 @@ function notebook(parameters: string): Notebook {
 
 describe('parameters cell', () => {
   it('finds variables declared one per line, with or without type annotations', () => {
-    const declared = parameterDeclarations('let epochs = 10;\nlet learningRate: number = 1e-3; // lr\nconst SEED = 1;\n  let label: string = "x";\n// let commented = 1\n');
+    const declared = parameterDeclarations(
+      'let epochs = 10;\nlet learningRate: number = 1e-3; // lr\nconst SEED = 1;\n  let label: string = "x";\n// let commented = 1\n',
+    );
     expect([...declared.entries()]).toEqual([
       ['epochs', 'let'],
       ['learningRate', 'let'],
@@ -94,9 +91,15 @@ describe('profiles', () => {
   });
 
   it('rejects values for variables the notebook does not declare with let', () => {
-    expect(() => resolveParameters(profiles, 'broken', '07_vae', declared)).toThrow(/sets "typo" in 07_vae, but its parameters cell declares no such variable \(it declares: epochs, latentDim\)/);
-    expect(() => resolveParameters(profiles, 'quick', '07_vae', declared, [{ notebook: '07_vae', name: 'nope', value: 1 }])).toThrow(/--set sets "nope"/);
-    expect(() => resolveParameters(profiles, 'quick', '07_vae', declared, [{ name: 'SEED', value: 2 }])).toThrow(/declares it with const; declare it with let/);
+    expect(() => resolveParameters(profiles, 'broken', '07_vae', declared)).toThrow(
+      /sets "typo" in 07_vae, but its parameters cell declares no such variable \(it declares: epochs, latentDim\)/,
+    );
+    expect(() => resolveParameters(profiles, 'quick', '07_vae', declared, [{ notebook: '07_vae', name: 'nope', value: 1 }])).toThrow(
+      /--set sets "nope"/,
+    );
+    expect(() => resolveParameters(profiles, 'quick', '07_vae', declared, [{ name: 'SEED', value: 2 }])).toThrow(
+      /declares it with const; declare it with let/,
+    );
     expect(() => resolveParameters(profiles, 'nope', '07_vae', declared)).toThrow(/unknown profile "nope"/);
   });
 
@@ -119,7 +122,7 @@ describe('profiles', () => {
 });
 
 describe('per-profile cell time limit', () => {
-  it('uses the profile\'s cellTimeoutSec, else the default, and rejects a bad value', () => {
+  it("uses the profile's cellTimeoutSec, else the default, and rejects a bad value", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-profiles-'));
     try {
       const file = path.join(dir, 'profiles.json');
@@ -145,7 +148,9 @@ describe('per-profile cell time limit', () => {
 
 describe('runner arguments', () => {
   it('parses notebooks and options in both --flag value and --flag=value forms', () => {
-    expect(parseRunArgs(['07_vae', '--profile', 'smoke', '--set', 'epochs=1', '--set=lr=0.01', '--out=/tmp/x', '--timeout', '30', '08', '--jobs', '2'])).toEqual({
+    expect(
+      parseRunArgs(['07_vae', '--profile', 'smoke', '--set', 'epochs=1', '--set=lr=0.01', '--out=/tmp/x', '--timeout', '30', '08', '--jobs', '2']),
+    ).toEqual({
       notebooks: ['07_vae', '08'],
       profile: 'smoke',
       overrides: [

@@ -66,7 +66,9 @@ const hex = (h: string) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16))
         raw.set(dark ? [20, 160, 140] : [210, 240, 100], (y * side + x) * 3);
       }
     }
-    await sharp(raw, { raw: { width: side, height: side, channels: 3 } }).png().toFile(path.join(dir, figureRel));
+    await sharp(raw, { raw: { width: side, height: side, channels: 3 } })
+      .png()
+      .toFile(path.join(dir, figureRel));
     const script = `<script>document.documentElement.style.background='rgb(${SCRIPT_BLUE.join(',')})';document.body.style.background='rgb(${SCRIPT_BLUE.join(',')})'</script>`;
     const base = { durationSec: 4.5, codeCells: 5, wasmThreads: 1, kernelPid: 1, claims: [] };
     const summary: RunSummary = {
@@ -124,7 +126,16 @@ const hex = (h: string) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16))
     const shot = path.join(dir, 'report.png');
     const run = spawnSync(
       CHROMIUM as string,
-      ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', `--user-data-dir=${path.join(dir, 'profile')}`, `--window-size=${WIDTH},${HEIGHT}`, `--screenshot=${shot}`, `file://${report}`],
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--hide-scrollbars',
+        `--user-data-dir=${path.join(dir, 'profile')}`,
+        `--window-size=${WIDTH},${HEIGHT}`,
+        `--screenshot=${shot}`,
+        `file://${report}`,
+      ],
       { encoding: 'utf8', timeout: 90000 },
     );
     expect({ status: run.status, exists: fs.existsSync(shot) }).toEqual({ status: 0, exists: true });

@@ -99,7 +99,9 @@ describe('renderReportHtml', () => {
     const passed = notebook('01_autoencoders', { published: { test_mse: 0.0361234567, runs: 4 } });
     const html = renderReportHtml(summary([passed, failing]));
     const fail = sectionOf(html, '07_vae');
-    expect(fail).toMatch(/<div class="failure"><p><strong>error<\/strong> in code cell 4 of 6 \(id <code>c&lt;4&gt;<\/code>\): <code>ReferenceError: x is/);
+    expect(fail).toMatch(
+      /<div class="failure"><p><strong>error<\/strong> in code cell 4 of 6 \(id <code>c&lt;4&gt;<\/code>\): <code>ReferenceError: x is/,
+    );
     expect(fail).toMatch(/<p>Hint: write/);
     expect(fail).toMatch(/<pre>ReferenceError: &lt;script&gt;/);
     expect(fail).toContain('4/6 code cells');
@@ -108,7 +110,16 @@ describe('renderReportHtml', () => {
     // No hint, no traceback: neither paragraph nor <pre>; a kernel that never started has no cell.
     const bare = notebook('02_latent_space', {
       status: 'failed',
-      failure: { kind: 'kernel-start', codeCell: null, cellIndex: null, sourceCellIndex: null, cellId: null, ename: 'Error', evalue: 'no kernel', traceback: [] },
+      failure: {
+        kind: 'kernel-start',
+        codeCell: null,
+        cellIndex: null,
+        sourceCellIndex: null,
+        cellId: null,
+        ename: 'Error',
+        evalue: 'no kernel',
+        traceback: [],
+      },
     });
     const bareSection = sectionOf(renderReportHtml(summary([bare])), '02_latent_space');
     expect(bareSection).toContain('<strong>kernel-start</strong>: <code>Error: no kernel</code>');
@@ -117,12 +128,19 @@ describe('renderReportHtml', () => {
   });
 
   it('counts passed notebooks and gives each a passed/failed badge in the table and its section', () => {
-    const notebooks = [notebook('01_a'), failing, notebook('03_c'), notebook('04_d', { status: 'failed', failure: { ...failing.failure!, hint: undefined } })];
+    const notebooks = [
+      notebook('01_a'),
+      failing,
+      notebook('03_c'),
+      notebook('04_d', { status: 'failed', failure: { ...failing.failure!, hint: undefined } }),
+    ];
     const html = renderReportHtml(summary(notebooks));
     expect(html).toContain('2/4 notebooks passed');
     expect(html.match(/<span class="badge ok">passed<\/span>/g)).toHaveLength(2 * 2);
     expect(html.match(/<span class="badge failed">failed<\/span>/g)).toHaveLength(2 * 2);
-    expect(html).toMatch(/<tr><td><a href="#07_vae">07_vae<\/a><\/td><td><span class="badge failed">failed<\/span><\/td><td class="num">3.3 s<\/td><\/tr>/);
+    expect(html).toMatch(
+      /<tr><td><a href="#07_vae">07_vae<\/a><\/td><td><span class="badge failed">failed<\/span><\/td><td class="num">3.3 s<\/td><\/tr>/,
+    );
     expect(html).toMatch(/<h2><span class="badge ok">passed<\/span> 01_a<\/h2>/);
     expect(renderReportHtml(summary([]))).toContain('0/0 notebooks passed');
     expect(renderReportHtml(summary([notebook('x')], { status: 'interrupted' }))).toContain('<strong>interrupted</strong>');
@@ -130,12 +148,21 @@ describe('renderReportHtml', () => {
   });
 
   it('prints the run header, published numbers to five significant digits, and notes empty sections', () => {
-    const nb = notebook('01_autoencoders', { published: { test_mse: 0.0361234567, runs: 4, big: 123456.789, flag: true, label: 'dense' }, figures: [path.join('01_autoencoders', 'figures', 'loss curve.png')] });
+    const nb = notebook('01_autoencoders', {
+      published: { test_mse: 0.0361234567, runs: 4, big: 123456.789, flag: true, label: 'dense' },
+      figures: [path.join('01_autoencoders', 'figures', 'loss curve.png')],
+    });
     const html = renderReportHtml(summary([nb, notebook('02_empty')]));
     expect(html).toContain('profile <code>smoke</code>');
     expect(html).toContain('2026-12-03T12:00:00.000Z · 42.1 s · node v20.1.0 · tfjs 4.22.0');
     const numbers = [...sectionOf(html, '01_autoencoders').matchAll(/<td>(\w+)<\/td><td class="num">([^<]*)<\/td>/g)].map((m) => [m[1], m[2]]);
-    expect(numbers).toEqual([['test_mse', '0.036123'], ['runs', '4'], ['big', '123460'], ['flag', 'true'], ['label', 'dense']]);
+    expect(numbers).toEqual([
+      ['test_mse', '0.036123'],
+      ['runs', '4'],
+      ['big', '123460'],
+      ['flag', 'true'],
+      ['label', 'dense'],
+    ]);
     expect(html).toContain('<img src="01_autoencoders/figures/loss%20curve.png" alt="loss curve.png"');
     expect(html).toContain('<a href="01_autoencoders.ipynb">executed notebook</a>');
     const empty = sectionOf(html, '02_empty');

@@ -16,7 +16,12 @@ import { expectSummaryMatchesRun, readSummary } from './summary-schema';
 
 const ROOT = path.resolve(__dirname, '..');
 const SOLUTIONS = path.join(ROOT, 'solutions');
-const notebooks = fs.existsSync(SOLUTIONS) ? fs.readdirSync(SOLUTIONS).filter((f) => f.endsWith('.ipynb')).sort() : [];
+const notebooks = fs.existsSync(SOLUTIONS)
+  ? fs
+      .readdirSync(SOLUTIONS)
+      .filter((f) => f.endsWith('.ipynb'))
+      .sort()
+  : [];
 if (notebooks.length === 0) console.warn('SKIPPED solution smoke run: solutions/ has no notebooks yet.');
 
 (notebooks.length ? describe : describe.skip)('solution notebooks, smoke profile', () => {
@@ -26,10 +31,14 @@ if (notebooks.length === 0) console.warn('SKIPPED solution smoke run: solutions/
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-smoke-'));
       try {
         const startedAfter = new Date();
-        const run = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'tools', 'cli', 'run.js'), '--profile', 'smoke', '--jobs', '2', '--out', out], {
-          cwd: ROOT,
-          encoding: 'utf8',
-        });
+        const run = spawnSync(
+          process.execPath,
+          [path.join(ROOT, 'dist', 'tools', 'cli', 'run.js'), '--profile', 'smoke', '--jobs', '2', '--out', out],
+          {
+            cwd: ROOT,
+            encoding: 'utf8',
+          },
+        );
         const summary = readSummary(out);
         const failed = summary.notebooks
           .filter((n) => n.status !== 'ok')

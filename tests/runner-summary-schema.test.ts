@@ -39,10 +39,29 @@ function example(): Record<string, unknown> {
     codeCells: 9,
     executedCells: failed ? 4 : 9,
     failure: failed
-      ? { kind: 'error', codeCell: 4, cellIndex: 5, sourceCellIndex: 4, cellId: 'c4', ename: 'ReferenceError', evalue: 'seed is not defined', traceback: ['ReferenceError: seed is not defined'], hint: 'write { seed: seed }' }
+      ? {
+          kind: 'error',
+          codeCell: 4,
+          cellIndex: 5,
+          sourceCellIndex: 4,
+          cellId: 'c4',
+          ename: 'ReferenceError',
+          evalue: 'seed is not defined',
+          traceback: ['ReferenceError: seed is not defined'],
+          hint: 'write { seed: seed }',
+        }
       : null,
     published: failed ? {} : { test_mse: 0.036, runs: 4, label: 'dense', converged: true },
-    claims: failed ? [] : [{ id: 'beats-mean-image', statement: 'the autoencoder beats the mean image', held: true, evidence: { test_mse: 0.036, mean_image_mse: 0.067 } }],
+    claims: failed
+      ? []
+      : [
+          {
+            id: 'beats-mean-image',
+            statement: 'the autoencoder beats the mean image',
+            held: true,
+            evidence: { test_mse: 0.036, mean_image_mse: 0.067 },
+          },
+        ],
     parameters: { epochs: 2, noiseLevels: [0.1, 0.5], model: { latent: 2 } },
     figures: failed ? [] : [`${name}/figures/${name}_loss.png`],
     backend: failed ? null : 'wasm',
@@ -87,14 +106,46 @@ test.each<[string, (s: Record<string, unknown>) => void, RegExp]>([
   ['a relative run folder', (s) => (s.outDir = 'out/run-1'), /\/outDir must match pattern/],
   ['a negative duration', (s) => (s.durationSec = -1), /\/durationSec must be >= 0/],
   ['a missing version', (s) => delete (s.versions as Record<string, unknown>).tslab, /\/versions must have required property 'tslab'/],
-  ['a notebook without outputRelative', (s) => delete (s.notebooks as Array<Record<string, unknown>>)[0].outputRelative, /\/notebooks\/0 must have required property 'outputRelative'/],
-  ['an unknown notebook status', (s) => ((s.notebooks as Array<Record<string, unknown>>)[0].status = 'skipped'), /\/notebooks\/0\/status must be equal to one of the allowed values/],
-  ['a published object', (s) => ((s.notebooks as Array<Record<string, unknown>>)[0].published = { bad: { x: 1 } }), /\/notebooks\/0\/published\/bad must be number,string,boolean/],
-  ['a published name with a space', (s) => ((s.notebooks as Array<Record<string, unknown>>)[0].published = { 'test mse': 1 }), /\/notebooks\/0\/published must match pattern/],
-  ['a figure that is not a PNG', (s) => ((s.notebooks as Array<Record<string, unknown>>)[0].figures = ['a/figures/x.svg']), /\/notebooks\/0\/figures\/0 must match pattern/],
-  ['an unknown failure kind', (s) => (((s.notebooks as Array<Record<string, unknown>>)[1].failure as Record<string, unknown>).kind = 'crash'), /\/notebooks\/1\/failure\/kind must be equal to one of the allowed values/],
-  ['a failure without traceback', (s) => delete ((s.notebooks as Array<Record<string, unknown>>)[1].failure as Record<string, unknown>).traceback, /\/notebooks\/1\/failure must have required property 'traceback'/],
-  ['an empty hint', (s) => (((s.notebooks as Array<Record<string, unknown>>)[1].failure as Record<string, unknown>).hint = ''), /\/notebooks\/1\/failure\/hint must NOT have fewer than 1 characters/],
+  [
+    'a notebook without outputRelative',
+    (s) => delete (s.notebooks as Array<Record<string, unknown>>)[0].outputRelative,
+    /\/notebooks\/0 must have required property 'outputRelative'/,
+  ],
+  [
+    'an unknown notebook status',
+    (s) => ((s.notebooks as Array<Record<string, unknown>>)[0].status = 'skipped'),
+    /\/notebooks\/0\/status must be equal to one of the allowed values/,
+  ],
+  [
+    'a published object',
+    (s) => ((s.notebooks as Array<Record<string, unknown>>)[0].published = { bad: { x: 1 } }),
+    /\/notebooks\/0\/published\/bad must be number,string,boolean/,
+  ],
+  [
+    'a published name with a space',
+    (s) => ((s.notebooks as Array<Record<string, unknown>>)[0].published = { 'test mse': 1 }),
+    /\/notebooks\/0\/published must match pattern/,
+  ],
+  [
+    'a figure that is not a PNG',
+    (s) => ((s.notebooks as Array<Record<string, unknown>>)[0].figures = ['a/figures/x.svg']),
+    /\/notebooks\/0\/figures\/0 must match pattern/,
+  ],
+  [
+    'an unknown failure kind',
+    (s) => (((s.notebooks as Array<Record<string, unknown>>)[1].failure as Record<string, unknown>).kind = 'crash'),
+    /\/notebooks\/1\/failure\/kind must be equal to one of the allowed values/,
+  ],
+  [
+    'a failure without traceback',
+    (s) => delete ((s.notebooks as Array<Record<string, unknown>>)[1].failure as Record<string, unknown>).traceback,
+    /\/notebooks\/1\/failure must have required property 'traceback'/,
+  ],
+  [
+    'an empty hint',
+    (s) => (((s.notebooks as Array<Record<string, unknown>>)[1].failure as Record<string, unknown>).hint = ''),
+    /\/notebooks\/1\/failure\/hint must NOT have fewer than 1 characters/,
+  ],
 ])('rejects %s', (_what, spoil, message) => {
   const summary = example();
   spoil(summary);

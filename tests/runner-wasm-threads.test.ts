@@ -47,7 +47,7 @@ test('one kernel at a time gets all the cores (capped) when VAELAB_WASM_THREADS 
   expect(log).toContain(`${expected} wasm thread(s) per kernel`);
 });
 
-test('the user\'s VAELAB_WASM_THREADS wins over the runner\'s share', async () => {
+test("the user's VAELAB_WASM_THREADS wins over the runner's share", async () => {
   process.env[WASM_THREADS_ENV] = '1';
   const nb = await run(1);
   expect(nb).toMatchObject({ status: 'ok', backend: 'wasm', wasmThreads: 1, published: { wasm_threads: 1 } });

@@ -30,9 +30,7 @@ describe('studentErrorText', () => {
       '    at Script.runInThisContext (node:vm:137:12)',
       '    at Object.execute (/x/node_modules/tslab/dist/executor.js:162:38)',
     ].join('\n');
-    expect(studentErrorText(err)).toBe(
-      'Error: Not implemented yet: f\n    at f (evalmachine.<anonymous>:4:11)\n    at evalmachine.<anonymous>:3:33',
-    );
+    expect(studentErrorText(err)).toBe('Error: Not implemented yet: f\n    at f (evalmachine.<anonymous>:4:11)\n    at evalmachine.<anonymous>:3:33');
   });
 
   it('keeps every line of a multi-line message, adds an error cause, shows non-errors as strings', () => {

@@ -119,7 +119,9 @@ describe('a damaged cache entry is never reused', () => {
     const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as { files: Record<string, { sha256: string }> };
     info.files['encoder.weights.bin'].sha256 = sha256(weights);
     fs.writeFileSync(infoFile, JSON.stringify(info));
-    await expect(loadCheckpoint(dir, build(3))).rejects.toThrow(new RegExp(`encoder weight 0 .*not finite \\(NaN or Infinity in 1 of ${784 * 32} values\\)`));
+    await expect(loadCheckpoint(dir, build(3))).rejects.toThrow(
+      new RegExp(`encoder weight 0 .*not finite \\(NaN or Infinity in 1 of ${784 * 32} values\\)`),
+    );
     model.dispose();
   });
 
@@ -198,7 +200,7 @@ describe('debris of killed saves and broken entries', () => {
     [first, again, third].forEach((r) => r.model.dispose());
   });
 
-  test('a folder at an entry path that is not vaelab\'s is left untouched', async () => {
+  test("a folder at an entry path that is not vaelab's is left untouched", async () => {
     const cache = freshCache('foreign');
     const probe = await cachedTrain(() => build(8), { ...options(), verbose: 0 }, { cacheDir: cache });
     fs.rmSync(probe.dir, { recursive: true });

@@ -166,7 +166,9 @@ describe('cachedTrain', () => {
     const out = recordingOutput();
     const again = await cachedTrain(() => build(5), { ...base(), verbose: 1, output: out }, { cacheDir });
     expect(again.fromCache).toBe(false);
-    expect(out.text()).toMatch(/cache entry .* is corrupt \(.*decoder\.weights\.bin is truncated.*\); moved it aside to .*\.corrupt-.* and training again/);
+    expect(out.text()).toMatch(
+      /cache entry .* is corrupt \(.*decoder\.weights\.bin is truncated.*\); moved it aside to .*\.corrupt-.* and training again/,
+    );
     expect(again.history.epochs.map((m) => m.loss)).toEqual(first.history.epochs.map((m) => m.loss));
     first.model.dispose();
     again.model.dispose();

@@ -18,7 +18,13 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 const images = (n: number): tf.Tensor2D => tf.tensor2d(smallMnist().test.images.slice(0, n * 784), [n, 784]);
 
 function predictions(model: AutoencoderModel, x: tf.Tensor2D): { z: Float32Array; y: Float32Array } {
-  const labels = model.kind === 'cvae' ? tf.tensor1d(Array.from({ length: x.shape[0] }, (_, i) => i % 10), 'int32') : undefined;
+  const labels =
+    model.kind === 'cvae'
+      ? tf.tensor1d(
+          Array.from({ length: x.shape[0] }, (_, i) => i % 10),
+          'int32',
+        )
+      : undefined;
   const z = model.encodeMean(x, labels);
   const y = model.decode(z, labels);
   labels?.dispose();
@@ -35,9 +41,14 @@ describe('checkpoints', () => {
     const history = await train(model, { data: smallMnist().train, epochs: 1, seed: 1, verbose: 0 });
     const dir = path.join(root, 'vae');
     await saveCheckpoint(dir, model, history);
-    expect(fs.readdirSync(dir).sort()).toEqual(
-      ['checkpoint.json', 'decoder.json', 'decoder.weights.bin', 'encoder.json', 'encoder.weights.bin', 'history.json'],
-    );
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      'checkpoint.json',
+      'decoder.json',
+      'decoder.weights.bin',
+      'encoder.json',
+      'encoder.weights.bin',
+      'history.json',
+    ]);
     const loaded = await loadCheckpoint(dir);
     const x = images(16);
     expect(predictions(loaded.model as AutoencoderModel, x)).toEqual(predictions(model, x));
@@ -100,10 +111,14 @@ describe('checkpoints', () => {
     info.config.encoderUnits = [16];
     fs.writeFileSync(infoFile, JSON.stringify(info));
     await expect(loadCheckpoint(dir)).rejects.toThrow(CheckpointError);
-    await expect(loadCheckpoint(dir)).rejects.toThrow(/encoder weight 0 \('\S+'\) has shape \[784,32\] in the checkpoint but \[784,16\] in the model/);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(
+      /encoder weight 0 \('\S+'\) has shape \[784,32\] in the checkpoint but \[784,16\] in the model/,
+    );
     // a model of another configuration
     const wider = denseAutoencoder({ encoderUnits: [64], latentDim: 4, seed: 1 });
-    await expect(loadCheckpoint(path.join(root, 'vae'), wider)).rejects.toThrow(/does not match the model 'dense-ae' \(checkpoint vs model: kind vae vs ae/);
+    await expect(loadCheckpoint(path.join(root, 'vae'), wider)).rejects.toThrow(
+      /does not match the model 'dense-ae' \(checkpoint vs model: kind vae vs ae/,
+    );
     [model, wider].forEach((m) => m.dispose());
   });
 

@@ -63,7 +63,16 @@ describe('train', () => {
     // MSE between the trained model's output on the BLURRED validation images and the CLEAN ones.
     // (A strong 7x blur and 6 epochs, so that the model's output depends visibly on its input.)
     const model = tinyAe(4);
-    const h = await train(model, { data, validationData: test, epochs: 6, batchSize: 32, learningRate: 1e-2, noise: { type: 'blur', factor: 7 }, seed: 4, verbose: 0 });
+    const h = await train(model, {
+      data,
+      validationData: test,
+      epochs: 6,
+      batchSize: 32,
+      learningRate: 1e-2,
+      noise: { type: 'blur', factor: 7 },
+      seed: 4,
+      verbose: 0,
+    });
     const blurred = applyNoise(test.images, { type: 'blur', factor: 7 }, new Rng(0));
     expect(Array.from(applyNoise(test.images, { type: 'blur', factor: 7 }, new Rng(99)))).toEqual(Array.from(blurred)); // no randomness
     const mseOf = (inputs: Float32Array, targets: Float32Array): number => {

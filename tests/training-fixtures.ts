@@ -24,10 +24,11 @@ function wrap(kind: 'ae' | 'vae', name: string, latentDim: number, encoder: tf.L
     encoder,
     decoder,
     parameterization: kind === 'vae' ? 'logVar' : undefined,
-    encodeMean: (x) => tf.tidy(() => {
-      const out = encoder.predict(x);
-      return (Array.isArray(out) ? out[0] : out) as tf.Tensor2D;
-    }),
+    encodeMean: (x) =>
+      tf.tidy(() => {
+        const out = encoder.predict(x);
+        return (Array.isArray(out) ? out[0] : out) as tf.Tensor2D;
+      }),
     decode: (z) => decoder.predict(z) as tf.Tensor2D,
     trainableWeights: () => [...encoder.trainableWeights, ...decoder.trainableWeights].map((w) => w.read() as tf.Variable),
     dispose: () => {

@@ -81,8 +81,16 @@ async function runAdam(backend: Backend, path: Path, lr: number, options: AdamOp
   await tf.setBackend(backend);
   setAdamSimd(path !== 'fused-js');
   try {
-    const init = SHAPES.map((s, k) => values(s.reduce((a, b) => a * b, 1), 100 + k, 0.5));
-    const vars = SHAPES.map((s, k) => tf.variable(tf.tensor(Float32Array.from(init[k]), s), true, `adamtest_${backend}_${path}_${k}_${Math.random()}`));
+    const init = SHAPES.map((s, k) =>
+      values(
+        s.reduce((a, b) => a * b, 1),
+        100 + k,
+        0.5,
+      ),
+    );
+    const vars = SHAPES.map((s, k) =>
+      tf.variable(tf.tensor(Float32Array.from(init[k]), s), true, `adamtest_${backend}_${path}_${k}_${Math.random()}`),
+    );
     const opt = createAdam(lr, { ...options, fused: path !== 'composed' });
     const out: Array<{ value: Float32Array[]; m: Float32Array[]; v: Float32Array[] }> = [];
     for (let t = 0; t < steps; t++) {
@@ -172,36 +180,39 @@ describe.each(BACKENDS)('Adam on %s', (backend) => {
     ['keras', 5e-2, 1e-3],
   ];
   const cases = paths.flatMap((path) => settings.map(([f, lr, eps]) => [path, f, lr, eps] as [Path, AdamFormulation, number, number]));
-  test.each(cases)('%s update, %s formulation (lr %p, epsilon %p) matches double precision to 1e-6 over 6 steps', async (path, formulation, lr, epsilon) => {
-    const steps = 6;
-    const options = { beta1: 0.9, beta2: 0.999, epsilon, formulation };
-    const { init, out } = await runAdam(backend, path, lr, options, steps);
-    const refs = init.map((x) => new ReferenceAdam(x.map(Math.fround), lr, options));
-    // Errors relative to each tensor's largest entry; the weights also by how far they moved.
-    let worst = { value: 0, moved: 0, m: 0, v: 0 };
-    for (let t = 0; t < steps; t++) {
-      refs.forEach((ref, k) => {
-        const g = values(ref.value.length, 1000 * t + k, t % 2 === 0 ? 1 : 1e-3).map((x, i) => (i % 7 === 0 ? 0 : Math.fround(x)));
-        ref.step(g);
-        const [m, v] = ref.moments();
-        const moved = ref.value.map((x, i) => x - init[k][i]);
-        const ourMoved = out[t].value[k].map((x, i) => x - Math.fround(init[k][i]));
-        worst = {
-          value: Math.max(worst.value, relErr(out[t].value[k], ref.value, maxAbs(ref.value))),
-          moved: Math.max(worst.moved, relErr(ourMoved, moved, maxAbs(moved))),
-          m: Math.max(worst.m, relErr(out[t].m[k], m, maxAbs(m))),
-          v: Math.max(worst.v, relErr(out[t].v[k], v, maxAbs(v))),
-        };
-      });
-    }
-    expect(worst.value).toBeLessThan(1e-6);
-    // How far each weight moved, to 1e-5 of the largest move: a float32 weight near 0.5 rounds by
-    // up to 3e-8, about 1e-6 of the ~0.06 the weights move here. With epsilon 1e-3 the two
-    // formulations' moves differ by ~1e-2, so this also tells them apart.
-    expect(worst.moved).toBeLessThan(1e-5);
-    expect(worst.m).toBeLessThan(1e-6);
-    expect(worst.v).toBeLessThan(1e-6);
-  });
+  test.each(cases)(
+    '%s update, %s formulation (lr %p, epsilon %p) matches double precision to 1e-6 over 6 steps',
+    async (path, formulation, lr, epsilon) => {
+      const steps = 6;
+      const options = { beta1: 0.9, beta2: 0.999, epsilon, formulation };
+      const { init, out } = await runAdam(backend, path, lr, options, steps);
+      const refs = init.map((x) => new ReferenceAdam(x.map(Math.fround), lr, options));
+      // Errors relative to each tensor's largest entry; the weights also by how far they moved.
+      let worst = { value: 0, moved: 0, m: 0, v: 0 };
+      for (let t = 0; t < steps; t++) {
+        refs.forEach((ref, k) => {
+          const g = values(ref.value.length, 1000 * t + k, t % 2 === 0 ? 1 : 1e-3).map((x, i) => (i % 7 === 0 ? 0 : Math.fround(x)));
+          ref.step(g);
+          const [m, v] = ref.moments();
+          const moved = ref.value.map((x, i) => x - init[k][i]);
+          const ourMoved = out[t].value[k].map((x, i) => x - Math.fround(init[k][i]));
+          worst = {
+            value: Math.max(worst.value, relErr(out[t].value[k], ref.value, maxAbs(ref.value))),
+            moved: Math.max(worst.moved, relErr(ourMoved, moved, maxAbs(moved))),
+            m: Math.max(worst.m, relErr(out[t].m[k], m, maxAbs(m))),
+            v: Math.max(worst.v, relErr(out[t].v[k], v, maxAbs(v))),
+          };
+        });
+      }
+      expect(worst.value).toBeLessThan(1e-6);
+      // How far each weight moved, to 1e-5 of the largest move: a float32 weight near 0.5 rounds by
+      // up to 3e-8, about 1e-6 of the ~0.06 the weights move here. With epsilon 1e-3 the two
+      // formulations' moves differ by ~1e-2, so this also tells them apart.
+      expect(worst.moved).toBeLessThan(1e-5);
+      expect(worst.m).toBeLessThan(1e-6);
+      expect(worst.v).toBeLessThan(1e-6);
+    },
+  );
 
   test('the two formulations take different steps when epsilon matters', async () => {
     const pytorch = await runAdam(backend, 'fused', 5e-2, { epsilon: 1e-2, formulation: 'pytorch' }, 2);

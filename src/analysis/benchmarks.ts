@@ -89,7 +89,7 @@ export function benchmarkMapDenoise(
     return {
       name: `MAP denoise ${count} images, ${latentDim}-D latent, dense 256-512-784 decoder`,
       ms,
-      detail: `${((iterations / ms) * 1000).toFixed(1)} iterations/s (${((iterations * count) / ms * 1000).toFixed(0)} image-iterations/s)`,
+      detail: `${((iterations / ms) * 1000).toFixed(1)} iterations/s (${(((iterations * count) / ms) * 1000).toFixed(0)} image-iterations/s)`,
     };
   });
   decoder.dispose();

@@ -74,8 +74,7 @@ export function encodeDataset(model: AutoencoderModel, input: ImagesInput, optio
     codes.set(z.dataSync() as Float32Array, start * d);
     tf.dispose([x, lt, z]);
   }
-  const outLabels =
-    given === undefined ? undefined : given instanceof Uint8Array || given instanceof Int32Array ? given : Int32Array.from(given);
+  const outLabels = given === undefined ? undefined : given instanceof Uint8Array || given instanceof Int32Array ? given : Int32Array.from(given);
   return { codes, count, dims: d, labels: outLabels };
 }
 

@@ -162,15 +162,7 @@ const SLACK = 1 + 1e-9;
 /** Candidates per query that `matmul` re-ranks in float64. */
 const CANDIDATES = 8;
 
-function matmulSearch(
-  ref: Float32Array,
-  n: number,
-  q: Float32Array,
-  m: number,
-  d: number,
-  batchSize: number,
-  excludeSelf: boolean,
-): Int32Array {
+function matmulSearch(ref: Float32Array, n: number, q: Float32Array, m: number, d: number, batchSize: number, excludeSelf: boolean): Int32Array {
   const out = new Int32Array(m);
   const refT = tf.tensor2d(ref, [n, d]);
   const refNorm = tf.tidy(() => refT.square().sum(1).reshape([1, n]));
@@ -219,8 +211,7 @@ type MlKnnConstructor = new (points: number[][], labels: number[], options: { k:
 function mlKnnSearch(ref: Float32Array, n: number, q: Float32Array, m: number, d: number): Int32Array {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const KNN = require('ml-knn') as MlKnnConstructor;
-  const rows = (a: Float32Array, count: number): number[][] =>
-    Array.from({ length: count }, (_, i) => Array.from(a.subarray(i * d, (i + 1) * d)));
+  const rows = (a: Float32Array, count: number): number[][] => Array.from({ length: count }, (_, i) => Array.from(a.subarray(i * d, (i + 1) * d)));
   // Using the index as the "label" makes the 1-NN prediction the neighbour's index.
   const indexLabels = Array.from({ length: n }, (_, i) => i);
   const knn = new KNN(rows(ref, n), indexLabels, { k: 1 });
@@ -323,7 +314,11 @@ export function classificationReport(
     for (const a of [truth, pred, prior]) for (let i = 0; i < a.length; i++) k = Math.max(k, a[i] + 1);
   } else {
     checkInt(where, 'numClasses', numClasses);
-    for (const [name, a] of [['labels', truth], ['predictions', pred], ['trainLabels', prior]] as const) {
+    for (const [name, a] of [
+      ['labels', truth],
+      ['predictions', pred],
+      ['trainLabels', prior],
+    ] as const) {
       for (let i = 0; i < a.length; i++) {
         if (a[i] >= k) throw new RangeError(`${where}: ${name}[${i}] = ${a[i]} is not below numClasses = ${k}`);
       }

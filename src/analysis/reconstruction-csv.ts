@@ -74,7 +74,10 @@ export interface ReconstructionCsv {
 /** Reads a reconstruction CSV back, checking its header. */
 export function readReconstructionsCsv(filePath: string): ReconstructionCsv {
   const where = 'readReconstructionsCsv';
-  const lines = fs.readFileSync(filePath, 'utf8').split('\n').filter((l) => l !== '');
+  const lines = fs
+    .readFileSync(filePath, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   if (lines.length === 0) throw new Error(`${where}: ${filePath} is empty, expected a header row`);
   const header = lines[0].split(',');
   const pixels = (header.length - 1) / 2;

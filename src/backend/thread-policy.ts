@@ -61,11 +61,7 @@ export function wasmThreadsPerJob(jobs: number, cores: number = availableCores()
  * `VAELAB_WASM_THREADS` to {@link wasmThreadsPerJob}, or nothing when `env` already has it
  * (the user's choice wins).
  */
-export function wasmThreadsEnvForJobs(
-  jobs: number,
-  env: NodeJS.ProcessEnv = process.env,
-  cores: number = availableCores(),
-): Record<string, string> {
+export function wasmThreadsEnvForJobs(jobs: number, env: NodeJS.ProcessEnv = process.env, cores: number = availableCores()): Record<string, string> {
   const threads = wasmThreadsPerJob(jobs, cores);
   const own = env[WASM_THREADS_ENV];
   if (own !== undefined && own !== '') return {};

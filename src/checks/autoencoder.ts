@@ -4,7 +4,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
-import { AutograderError, pass, callStudent, toNumber, tensorValues, describe, close, fmt, diagnoseFactor, randomImages, type ScalarLike } from './harness';
+import {
+  AutograderError,
+  pass,
+  callStudent,
+  toNumber,
+  tensorValues,
+  describe,
+  close,
+  fmt,
+  diagnoseFactor,
+  randomImages,
+  type ScalarLike,
+} from './harness';
 
 /**
  * Checks a mean-squared-error loss `fn(target, pred)` on `[n, d]` tensors: the mean of the squared
@@ -18,16 +30,24 @@ export function checkMse(fn: (target: tf.Tensor2D, pred: tf.Tensor2D) => ScalarL
   const target = randomImages(rng, n, d, true);
   const pred = randomImages(rng, n, d, false);
   tf.tidy(() => {
-    const same = toNumber(check, callStudent(check, 'target = pred', () => fn(tf.tensor2d(target), tf.tensor2d(target))));
+    const same = toNumber(
+      check,
+      callStudent(check, 'target = pred', () => fn(tf.tensor2d(target), tf.tensor2d(target))),
+    );
     if (!close(same, 0)) throw new AutograderError(check, `the error of a perfect reconstruction must be 0, got ${fmt(same)}`);
     let sum = 0;
     let absSum = 0;
-    target.forEach((row, i) => row.forEach((t, j) => {
-      sum += (t - pred[i][j]) ** 2;
-      absSum += Math.abs(t - pred[i][j]);
-    }));
+    target.forEach((row, i) =>
+      row.forEach((t, j) => {
+        sum += (t - pred[i][j]) ** 2;
+        absSum += Math.abs(t - pred[i][j]);
+      }),
+    );
     const expected = sum / (n * d);
-    const got = toNumber(check, callStudent(check, `target and pred of shape [${n}, ${d}]`, () => fn(tf.tensor2d(target), tf.tensor2d(pred))));
+    const got = toNumber(
+      check,
+      callStudent(check, `target and pred of shape [${n}, ${d}]`, () => fn(tf.tensor2d(target), tf.tensor2d(pred))),
+    );
     if (!close(got, expected)) {
       const hint =
         diagnoseFactor(got, expected, [
@@ -55,24 +75,29 @@ export function checkBce(fn: (target: tf.Tensor2D, pred: tf.Tensor2D) => ScalarL
   const pred = randomImages(rng, n, d, false);
   tf.tidy(() => {
     let sum = 0;
-    target.forEach((row, i) => row.forEach((t, j) => {
-      const p = pred[i][j];
-      sum += -(t * Math.log(p) + (1 - t) * Math.log(1 - p));
-    }));
+    target.forEach((row, i) =>
+      row.forEach((t, j) => {
+        const p = pred[i][j];
+        sum += -(t * Math.log(p) + (1 - t) * Math.log(1 - p));
+      }),
+    );
     const expected = sum / n;
-    const got = toNumber(check, callStudent(check, `target and pred of shape [${n}, ${d}]`, () => fn(tf.tensor2d(target), tf.tensor2d(pred))));
+    const got = toNumber(
+      check,
+      callStudent(check, `target and pred of shape [${n}, ${d}]`, () => fn(tf.tensor2d(target), tf.tensor2d(pred))),
+    );
     if (!close(got, expected, 1e-3)) {
       const hint = diagnoseFactor(got, expected, [
         [1 / d, 'you averaged over pixels; this course sums BCE over the pixels of each image'],
         [n, 'you summed over the batch; average over the batch instead'],
         [-1, 'the sign is flipped (BCE = -[t log p + (1 - t) log(1 - p)])'],
       ]);
-      throw new AutograderError(
-        check,
-        `expected ${fmt(expected)} (BCE summed over pixels, mean over the batch), got ${fmt(got)}.${hint}`,
-      );
+      throw new AutograderError(check, `expected ${fmt(expected)} (BCE summed over pixels, mean over the batch), got ${fmt(got)}.${hint}`);
     }
-    const saturated = toNumber(check, callStudent(check, 'pred exactly 0 and 1', () => fn(tf.tensor2d([[1, 0]]), tf.tensor2d([[1, 0]]))));
+    const saturated = toNumber(
+      check,
+      callStudent(check, 'pred exactly 0 and 1', () => fn(tf.tensor2d([[1, 0]]), tf.tensor2d([[1, 0]]))),
+    );
     if (!Number.isFinite(saturated) || Math.abs(saturated) > 1e-3) {
       throw new AutograderError(
         check,
@@ -80,7 +105,10 @@ export function checkBce(fn: (target: tf.Tensor2D, pred: tf.Tensor2D) => ScalarL
           'Clip pred into [1e-7, 1 - 1e-7] before taking logarithms so that log(0) never happens.',
       );
     }
-    const wrong = toNumber(check, callStudent(check, 'pred = 1 - target', () => fn(tf.tensor2d([[1, 0]]), tf.tensor2d([[0, 1]]))));
+    const wrong = toNumber(
+      check,
+      callStudent(check, 'pred = 1 - target', () => fn(tf.tensor2d([[1, 0]]), tf.tensor2d([[0, 1]]))),
+    );
     if (!Number.isFinite(wrong)) {
       throw new AutograderError(check, `with pred = 1 - target the loss must stay finite (clip pred), got ${fmt(wrong)}`);
     }

@@ -37,7 +37,13 @@ export function checkBoxFilter(fn: (images: Float32Array, rows: number, cols: nu
       }
     }
   }
-  const out = newPixelArray(check, callStudent(check, `${count} images of ${rows} x ${cols}`, () => fn(images, rows, cols)), images.length, images, copy);
+  const out = newPixelArray(
+    check,
+    callStudent(check, `${count} images of ${rows} x ${cols}`, () => fn(images, rows, cols)),
+    images.length,
+    images,
+    copy,
+  );
   for (let i = 0; i < out.length; i++) {
     if (!close(out[i], expected[i], 1e-5)) {
       const k = Math.floor(i / (rows * cols));
@@ -81,7 +87,10 @@ export function checkMapObjective(fn: (noisy: tf.Tensor2D, decoded: tf.Tensor2D,
   tf.tidy(() => {
     for (const beta of [0, 0.5, 3]) {
       const expected = sse + beta * zz;
-      const got = toNumber(check, callStudent(check, `beta = ${beta}`, () => fn(tf.tensor2d(noisy), tf.tensor2d(decoded), tf.tensor2d(z), beta)));
+      const got = toNumber(
+        check,
+        callStudent(check, `beta = ${beta}`, () => fn(tf.tensor2d(noisy), tf.tensor2d(decoded), tf.tensor2d(z), beta)),
+      );
       if (!close(got, expected, 1e-4)) {
         let hint = '';
         if (close(got, sse / d + beta * zz, 1e-4)) hint = ' It looks like you averaged the squared error over pixels; eq. (.4) sums it.';

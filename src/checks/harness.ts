@@ -63,10 +63,7 @@ export function tensorValues(check: string, value: unknown, shape: readonly numb
     throw new AutograderError(check, `expected ${name} to be a tf.Tensor of shape [${shape.join(', ')}], got ${describe(value)}`);
   }
   if (value.rank !== shape.length || (value.shape as number[]).some((d: number, i: number) => d !== shape[i])) {
-    throw new AutograderError(
-      check,
-      `expected ${name} of shape [${shape.join(', ')}], got [${value.shape.join(', ')}]`,
-    );
+    throw new AutograderError(check, `expected ${name} of shape [${shape.join(', ')}], got [${value.shape.join(', ')}]`);
   }
   return Float32Array.from(value.dataSync());
 }
@@ -99,9 +96,7 @@ export function diagnoseFactor(got: number, expected: number, factors: ReadonlyA
 
 /** `n` synthetic images of `d` pixels from `rng`: binary (30% ones) or grey values in (0.02, 0.98). */
 export function randomImages(rng: Rng, n: number, d: number, binary: boolean): number[][] {
-  return Array.from({ length: n }, () =>
-    Array.from({ length: d }, () => (binary ? (rng.uniform() < 0.3 ? 1 : 0) : 0.02 + 0.96 * rng.uniform())),
-  );
+  return Array.from({ length: n }, () => Array.from({ length: d }, () => (binary ? (rng.uniform() < 0.3 ? 1 : 0) : 0.02 + 0.96 * rng.uniform())));
 }
 
 /** `value` as `rows` rows of `cols` numbers (arrays or typed arrays), or an AutograderError naming `name`. */

@@ -10,9 +10,7 @@ import { AutograderError, pass, callStudent, toNumber, describe, close, fmt, dia
  * Checks `fn(codes, labels, dims)` returning the centroid (mean code) of each digit 0-9 as ten
  * arrays of `dims` numbers, from flat codes `[count * dims]`; a digit without codes gets NaNs.
  */
-export function checkDigitCentroids(
-  fn: (codes: Float32Array, labels: ArrayLike<number>, dims: number) => number[][],
-): void {
+export function checkDigitCentroids(fn: (codes: Float32Array, labels: ArrayLike<number>, dims: number) => number[][]): void {
   const check = 'checkDigitCentroids';
   const rng = new Rng('checkDigitCentroids');
   const dims = 3;
@@ -23,7 +21,13 @@ export function checkDigitCentroids(
     const idx = labels.flatMap((l, i) => (l === d ? [i] : []));
     return Array.from({ length: dims }, (_, j) => idx.reduce((s, i) => s + codes[i * dims + j], 0) / idx.length);
   });
-  const got = numberMatrix(check, callStudent(check, `${count} codes of ${dims} dimensions`, () => fn(codes, labels, dims)), 10, dims, 'the centroids');
+  const got = numberMatrix(
+    check,
+    callStudent(check, `${count} codes of ${dims} dimensions`, () => fn(codes, labels, dims)),
+    10,
+    dims,
+    'the centroids',
+  );
   for (let d = 0; d < 10; d++) {
     for (let j = 0; j < dims; j++) {
       if (!close(got[d][j], expected[d][j], 1e-4)) {
@@ -76,7 +80,10 @@ export function checkNearestNeighbour(
   }
   const got = callStudent(check, `${nTrain} training and ${nTest} test codes`, () => fn(trainCodes, trainLabels, testCodes, dims));
   if (!got || typeof (got as ArrayLike<number>).length !== 'number' || (got as ArrayLike<number>).length !== nTest) {
-    throw new AutograderError(check, `expected one label per test code (${nTest}), got ${describe(got)}${got && typeof (got as ArrayLike<number>).length === 'number' ? ` of length ${(got as ArrayLike<number>).length}` : ''}`);
+    throw new AutograderError(
+      check,
+      `expected one label per test code (${nTest}), got ${describe(got)}${got && typeof (got as ArrayLike<number>).length === 'number' ? ` of length ${(got as ArrayLike<number>).length}` : ''}`,
+    );
   }
   const labels = Array.from(got as ArrayLike<number>);
   const wrong = labels.findIndex((l, t) => l !== expected[t]);
@@ -139,7 +146,10 @@ export function checkCrossEntropy(fn: (labels: tf.Tensor1D, probs: tf.Tensor2D) 
   const labels = [0, 3, 1, 1, 2];
   const expected = labels.reduce((s, l, i) => s - Math.log(probs[i][l]), 0) / n;
   tf.tidy(() => {
-    const got = toNumber(check, callStudent(check, `labels [${n}] and probs [${n}, ${k}]`, () => fn(tf.tensor1d(labels, 'int32'), tf.tensor2d(probs))));
+    const got = toNumber(
+      check,
+      callStudent(check, `labels [${n}] and probs [${n}, ${k}]`, () => fn(tf.tensor1d(labels, 'int32'), tf.tensor2d(probs))),
+    );
     if (!close(got, expected, 1e-4)) {
       const hint = diagnoseFactor(got, expected, [
         [n, 'you summed over the batch; take the mean'],
@@ -147,9 +157,15 @@ export function checkCrossEntropy(fn: (labels: tf.Tensor1D, probs: tf.Tensor2D) 
       ]);
       throw new AutograderError(check, `expected ${fmt(expected)} (mean over images of -log p[true class]), got ${fmt(got)}.${hint}`);
     }
-    const zero = toNumber(check, callStudent(check, 'a zero probability for a wrong class', () => fn(tf.tensor1d([0], 'int32'), tf.tensor2d([[1, 0]]))));
+    const zero = toNumber(
+      check,
+      callStudent(check, 'a zero probability for a wrong class', () => fn(tf.tensor1d([0], 'int32'), tf.tensor2d([[1, 0]]))),
+    );
     if (!Number.isFinite(zero) || Math.abs(zero) > 1e-4) {
-      throw new AutograderError(check, `a certain, correct prediction (p = 1 for the true class) must cost 0, got ${fmt(zero)}. Clip probabilities before the log.`);
+      throw new AutograderError(
+        check,
+        `a certain, correct prediction (p = 1 for the true class) must cost 0, got ${fmt(zero)}. Clip probabilities before the log.`,
+      );
     }
   });
   pass(check, `${fmt(expected)} on a known batch, 0 for a certain correct prediction.`);
@@ -166,7 +182,10 @@ export function checkLatentGrid(fn: (bounds: { min: number[]; max: number[] }, n
   const n = 5;
   const raw = callStudent(check, 'bounds {min: [-1, 2], max: [3, 8]} and n = 5', () => fn(bounds, n));
   if (!(raw instanceof Float32Array) || raw.length !== n * n * 2) {
-    throw new AutograderError(check, `expected a Float32Array of ${n * n * 2} numbers (n * n codes of 2), got ${describe(raw)}${raw && (raw as ArrayLike<number>).length !== undefined ? ` of length ${(raw as ArrayLike<number>).length}` : ''}`);
+    throw new AutograderError(
+      check,
+      `expected a Float32Array of ${n * n * 2} numbers (n * n codes of 2), got ${describe(raw)}${raw && (raw as ArrayLike<number>).length !== undefined ? ` of length ${(raw as ArrayLike<number>).length}` : ''}`,
+    );
   }
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {

@@ -28,11 +28,16 @@ export function checkPsnr(fn: (clean: Float32Array, estimate: Float32Array, pixe
   if (typeof got !== 'number' || !close(got, expected, 1e-4)) {
     let hint = '';
     if (typeof got === 'number') {
-      if (close(got, 10 * Math.log10(1 / (pooled / (n * pixels))), 1e-4)) hint = ' It looks like you computed one PSNR from the MSE of all images together; average the per-image PSNRs instead.';
-      else if (close(got, expected / 2, 1e-4) || close(got, 2 * expected, 1e-4)) hint = ' Check the factor: PSNR = 10 log10(1 / MSE) = 20 log10(1 / RMSE).';
+      if (close(got, 10 * Math.log10(1 / (pooled / (n * pixels))), 1e-4))
+        hint = ' It looks like you computed one PSNR from the MSE of all images together; average the per-image PSNRs instead.';
+      else if (close(got, expected / 2, 1e-4) || close(got, 2 * expected, 1e-4))
+        hint = ' Check the factor: PSNR = 10 log10(1 / MSE) = 20 log10(1 / RMSE).';
       else if (close(got, -expected, 1e-4)) hint = ' The sign is flipped: PSNR = 10 log10(MAX^2 / MSE) with MAX = 1.';
     }
-    throw new AutograderError(check, `expected a mean PSNR of ${fmt(expected)} dB, got ${typeof got === 'number' ? fmt(got) : describe(got)}.${hint}`);
+    throw new AutograderError(
+      check,
+      `expected a mean PSNR of ${fmt(expected)} dB, got ${typeof got === 'number' ? fmt(got) : describe(got)}.${hint}`,
+    );
   }
   pass(check, `${fmt(got)} dB, the mean of the per-image PSNRs.`);
 }
@@ -78,7 +83,10 @@ export function checkAuc(fn: (scores: ArrayLike<number>, isAnomaly: ArrayLike<bo
           : c.what.includes('ties') || c.what.includes('equal')
             ? ' Count a tie between an anomaly and a normal item as one half.'
             : '';
-      throw new AutograderError(check, `for ${c.what} expected AUC ${fmt(expected)}, got ${typeof got === 'number' ? fmt(got) : describe(got)}.${hint}`);
+      throw new AutograderError(
+        check,
+        `for ${c.what} expected AUC ${fmt(expected)}, got ${typeof got === 'number' ? fmt(got) : describe(got)}.${hint}`,
+      );
     }
   }
   pass(check, '1 for separated scores, 0 reversed, 0.5 for ties, and the right value on random scores.');

@@ -31,7 +31,10 @@ export function checkGaussianNoise(fn: (images: Float32Array, std: number, rng: 
     hi = Math.max(hi, v);
   }
   if (lo < 0 || hi > 1) {
-    throw new AutograderError(check, `noisy pixels must be clipped to [0, 1], got values from ${fmt(lo)} to ${fmt(hi)}. Use Math.min(1, Math.max(0, value)).`);
+    throw new AutograderError(
+      check,
+      `noisy pixels must be clipped to [0, 1], got values from ${fmt(lo)} to ${fmt(hi)}. Use Math.min(1, Math.max(0, value)).`,
+    );
   }
   let sum = 0;
   let sq = 0;
@@ -45,7 +48,12 @@ export function checkGaussianNoise(fn: (images: Float32Array, std: number, rng: 
   const mean = sum / m;
   const sd = Math.sqrt(sq / m - mean * mean);
   if (Math.abs(mean) > 0.01 || Math.abs(sd - std) > 0.01) {
-    const hint = Math.abs(sd - std * std) < 0.005 ? ' It looks like you used std^2 (the variance) as the standard deviation.' : sd < 1e-6 ? ' No noise was added.' : '';
+    const hint =
+      Math.abs(sd - std * std) < 0.005
+        ? ' It looks like you used std^2 (the variance) as the standard deviation.'
+        : sd < 1e-6
+          ? ' No noise was added.'
+          : '';
     throw new AutograderError(
       check,
       `on mid-grey pixels the added noise should have mean 0 and standard deviation ${std}, got mean ${fmt(mean)} and deviation ${fmt(sd)}.${hint} ` +
@@ -71,7 +79,13 @@ export function checkSaltPepperNoise(fn: (images: Float32Array, salt: number, pe
   const salt = 0.2;
   const pepper = 0.05;
   const { images, copy } = greyImages(n);
-  const out = newPixelArray(check, callStudent(check, `${n} grey pixels, salt ${salt}, pepper ${pepper}`, () => fn(images, salt, pepper, new Rng(check))), n, images, copy);
+  const out = newPixelArray(
+    check,
+    callStudent(check, `${n} grey pixels, salt ${salt}, pepper ${pepper}`, () => fn(images, salt, pepper, new Rng(check))),
+    n,
+    images,
+    copy,
+  );
   let white = 0;
   let black = 0;
   let kept = 0;
@@ -82,7 +96,10 @@ export function checkSaltPepperNoise(fn: (images: Float32Array, salt: number, pe
   }
   const other = n - white - black - kept;
   if (other > 0) {
-    throw new AutograderError(check, `${other} pixels were changed to values other than 0 or 1; salt-and-pepper noise only sets pixels to 1 (salt) or 0 (pepper) and leaves the rest untouched.`);
+    throw new AutograderError(
+      check,
+      `${other} pixels were changed to values other than 0 or 1; salt-and-pepper noise only sets pixels to 1 (salt) or 0 (pepper) and leaves the rest untouched.`,
+    );
   }
   const tol = 0.015;
   if (Math.abs(white / n - salt) > tol || Math.abs(black / n - pepper) > tol) {
@@ -90,10 +107,15 @@ export function checkSaltPepperNoise(fn: (images: Float32Array, salt: number, pe
     throw new AutograderError(
       check,
       `expected about ${salt * 100}% white (salt) and ${pepper * 100}% black (pepper) pixels, got ${fmt((100 * white) / n)}% and ${fmt((100 * black) / n)}%.` +
-        (swapped ? ' Salt and pepper are swapped: salt is white (1), pepper black (0).' : ' Draw one u = rng.uniform() per pixel: u < pepper gives 0, u > 1 - salt gives 1.'),
+        (swapped
+          ? ' Salt and pepper are swapped: salt is white (1), pepper black (0).'
+          : ' Draw one u = rng.uniform() per pixel: u < pepper gives 0, u > 1 - salt gives 1.'),
     );
   }
-  pass(check, `${fmt((100 * white) / n)}% salt and ${fmt((100 * black) / n)}% pepper (asked ${salt * 100}% and ${pepper * 100}%), other pixels untouched.`);
+  pass(
+    check,
+    `${fmt((100 * white) / n)}% salt and ${fmt((100 * black) / n)}% pepper (asked ${salt * 100}% and ${pepper * 100}%), other pixels untouched.`,
+  );
 }
 
 /**
@@ -107,7 +129,13 @@ export function checkSpeckleNoise(fn: (images: Float32Array, std: number, rng: R
   const images = new Float32Array(n);
   for (let i = 0; i < n; i++) images[i] = i % 2 === 0 ? 0 : 0.5;
   const copy = images.slice();
-  const out = newPixelArray(check, callStudent(check, `${n} pixels (half black, half grey), std ${std}`, () => fn(images, std, new Rng(check))), n, images, copy);
+  const out = newPixelArray(
+    check,
+    callStudent(check, `${n} pixels (half black, half grey), std ${std}`, () => fn(images, std, new Rng(check))),
+    n,
+    images,
+    copy,
+  );
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of out) {

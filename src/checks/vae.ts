@@ -34,10 +34,25 @@ export function checkReparameterize(
   const scaleRow = sigma.map((s) => (p === 'logVar' ? Math.log(s * s) : Math.log(s)));
   const n = 20000;
   tf.tidy(() => {
-    const mu4 = tf.tensor2d([[0.3, -1, 2], [0, 0.5, -0.5], [1, 1, 1], [-2, 0, 3]]);
-    const scale4 = tf.tensor2d([[0, -1, 1], [0.5, 0, -0.5], [0, 0, 0], [1, -2, 0.2]]);
+    const mu4 = tf.tensor2d([
+      [0.3, -1, 2],
+      [0, 0.5, -0.5],
+      [1, 1, 1],
+      [-2, 0, 3],
+    ]);
+    const scale4 = tf.tensor2d([
+      [0, -1, 1],
+      [0.5, 0, -0.5],
+      [0, 0, 0],
+      [1, -2, 0.2],
+    ]);
     const zero = tf.zeros([4, 3]) as tf.Tensor2D;
-    const z0 = tensorValues(check, callStudent(check, 'mu and logScale of shape [4, 3], eps = 0', () => fn(mu4, scale4, zero)), [4, 3], 'z');
+    const z0 = tensorValues(
+      check,
+      callStudent(check, 'mu and logScale of shape [4, 3], eps = 0', () => fn(mu4, scale4, zero)),
+      [4, 3],
+      'z',
+    );
     const mu4v = mu4.dataSync();
     const worst = Math.max(...Array.from(z0, (v, i) => Math.abs(v - mu4v[i])));
     if (worst > 1e-5) {
@@ -52,7 +67,12 @@ export function checkReparameterize(
     const eps = tf.tensor2d(rng.normalArray(n * 2), [n, 2]);
     const mu = tf.tensor2d(Array.from({ length: n }, () => muRow));
     const scale = tf.tensor2d(Array.from({ length: n }, () => scaleRow));
-    const z = tensorValues(check, callStudent(check, `mu and ${scaleName} of shape [${n}, 2]`, () => fn(mu, scale, eps)), [n, 2], 'z');
+    const z = tensorValues(
+      check,
+      callStudent(check, `mu and ${scaleName} of shape [${n}, 2]`, () => fn(mu, scale, eps)),
+      [n, 2],
+      'z',
+    );
     for (let j = 0; j < 2; j++) {
       let m = 0;
       for (let i = 0; i < n; i++) m += z[i * 2 + j];
@@ -107,14 +127,14 @@ function referenceKl(mu: number[][], logScale: number[][], p: 'logVar' | 'logStd
  * posterior, the closed-form value (summed over latent dimensions, mean over the batch) for known
  * inputs, and never negative.
  */
-export function checkKlDivergence(
-  fn: (mu: tf.Tensor2D, logScale: tf.Tensor2D) => ScalarLike,
-  options: GaussianCheckOptions = {},
-): void {
+export function checkKlDivergence(fn: (mu: tf.Tensor2D, logScale: tf.Tensor2D) => ScalarLike, options: GaussianCheckOptions = {}): void {
   const check = 'checkKlDivergence';
   const p = options.parameterization ?? 'logVar';
   tf.tidy(() => {
-    const zero = toNumber(check, callStudent(check, 'mu = 0 and logScale = 0 of shape [5, 4]', () => fn(tf.zeros([5, 4]) as tf.Tensor2D, tf.zeros([5, 4]) as tf.Tensor2D)));
+    const zero = toNumber(
+      check,
+      callStudent(check, 'mu = 0 and logScale = 0 of shape [5, 4]', () => fn(tf.zeros([5, 4]) as tf.Tensor2D, tf.zeros([5, 4]) as tf.Tensor2D)),
+    );
     if (!close(zero, 0)) {
       throw new AutograderError(
         check,
@@ -124,10 +144,21 @@ export function checkKlDivergence(
             : 'Per dimension: -0.5 * (1 + 2 logStd - mu^2 - exp(2 logStd)).'),
       );
     }
-    const mu = [[1, -1, 0], [0, 0.5, 2], [0, 0, 0]];
-    const scale = [[0, 0, 0], [Math.log(2), -0.7, 0.3], [1, -1, 0.5]];
+    const mu = [
+      [1, -1, 0],
+      [0, 0.5, 2],
+      [0, 0, 0],
+    ];
+    const scale = [
+      [0, 0, 0],
+      [Math.log(2), -0.7, 0.3],
+      [1, -1, 0.5],
+    ];
     const expected = referenceKl(mu, scale, p);
-    const got = toNumber(check, callStudent(check, 'mu and logScale of shape [3, 3]', () => fn(tf.tensor2d(mu), tf.tensor2d(scale))));
+    const got = toNumber(
+      check,
+      callStudent(check, 'mu and logScale of shape [3, 3]', () => fn(tf.tensor2d(mu), tf.tensor2d(scale))),
+    );
     if (!close(got, expected, 1e-4)) {
       const other = p === 'logVar' ? 'logStd' : 'logVar';
       const otherMean = referenceKl(mu, scale, other);
@@ -146,7 +177,10 @@ export function checkKlDivergence(
     const rng = new Rng('checkKlDivergence');
     const rmu = tf.tensor2d(rng.normalArray(32 * 4, 0, 2), [32, 4]);
     const rscale = tf.tensor2d(rng.normalArray(32 * 4, 0, 1.5), [32, 4]);
-    const random = toNumber(check, callStudent(check, 'random mu and logScale of shape [32, 4]', () => fn(rmu, rscale)));
+    const random = toNumber(
+      check,
+      callStudent(check, 'random mu and logScale of shape [32, 4]', () => fn(rmu, rscale)),
+    );
     if (!(random >= -1e-5)) {
       throw new AutograderError(check, `a KL divergence is never negative, got ${fmt(random)} for random inputs. Check the signs.`);
     }
@@ -159,9 +193,7 @@ export function checkKlDivergence(
  * pixels plus `beta` times the closed-form KL to N(0, I) (summed over latent dimensions), both
  * averaged over the batch, for beta 0, 1 and 4.
  */
-export function checkVaeLoss(
-  fn: (target: tf.Tensor2D, pred: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D, beta: number) => ScalarLike,
-): void {
+export function checkVaeLoss(fn: (target: tf.Tensor2D, pred: tf.Tensor2D, mu: tf.Tensor2D, logVar: tf.Tensor2D, beta: number) => ScalarLike): void {
   const check = 'checkVaeLoss';
   const rng = new Rng('checkVaeLoss');
   const n = 3;
@@ -172,10 +204,12 @@ export function checkVaeLoss(
   const mu = Array.from({ length: n }, () => [rng.normal(), rng.normal()]);
   const logVar = Array.from({ length: n }, () => [0.5 * rng.normal(), 0.5 * rng.normal()]);
   let bce = 0;
-  target.forEach((row, i) => row.forEach((t, j) => {
-    const p = pred[i][j];
-    bce += -(t * Math.log(p) + (1 - t) * Math.log(1 - p));
-  }));
+  target.forEach((row, i) =>
+    row.forEach((t, j) => {
+      const p = pred[i][j];
+      bce += -(t * Math.log(p) + (1 - t) * Math.log(1 - p));
+    }),
+  );
   bce /= n;
   const kl = referenceKl(mu, logVar, 'logVar');
   tf.tidy(() => {

@@ -67,7 +67,6 @@ export function setAdamSimd(enabled: boolean): void {
   simdAllowed = enabled;
 }
 
-
 /**
  * One Adam pass over n weights held in one Float32Array `h` (the wasm heap) at element offsets
  * `w, g, m0, v0` (inputs) and `w1, m1, v1` (outputs).

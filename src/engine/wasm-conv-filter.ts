@@ -150,10 +150,20 @@ export const conv2DBackpropFilterWasm: KernelFunc = (args) => {
   if (chunks === 1 && gh === oh && gw === ow) {
     dyChunks = runWasmKernel('Reshape', backend, { x: dy }, { shape: [grid * co] });
   } else if (chunks === 1) {
-    const padded = runWasmKernel('PadV2', backend, { x: dy }, {
-      paddings: [[0, 0], [0, gh - oh], [0, gw - ow], [0, 0]],
-      constantValue: 0,
-    });
+    const padded = runWasmKernel(
+      'PadV2',
+      backend,
+      { x: dy },
+      {
+        paddings: [
+          [0, 0],
+          [0, gh - oh],
+          [0, gw - ow],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
     dyChunks = runWasmKernel('Reshape', backend, { x: padded }, { shape: [grid * co] });
     freeWasm(backend, padded);
   } else {
@@ -178,8 +188,7 @@ export const conv2DBackpropFilterWasm: KernelFunc = (args) => {
     }
   }
 
-  const shiftOf = (i: number, j: number): number =>
-    ((i % sh) * pw + (j % sw)) * phaseSize + Math.floor(i / sh) * gw + Math.floor(j / sw);
+  const shiftOf = (i: number, j: number): number => ((i % sh) * pw + (j % sw)) * phaseSize + Math.floor(i / sh) * gw + Math.floor(j / sw);
   const taps = kh * kw;
   const out = backend.makeOutput([kh, kw, ci, co], 'float32');
   /** Adds a product [rows, cols] (rows = (tap, c) from `row0`, cols from channel `col0`) into out. */

@@ -8,15 +8,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { GemmConv } from './wasm-gemm';
-import {
-  convInfoChannelsLast,
-  freeWasm,
-  runWasmKernel,
-  heapAddress,
-  wasmGemmOf,
-  type ConvGeometryAttrs,
-  type WasmHeapBackend,
-} from './wasm-heap';
+import { convInfoChannelsLast, freeWasm, runWasmKernel, heapAddress, wasmGemmOf, type ConvGeometryAttrs, type WasmHeapBackend } from './wasm-heap';
 
 /** Attributes of a forward conv2d as the Conv2D kernel receives them. */
 export type Conv2DAttrs = ConvGeometryAttrs & { readonly dilations?: [number, number] | number };
@@ -71,7 +63,6 @@ function geometry(info: tf.backend_util.Conv2DInfo, xp: TensorInfo): Omit<GemmCo
   };
 }
 
-
 /** Whether vaelab's convolution loops run on this backend (wasm memory found, WebAssembly SIMD, not switched off). */
 export function convByGemmAvailable(backend: KernelBackend): boolean {
   return wasmGemmOf(backend) !== null;
@@ -96,14 +87,22 @@ export function conv2dByGemm(backend: KernelBackend, x: TensorInfo, filter: Tens
 }
 
 /** Conv2DBackpropFilter (dW of conv2d) by vaelab's loops, or null when they do not apply. */
-export function conv2dFilterGradByGemm(backend: KernelBackend, x: TensorInfo, dy: TensorInfo, filterShape: [number, number, number, number], attrs: Conv2DAttrs): TensorInfo | null {
+export function conv2dFilterGradByGemm(
+  backend: KernelBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  filterShape: [number, number, number, number],
+  attrs: Conv2DAttrs,
+): TensorInfo | null {
   if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4 || dy.shape.length !== 4) return null;
   if (!isOne(attrs.dilations)) return null;
   const gemm = wasmGemmOf(backend);
   if (gemm === null) return null;
   const info = convInfoChannelsLast('Conv2DBackpropFilter', x.shape as [number, number, number, number], filterShape, attrs);
   if (dy.shape[0] !== x.shape[0] || dy.shape[1] !== info.outHeight || dy.shape[2] !== info.outWidth || dy.shape[3] !== filterShape[3]) {
-    throw new Error(`Conv2DBackpropFilter: dy has shape [${dy.shape.join(',')}], expected [${x.shape[0]},${info.outHeight},${info.outWidth},${filterShape[3]}].`);
+    throw new Error(
+      `Conv2DBackpropFilter: dy has shape [${dy.shape.join(',')}], expected [${x.shape[0]},${info.outHeight},${info.outWidth},${filterShape[3]}].`,
+    );
   }
   const xp = padded(backend, x, info);
   if (xp === null) return null;

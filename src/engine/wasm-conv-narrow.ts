@@ -50,7 +50,12 @@ export function conv2dOneOutputChannel(
   }
   const y = conv2dFast(backend, x, wide, {
     strides: [1, v],
-    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+    pad: [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ],
     dataFormat: 'NHWC',
     dilations: [1, 1],
   });

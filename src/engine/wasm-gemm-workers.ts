@@ -120,7 +120,8 @@ export class GemmWorkers {
   run(job: GemmJob, runRange: (from: number, to: number) => void): void {
     const ctl = this.ctl;
     const callCount = job.starts[job.chunks];
-    if (!this.fits(callCount, job.chunks)) throw new RangeError(`gemm workers: a job of ${callCount} calls in ${job.chunks} chunks exceeds ${MAX_CALLS} / ${MAX_CHUNKS}`);
+    if (!this.fits(callCount, job.chunks))
+      throw new RangeError(`gemm workers: a job of ${callCount} calls in ${job.chunks} chunks exceeds ${MAX_CALLS} / ${MAX_CHUNKS}`);
     ctl.set(job.starts.subarray(0, job.chunks + 1), STARTS);
     ctl.set(job.calls.subarray(0, callCount * CALL_SLOTS), CALLS);
     ctl[CHUNKS] = job.chunks;

@@ -172,7 +172,9 @@ function convMacs(p: GemmConv): number {
   const span = (p.outHeight - 1) * p.strideHeight + p.filterHeight;
   const width = (p.outWidth - 1) * p.strideWidth + p.filterWidth;
   if (span > p.inHeight || width > p.inWidth) {
-    throw new Error(`wasm gemm conv2d: a ${p.outHeight}x${p.outWidth} output needs a padded input of at least ${span}x${width}, got ${p.inHeight}x${p.inWidth}`);
+    throw new Error(
+      `wasm gemm conv2d: a ${p.outHeight}x${p.outWidth} output needs a padded input of at least ${span}x${width}, got ${p.inHeight}x${p.inWidth}`,
+    );
   }
   return p.batch * p.outHeight * p.outWidth * p.outChannels * p.filterHeight * p.filterWidth * p.inChannels;
 }
@@ -201,7 +203,9 @@ class Gemm implements WasmGemm {
 
   multiply(p: GemmProduct): void {
     if (!this.supports(p.transposeA, p.transposeB, p.k)) {
-      throw new Error(`wasm gemm: unsupported product (transposeA ${p.transposeA}, transposeB ${p.transposeB}, k ${p.k}); expected A B, A^T B, or A B^T with k a multiple of 4`);
+      throw new Error(
+        `wasm gemm: unsupported product (transposeA ${p.transposeA}, transposeB ${p.transposeB}, k ${p.k}); expected A B, A^T B, or A B^T with k a multiple of 4`,
+      );
     }
     if (p.m === 0 || p.n === 0) return;
     const blocks = Math.ceil(p.m / GEMM_MR);
@@ -229,7 +233,8 @@ class Gemm implements WasmGemm {
   }
 
   conv2dFilterGrad(p: GemmConv, partials = 1): void {
-    if (!Number.isInteger(partials) || partials < 1) throw new RangeError(`wasm gemm conv2dFilterGrad: partials must be an integer >= 1, got ${partials}`);
+    if (!Number.isInteger(partials) || partials < 1)
+      throw new RangeError(`wasm gemm conv2dFilterGrad: partials must be an integer >= 1, got ${partials}`);
     if (convMacs(p) === 0) return;
     const pixel = 4 * p.inChannels;
     const inRow = p.inWidth * pixel;
@@ -242,24 +247,29 @@ class Gemm implements WasmGemm {
     this.runChunks(Math.ceil(p.batch / per), (chunk, list) => {
       for (let image = chunk * per; image < Math.min(p.batch, (chunk + 1) * per); image++) {
         for (let i = 0; i < p.filterHeight; i++) {
-          this.planOuter(rows, p.outChannels, {
-            a: p.x + image * p.inHeight * inRow + i * inRow,
-            b: p.out + image * dyImage,
-            c: p.filter + chunk * filterBytes + i * rows * 4 * p.outChannels,
-            bias: 0,
-            k: p.outWidth,
-            aRow: 4,
-            aStep: p.strideWidth * pixel,
-            bRow: 4 * p.outChannels,
-            cRow: 4 * p.outChannels,
-            flags: GEMM_ACCUMULATE,
-            kRuns: p.outHeight,
-            aRun: p.strideHeight * inRow,
-            outers: 1,
-            aOuter: 0,
-            cOuter: 0,
-            bOuter: 0,
-          }, list);
+          this.planOuter(
+            rows,
+            p.outChannels,
+            {
+              a: p.x + image * p.inHeight * inRow + i * inRow,
+              b: p.out + image * dyImage,
+              c: p.filter + chunk * filterBytes + i * rows * 4 * p.outChannels,
+              bias: 0,
+              k: p.outWidth,
+              aRow: 4,
+              aStep: p.strideWidth * pixel,
+              bRow: 4 * p.outChannels,
+              cRow: 4 * p.outChannels,
+              flags: GEMM_ACCUMULATE,
+              kRuns: p.outHeight,
+              aRun: p.strideHeight * inRow,
+              outers: 1,
+              aOuter: 0,
+              cOuter: 0,
+              bOuter: 0,
+            },
+            list,
+          );
         }
       }
     });
@@ -293,7 +303,26 @@ class Gemm implements WasmGemm {
   private runCalls(list: CallList, from: number, to: number): void {
     const d = list.calls;
     for (let i = from, at = from * CALL_SLOTS; i < to; i++, at += CALL_SLOTS) {
-      this.fns[d[at]](d[at + 1], d[at + 2], d[at + 3], d[at + 4], d[at + 5], d[at + 6], d[at + 7], d[at + 8], d[at + 9], d[at + 10], d[at + 11], d[at + 12], d[at + 13], d[at + 14], d[at + 15], d[at + 16], d[at + 17], d[at + 18]);
+      this.fns[d[at]](
+        d[at + 1],
+        d[at + 2],
+        d[at + 3],
+        d[at + 4],
+        d[at + 5],
+        d[at + 6],
+        d[at + 7],
+        d[at + 8],
+        d[at + 9],
+        d[at + 10],
+        d[at + 11],
+        d[at + 12],
+        d[at + 13],
+        d[at + 14],
+        d[at + 15],
+        d[at + 16],
+        d[at + 17],
+        d[at + 18],
+      );
     }
   }
 
@@ -319,10 +348,31 @@ class Gemm implements WasmGemm {
     for (const width of GEMM_WIDTHS) {
       const tiles = Math.floor((n - j) / width);
       if (tiles === 0) continue;
-      this.pushRowBlocks(rows, (mr) => outerName(mr, width, general), (r, blocks) => [
-        args.a + r * args.aRow, args.b + 4 * j, args.c + r * args.cRow + 4 * j, args.bias + 4 * j, blocks, args.k, args.aRow, args.aStep,
-        args.bRow, args.cRow, args.flags, args.kRuns, args.aRun, args.outers, args.aOuter, args.cOuter, args.bOuter, tiles,
-      ], list);
+      this.pushRowBlocks(
+        rows,
+        (mr) => outerName(mr, width, general),
+        (r, blocks) => [
+          args.a + r * args.aRow,
+          args.b + 4 * j,
+          args.c + r * args.cRow + 4 * j,
+          args.bias + 4 * j,
+          blocks,
+          args.k,
+          args.aRow,
+          args.aStep,
+          args.bRow,
+          args.cRow,
+          args.flags,
+          args.kRuns,
+          args.aRun,
+          args.outers,
+          args.aOuter,
+          args.cOuter,
+          args.bOuter,
+          tiles,
+        ],
+        list,
+      );
       j += tiles * width;
     }
   }
@@ -347,9 +397,12 @@ class Gemm implements WasmGemm {
     for (const nb of GEMM_DOT_COLUMNS) {
       const tiles = Math.floor((n - j) / nb);
       if (tiles === 0) continue;
-      this.pushRowBlocks(m1 - m0, (mr) => dotName(mr, nb), (r, blocks) => [
-        a0 + r * rowBytes, p.b + j * rowBytes, c0 + r * cRow + 4 * j, bias + 4 * j, blocks, k / 4, rowBytes, cRow, flags, tiles,
-      ], list);
+      this.pushRowBlocks(
+        m1 - m0,
+        (mr) => dotName(mr, nb),
+        (r, blocks) => [a0 + r * rowBytes, p.b + j * rowBytes, c0 + r * cRow + 4 * j, bias + 4 * j, blocks, k / 4, rowBytes, cRow, flags, tiles],
+        list,
+      );
       j += tiles * nb;
     }
   }
@@ -364,10 +417,25 @@ class Gemm implements WasmGemm {
     const a = p.x + image * p.inHeight * inRow;
     const c = p.out + image * p.outHeight * p.outWidth * 4;
     const aRow = p.strideWidth * pixel;
-    this.pushRowBlocks(p.outWidth, dotConvName, (r, blocks) => [
-      a + r * aRow, p.filter, c + 4 * r, blocks, (p.filterWidth * p.inChannels) / 4, aRow, 4, p.filterHeight, inRow, p.outHeight,
-      p.strideHeight * inRow, p.outWidth * 4,
-    ], list);
+    this.pushRowBlocks(
+      p.outWidth,
+      dotConvName,
+      (r, blocks) => [
+        a + r * aRow,
+        p.filter,
+        c + 4 * r,
+        blocks,
+        (p.filterWidth * p.inChannels) / 4,
+        aRow,
+        4,
+        p.filterHeight,
+        inRow,
+        p.outHeight,
+        p.strideHeight * inRow,
+        p.outWidth * 4,
+      ],
+      list,
+    );
   }
 
   /**
@@ -379,24 +447,29 @@ class Gemm implements WasmGemm {
     const pixel = 4 * p.inChannels;
     const inRow = p.inWidth * pixel;
     const outRow = p.outWidth * 4 * p.outChannels;
-    this.planOuter(p.outWidth, p.outChannels, {
-      a: p.x + image * p.inHeight * inRow,
-      b: p.filter,
-      c: p.out + image * p.outHeight * outRow,
-      bias: 0,
-      k: p.filterWidth * p.inChannels,
-      aRow: p.strideWidth * pixel,
-      aStep: 4,
-      bRow: 4 * p.outChannels,
-      cRow: 4 * p.outChannels,
-      flags: 0,
-      kRuns: p.filterHeight,
-      aRun: inRow,
-      outers: p.outHeight,
-      aOuter: p.strideHeight * inRow,
-      cOuter: outRow,
-      bOuter: 0,
-    }, list);
+    this.planOuter(
+      p.outWidth,
+      p.outChannels,
+      {
+        a: p.x + image * p.inHeight * inRow,
+        b: p.filter,
+        c: p.out + image * p.outHeight * outRow,
+        bias: 0,
+        k: p.filterWidth * p.inChannels,
+        aRow: p.strideWidth * pixel,
+        aStep: 4,
+        bRow: 4 * p.outChannels,
+        cRow: 4 * p.outChannels,
+        flags: 0,
+        kRuns: p.filterHeight,
+        aRun: inRow,
+        outers: p.outHeight,
+        aOuter: p.strideHeight * inRow,
+        cOuter: outRow,
+        bOuter: 0,
+      },
+      list,
+    );
   }
 }
 
@@ -439,7 +512,11 @@ export function wasmGemmFor(memory: object, threads = gemmThreads()): WasmGemm |
   let gemm: WasmGemm | null = null;
   if (compiled !== null) {
     const workers = compiled.shared && threads > 1 ? new GemmWorkers(compiled.module, memory, names, threads - 1) : null;
-    gemm = new Gemm(names.map((name) => compiled.exports[name] as StripFn), names, workers);
+    gemm = new Gemm(
+      names.map((name) => compiled.exports[name] as StripFn),
+      names,
+      workers,
+    );
   }
   cache.set(memory, gemm);
   return gemm;

@@ -198,4 +198,3 @@ export function ownMatMul(backend: KernelBackend, inputs: Record<string, TensorI
   freeWasm(backend, out);
   return activated;
 }
-

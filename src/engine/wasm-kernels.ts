@@ -103,7 +103,6 @@ function swapLastTwo(rank: number): number[] {
   return perm;
 }
 
-
 /** How one spatial axis of conv2d's input gradient splits into stride phases. */
 interface Phase1d {
   /** Filter taps of this phase (k = phase + stride * a). */
@@ -180,26 +179,36 @@ function conv2DBackpropInputFast(stockFunc: KernelFunc): KernelFunc {
         // Sub-filter W[p::sh, q::sw], flipped in space, [taps_h, taps_w, co, ci].
         const sub = single
           ? filter
-          : run('StridedSlice', backend, { x: filter }, {
-              begin: [p, q, 0, 0],
-              end: [kh, kw, ci, co],
-              strides: [sh, sw, 1, 1],
-              beginMask: 0,
-              endMask: 0,
-              ellipsisMask: 0,
-              newAxisMask: 0,
-              shrinkAxisMask: 0,
-            });
+          : run(
+              'StridedSlice',
+              backend,
+              { x: filter },
+              {
+                begin: [p, q, 0, 0],
+                end: [kh, kw, ci, co],
+                strides: [sh, sw, 1, 1],
+                beginMask: 0,
+                endMask: 0,
+                ellipsisMask: 0,
+                newAxisMask: 0,
+                shrinkAxisMask: 0,
+              },
+            );
         const flipped = run('Reverse', backend, { x: sub }, { dims: [0, 1] });
         if (sub !== filter) free(backend, sub);
         const subFilter = transpose(backend, flipped, [0, 1, 3, 2]);
         free(backend, flipped);
         let src = dy;
         if (rows.cropBefore + rows.cropAfter + cols.cropBefore + cols.cropAfter > 0) {
-          src = run('Slice', backend, { x: dy }, {
-            begin: [0, rows.cropBefore, cols.cropBefore, 0],
-            size: [n, oh - rows.cropBefore - rows.cropAfter, ow - cols.cropBefore - cols.cropAfter, co],
-          });
+          src = run(
+            'Slice',
+            backend,
+            { x: dy },
+            {
+              begin: [0, rows.cropBefore, cols.cropBefore, 0],
+              size: [n, oh - rows.cropBefore - rows.cropAfter, ow - cols.cropBefore - cols.cropAfter, co],
+            },
+          );
         }
         const phasePads: [[number, number], [number, number]] = [
           [rows.padBefore, rows.padAfter],

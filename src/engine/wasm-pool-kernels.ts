@@ -22,14 +22,7 @@ export const maxPoolGradWasm: KernelFunc = (args) => {
     pad: 'valid' | 'same' | number;
     dimRoundingMode?: 'floor' | 'round' | 'ceil';
   };
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const top = info.padInfo.top;
@@ -41,7 +34,13 @@ export const maxPoolGradWasm: KernelFunc = (args) => {
   dx.fill(0);
   if (strideHeight >= fh && strideWidth >= fw) {
     const simd = fh === 2 && fw === 2 && strideHeight === 2 && strideWidth === 2 && c % 4 === 0 ? wasmSimdKernels(backend) : null;
-    disjointMaxPoolGrad(x, g, dx, { batchSize, inHeight, inWidth, c, outHeight, outWidth, strideHeight, strideWidth, fh, fw, top, left }, simd?.maxPoolGrad2x2);
+    disjointMaxPoolGrad(
+      x,
+      g,
+      dx,
+      { batchSize, inHeight, inWidth, c, outHeight, outWidth, strideHeight, strideWidth, fh, fw, top, left },
+      simd?.maxPoolGrad2x2,
+    );
     return out;
   }
   const best = new Float32Array(c);

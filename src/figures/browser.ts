@@ -43,7 +43,17 @@ export function figurePlotlyPage(figure: Figure): { data: Record<string, unknown
       xaxis: hidden,
       yaxis: hidden,
       images: [
-        { source: `data:image/png;base64,${figure.png.toString('base64')}`, xref: 'paper', yref: 'paper', x: 0, y: 1, sizex: 1, sizey: 1, sizing: 'contain', layer: 'below' },
+        {
+          source: `data:image/png;base64,${figure.png.toString('base64')}`,
+          xref: 'paper',
+          yref: 'paper',
+          x: 0,
+          y: 1,
+          sizex: 1,
+          sizey: 1,
+          sizing: 'contain',
+          layer: 'below',
+        },
       ],
     },
   };

@@ -107,18 +107,24 @@ export async function mapLossChart(lossHistory: ArrayLike<number>, options: Line
 }
 
 /** One epoch of a loss curve: a {@link TrainHistory} epoch or any object with at least `epoch` and `loss`. */
-export type EpochLike = Pick<EpochMetrics, 'epoch' | 'loss'> & Partial<Pick<EpochMetrics, 'valLoss' | 'reconstruction' | 'kl' | 'valReconstruction' | 'valKl' | 'accuracy' | 'valAccuracy'>>;
+export type EpochLike = Pick<EpochMetrics, 'epoch' | 'loss'> &
+  Partial<Pick<EpochMetrics, 'valLoss' | 'reconstruction' | 'kl' | 'valReconstruction' | 'valKl' | 'accuracy' | 'valAccuracy'>>;
 
 /**
  * Loss curves of a training run: train and validation series per epoch, one panel per term
  * (total loss; reconstruction and KL for a VAE; accuracy for a classifier).
  */
-export async function lossCurveChart(history: TrainHistory | { readonly epochs: readonly EpochLike[] } | readonly EpochLike[], options: ChartOptions = {}): Promise<Figure> {
+export async function lossCurveChart(
+  history: TrainHistory | { readonly epochs: readonly EpochLike[] } | readonly EpochLike[],
+  options: ChartOptions = {},
+): Promise<Figure> {
   const where = 'lossCurveChart';
   if (history == null || typeof history !== 'object') {
     throw new TypeError(`${where}: history must be a TrainHistory (from train), an object { epochs } or an array of epoch metrics`);
   }
-  const epochs: readonly EpochLike[] = Array.isArray(history) ? (history as readonly EpochLike[]) : (history as { epochs: readonly EpochLike[] }).epochs;
+  const epochs: readonly EpochLike[] = Array.isArray(history)
+    ? (history as readonly EpochLike[])
+    : (history as { epochs: readonly EpochLike[] }).epochs;
   if (!Array.isArray(epochs) || epochs.length === 0) throw new RangeError(`${where}: the history has no epochs; train at least one epoch first`);
   const terms: { term: string; train: keyof EpochLike; val: keyof EpochLike }[] = [
     { term: 'total loss', train: 'loss', val: 'valLoss' },
@@ -131,7 +137,10 @@ export async function lossCurveChart(history: TrainHistory | { readonly epochs: 
   for (const t of terms) {
     let any = false;
     for (const e of epochs) {
-      for (const [split, key] of [['train', t.train], ['validation', t.val]] as const) {
+      for (const [split, key] of [
+        ['train', t.train],
+        ['validation', t.val],
+      ] as const) {
         const v = e[key];
         if (typeof v === 'number' && Number.isFinite(v)) {
           values.push({ epoch: e.epoch, term: t.term, split, value: v });
@@ -143,7 +152,7 @@ export async function lossCurveChart(history: TrainHistory | { readonly epochs: 
     if (any && !(t.term === 'reconstruction' && epochs.every((e) => e.kl === undefined))) used.push(t.term);
   }
   const shown = values.filter((v) => used.includes(v.term));
-  const panelWidth = used.length > 1 ? 260 : options.width ?? 420;
+  const panelWidth = used.length > 1 ? 260 : (options.width ?? 420);
   const spec: VegaLiteSpec = {
     title: options.title ?? 'Training curves',
     data: { values: shown },
@@ -154,9 +163,22 @@ export async function lossCurveChart(history: TrainHistory | { readonly epochs: 
       height: options.height ?? 240,
       mark: { type: 'line', point: epochs.length <= 30, strokeWidth: 2 },
       encoding: {
-        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd', ...(epochs.length <= 15 ? { values: epochs.map((e) => e.epoch) } : {}) }, scale: { zero: false, nice: false } },
+        x: {
+          field: 'epoch',
+          type: 'quantitative',
+          title: 'epoch',
+          axis: { tickMinStep: 1, format: 'd', ...(epochs.length <= 15 ? { values: epochs.map((e) => e.epoch) } : {}) },
+          scale: { zero: false, nice: false },
+        },
         y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
-        color: { field: 'split', type: 'nominal', title: null, sort: ['train', 'validation'], scale: { range: ['#1f77b4', '#ff7f0e'] }, legend: { orient: 'top' } },
+        color: {
+          field: 'split',
+          type: 'nominal',
+          title: null,
+          sort: ['train', 'validation'],
+          scale: { range: ['#1f77b4', '#ff7f0e'] },
+          legend: { orient: 'top' },
+        },
         strokeDash: { field: 'split', type: 'nominal', sort: ['train', 'validation'], legend: null },
         tooltip: [{ field: 'term' }, { field: 'split' }, { field: 'epoch' }, { field: 'value', format: '.4g' }],
       },
@@ -184,9 +206,12 @@ export async function barChart(labels: readonly (string | number)[], values: Arr
   const where = 'barChart';
   if (labels == null || !Array.isArray(labels)) throw new TypeError(`${where}: labels must be an array of bar names`);
   if (values == null || typeof values.length !== 'number') throw new TypeError(`${where}: values must be an array of numbers, one per label`);
-  if (labels.length !== values.length) throw new RangeError(`${where}: ${labels.length} labels but ${values.length} values; expected one value per label`);
+  if (labels.length !== values.length)
+    throw new RangeError(`${where}: ${labels.length} labels but ${values.length} values; expected one value per label`);
   if (labels.length === 0) throw new RangeError(`${where}: no bars given`);
-  const rows = Array.from({ length: labels.length }, (_, i) => ({ label: String(labels[i]), value: values[i] })).filter((r) => Number.isFinite(r.value));
+  const rows = Array.from({ length: labels.length }, (_, i) => ({ label: String(labels[i]), value: values[i] })).filter((r) =>
+    Number.isFinite(r.value),
+  );
   const order = labels.map(String);
   const format = options.valueFormat ?? '.2f';
   const x = { field: 'label', type: 'nominal', sort: order, title: options.xTitle ?? '', axis: { labelAngle: 0 } };
@@ -248,11 +273,13 @@ export async function rocChart(curves: RocLike | readonly RocLike[], options: Ch
   const aucs: number[] = [];
   list.forEach((c, k) => {
     if (!c || c.fpr === undefined || c.tpr === undefined) throw new TypeError(`${where}: each curve needs fpr and tpr arrays (e.g. from rocCurve)`);
-    if (c.fpr.length !== c.tpr.length || c.fpr.length < 2) throw new RangeError(`${where}: curve ${k} has ${c.fpr.length} fpr and ${c.tpr.length} tpr values; expected equal lengths >= 2`);
+    if (c.fpr.length !== c.tpr.length || c.fpr.length < 2)
+      throw new RangeError(`${where}: curve ${k} has ${c.fpr.length} fpr and ${c.tpr.length} tpr values; expected equal lengths >= 2`);
     checkFinite(where, 'fpr', c.fpr);
     checkFinite(where, 'tpr', c.tpr);
     for (let i = 0; i < c.fpr.length; i++) {
-      if (c.fpr[i] < 0 || c.fpr[i] > 1 || c.tpr[i] < 0 || c.tpr[i] > 1) throw new RangeError(`${where}: rates must lie in [0, 1]; curve ${k} point ${i} is (${c.fpr[i]}, ${c.tpr[i]})`);
+      if (c.fpr[i] < 0 || c.fpr[i] > 1 || c.tpr[i] < 0 || c.tpr[i] > 1)
+        throw new RangeError(`${where}: rates must lie in [0, 1]; curve ${k} point ${i} is (${c.fpr[i]}, ${c.tpr[i]})`);
     }
     const auc = c.auc ?? trapezoidAuc(c.fpr, c.tpr);
     aucs.push(auc);
@@ -268,7 +295,12 @@ export async function rocChart(curves: RocLike | readonly RocLike[], options: Ch
     height: options.height ?? side,
     layer: [
       {
-        data: { values: [{ fpr: 0, tpr: 0 }, { fpr: 1, tpr: 1 }] },
+        data: {
+          values: [
+            { fpr: 0, tpr: 0 },
+            { fpr: 1, tpr: 1 },
+          ],
+        },
         mark: { type: 'line', color: '#999', strokeDash: [5, 4], strokeWidth: 1.5 },
         encoding: { x: { field: 'fpr', type: 'quantitative' }, y: { field: 'tpr', type: 'quantitative' } },
       },
@@ -279,7 +311,13 @@ export async function rocChart(curves: RocLike | readonly RocLike[], options: Ch
           x: { field: 'fpr', type: 'quantitative', title: 'false-positive rate', scale: { domain: [0, 1] } },
           y: { field: 'tpr', type: 'quantitative', title: 'true-positive rate', scale: { domain: [0, 1] } },
           order: { field: 'order', type: 'quantitative' },
-          color: { field: 'curve', type: 'nominal', title: null, sort: names, legend: list.length > 1 ? { orient: 'bottom', direction: 'vertical' } : null },
+          color: {
+            field: 'curve',
+            type: 'nominal',
+            title: null,
+            sort: names,
+            legend: list.length > 1 ? { orient: 'bottom', direction: 'vertical' } : null,
+          },
           tooltip: [{ field: 'curve' }, { field: 'fpr', format: '.3f' }, { field: 'tpr', format: '.3f' }],
         },
       },

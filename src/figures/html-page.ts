@@ -16,7 +16,10 @@ function vegaScript(): string {
 
 /** Makes JSON safe to place inside a `<script>` element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** A standalone HTML page showing a Vega-Lite spec with its interactive controls (sliders, tooltips). */

@@ -44,7 +44,9 @@ const WHITE = 255;
 function checkLabels(name: string, labels: readonly string[] | undefined, expected: number): void {
   if (labels === undefined) return;
   if (!Array.isArray(labels) || labels.length !== expected) {
-    throw new RangeError(`imageGrid: ${name} must have ${expected} entries (one per ${name === 'rowLabels' ? 'row' : 'column'}), got ${Array.isArray(labels) ? labels.length : typeof labels}`);
+    throw new RangeError(
+      `imageGrid: ${name} must have ${expected} entries (one per ${name === 'rowLabels' ? 'row' : 'column'}), got ${Array.isArray(labels) ? labels.length : typeof labels}`,
+    );
   }
 }
 
@@ -126,7 +128,16 @@ export async function imageGrid(images: Float32Array, options: ImageGridOptions)
   const height = top + gridH + bottom;
 
   const texts: string[] = [];
-  if (title) texts.push(svgText(title, { x: minWidth > left + gridW + pad ? width / 2 : left + gridW / 2, y: pad + titleSize / 2 + 2, size: titleSize, anchor: 'middle', weight: 'bold' }));
+  if (title)
+    texts.push(
+      svgText(title, {
+        x: minWidth > left + gridW + pad ? width / 2 : left + gridW / 2,
+        y: pad + titleSize / 2 + 2,
+        size: titleSize,
+        anchor: 'middle',
+        weight: 'bold',
+      }),
+    );
   rowLabels.forEach((label, r) => {
     const y = top + sep + r * (cellH + sep) + cellH / 2;
     texts.push(svgText(label, { x: left - 8, y, size: labelSize, anchor: 'end' }));

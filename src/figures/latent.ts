@@ -40,7 +40,11 @@ interface Point {
   z?: number;
 }
 
-function resolveCodes(codes: Float32Array | LatentCodesLike, labels: ArrayLike<number> | undefined, options: LatentScatterOptions): {
+function resolveCodes(
+  codes: Float32Array | LatentCodesLike,
+  labels: ArrayLike<number> | undefined,
+  options: LatentScatterOptions,
+): {
   codes: Float32Array;
   dims: number;
   labels?: ArrayLike<number>;
@@ -57,7 +61,14 @@ function chooseIndices(count: number, maxPoints: number): number[] {
   return Array.from(new Rng('latentScatter').permutation(count).subarray(0, maxPoints)).sort((a, b) => a - b);
 }
 
-function gatherPoints(where: string, codes: Float32Array, dims: number, labels: ArrayLike<number> | undefined, axes: readonly number[], maxPoints: number): Point[] {
+function gatherPoints(
+  where: string,
+  codes: Float32Array,
+  dims: number,
+  labels: ArrayLike<number> | undefined,
+  axes: readonly number[],
+  maxPoints: number,
+): Point[] {
   if (!Number.isInteger(maxPoints) || maxPoints < 1) throw new RangeError(`${where}: maxPoints must be a positive integer, got ${maxPoints}`);
   const points: Point[] = [];
   for (const i of chooseIndices(codes.length / dims, maxPoints)) {
@@ -94,15 +105,18 @@ export async function latentScatter(
   const where = 'latentScatter';
   const resolved = resolveCodes(codes, labels, options);
   const { dims } = resolved;
-  if (!Number.isInteger(dims) || dims < 2) throw new RangeError(`${where}: dims must be an integer >= 2 (the latent size), got ${dims}; for a 1-D latent use lineChart or barChart`);
+  if (!Number.isInteger(dims) || dims < 2)
+    throw new RangeError(`${where}: dims must be an integer >= 2 (the latent size), got ${dims}; for a 1-D latent use lineChart or barChart`);
   if (resolved.codes.length === 0 || resolved.codes.length % dims !== 0) {
     throw new RangeError(`${where}: codes has ${resolved.codes.length} values, expected a non-zero multiple of dims = ${dims}`);
   }
   const count = resolved.codes.length / dims;
-  if (resolved.labels && resolved.labels.length !== count) throw new RangeError(`${where}: ${resolved.labels.length} labels for ${count} codes; expected one label per code`);
+  if (resolved.labels && resolved.labels.length !== count)
+    throw new RangeError(`${where}: ${resolved.labels.length} labels for ${count} codes; expected one label per code`);
   const axes = options.axes ?? (dims >= 3 ? [0, 1, 2] : [0, 1]);
   if (axes.length !== 2 && axes.length !== 3) throw new RangeError(`${where}: axes must list 2 or 3 latent dimensions, got [${axes}]`);
-  for (const a of axes) if (!Number.isInteger(a) || a < 0 || a >= dims) throw new RangeError(`${where}: axis ${a} is not a latent dimension in [0, ${dims})`);
+  for (const a of axes)
+    if (!Number.isInteger(a) || a < 0 || a >= dims) throw new RangeError(`${where}: axis ${a} is not a latent dimension in [0, ${dims})`);
   if (new Set(axes).size !== axes.length) throw new RangeError(`${where}: axes must be different dimensions, got [${axes}]`);
   const maxPoints = options.maxPoints ?? (axes.length === 3 ? 5000 : 10000);
   const points = gatherPoints(where, resolved.codes, dims, resolved.labels, axes, maxPoints);
@@ -120,7 +134,10 @@ export async function latentScatter(
       x: { field: xField, type: 'quantitative', title: xTitle, scale: { zero: false } },
       y: { field: yField, type: 'quantitative', title: yTitle, scale: { zero: false } },
       color,
-      tooltip: [{ field: 'label', title: 'label' }, { field: 'i', title: 'index' }],
+      tooltip: [
+        { field: 'label', title: 'label' },
+        { field: 'i', title: 'index' },
+      ],
     },
   });
 
@@ -189,7 +206,12 @@ export async function latentScatter(
           y: { field: 'py', type: 'quantitative', scale: fixedY, axis: null },
           order: { field: 'depth', type: 'quantitative', sort: 'ascending' }, // nearer points (larger depth) drawn last
           color,
-          tooltip: [{ field: 'label', title: 'label' }, { field: 'x', title: names[0], format: '.3f' }, { field: 'y', title: names[1], format: '.3f' }, { field: 'z', title: names[2], format: '.3f' }],
+          tooltip: [
+            { field: 'label', title: 'label' },
+            { field: 'x', title: names[0], format: '.3f' },
+            { field: 'y', title: names[1], format: '.3f' },
+            { field: 'z', title: names[2], format: '.3f' },
+          ],
         },
       },
     ],
@@ -240,13 +262,19 @@ export interface PlotlyTrace {
  * Latent codes as plotly traces (one per digit), for `openInBrowser`: 3 axes give a rotatable
  * `scatter3d`, 2 axes a plain scatter.
  */
-export function latentPlotlyTraces(codes: Float32Array | LatentCodesLike, labels?: ArrayLike<number>, options: LatentScatterOptions = {}): PlotlyTrace[] {
+export function latentPlotlyTraces(
+  codes: Float32Array | LatentCodesLike,
+  labels?: ArrayLike<number>,
+  options: LatentScatterOptions = {},
+): PlotlyTrace[] {
   const resolved = resolveCodes(codes, labels, options);
   const axes = options.axes ?? (resolved.dims >= 3 ? [0, 1, 2] : [0, 1]);
   if (resolved.codes.length === 0 || resolved.codes.length % resolved.dims !== 0) {
     throw new RangeError(`latentPlotlyTraces: codes has ${resolved.codes.length} values, expected a non-zero multiple of dims = ${resolved.dims}`);
   }
-  for (const a of axes) if (!Number.isInteger(a) || a < 0 || a >= resolved.dims) throw new RangeError(`latentPlotlyTraces: axis ${a} is not a latent dimension in [0, ${resolved.dims})`);
+  for (const a of axes)
+    if (!Number.isInteger(a) || a < 0 || a >= resolved.dims)
+      throw new RangeError(`latentPlotlyTraces: axis ${a} is not a latent dimension in [0, ${resolved.dims})`);
   const points = gatherPoints('latentPlotlyTraces', resolved.codes, resolved.dims, resolved.labels, axes, options.maxPoints ?? 10000);
   const groups = new Map<string, Point[]>();
   for (const p of points) groups.set(p.label, [...(groups.get(p.label) ?? []), p]);

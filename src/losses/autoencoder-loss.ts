@@ -41,9 +41,7 @@ export function autoencoderLoss(model: AutoencoderModel, batch: AutoencoderLossB
     throw new RangeError(`autoencoderLoss: beta must be a finite number >= 0, got ${beta}`);
   }
   if (model.kind !== 'ae' && batch.eps === undefined) {
-    throw new TypeError(
-      `autoencoderLoss: model '${model.name}' is variational: pass eps [n, ${model.latentDim}] (standard normal, from an Rng)`,
-    );
+    throw new TypeError(`autoencoderLoss: model '${model.name}' is variational: pass eps [n, ${model.latentDim}] (standard normal, from an Rng)`);
   }
   const recFn = reconstructionLoss(batch.reconstruction ?? defaultReconstructionLoss(model));
   const target = batch.target ?? batch.input;

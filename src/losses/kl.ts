@@ -24,11 +24,7 @@ export function toLogVar(logScale: tf.Tensor, parameterization: ScaleParameteriz
  * `logStd`: `-0.5 * sum(1 + 2 logStd - mu^2 - exp(2 logStd))`.
  * `mu` and `logScale` are `[n, latentDim]`.
  */
-export function klDivergence(
-  mu: tf.Tensor,
-  logScale: tf.Tensor,
-  parameterization: ScaleParameterization,
-): tf.Scalar {
+export function klDivergence(mu: tf.Tensor, logScale: tf.Tensor, parameterization: ScaleParameterization): tf.Scalar {
   checkParameterization('klDivergence', parameterization);
   assertRank('klDivergence', mu, 2, 'mu', '[n, latentDim]');
   assertSameShape('klDivergence', mu, logScale, 'mu', 'logScale');

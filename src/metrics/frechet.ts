@@ -50,7 +50,11 @@ function checkFiniteValues(where: string, name: string, values: ArrayLike<number
 }
 
 /** Rows of a feature set as one flat array with its size; errors name `where` and `name` (internal, shared with judge-scores). */
-export function flatFeatures(where: string, name: string, input: FeatureMatrix | ReadonlyArray<ArrayLike<number>>): { values: ArrayLike<number>; count: number; dims: number } {
+export function flatFeatures(
+  where: string,
+  name: string,
+  input: FeatureMatrix | ReadonlyArray<ArrayLike<number>>,
+): { values: ArrayLike<number>; count: number; dims: number } {
   if (Array.isArray(input)) {
     const rows = input as ReadonlyArray<ArrayLike<number>>;
     if (rows.length === 0) throw new RangeError(`${where}: ${name} has no rows; expected a non-empty array of rows`);
@@ -209,7 +213,9 @@ export function frechetDistance(a: FeatureInput, b: FeatureInput): FrechetDistan
   const g1 = toGaussian(where, 'the first feature set', a);
   const g2 = toGaussian(where, 'the second feature set', b);
   if (g1.dims !== g2.dims) {
-    throw new RangeError(`${where}: the feature sets have different dimensions (${g1.dims} and ${g2.dims}); expected features from the same network layer`);
+    throw new RangeError(
+      `${where}: the feature sets have different dimensions (${g1.dims} and ${g2.dims}); expected features from the same network layer`,
+    );
   }
   const dims = g1.dims;
   let meanTerm = 0;

@@ -199,7 +199,11 @@ export async function mnistJudge(options: MnistJudgeOptions = {}): Promise<Mnist
   );
   const model = trained.model.model;
   const featureDim = config.hidden[config.hidden.length - 1];
-  const featureModel = tf.model({ inputs: model.inputs, outputs: model.getLayer('judge_features').output as tf.SymbolicTensor, name: `${config.name}-features` });
+  const featureModel = tf.model({
+    inputs: model.inputs,
+    outputs: model.getLayer('judge_features').output as tf.SymbolicTensor,
+    name: `${config.name}-features`,
+  });
   const testProbs = runRows(where, model, test.images.subarray(0, test.count * PIXELS), CLASSES);
   let correct = 0;
   for (let i = 0; i < test.count; i++) {
@@ -259,6 +263,7 @@ export function judgeScores(judge: MnistJudge, images: ImagesInput, options: Jud
 
 /** The Gaussian of a judge's features on images, to pass as `reference` to {@link judgeScores} (fit once, reuse). */
 export function judgeReference(judge: MnistJudge, images: ImagesInput): GaussianFit {
-  if (judge == null || typeof judge.features !== 'function') throw new TypeError('judgeReference: judge must be an MnistJudge (from `await mnistJudge()`)');
+  if (judge == null || typeof judge.features !== 'function')
+    throw new TypeError('judgeReference: judge must be an MnistJudge (from `await mnistJudge()`)');
   return fitGaussian(judge.features(images));
 }

@@ -93,7 +93,10 @@ function forEachPosteriorBatch(
 /** Bernoulli log-likelihood per image, summed over pixels: [n]. */
 function bernoulliLogLik(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor1D {
   const p = y.clipByValue(CLIP, 1 - CLIP);
-  return x.mul(p.log()).add(tf.scalar(1).sub(x).mul(tf.scalar(1).sub(p).log())).sum(1) as tf.Tensor1D;
+  return x
+    .mul(p.log())
+    .add(tf.scalar(1).sub(x).mul(tf.scalar(1).sub(p).log()))
+    .sum(1) as tf.Tensor1D;
 }
 
 /**
@@ -178,8 +181,17 @@ export function importanceWeightedLogLikelihood(
         const z = tile(mu).add(tile(logStd).exp().mul(eps)) as tf.Tensor2D;
         const lts = lt ? (c === 1 ? lt : (tf.tile(lt, [c]) as tf.Tensor1D)) : undefined;
         const logPxz = bernoulliLogLik(tile(xt), model.decode(z, lts));
-        const logPz = z.square().sum(1).add(d * LOG_2PI).mul(-0.5);
-        const logQz = eps.square().sum(1).add(d * LOG_2PI).mul(-0.5).sub(tile(sumLogStd.reshape([n, 1])).reshape([c * n]));
+        const logPz = z
+          .square()
+          .sum(1)
+          .add(d * LOG_2PI)
+          .mul(-0.5);
+        const logQz = eps
+          .square()
+          .sum(1)
+          .add(d * LOG_2PI)
+          .mul(-0.5)
+          .sub(tile(sumLogStd.reshape([n, 1])).reshape([c * n]));
         return logPxz.add(logPz).sub(logQz);
       });
       const v = lw.dataSync();

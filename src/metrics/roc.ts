@@ -49,7 +49,7 @@ export function rocCurve(scores: ArrayLike<number>, isAnomaly: ArrayLike<boolean
   const thresholds = [Infinity];
   let tp = 0;
   let fp = 0;
-  for (let r = 0; r < n; ) {
+  for (let r = 0; r < n;) {
     const s = scores[order[r]];
     while (r < n && scores[order[r]] === s) {
       if (isAnomaly[order[r]]) tp++;

@@ -113,7 +113,13 @@ function checkChoice<C>(where: string, split: ValidationSplit, candidates: reado
   if (goal !== 'minimize' && goal !== 'maximize') throw new TypeError(`${where}: options.goal must be 'minimize' or 'maximize', got ${String(goal)}`);
 }
 
-function choose<C>(where: string, split: ValidationSplit, candidates: readonly C[], values: readonly number[], goal: ValidationGoal): ValidationChoice<C> {
+function choose<C>(
+  where: string,
+  split: ValidationSplit,
+  candidates: readonly C[],
+  values: readonly number[],
+  goal: ValidationGoal,
+): ValidationChoice<C> {
   values.forEach((v, i) => {
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       throw new RangeError(`${where}: the score of candidate ${i} (${describe(candidates[i])}) is ${String(v)}; expected a finite number`);

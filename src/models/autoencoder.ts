@@ -6,13 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AutoencoderConfig } from './config';
 import { autoencoderForward, checkFlatImages, checkLatentCodes, labelInput, networkInputs } from './forward';
 import { layersModelSummary } from './summary';
-import type {
-  AutoencoderKind,
-  AutoencoderModel,
-  ForwardOptions,
-  ForwardResult,
-  ScaleParameterization,
-} from './types';
+import type { AutoencoderKind, AutoencoderModel, ForwardOptions, ForwardResult, ScaleParameterization } from './types';
 
 /** What {@link autoencoderFromLayers} needs to make an {@link AutoencoderModel}. */
 export interface AutoencoderParts {

@@ -115,9 +115,7 @@ function copyTrunkWeights(from: AutoencoderModel, to: tf.LayersModel): void {
     try {
       src = from.encoder.getLayer(name);
     } catch {
-      throw new TypeError(
-        `encoderClassifier: 'from' must be a convAutoencoder5lsl0 model; '${from.name}' has no encoder layer '${name}'`,
-      );
+      throw new TypeError(`encoderClassifier: 'from' must be a convAutoencoder5lsl0 model; '${from.name}' has no encoder layer '${name}'`);
     }
     const dst = to.getLayer(name);
     const weights = src.getWeights();

@@ -10,16 +10,7 @@ export type ScaleParameterization = 'logVar' | 'logStd';
 export type DenseActivation = 'relu' | 'tanh' | 'sigmoid' | 'linear' | 'elu' | 'selu' | 'softplus' | 'swish';
 
 /** Every activation name {@link DenseActivation} allows, for validation and UIs. */
-export const DENSE_ACTIVATIONS: readonly DenseActivation[] = [
-  'relu',
-  'tanh',
-  'sigmoid',
-  'linear',
-  'elu',
-  'selu',
-  'softplus',
-  'swish',
-];
+export const DENSE_ACTIVATIONS: readonly DenseActivation[] = ['relu', 'tanh', 'sigmoid', 'linear', 'elu', 'selu', 'softplus', 'swish'];
 
 /** Resolved config of `denseAutoencoder`. */
 export type DenseAutoencoderConfig = {
@@ -100,9 +91,4 @@ export type ConditionalVaeConfig = {
 };
 
 /** The resolved config of any vaelab autoencoder builder (discriminated by `type`). */
-export type AutoencoderConfig =
-  | DenseAutoencoderConfig
-  | ConvAutoencoder5lsl0Config
-  | DenseVaeConfig
-  | ConvVaeConfig
-  | ConditionalVaeConfig;
+export type AutoencoderConfig = DenseAutoencoderConfig | ConvAutoencoder5lsl0Config | DenseVaeConfig | ConvVaeConfig | ConditionalVaeConfig;

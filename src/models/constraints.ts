@@ -20,17 +20,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { AutoencoderModel } from './types';
 
 /** Which rule a violation breaks. */
-export type ConvConstraintRule =
-  | 'layer-type'
-  | 'boundary'
-  | 'kernel'
-  | 'stride'
-  | 'padding'
-  | 'filters'
-  | 'relu'
-  | 'pool'
-  | 'upsample'
-  | 'latent';
+export type ConvConstraintRule = 'layer-type' | 'boundary' | 'kernel' | 'stride' | 'padding' | 'filters' | 'relu' | 'pool' | 'upsample' | 'latent';
 
 /** One broken constraint, with a message that says what was found and what was expected. */
 export interface ConvConstraintViolation {
@@ -93,11 +83,7 @@ function isReluLayer(l: LayerInfo | undefined): boolean {
 const ENCODER_TYPES = ['InputLayer', 'Reshape', 'Conv2D', 'MaxPooling2D', 'ReLU', 'Activation'];
 const DECODER_TYPES = ['InputLayer', 'Reshape', 'Conv2DTranspose', 'UpSampling2D', 'Cropping2D', 'ReLU', 'Activation'];
 
-function checkLayerTypes(
-  network: 'encoder' | 'decoder',
-  layers: LayerInfo[],
-  out: ConvConstraintViolation[],
-): void {
+function checkLayerTypes(network: 'encoder' | 'decoder', layers: LayerInfo[], out: ConvConstraintViolation[]): void {
   const allowed = network === 'encoder' ? ENCODER_TYPES : DECODER_TYPES;
   const expected =
     network === 'encoder'
@@ -134,13 +120,7 @@ function checkLayerTypes(
   });
 }
 
-function checkConv(
-  network: 'encoder' | 'decoder',
-  layers: LayerInfo[],
-  index: number,
-  isLast: boolean,
-  out: ConvConstraintViolation[],
-): void {
+function checkConv(network: 'encoder' | 'decoder', layers: LayerInfo[], index: number, isLast: boolean, out: ConvConstraintViolation[]): void {
   const l = layers[index];
   const c = l.config;
   const kind = network === 'encoder' ? 'conv' : 'transposed conv';
@@ -159,7 +139,12 @@ function checkConv(
   }
   const dilation = pair(c.dilationRate ?? 1);
   if (dilation && (dilation[0] !== 1 || dilation[1] !== 1)) {
-    out.push({ network, layer: l.name, rule: 'kernel', message: `${kind} '${l.name}' is dilated ${JSON.stringify(c.dilationRate)}, expected a plain 3x3 kernel` });
+    out.push({
+      network,
+      layer: l.name,
+      rule: 'kernel',
+      message: `${kind} '${l.name}' is dilated ${JSON.stringify(c.dilationRate)}, expected a plain 3x3 kernel`,
+    });
   }
   if (c.padding !== 'same') {
     out.push({
@@ -325,7 +310,11 @@ function checkDecoder(model: AutoencoderModel, out: ConvConstraintViolation[]): 
 export function checkConvConstraints(model: AutoencoderModel): ConvConstraintViolation[] {
   const out: ConvConstraintViolation[] = [];
   if (model.kind !== 'ae') {
-    out.push({ network: 'model', rule: 'latent', message: `model '${model.name}' is a ${model.kind}; Exercise 1 asks for a deterministic autoencoder` });
+    out.push({
+      network: 'model',
+      rule: 'latent',
+      message: `model '${model.name}' is a ${model.kind}; Exercise 1 asks for a deterministic autoencoder`,
+    });
   }
   checkEncoder(model, out);
   checkDecoder(model, out);

@@ -51,9 +51,7 @@ export function conv5lsl0Trunk(image: tf.SymbolicTensor, init: SeededInitializer
   for (let i = 1; i <= 3; i++) {
     h = conv(`enc_conv${i}`, CONV_5LSL0_FILTERS, init).apply(h) as tf.SymbolicTensor;
     // the third pool is PyTorch's ceil_mode=True: 7x7 -> 4x4
-    h = tf.layers
-      .maxPooling2d({ name: `enc_pool${i}`, poolSize: 2, strides: 2, padding: i === 3 ? 'same' : 'valid' })
-      .apply(h) as tf.SymbolicTensor;
+    h = tf.layers.maxPooling2d({ name: `enc_pool${i}`, poolSize: 2, strides: 2, padding: i === 3 ? 'same' : 'valid' }).apply(h) as tf.SymbolicTensor;
   }
   return h;
 }
@@ -77,7 +75,15 @@ export function buildConvAutoencoder5lsl0(config: ConvAutoencoder5lsl0Config): L
   g = tf.layers.upSampling2d({ name: 'dec_up2', size: [2, 2] }).apply(g) as tf.SymbolicTensor; // 8x8
   g = convT('dec_convT2', CONV_5LSL0_FILTERS, init).apply(g) as tf.SymbolicTensor;
   g = tf.layers.upSampling2d({ name: 'dec_up3', size: [2, 2] }).apply(g) as tf.SymbolicTensor; // 16x16
-  g = tf.layers.cropping2D({ name: 'dec_trim3', cropping: [[1, 1], [1, 1]] }).apply(g) as tf.SymbolicTensor; // 14x14
+  g = tf.layers
+    .cropping2D({
+      name: 'dec_trim3',
+      cropping: [
+        [1, 1],
+        [1, 1],
+      ],
+    })
+    .apply(g) as tf.SymbolicTensor; // 14x14
   g = convT('dec_convT3', CONV_5LSL0_FILTERS, init).apply(g) as tf.SymbolicTensor;
   g = tf.layers.upSampling2d({ name: 'dec_up4', size: [2, 2] }).apply(g) as tf.SymbolicTensor; // 28x28
   g = convT('dec_convT4', 1, init).apply(g) as tf.SymbolicTensor;

@@ -67,12 +67,7 @@ export function resolveConditionalVaeConfig(options: ConditionalVaeOptions = {})
 }
 
 /** The label as a vector: one-hot `[n, numClasses]` or a learned embedding `[n, embeddingDim]`. */
-function labelVector(
-  prefix: 'enc' | 'dec',
-  labels: tf.SymbolicTensor,
-  config: ConditionalVaeConfig,
-  init: SeededInitializers,
-): tf.SymbolicTensor {
+function labelVector(prefix: 'enc' | 'dec', labels: tf.SymbolicTensor, config: ConditionalVaeConfig, init: SeededInitializers): tf.SymbolicTensor {
   // An identity "embedding" that is not trained is exactly the one-hot encoding.
   const oneHot = tf.layers
     .embedding({
@@ -98,17 +93,13 @@ export function buildConditionalVae(config: ConditionalVaeConfig): LayersAutoenc
   const x = tf.input({ shape: [784], name: 'enc_input' });
   const encLabels = tf.input({ shape: [1], dtype: 'int32', name: 'enc_labels' });
   const features = convVaeEncoderTrunk(x, config.filters, init);
-  const joint = tf.layers
-    .concatenate({ name: 'enc_concat' })
-    .apply([features, labelVector('enc', encLabels, config, init)]) as tf.SymbolicTensor;
+  const joint = tf.layers.concatenate({ name: 'enc_concat' }).apply([features, labelVector('enc', encLabels, config, init)]) as tf.SymbolicTensor;
   const [mu, logScale] = vaeEncoderHead(joint, config.denseUnits, config.latentDim, config.parameterization, init);
   const encoder = tf.model({ inputs: [x, encLabels], outputs: [mu, logScale], name: `${config.name}-encoder` });
 
   const z = tf.input({ shape: [config.latentDim], name: 'dec_input' });
   const decLabels = tf.input({ shape: [1], dtype: 'int32', name: 'dec_labels' });
-  const zl = tf.layers
-    .concatenate({ name: 'dec_concat' })
-    .apply([z, labelVector('dec', decLabels, config, init)]) as tf.SymbolicTensor;
+  const zl = tf.layers.concatenate({ name: 'dec_concat' }).apply([z, labelVector('dec', decLabels, config, init)]) as tf.SymbolicTensor;
   const out = convVaeDecoderBody(zl, config.filters, init);
   const decoder = tf.model({ inputs: [z, decLabels], outputs: out, name: `${config.name}-decoder` });
 

@@ -15,18 +15,14 @@ export function modelPixelCount(model: Pick<AutoencoderModel, 'imageShape'>): nu
 export function checkFlatImages(where: string, model: AutoencoderModel, x: tf.Tensor): void {
   const p = modelPixelCount(model);
   if (x.rank !== 2 || x.shape[1] !== p) {
-    throw new RangeError(
-      `${where}: model '${model.name}' expects flat images [n, ${p}], got shape [${x.shape.join(',')}]`,
-    );
+    throw new RangeError(`${where}: model '${model.name}' expects flat images [n, ${p}], got shape [${x.shape.join(',')}]`);
   }
 }
 
 /** Throws a RangeError unless `z` is latent codes `[n, latentDim]` for this model. */
 export function checkLatentCodes(where: string, model: AutoencoderModel, z: tf.Tensor): void {
   if (z.rank !== 2 || z.shape[1] !== model.latentDim) {
-    throw new RangeError(
-      `${where}: model '${model.name}' expects latent codes [n, ${model.latentDim}], got shape [${z.shape.join(',')}]`,
-    );
+    throw new RangeError(`${where}: model '${model.name}' expects latent codes [n, ${model.latentDim}], got shape [${z.shape.join(',')}]`);
   }
 }
 
@@ -35,12 +31,7 @@ export function checkLatentCodes(where: string, model: AutoencoderModel, z: tf.T
  * unconditional model. Throws a TypeError if a conditional model gets no labels and a RangeError
  * if their count differs from the batch.
  */
-export function labelInput(
-  where: string,
-  model: AutoencoderModel,
-  labels: tf.Tensor1D | undefined,
-  n: number,
-): tf.Tensor1D | undefined {
+export function labelInput(where: string, model: AutoencoderModel, labels: tf.Tensor1D | undefined, n: number): tf.Tensor1D | undefined {
   if (model.kind !== 'cvae') return undefined;
   if (labels === undefined) {
     throw new TypeError(`${where}: model '${model.name}' is conditional: pass int32 labels [n] as well`);
@@ -69,11 +60,7 @@ export function networkInputs(net: tf.LayersModel, first: tf.Tensor2D, labels?: 
  * when `eps` is omitted; z = code for an AE), decodes z. Suitable inside `tf.variableGrads`:
  * the returned tensors belong to the caller.
  */
-export function autoencoderForward(
-  model: AutoencoderModel,
-  x: tf.Tensor2D,
-  options: ForwardOptions = {},
-): ForwardResult {
+export function autoencoderForward(model: AutoencoderModel, x: tf.Tensor2D, options: ForwardOptions = {}): ForwardResult {
   const where = 'autoencoderForward';
   checkFlatImages(where, model, x);
   const n = x.shape[0];
@@ -95,9 +82,7 @@ export function autoencoderForward(
     let z: tf.Tensor2D = mu;
     if (options.eps !== undefined) {
       if (options.eps.rank !== 2 || options.eps.shape[0] !== n || options.eps.shape[1] !== model.latentDim) {
-        throw new RangeError(
-          `${where}: eps must be [${n}, ${model.latentDim}] standard-normal noise, got [${options.eps.shape.join(',')}]`,
-        );
+        throw new RangeError(`${where}: eps must be [${n}, ${model.latentDim}] standard-normal noise, got [${options.eps.shape.join(',')}]`);
       }
       z = reparameterize(mu, logScale, parameterization, options.eps);
     }

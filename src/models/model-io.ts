@@ -66,11 +66,7 @@ export function labelSlice(labels: Int32Array | undefined, start: number, end: n
  * The encoder's mean and log-scale for a batch (VAE only): `[mu, logScale]`, both `[n, latentDim]`.
  * The log-scale is a log-variance or a log-std as `model.parameterization` says.
  */
-export function encoderMoments(
-  model: AutoencoderModel,
-  x: tf.Tensor2D,
-  labels?: tf.Tensor1D,
-): [tf.Tensor2D, tf.Tensor2D] {
+export function encoderMoments(model: AutoencoderModel, x: tf.Tensor2D, labels?: tf.Tensor1D): [tf.Tensor2D, tf.Tensor2D] {
   const inputs = networkInputs(model.encoder, x, labels);
   const out = model.encoder.predict(inputs);
   if (Array.isArray(inputs) && inputs[1] !== labels) inputs[1].dispose();
@@ -90,13 +86,7 @@ export function logStdOf(model: AutoencoderModel, logScale: tf.Tensor2D): tf.Ten
  * Decodes flat codes `[count * latentDim]` in batches; returns flat images `[count * pixels]`.
  * `labels` (conditional models) are one class per code.
  */
-export function decodeFlat(
-  model: AutoencoderModel,
-  z: Float32Array,
-  count: number,
-  labels?: Int32Array,
-  batchSize = 500,
-): Float32Array {
+export function decodeFlat(model: AutoencoderModel, z: Float32Array, count: number, labels?: Int32Array, batchSize = 500): Float32Array {
   const d = model.latentDim;
   const p = modelPixelCount(model);
   const out = new Float32Array(count * p);

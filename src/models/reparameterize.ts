@@ -13,12 +13,7 @@ import { checkParameterizationName } from './validate';
  * `sigma = exp(logStd)`. `eps` is a standard-normal tensor of `mu`'s shape that the caller draws
  * (from an `Rng`, so that sampling is seeded), e.g. `tf.tensor2d(rng.normalArray(n * d), [n, d])`.
  */
-export function reparameterize(
-  mu: tf.Tensor2D,
-  logScale: tf.Tensor2D,
-  parameterization: ScaleParameterization,
-  eps: tf.Tensor2D,
-): tf.Tensor2D {
+export function reparameterize(mu: tf.Tensor2D, logScale: tf.Tensor2D, parameterization: ScaleParameterization, eps: tf.Tensor2D): tf.Tensor2D {
   checkParameterizationName('reparameterize', parameterization);
   assertSameShape('reparameterize', mu, logScale, 'mu', 'logScale');
   assertSameShape('reparameterize', mu, eps, 'mu', 'eps');

@@ -17,7 +17,6 @@ export type { ScaleParameterization } from './config';
 /** What kind of autoencoder a model is. */
 export type AutoencoderKind = 'ae' | 'vae' | 'cvae';
 
-
 /** A trained-or-not autoencoder with its encoder and decoder halves. */
 export interface AutoencoderModel {
   /** `ae` (deterministic), `vae`, or `cvae` (conditional VAE). */

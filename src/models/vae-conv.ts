@@ -50,11 +50,7 @@ export function resolveConvVaeConfig(options: ConvVaeOptions = {}): ConvVaeConfi
 }
 
 /** Encoder trunk on flat images `[n, 784]`: reshape, two stride-2 3x3 ReLU convs, flatten (7*7*f2). */
-export function convVaeEncoderTrunk(
-  x: tf.SymbolicTensor,
-  filters: readonly [number, number],
-  init: SeededInitializers,
-): tf.SymbolicTensor {
+export function convVaeEncoderTrunk(x: tf.SymbolicTensor, filters: readonly [number, number], init: SeededInitializers): tf.SymbolicTensor {
   let h = tf.layers.reshape({ name: 'enc_to_image', targetShape: [28, 28, 1] }).apply(x) as tf.SymbolicTensor;
   filters.forEach((f, i) => {
     h = tf.layers
@@ -74,18 +70,12 @@ export function vaeEncoderHead(
 ): [tf.SymbolicTensor, tf.SymbolicTensor] {
   const hidden = tf.layers.dense({ name: 'enc_dense', units: denseUnits, activation: 'relu', ...init.layer() }).apply(h) as tf.SymbolicTensor;
   const mu = tf.layers.dense({ name: 'enc_mu', units: latentDim, ...init.layer() }).apply(hidden) as tf.SymbolicTensor;
-  const logScale = tf.layers
-    .dense({ name: `enc_${parameterization}`, units: latentDim, ...init.layer() })
-    .apply(hidden) as tf.SymbolicTensor;
+  const logScale = tf.layers.dense({ name: `enc_${parameterization}`, units: latentDim, ...init.layer() }).apply(hidden) as tf.SymbolicTensor;
   return [mu, logScale];
 }
 
 /** Decoder body from a latent-side vector: dense 7x7xf2 (ReLU), transposed convs f2 and f1 (stride 2), 1 (sigmoid), flat 784. */
-export function convVaeDecoderBody(
-  h: tf.SymbolicTensor,
-  filters: readonly [number, number],
-  init: SeededInitializers,
-): tf.SymbolicTensor {
+export function convVaeDecoderBody(h: tf.SymbolicTensor, filters: readonly [number, number], init: SeededInitializers): tf.SymbolicTensor {
   const [f1, f2] = filters;
   let g = tf.layers.dense({ name: 'dec_dense', units: 7 * 7 * f2, activation: 'relu', ...init.layer() }).apply(h) as tf.SymbolicTensor;
   g = tf.layers.reshape({ name: 'dec_to_map', targetShape: [7, 7, f2] }).apply(g) as tf.SymbolicTensor;

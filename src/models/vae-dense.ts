@@ -8,14 +8,7 @@ import { LayersAutoencoder } from './autoencoder';
 import type { DenseActivation, DenseVaeConfig } from './config';
 import { SeededInitializers } from './init';
 import type { ScaleParameterization } from './types';
-import {
-  checkActivation,
-  checkImageShape,
-  checkParameterizationName,
-  checkInt,
-  checkSeed,
-  checkUnits,
-} from './validate';
+import { checkActivation, checkImageShape, checkParameterizationName, checkInt, checkSeed, checkUnits } from './validate';
 
 /** Options of {@link denseVae}. */
 export interface DenseVaeOptions {

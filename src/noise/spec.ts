@@ -49,9 +49,7 @@ export function checkSaltPepper(who: string, salt: number, pepper: number): void
   checkNoiseProbability(who, 'salt', salt);
   checkNoiseProbability(who, 'pepper', pepper);
   if (salt + pepper > 1) {
-    throw new RangeError(
-      `${who}: salt + pepper must be <= 1 (a pixel gets salt or pepper, never both), got ${salt} + ${pepper} = ${salt + pepper}`,
-    );
+    throw new RangeError(`${who}: salt + pepper must be <= 1 (a pixel gets salt or pepper, never both), got ${salt} + ${pepper} = ${salt + pepper}`);
   }
 }
 
@@ -75,9 +73,7 @@ export function validateNoiseSpec(spec: NoiseSpec): void {
       }
       return;
     default:
-      throw new TypeError(
-        `Unknown noise type '${(spec as { type?: unknown }).type}'; expected one of ${NOISE_TYPES.join(', ')}`,
-      );
+      throw new TypeError(`Unknown noise type '${(spec as { type?: unknown }).type}'; expected one of ${NOISE_TYPES.join(', ')}`);
   }
 }
 

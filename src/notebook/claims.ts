@@ -75,7 +75,9 @@ function checkClaim(where: string, id: unknown, statement: unknown, decision: un
   }
   const { held, evidence } = decision as { held?: unknown; evidence?: unknown };
   if (typeof held !== 'boolean') {
-    throw new TypeError(`${where} "${id}": held must be a boolean computed from the run (e.g. mse < bound), got ${held === null ? 'null' : typeof held}`);
+    throw new TypeError(
+      `${where} "${id}": held must be a boolean computed from the run (e.g. mse < bound), got ${held === null ? 'null' : typeof held}`,
+    );
   }
   if (typeof evidence !== 'object' || evidence === null || Array.isArray(evidence) || Object.keys(evidence).length === 0) {
     throw new TypeError(`${where} "${id}": evidence must be an object with at least one named number that decided the claim`);
@@ -83,11 +85,14 @@ function checkClaim(where: string, id: unknown, statement: unknown, decision: un
   const record: Record<string, EvidenceValue> = {};
   for (const [name, value] of Object.entries(evidence as Record<string, unknown>)) {
     if (!ID_PATTERN.test(name)) {
-      throw new TypeError(`${where} "${id}": evidence name ${JSON.stringify(name)} must start with a letter and use only letters, digits, "_", "." or "-"`);
+      throw new TypeError(
+        `${where} "${id}": evidence name ${JSON.stringify(name)} must start with a letter and use only letters, digits, "_", "." or "-"`,
+      );
     }
     if (typeof value === 'number') record[name] = Number.isFinite(value) ? value : String(value);
     else if (typeof value === 'string' || typeof value === 'boolean') record[name] = value;
-    else throw new TypeError(`${where} "${id}": evidence "${name}" must be a number, string or boolean, got ${value === null ? 'null' : typeof value}`);
+    else
+      throw new TypeError(`${where} "${id}": evidence "${name}" must be a number, string or boolean, got ${value === null ? 'null' : typeof value}`);
   }
   return { id, statement: statement.trim(), held, evidence: record };
 }
@@ -121,13 +126,26 @@ export interface ComparisonNames {
   readonly bound?: string;
 }
 
-function comparison(where: string, id: string, statement: string, value: number, bound: number, names: ComparisonNames, below: boolean, options: ClaimOptions): Claim {
-  for (const [what, x] of [['value', value], ['bound', bound]] as const) {
+function comparison(
+  where: string,
+  id: string,
+  statement: string,
+  value: number,
+  bound: number,
+  names: ComparisonNames,
+  below: boolean,
+  options: ClaimOptions,
+): Claim {
+  for (const [what, x] of [
+    ['value', value],
+    ['bound', bound],
+  ] as const) {
     if (typeof x !== 'number') throw new TypeError(`${where} "${id}": ${what} must be a number, got ${typeof x}`);
   }
   const valueName = names.value ?? 'value';
   const boundName = names.bound ?? 'bound';
-  if (valueName === boundName) throw new TypeError(`${where} "${id}": the value and the bound need different evidence names, both are "${valueName}"`);
+  if (valueName === boundName)
+    throw new TypeError(`${where} "${id}": the value and the bound need different evidence names, both are "${valueName}"`);
   // NaN never holds: a comparison with NaN is false either way.
   const held = below ? value < bound : value > bound;
   return emit(checkClaim(where, id, statement, { held, evidence: { [valueName]: value, [boundName]: bound } }), options);
@@ -137,12 +155,26 @@ function comparison(where: string, id: string, statement: string, value: number,
  * A claim that `value` is strictly below `bound` (NaN never holds), with both numbers as evidence:
  * `vl.claimBelow('fcn-beats-mean-image', 'the FCN beats the mean image by half', fcnMse, 0.5 * baselineMse, { value: 'fcn_test_mse', bound: 'half_baseline_mse' })`.
  */
-export function claimBelow(id: string, statement: string, value: number, bound: number, names: ComparisonNames = {}, options: ClaimOptions = {}): Claim {
+export function claimBelow(
+  id: string,
+  statement: string,
+  value: number,
+  bound: number,
+  names: ComparisonNames = {},
+  options: ClaimOptions = {},
+): Claim {
   return comparison('claimBelow', id, statement, value, bound, names, true, options);
 }
 
 /** A claim that `value` is strictly above `bound` (NaN never holds), with both numbers as evidence; see {@link claimBelow}. */
-export function claimAbove(id: string, statement: string, value: number, bound: number, names: ComparisonNames = {}, options: ClaimOptions = {}): Claim {
+export function claimAbove(
+  id: string,
+  statement: string,
+  value: number,
+  bound: number,
+  names: ComparisonNames = {},
+  options: ClaimOptions = {},
+): Claim {
   return comparison('claimAbove', id, statement, value, bound, names, false, options);
 }
 

@@ -45,7 +45,8 @@ export function toDataSource(
   let inputs: Float32Array;
   let targets: Float32Array | undefined;
   if (isImagePairs(data)) {
-    if (noise) throw new TypeError(`${where}: ${what} are explicit ImagePairs; do not also pass \`noise\` (corrupt the inputs yourself, or pass a dataset)`);
+    if (noise)
+      throw new TypeError(`${where}: ${what} are explicit ImagePairs; do not also pass \`noise\` (corrupt the inputs yourself, or pass a dataset)`);
     inputs = data.inputs;
     targets = data.targets;
     if (targets.length !== count * size) {

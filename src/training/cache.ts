@@ -10,7 +10,14 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { outputDir } from '../util/notebook-context';
 import { isImagePairs } from './batches';
-import { cleanStaleSaveTemps, loadCheckpoint, looksLikeCheckpointRemains, readCheckpointInfo, recoverInterruptedSave, saveCheckpoint } from './checkpoint';
+import {
+  cleanStaleSaveTemps,
+  loadCheckpoint,
+  looksLikeCheckpointRemains,
+  readCheckpointInfo,
+  recoverInterruptedSave,
+  saveCheckpoint,
+} from './checkpoint';
 import { formatEpochSummary } from './progress';
 import { train } from './train';
 import { toTrainee } from './trainee';

@@ -155,12 +155,13 @@ export function looksLikeCheckpointRemains(dir: string): boolean {
   } catch {
     return false;
   }
-  return entries.length > 0 && entries.every((e) => e.isFile() && CHECKPOINT_FILE.test(e.name)) && entries.some((e) => e.name.endsWith('.weights.bin'));
+  return (
+    entries.length > 0 && entries.every((e) => e.isFile() && CHECKPOINT_FILE.test(e.name)) && entries.some((e) => e.name.endsWith('.weights.bin'))
+  );
 }
 
 /** How old (by modification time) a temporary folder of a save must be to count as abandoned even if its pid is in use. */
 export const STALE_SAVE_AGE_MS = 60 * 60 * 1000;
-
 
 /**
  * Removes the debris of killed saves in the folder `parent`: temporary folders `.<name>.tmp-<pid>-*`
@@ -316,7 +317,9 @@ function verifyDigest(info: CheckpointInfo, name: string, bytes: Uint8Array, whe
   const want = info.files[name];
   if (!want) throw new CheckpointError(`${where}: ${name} is not listed in ${INFO_FILE} (the checkpoint is incomplete or was altered)`);
   if (bytes.byteLength !== want.bytes) {
-    throw new CheckpointError(`${where}: ${name} has ${bytes.byteLength} bytes but ${INFO_FILE} recorded ${want.bytes}; the file changed after it was saved`);
+    throw new CheckpointError(
+      `${where}: ${name} has ${bytes.byteLength} bytes but ${INFO_FILE} recorded ${want.bytes}; the file changed after it was saved`,
+    );
   }
   if (sha256Hex(bytes) !== want.sha256) {
     throw new CheckpointError(`${where}: ${name} does not match the SHA-256 recorded in ${INFO_FILE}; the file changed after it was saved`);
@@ -372,7 +375,8 @@ function checkSameModel(info: CheckpointInfo, model: TrainableModel, where: stri
   if (problems.length === 0 && info.config != null && given != null && architectureOf(info.config) !== architectureOf(given)) {
     problems.push(`config ${architectureOf(info.config)} vs ${architectureOf(given)}`);
   }
-  if (info.parts.join() !== trainee.networks.map((n) => n.part).join()) problems.push(`parts ${info.parts.join('+')} vs ${trainee.networks.map((n) => n.part).join('+')}`);
+  if (info.parts.join() !== trainee.networks.map((n) => n.part).join())
+    problems.push(`parts ${info.parts.join('+')} vs ${trainee.networks.map((n) => n.part).join('+')}`);
   if (problems.length > 0) {
     throw new CheckpointError(`${where}: the checkpoint does not match the model '${trainee.name}' (checkpoint vs model: ${problems.join('; ')})`);
   }
@@ -447,7 +451,12 @@ export async function loadCheckpoint(
   const where = `loadCheckpoint(${dir})`;
   const info = readCheckpointInfo(dir);
   const root = path.resolve(dir);
-  const built = target === undefined ? rebuild(info, where) : typeof target === 'function' && !(target instanceof tf.LayersModel) ? target(info.config) : undefined;
+  const built =
+    target === undefined
+      ? rebuild(info, where)
+      : typeof target === 'function' && !(target instanceof tf.LayersModel)
+        ? target(info.config)
+        : undefined;
   const model = (built ?? target) as TrainableModel;
   try {
     checkSameModel(info, model, where);

@@ -17,7 +17,7 @@ const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1 
 
 /** Bytes a weights manifest entry takes in the weights file. */
 export function weightSpecBytes(spec: tf.io.WeightsManifestEntry): number {
-  const per = spec.quantization ? BYTES[spec.quantization.dtype] ?? 4 : BYTES[spec.dtype];
+  const per = spec.quantization ? (BYTES[spec.quantization.dtype] ?? 4) : BYTES[spec.dtype];
   if (per === undefined) throw new CheckpointError(`weight '${spec.name}' has dtype ${spec.dtype}, which checkpoints do not support`);
   return spec.shape.reduce((a, d) => a * d, 1) * per;
 }

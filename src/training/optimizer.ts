@@ -227,7 +227,10 @@ export class VaelabAdam extends tf.Optimizer {
       if (mEntry.name !== `${name}/m` || vEntry.name !== `${name}/v`) {
         throw new RangeError(`VaelabAdam.setWeights: expected '${name}/m' and '${name}/v', got '${mEntry.name}' and '${vEntry.name}'`);
       }
-      next.set(name, tf.tidy(() => ({ m: tf.clone(mEntry.tensor).variable(false), v: tf.clone(vEntry.tensor).variable(false) })));
+      next.set(
+        name,
+        tf.tidy(() => ({ m: tf.clone(mEntry.tensor).variable(false), v: tf.clone(vEntry.tensor).variable(false) })),
+      );
     }
     for (const { m, v } of this.moments.values()) {
       m.dispose();

@@ -40,7 +40,14 @@ function betaOf(options: TrainOptions, epoch: number): number {
 }
 
 /** Mean of each term over a whole data source, without weight updates (one sync). */
-function evaluate(trainee: Trainee, src: DataSource, settings: LossSettings, batchSize: number, seed: number, options: Pick<TrainOptions, 'noise'>): Float64Array {
+function evaluate(
+  trainee: Trainee,
+  src: DataSource,
+  settings: LossSettings,
+  batchSize: number,
+  seed: number,
+  options: Pick<TrainOptions, 'noise'>,
+): Float64Array {
   // Fresh generators with fixed seeds: the validation noise and epsilon are the same every epoch.
   const rand = { noise: options.noise, noiseRng: new Rng(`${seed}/validation-noise`), epsRng: new Rng(`${seed}/validation-epsilon`) };
   let sum: tf.Tensor1D | undefined;
@@ -171,7 +178,8 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
   if (es) {
     checkInt('train', 'earlyStopping.patience', es.patience);
     if (es.minDelta !== undefined && !(es.minDelta >= 0)) throw new RangeError(`train: earlyStopping.minDelta must be >= 0, got ${es.minDelta}`);
-    if (es.monitor === 'valLoss' && !options.validationData) throw new TypeError('train: earlyStopping.monitor is valLoss but no validationData was given');
+    if (es.monitor === 'valLoss' && !options.validationData)
+      throw new TypeError('train: earlyStopping.monitor is valLoss but no validationData was given');
   }
   const lossName = options.loss ?? (trainee.kind === 'ae' ? 'mse' : 'bce');
   const src = toDataSource(options.data, trainee, 'data', options.noise);

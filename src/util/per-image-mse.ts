@@ -5,7 +5,13 @@
  * images (summed in double precision, then stored in `out`'s type), and returns `out`. The caller
  * checks the sizes: `a` and `b` hold at least `count * pixels` values and `out` at least `count`.
  */
-export function perImageMseInto<T extends Float32Array | Float64Array>(a: ArrayLike<number>, b: ArrayLike<number>, count: number, pixels: number, out: T): T {
+export function perImageMseInto<T extends Float32Array | Float64Array>(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  count: number,
+  pixels: number,
+  out: T,
+): T {
   for (let i = 0; i < count; i++) {
     let s = 0;
     for (let j = i * pixels; j < (i + 1) * pixels; j++) s += (a[j] - b[j]) ** 2;

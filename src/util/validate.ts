@@ -39,8 +39,7 @@ export function checkInt(where: string, name: string, v: number, min = 1): void 
 
 /** Throws a RangeError unless `v` is a finite number (optionally > 0 or >= 0). */
 export function checkNumber(where: string, name: string, v: number, sign: 'any' | 'positive' | 'nonNegative' = 'any'): void {
-  const ok =
-    typeof v === 'number' && Number.isFinite(v) && (sign === 'any' || (sign === 'positive' ? v > 0 : v >= 0));
+  const ok = typeof v === 'number' && Number.isFinite(v) && (sign === 'any' || (sign === 'positive' ? v > 0 : v >= 0));
   if (!ok) {
     const what = sign === 'any' ? 'a finite number' : sign === 'positive' ? 'a finite number > 0' : 'a finite number >= 0';
     throw new RangeError(`${where}: ${name} must be ${what}, got ${v}`);
@@ -74,9 +73,7 @@ export function flatImages(where: string, input: ImagesInput, pixels: number, na
     throw new TypeError(`${where}: ${name} must be a Float32Array, an ImageDataset or a [n, ${pixels}] tensor`);
   }
   if (data.length === 0 || data.length % pixels !== 0) {
-    throw new RangeError(
-      `${where}: ${name} has ${data.length} values, expected a positive multiple of ${pixels} (pixels per image)`,
-    );
+    throw new RangeError(`${where}: ${name} has ${data.length} values, expected a positive multiple of ${pixels} (pixels per image)`);
   }
   return { data, count: data.length / pixels, pixels };
 }
@@ -120,7 +117,9 @@ export function intLabels(where: string, labels: ArrayLike<number>, count: numbe
 /** Throws a TypeError unless `x` is an object with `codes` and `dims` (latent codes from encodeDataset / pcaProject). */
 export function checkCodesObject(where: string, name: string, x: unknown): void {
   if (typeof x !== 'object' || x === null || !('codes' in x) || !('dims' in x)) {
-    throw new TypeError(`${where}: ${name} must be an object { codes, dims, labels? } (e.g. from encodeDataset or pcaProject), got ${x === null ? 'null' : typeof x}`);
+    throw new TypeError(
+      `${where}: ${name} must be an object { codes, dims, labels? } (e.g. from encodeDataset or pcaProject), got ${x === null ? 'null' : typeof x}`,
+    );
   }
 }
 

@@ -149,13 +149,7 @@ function convAe(rng: Rng): BenchModel {
   return model('conv_ae', encoder, decoder, 2, false);
 }
 
-function model(
-  name: BenchModelName,
-  encoder: tf.LayersModel,
-  decoder: tf.LayersModel,
-  latentDim: number,
-  variational: boolean,
-): BenchModel {
+function model(name: BenchModelName, encoder: tf.LayersModel, decoder: tf.LayersModel, latentDim: number, variational: boolean): BenchModel {
   return {
     name,
     encoder,

@@ -71,7 +71,9 @@ export function parsePeerOutput(stdout: string): PeerResult[] {
     const o = parsed as Record<string, unknown>;
     const model = typeof o.model === 'string' ? vaelabName(o.model) : undefined;
     if (model === undefined) {
-      throw new Error(`peer output line ${i + 1}: unknown model ${JSON.stringify(o.model)}; expected one of ${Object.values(PEER_MODEL_NAMES).join(', ')}`);
+      throw new Error(
+        `peer output line ${i + 1}: unknown model ${JSON.stringify(o.model)}; expected one of ${Object.values(PEER_MODEL_NAMES).join(', ')}`,
+      );
     }
     const speed = o.images_per_s;
     if (typeof speed !== 'number' || !Number.isFinite(speed) || speed <= 0) {
@@ -188,11 +190,16 @@ export function peerCommand(options: PeerRunOptions): string[] {
   return [
     options.python ?? DEFAULT_PEER_PYTHON,
     options.script,
-    '--idx', options.idx,
-    '--n', String(options.n),
-    '--batch', String(options.batch),
-    '--threads', String(options.threads ?? 2),
-    '--models', options.models.map((m) => PEER_MODEL_NAMES[m]).join(','),
+    '--idx',
+    options.idx,
+    '--n',
+    String(options.n),
+    '--batch',
+    String(options.batch),
+    '--threads',
+    String(options.threads ?? 2),
+    '--models',
+    options.models.map((m) => PEER_MODEL_NAMES[m]).join(','),
   ];
 }
 
@@ -210,7 +217,9 @@ export async function checkPeer(options: Pick<PeerRunOptions, 'script' | 'python
   }
   const { code, stdout, stderr, spawnError } = await runProcess(python, ['-c', 'import numpy, torch; print(torch.__version__)'], peerEnv());
   if (spawnError !== undefined) {
-    throw new Error(`bench --peer: cannot run ${python} (${spawnError.message}); install Python 3 and the peer's packages: ${PEER_INSTALL_HINT}, or pass --python PATH`);
+    throw new Error(
+      `bench --peer: cannot run ${python} (${spawnError.message}); install Python 3 and the peer's packages: ${PEER_INSTALL_HINT}, or pass --python PATH`,
+    );
   }
   if (code !== 0) {
     const missing = /No module named '?([\w.]+)'?/.exec(stderr)?.[1];

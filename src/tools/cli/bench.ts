@@ -30,15 +30,7 @@ import * as path from 'path';
 import { availableCores } from '../../backend/thread-policy';
 import { loadMnist, mnistDataDir } from '../../data';
 import { runBenchCase, type BenchKernels, type BenchResult } from '../bench/bench';
-import {
-  checkPeer,
-  comparePeer,
-  DEFAULT_PEER_PYTHON,
-  DEFAULT_PEER_SCRIPT,
-  runPeer,
-  type PeerComparison,
-  type PeerResult,
-} from '../bench/bench-peer';
+import { checkPeer, comparePeer, DEFAULT_PEER_PYTHON, DEFAULT_PEER_SCRIPT, runPeer, type PeerComparison, type PeerResult } from '../bench/bench-peer';
 import { BENCH_MODEL_NAMES, type BenchModelName } from '../bench/bench-models';
 import type { BackendName } from '../../backend';
 
@@ -240,11 +232,15 @@ async function main(): Promise<void> {
   // Check the peer before timing anything, so a missing torch fails at once.
   const torchVersion = peer ? await checkPeer(peer) : undefined;
   if (!args.json) {
-    console.log(`vaelab bench: ${args.n} MNIST training images, batch ${args.batch}, Adam 1e-3` +
-      (peer ? `; PyTorch ${torchVersion} peer (${args.peerThreads} threads) alternating with vaelab, ${args.rounds} round(s)` : ''));
+    console.log(
+      `vaelab bench: ${args.n} MNIST training images, batch ${args.batch}, Adam 1e-3` +
+        (peer ? `; PyTorch ${torchVersion} peer (${args.peerThreads} threads) alternating with vaelab, ${args.rounds} round(s)` : ''),
+    );
     const [load] = os.loadavg();
-    console.log(`machine: ${availableCores()} core(s), load average ${load.toFixed(2)}` +
-      (load > 1 ? ' (other work is running: wall-clock numbers are shared with it; train/cpu-s is per second of this process\'s CPU time)' : ''));
+    console.log(
+      `machine: ${availableCores()} core(s), load average ${load.toFixed(2)}` +
+        (load > 1 ? " (other work is running: wall-clock numbers are shared with it; train/cpu-s is per second of this process's CPU time)" : ''),
+    );
     console.log('model      backend kernels       train/s train/cpu-s   infer/s map it/s  rss MB  tensors');
   }
   let leaks = 0;

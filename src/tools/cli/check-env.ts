@@ -34,9 +34,11 @@ function describeSplits(name: string, splits: LoadedSplits, ms: number): string 
 
 async function main(): Promise<number> {
   console.log('vaelab environment check');
-  console.log(`node ${process.versions.node}, @tensorflow/tfjs ${packageVersion('@tensorflow/tfjs')}, ` +
-    `@tensorflow/tfjs-backend-wasm ${packageVersion('@tensorflow/tfjs-backend-wasm')}, ` +
-    `@tensorflow/tfjs-node ${packageVersion('@tensorflow/tfjs-node')}, tslab ${packageVersion('tslab')}`);
+  console.log(
+    `node ${process.versions.node}, @tensorflow/tfjs ${packageVersion('@tensorflow/tfjs')}, ` +
+      `@tensorflow/tfjs-backend-wasm ${packageVersion('@tensorflow/tfjs-backend-wasm')}, ` +
+      `@tensorflow/tfjs-node ${packageVersion('@tensorflow/tfjs-node')}, tslab ${packageVersion('tslab')}`,
+  );
   const backend = await initBackend({ announce: true });
   if (backend === 'wasm') {
     const asked = process.env[WASM_THREADS_ENV];
@@ -51,7 +53,9 @@ async function main(): Promise<number> {
     const mnist = loadMnist({ announce: false });
     console.log(describeSplits('MNIST', mnist, Date.now() - t));
     if (mnist.source.dataset !== 'MNIST') {
-      console.log(`  note: this is not MNIST as the notebooks expect (${mnist.source.dataset === 'unknown' ? 'unknown files' : mnist.source.dataset}).`);
+      console.log(
+        `  note: this is not MNIST as the notebooks expect (${mnist.source.dataset === 'unknown' ? 'unknown files' : mnist.source.dataset}).`,
+      );
     }
   } catch (e) {
     ok = false;

@@ -129,7 +129,9 @@ async function main(): Promise<number> {
   }
   const app = args.classic ? (runJupyter(install.command, ['notebook', '--version']).ok ? 'notebook' : null) : jupyterFrontEnd(install);
   if (app === null) {
-    console.error(`lab: ${install.command.join(' ')} has ${args.classic ? 'no classic Notebook' : 'neither JupyterLab nor the classic Notebook'}.\n${INSTALL_JUPYTER_HINT}`);
+    console.error(
+      `lab: ${install.command.join(' ')} has ${args.classic ? 'no classic Notebook' : 'neither JupyterLab nor the classic Notebook'}.\n${INSTALL_JUPYTER_HINT}`,
+    );
     return 1;
   }
   const command = labCommand(install, app, args);

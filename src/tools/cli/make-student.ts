@@ -38,7 +38,9 @@ function parseArgs(argv: readonly string[]): MakeStudentArgs {
 function checkRoot(root: string): void {
   if (!fs.existsSync(root)) throw new Error(`${root} does not exist: expected the repository folder (holding ${SOLUTIONS_DIR}/)`);
   if (listSolutionNotebooks(root).length === 0) {
-    throw new Error(`no solution notebooks in ${path.join(root, SOLUTIONS_DIR)}: expected ${SOLUTIONS_DIR}/NN_topic.ipynb files (is --root the repository folder?)`);
+    throw new Error(
+      `no solution notebooks in ${path.join(root, SOLUTIONS_DIR)}: expected ${SOLUTIONS_DIR}/NN_topic.ipynb files (is --root the repository folder?)`,
+    );
   }
 }
 

@@ -58,7 +58,10 @@ export function runJupyter(
     return { ok: false, reason: code === 'ENOENT' ? 'not found' : run.error.message };
   }
   if (run.status !== 0) {
-    const lines = `${run.stderr ?? ''}\n${run.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const lines = `${run.stderr ?? ''}\n${run.stdout ?? ''}`
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
     return { ok: false, reason: `exit code ${run.status ?? run.signal}: ${lines[lines.length - 1] ?? 'no output'}` };
   }
   return { ok: true, stdout: run.stdout };

@@ -274,18 +274,14 @@ export class TslabKernel {
     // notebook's frames, not library internals (left out only when dist/ is not built).
     const preload = kernelPreloadPath();
     const preloadArgs = fs.existsSync(preload) ? ['--require', preload] : [];
-    const child = spawn(
-      process.execPath,
-      ['--require', watchdog, ...preloadArgs, tslabBinPath(), 'kernel', '--config-path', connectionFile],
-      {
-        cwd: options.cwd,
-        env: { ...process.env, ...options.env, VAELAB_KERNEL_PARENT_PID: String(process.pid) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        // Its own process group: Ctrl-C in a terminal (SIGINT to the foreground group) reaches only
-        // the runner, which then stops its kernels in order; the watchdog ends an orphaned kernel.
-        detached: true,
-      },
-    );
+    const child = spawn(process.execPath, ['--require', watchdog, ...preloadArgs, tslabBinPath(), 'kernel', '--config-path', connectionFile], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env, VAELAB_KERNEL_PARENT_PID: String(process.pid) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: Ctrl-C in a terminal (SIGINT to the foreground group) reaches only
+      // the runner, which then stops its kernels in order; the watchdog ends an orphaned kernel.
+      detached: true,
+    });
     if (child.pid) fs.writeFileSync(path.join(tempDir, KERNEL_PID_FILE), String(child.pid));
     const kernel = new TslabKernel(child, info, tempDir);
     try {

@@ -56,10 +56,7 @@ export function registerKernel(options: RegisterKernelOptions = {}): RegisteredK
 
 /** Human-readable lines describing a registration (for the command line). */
 export function describeRegistration(r: RegisteredKernel): string[] {
-  const lines = [
-    `Registered the Jupyter kernel "${r.spec.display_name}" (kernel name tslab) in ${r.file}`,
-    `  it runs: ${r.spec.argv.join(' ')}`,
-  ];
+  const lines = [`Registered the Jupyter kernel "${r.spec.display_name}" (kernel name tslab) in ${r.file}`, `  it runs: ${r.spec.argv.join(' ')}`];
   if (r.jupyter) lines.push(`  for the Jupyter of: ${r.jupyter.command.join(' ')}`);
   if (r.replacedArgv && r.replacedArgv.join('\0') !== r.spec.argv.join('\0')) {
     lines.push(`  (replaced a kernel spec that ran: ${r.replacedArgv.join(' ')})`);

@@ -60,19 +60,10 @@ export function signParts(key: string, parts: ReadonlyArray<Buffer | string>): s
 /** Encodes a message into ZeroMQ frames: identities, delimiter, signature, header, parent, metadata, content, buffers. */
 export function encodeMessage(
   key: string,
-  message: Pick<JupyterMessage, 'header' | 'parent_header' | 'metadata' | 'content'> &
-    Partial<Pick<JupyterMessage, 'identities' | 'buffers'>>,
+  message: Pick<JupyterMessage, 'header' | 'parent_header' | 'metadata' | 'content'> & Partial<Pick<JupyterMessage, 'identities' | 'buffers'>>,
 ): Buffer[] {
-  const signed = [message.header, message.parent_header, message.metadata, message.content].map((part) =>
-    Buffer.from(JSON.stringify(part), 'utf8'),
-  );
-  return [
-    ...(message.identities ?? []),
-    Buffer.from(WIRE_DELIMITER),
-    Buffer.from(signParts(key, signed)),
-    ...signed,
-    ...(message.buffers ?? []),
-  ];
+  const signed = [message.header, message.parent_header, message.metadata, message.content].map((part) => Buffer.from(JSON.stringify(part), 'utf8'));
+  return [...(message.identities ?? []), Buffer.from(WIRE_DELIMITER), Buffer.from(signParts(key, signed)), ...signed, ...(message.buffers ?? [])];
 }
 
 /**

@@ -66,11 +66,14 @@ function typeFromAnnotation(text: string): ParameterType {
 
 /** The type TypeScript infers for a `let` initialised with the JSON-like value `value`. */
 function typeOfValue(value: unknown): ParameterType {
-  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return { kind: typeof value as 'number' | 'string' | 'boolean' };
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')
+    return { kind: typeof value as 'number' | 'string' | 'boolean' };
   if (Array.isArray(value) && value.length > 0) {
     const kinds = value.map(typeOfValue);
     const first = formatParameterType(kinds[0]);
-    return kinds.every((k) => formatParameterType(k) === first) && kinds[0].kind !== 'unknown' ? { kind: 'array', element: kinds[0] } : { kind: 'unknown' };
+    return kinds.every((k) => formatParameterType(k) === first) && kinds[0].kind !== 'unknown'
+      ? { kind: 'array', element: kinds[0] }
+      : { kind: 'unknown' };
   }
   return { kind: 'unknown' };
 }
@@ -124,7 +127,13 @@ export function notebookParameterTypes(notebook: Notebook): Map<string, Paramete
 /** Why `value` is not of `type` (e.g. "got the string \"x\""), or null when it is. */
 function typeMismatch(value: ParameterValue, type: ParameterType): string | null {
   const got = () =>
-    value === null ? 'null' : Array.isArray(value) ? `the array ${JSON.stringify(value)}` : typeof value === 'object' ? 'an object' : `the ${typeof value} ${JSON.stringify(value)}`;
+    value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? `the array ${JSON.stringify(value)}`
+        : typeof value === 'object'
+          ? 'an object'
+          : `the ${typeof value} ${JSON.stringify(value)}`;
   switch (type.kind) {
     case 'unknown':
       return null;
@@ -257,12 +266,7 @@ export function injectedParametersSource(values: Record<string, ParameterValue>,
  * Throws an Error when `names` contains a variable the parameters cell does not declare with `let`/`var`
  * (`where` says who asked for it, e.g. `--set` or `profile "quick"`).
  */
-export function checkParameterNames(
-  notebookName: string,
-  declared: Map<string, DeclarationKind>,
-  names: Iterable<string>,
-  where: string,
-): void {
+export function checkParameterNames(notebookName: string, declared: Map<string, DeclarationKind>, names: Iterable<string>, where: string): void {
   const known = [...declared.entries()].filter(([, kind]) => kind !== 'const').map(([n]) => n);
   for (const name of names) {
     const kind = declared.get(name);

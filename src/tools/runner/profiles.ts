@@ -70,7 +70,10 @@ export function loadProfiles(file: string): ProfilesFile {
   }
   for (const [name, spec] of Object.entries(parsed.profiles)) {
     if (!isRecord(spec)) throw new Error(`${file}: profile "${name}" must be an object`);
-    if (spec.cellTimeoutSec !== undefined && !(typeof spec.cellTimeoutSec === 'number' && Number.isFinite(spec.cellTimeoutSec) && spec.cellTimeoutSec > 0)) {
+    if (
+      spec.cellTimeoutSec !== undefined &&
+      !(typeof spec.cellTimeoutSec === 'number' && Number.isFinite(spec.cellTimeoutSec) && spec.cellTimeoutSec > 0)
+    ) {
       throw new Error(`${file}: profiles.${name}.cellTimeoutSec must be a positive number of seconds, got ${JSON.stringify(spec.cellTimeoutSec)}`);
     }
     if (spec.enforceClaims !== undefined && typeof spec.enforceClaims !== 'boolean') {

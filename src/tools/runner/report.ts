@@ -121,7 +121,10 @@ function section(nb: RunSummary['notebooks'][number], enforced: boolean): string
   const figures = nb.figures.length
     ? `<div class="figures">` +
       nb.figures
-        .map((f) => `<figure><img src="${urlPath(f)}" alt="${escapeHtml(path.basename(f))}" loading="lazy"><figcaption>${escapeHtml(path.basename(f, '.png'))}</figcaption></figure>`)
+        .map(
+          (f) =>
+            `<figure><img src="${urlPath(f)}" alt="${escapeHtml(path.basename(f))}" loading="lazy"><figcaption>${escapeHtml(path.basename(f, '.png'))}</figcaption></figure>`,
+        )
         .join('') +
       `</div>`
     : '<p class="muted">No figures.</p>';
@@ -140,7 +143,10 @@ export function renderReportHtml(summary: RunSummary): string {
   const claimsHeld = claims.filter((c) => c.held).length;
   const v = summary.versions;
   const rows = summary.notebooks
-    .map((n) => `<tr><td><a href="#${escapeHtml(n.name)}">${escapeHtml(n.name)}</a></td><td>${badge(n.status)}</td><td class="num">${n.durationSec.toFixed(1)} s</td></tr>`)
+    .map(
+      (n) =>
+        `<tr><td><a href="#${escapeHtml(n.name)}">${escapeHtml(n.name)}</a></td><td>${badge(n.status)}</td><td class="num">${n.durationSec.toFixed(1)} s</td></tr>`,
+    )
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>vaelab run report</title>

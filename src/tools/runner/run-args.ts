@@ -94,7 +94,8 @@ export function parseRunArgs(argv: ReadonlyArray<string>): RunArgs {
       case '--jobs': {
         [value, i] = takeValue(flag, inline, i);
         const jobs = Number(value);
-        if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs expects a whole number of notebooks at a time (1 or more), got "${value}"`);
+        if (!Number.isInteger(jobs) || jobs < 1)
+          throw new UsageError(`--jobs expects a whole number of notebooks at a time (1 or more), got "${value}"`);
         args.jobs = jobs;
         break;
       }

@@ -179,9 +179,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
 
   const original = withCellIds(readNotebook(source));
   const sourceIds = new Map(original.cells.map((c, i) => [c.id, i]));
-  const notebook: Notebook = options.parameters
-    ? injectParameters(original, options.parameters.values, options.parameters.origin)
-    : original;
+  const notebook: Notebook = options.parameters ? injectParameters(original, options.parameters.values, options.parameters.origin) : original;
   for (const cell of notebook.cells) {
     if (cell.cell_type === 'code') {
       cell.outputs = [];
@@ -257,7 +255,13 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
           onMessage: (message) => collector.add(message),
         });
       } catch (err) {
-        const kind: FailureKind = stopped() ? 'interrupted' : err instanceof KernelTimeoutError ? 'timeout' : err instanceof KernelDiedError ? 'kernel-died' : 'error';
+        const kind: FailureKind = stopped()
+          ? 'interrupted'
+          : err instanceof KernelTimeoutError
+            ? 'timeout'
+            : err instanceof KernelDiedError
+              ? 'kernel-died'
+              : 'error';
         const error: ErrorOutput = {
           output_type: 'error',
           ...(kind === 'interrupted'

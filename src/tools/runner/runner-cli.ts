@@ -120,9 +120,7 @@ export function linkLatest(outDir: string): void {
 function shortNumbers(published: Record<string, number | string | boolean>): string {
   const entries = Object.entries(published);
   if (entries.length === 0) return '';
-  const shown = entries
-    .slice(0, 3)
-    .map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v}`);
+  const shown = entries.slice(0, 3).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v}`);
   return `  ${shown.join(' ')}${entries.length > 3 ? ` (+${entries.length - 3} more)` : ''}`;
 }
 
@@ -337,9 +335,9 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
         ? `${label}  ok  ${result.durationSec.toFixed(1)} s${shortNumbers(result.published)}`
         : result.status === 'lesson not shown'
           ? `${label}  LESSON NOT SHOWN  ${result.durationSec.toFixed(1)} s: ${result.claims.filter((c) => !c.held).length} of ${result.claims.length} claims did not hold`
-        : result.status === 'interrupted'
-          ? `${label}  INTERRUPTED (${signal ?? 'stopped'})${where} after ${result.durationSec.toFixed(1)} s`
-          : `${label}  FAILED (${f?.kind})${where} after ${result.durationSec.toFixed(1)} s: ${f?.ename}: ${(f?.evalue ?? '').split('\n')[0]}`;
+          : result.status === 'interrupted'
+            ? `${label}  INTERRUPTED (${signal ?? 'stopped'})${where} after ${result.durationSec.toFixed(1)} s`
+            : `${label}  FAILED (${f?.kind})${where} after ${result.durationSec.toFixed(1)} s: ${f?.ename}: ${(f?.evalue ?? '').split('\n')[0]}`;
     io.err(live ? `\r\x1b[2K${end}\n` : `${end}\n`);
     if (f?.hint) io.err(`    hint: ${f.hint}\n`);
     for (const c of result.claims) if (!c.held) io.err(`    ${claimLine(c)}${enforceClaims ? '' : ' [reported, not enforced in this profile]'}\n`);

@@ -29,9 +29,7 @@ export function notebookStructure(nb: Notebook): NotebookStructure {
   const parametersCells = nb.cells.flatMap((c, i) => (cellTags(c).includes(PARAMETERS_TAG) ? [i] : []));
   const parametersCell = parametersCells.length > 0 ? parametersCells[0] : -1;
   const parameterNames =
-    parametersCell >= 0
-      ? [...cellText(nb.cells[parametersCell]).matchAll(/^\s*let\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1])
-      : [];
+    parametersCell >= 0 ? [...cellText(nb.cells[parametersCell]).matchAll(/^\s*let\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]) : [];
   return {
     parametersCell,
     parameterNames,

@@ -55,9 +55,7 @@ export function stripOutputs(nb: Notebook): Notebook {
   return {
     ...nb,
     cells: nb.cells.map((cell) =>
-      cell.cell_type === 'code'
-        ? { ...cell, metadata: withoutRunState(cell.metadata), outputs: [], execution_count: null }
-        : { ...cell },
+      cell.cell_type === 'code' ? { ...cell, metadata: withoutRunState(cell.metadata), outputs: [], execution_count: null } : { ...cell },
     ),
   };
 }

@@ -141,9 +141,7 @@ export function listRepositoryNotebooks(root: string): string[] {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    const files = out
-      .split('\0')
-      .filter((f) => f !== '' && fs.existsSync(path.join(root, f)));
+    const files = out.split('\0').filter((f) => f !== '' && fs.existsSync(path.join(root, f)));
     return [...new Set(files)].sort();
   } catch {
     return walkNotebooks(root).sort();
@@ -158,9 +156,7 @@ export function runStateProblems(nb: Notebook, rel: string): string[] {
     const outputs = Array.isArray(cell.outputs) ? cell.outputs.length : 0;
     const count = cell.execution_count;
     if (outputs > 0 || (count !== undefined && count !== null)) {
-      const what = [outputs > 0 ? `${outputs} output(s)` : '', count != null ? `execution_count ${count}` : '']
-        .filter(Boolean)
-        .join(' and ');
+      const what = [outputs > 0 ? `${outputs} output(s)` : '', count != null ? `execution_count ${count}` : ''].filter(Boolean).join(' and ');
       problems.push(`${rel}: cell ${i + 1}${cell.id ? ` (id ${cell.id})` : ''} holds ${what}`);
     }
   });

@@ -13,6 +13,7 @@ import { readSummary } from './summary-schema';
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'tools', 'cli', 'run.js');
 const FIXTURE = path.join(__dirname, 'fixtures', 'notebooks', 'claims.ipynb');
+const ANSWER_FIXTURE = path.join(__dirname, 'fixtures', 'notebooks', 'answer.ipynb');
 
 function runCliSync(args: string[]) {
   const result = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 110000 });
@@ -85,5 +86,15 @@ describe('claims through the headless runner (real tslab kernel)', () => {
     expect(run.stderr).toContain('    ✗ not shown by this run: three is below two (three = 3, two = 2) [reported, not enforced in this profile]\n');
     expect(lastLine(run.stderr)).toBe('1/1 notebooks passed, claims held 0/2 (not enforced in profile "smoke")');
     expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('Claims held 0/2 (reported, not enforced in this profile)</p>');
+  });
+
+  it('a cell ending in answer(...) shows the answer once (Markdown), not again as the cell value', () => {
+    const run = runCliSync([ANSWER_FIXTURE, '--out', out, '--profile', 'smoke']);
+    expect(run.code).toBe(0);
+    const executed = JSON.parse(fs.readFileSync(path.join(out, 'answer.ipynb'), 'utf8')) as {
+      cells: Array<{ outputs?: Array<{ output_type: string; data?: Record<string, unknown> }> }>;
+    };
+    const outputs = executed.cells[0].outputs ?? [];
+    expect(outputs.map((o) => [o.output_type, o.data?.['text/markdown']])).toEqual([['display_data', '**Answer.** 4 runs.']]);
   });
 });

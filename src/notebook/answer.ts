@@ -151,9 +151,11 @@ export function fillAnswer(template: string, facts: AnswerFacts = {}): string {
   return filled;
 }
 
-/** Fills `template` from `facts` ({@link fillAnswer}) and shows it as the answer ({@link showAnswer}); returns the filled Markdown. */
-export function answer(template: string, facts: AnswerFacts, options: ShowAnswerOptions = {}): string {
-  const markdown = fillAnswer(template, facts);
-  showAnswer(markdown, options);
-  return markdown;
+/**
+ * Fills `template` from `facts` ({@link fillAnswer}) and shows it as the answer ({@link showAnswer}).
+ * Returns nothing, so that a cell ending in `vl.answer(...)` shows the answer once (a returned string
+ * would be printed again as the cell's value); use `fillAnswer` for the Markdown itself.
+ */
+export function answer(template: string, facts: AnswerFacts, options: ShowAnswerOptions = {}): void {
+  showAnswer(fillAnswer(template, facts), options);
 }

@@ -70,7 +70,7 @@ test('batchIndices covers every index once, in order without rng, seeded order w
   expect([...flat].sort((x, y) => x - y)).toEqual(Array.from({ length: 103 }, (_, i) => i));
   expect(flat).toEqual(s2.flatMap((b) => Array.from(b)));
   expect(batchIndices(0, 5)).toEqual([]);
-  expect(() => batchIndices(10, 0)).toThrow(/batchSize must be a positive integer, got 0/);
+  expect(() => batchIndices(10, 0)).toThrow(/batchIndices: batchSize must be an integer >= 1, got 0/);
   expect(() => batchIndices(-1, 2)).toThrow(RangeError);
 });
 

@@ -127,7 +127,7 @@ describe('blurImages', () => {
     expect(blurImages(grey(1, 36), { rows: 6, cols: 6 }, 3).every((v) => Math.abs(v - 1) < 1e-6)).toBe(true);
     expect(() => blurImages(grey(0, 100))).toThrow(/100 values, not a multiple of 28×28 = 784/);
     expect(() => blurImages(grey(0, 25), { rows: 5, cols: 5 })).toThrow(/divisible by factor 2/);
-    expect(() => blurImages(grey(0, 784), undefined, 0)).toThrow(/factor must be a positive integer/);
+    expect(() => blurImages(grey(0, 784), undefined, 0)).toThrow(/blurImages: factor must be an integer >= 1, got 0/);
   });
 });
 

@@ -55,7 +55,7 @@ describe('RangeErrors name the parameter and why', () => {
     [{ type: 'saltPepper', salt: 0, pepper: -0.1 }, /pepper is a probability and must be in \[0, 1\], got -0.1/],
     [{ type: 'saltPepper', salt: NaN, pepper: 0 }, /salt must be a finite number/],
     [{ type: 'saltPepper', salt: 0.7, pepper: 0.6 }, /salt \+ pepper must be <= 1 .*0.7 \+ 0.6/],
-    [{ type: 'blur', factor: 1.5 }, /factor must be a positive integer/],
+    [{ type: 'blur', factor: 1.5 }, /factor must be an integer >= 1, got 1.5/],
   ] as [NoiseSpec, RegExp][])('%o', (spec, message) => {
     expect(() => validateNoiseSpec(spec)).toThrow(RangeError);
     expect(() => validateNoiseSpec(spec)).toThrow(message);

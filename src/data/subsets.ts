@@ -2,6 +2,7 @@
 import type { Rng } from '../rng';
 import type { ImageDataset } from '../types';
 import { checkIndex } from './check-index';
+import { checkInt } from '../util/validate';
 
 /** A new dataset with the images and labels at `indices`, in that order (copies, the source is untouched). */
 export function selectDataset(ds: ImageDataset, indices: ArrayLike<number>): ImageDataset {
@@ -39,10 +40,8 @@ export function shuffleDataset(ds: ImageDataset, rng: Rng): ImageDataset {
  * batch size that is not a positive integer.
  */
 export function batchIndices(count: number, batchSize: number, rng?: Rng): Int32Array[] {
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(`batchIndices: count must be a non-negative integer, got ${count}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`batchIndices: batchSize must be a positive integer, got ${batchSize}`);
-  }
+  checkInt('batchIndices', 'count', count, 0);
+  checkInt('batchIndices', 'batchSize', batchSize);
   let order: Int32Array;
   if (rng) order = rng.permutation(count);
   else {

@@ -7,6 +7,7 @@ import { Rng } from '../rng';
 import type { Figure, VegaLiteSpec } from './figure';
 import { vegaHtmlPage } from './html-page';
 import { DIGIT_COLORS, renderVegaLite, withChartDefaults } from './vega-render';
+import { checkInt } from '../util/validate';
 
 /** Codes as `encodeDataset` returns them: flat `[count * dims]` plus optional labels. */
 export interface LatentCodesLike {
@@ -69,7 +70,7 @@ function gatherPoints(
   axes: readonly number[],
   maxPoints: number,
 ): Point[] {
-  if (!Number.isInteger(maxPoints) || maxPoints < 1) throw new RangeError(`${where}: maxPoints must be a positive integer, got ${maxPoints}`);
+  checkInt(where, 'maxPoints', maxPoints);
   const points: Point[] = [];
   for (const i of chooseIndices(codes.length / dims, maxPoints)) {
     const v = axes.map((a) => codes[i * dims + a]);

@@ -9,6 +9,7 @@
  * positive semi-definite, so a symmetric eigen decomposition (ml-matrix) gives it stably.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { checkInt } from '../util/validate';
 
 /** A set of feature vectors: `count` rows of `dims` values, flat and row after row. */
 export interface FeatureMatrix {
@@ -73,7 +74,7 @@ export function flatFeatures(
     throw new TypeError(`${where}: ${name} must be feature rows (number[][]), { values, dims } or a GaussianFit from fitGaussian`);
   }
   const { values, dims } = input as FeatureMatrix;
-  if (!Number.isInteger(dims) || dims < 1) throw new RangeError(`${where}: ${name}.dims must be an integer >= 1, got ${dims}`);
+  checkInt(where, `${name}.dims`, dims);
   if (values == null || typeof values.length !== 'number') throw new TypeError(`${where}: ${name}.values must be an array of numbers`);
   if (values.length % dims !== 0) {
     throw new RangeError(`${where}: ${name} has ${values.length} values, not a multiple of dims = ${dims}`);
@@ -122,7 +123,7 @@ function fitGaussianAt(where: string, name: string, features: FeatureMatrix | Re
 
 function checkGaussian(where: string, name: string, g: GaussianFit): void {
   const { dims } = g;
-  if (!Number.isInteger(dims) || dims < 1) throw new RangeError(`${where}: ${name}.dims must be an integer >= 1, got ${dims}`);
+  checkInt(where, `${name}.dims`, dims);
   if (g.mean?.length !== dims) throw new RangeError(`${where}: ${name}.mean has ${g.mean?.length} values, expected dims = ${dims}`);
   if (g.covariance?.length !== dims * dims) {
     throw new RangeError(`${where}: ${name}.covariance has ${g.covariance?.length} values, expected dims*dims = ${dims * dims}`);

@@ -7,6 +7,7 @@
 import type { Rng } from '../rng';
 import { checkUnitPixels } from '../data/pixels';
 import { checkSaltPepper, checkNoiseStd, MNIST_IMAGE_SHAPE, validateNoiseSpec, type NoiseImageShape, type NoiseSpec } from './spec';
+import { checkInt } from '../util/validate';
 
 function checkImages(who: string, images: Float32Array, pixelsPerImage = MNIST_IMAGE_SHAPE.rows * MNIST_IMAGE_SHAPE.cols): void {
   if (!(images instanceof Float32Array)) throw new TypeError(`${who}: images must be a Float32Array of flat pixels in [0, 1]`);
@@ -63,7 +64,7 @@ export function speckleNoise(images: Float32Array, std: number, rng: Rng): Float
 export function blurImages(images: Float32Array, shape: NoiseImageShape = MNIST_IMAGE_SHAPE, factor = 2): Float32Array {
   const { rows, cols } = shape;
   checkImages('blurImages', images, Number.isInteger(rows * cols) && rows * cols > 0 ? rows * cols : undefined);
-  if (!Number.isInteger(factor) || factor < 1) throw new RangeError(`blurImages: factor must be a positive integer, got ${factor}`);
+  checkInt('blurImages', 'factor', factor);
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1 || rows % factor !== 0 || cols % factor !== 0) {
     throw new RangeError(`blurImages: image shape ${rows}×${cols} must be positive integers divisible by factor ${factor}`);
   }

@@ -1,4 +1,5 @@
 /** The kinds of image corruption the denoising notebooks use, their parameters and their checks. */
+import { checkInt } from '../util/validate';
 
 /**
  * One kind of noise and its parameters:
@@ -68,9 +69,7 @@ export function validateNoiseSpec(spec: NoiseSpec): void {
       checkSaltPepper(who, spec.salt, spec.pepper);
       return;
     case 'blur':
-      if (spec.factor !== undefined && (!Number.isInteger(spec.factor) || spec.factor < 1)) {
-        throw new RangeError(`${who}: factor must be a positive integer, got ${spec.factor}`);
-      }
+      if (spec.factor !== undefined) checkInt(who, 'factor', spec.factor);
       return;
     default:
       throw new TypeError(`Unknown noise type '${(spec as { type?: unknown }).type}'; expected one of ${NOISE_TYPES.join(', ')}`);

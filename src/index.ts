@@ -3,9 +3,10 @@
  *
  * Only the documented course API is exported here: what the notebooks, the exercise template
  * (docs/exercise-template.ipynb) and the instructors' guide (docs/instructors.md) use, plus the
- * building blocks an instructor writing a new exercise needs, and their types. Each name carries its
- * doc comment where it is defined. Everything else stays internal to its module (tests and tools
- * import it from there). How the pieces fit: docs/architecture.md.
+ * building blocks an instructor writing a new exercise needs, and the types they take or return
+ * (type-only exports). Each name carries its doc comment where it is defined. Everything else stays
+ * internal to its module (tests and tools import it from there). How the pieces fit:
+ * docs/architecture.md.
  */
 
 /** Seeded randomness: the one random source of the course. */
@@ -19,11 +20,11 @@ export type { BackendName, InitBackendOptions } from './backend';
 
 /** MNIST and Fashion-MNIST, subsets and tensors. */
 export { gatherImages, imagesTensor, labelsTensor, loadFashionMnist, loadMnist, selectDataset, subsetDataset } from './data';
-export type { LoadedSplits } from './data';
+export type { DatasetName, DatasetOrigin, DatasetSource, LoadedSplits, LoadFashionOptions, LoadMnistOptions } from './data';
 
 /** Seeded corruptions of images. */
 export { applyNoise, blurImages, gaussianNoise, saltPepperNoise, speckleNoise } from './noise';
-export type { NoiseSpec } from './noise';
+export type { NoiseImageShape, NoiseSpec } from './noise';
 
 /** The models: builders, presets, the autoencoder contract, encode -> reparameterize -> decode. */
 export {
@@ -52,19 +53,54 @@ export type {
   AutoencoderConfig,
   AutoencoderKind,
   AutoencoderModel,
+  AutoencoderParts,
+  ConditionalVaeConfig,
+  ConditionalVaeOptions,
+  ConvAutoencoder5lsl0Config,
+  ConvAutoencoder5lsl0Options,
+  ConvConstraintRule,
+  ConvConstraintViolation,
+  ConvVaeConfig,
+  ConvVaeOptions,
+  DenseActivation,
+  DenseAutoencoderConfig,
+  DenseAutoencoderOptions,
+  DenseVaeConfig,
+  DenseVaeOptions,
   EncoderClassifier,
+  EncoderClassifierConfig,
+  EncoderClassifierOptions,
   ForwardOptions,
   ForwardResult,
+  LabelMode,
+  ModelTrainingPreset,
   ScaleParameterization,
 } from './models';
 
 /** Losses: reconstruction, KL, the VAE objective, classification. */
 export { accuracy, autoencoderLoss, bceLoss, crossEntropyLoss, klAnnealing, klDivergence, mseLoss, sseLoss, vaeLoss } from './losses';
-export type { ReconstructionLossName } from './losses';
+export type { AutoencoderLossBatch, KlAnnealingOptions, ReconstructionLossName, VaeLossInputs, VaeLossTerms } from './losses';
 
 /** Training: one train() for every model, the cached variant, Adam. */
 export { cachedTrain, createAdam, train } from './training';
-export type { CachedTrainOptions, EpochMetrics, TrainHistory, TrainOptions, TrainingData } from './training';
+export type {
+  AdamFormulation,
+  AdamOptions,
+  AdamSettings,
+  CachedTrainOptions,
+  CachedTrainResult,
+  ClassifierLike,
+  EarlyStoppingOptions,
+  EpochEndInfo,
+  EpochMetrics,
+  ImagePairs,
+  ProgressOutput,
+  TrainableModel,
+  TrainHistory,
+  TrainingData,
+  TrainOptions,
+  VaelabAdam,
+} from './training';
 
 /** Analysis: encoding, PCA, 1-NN, generation, interpolation, denoising, anomaly scores, CSV export. */
 export {
@@ -86,7 +122,35 @@ export {
   samplePrior,
   tvDenoise,
 } from './analysis';
-export type { ImagesInput, LatentCodes, RepresentationScores } from './analysis';
+export type {
+  ChanceLevels,
+  ClassificationReport,
+  ConditionalGridOptions,
+  DecoderGrid,
+  DecoderGridOptions,
+  DecoderLike,
+  EncodeOptions,
+  FilterImageOptions,
+  GeneratedGrid,
+  ImagesInput,
+  Interpolation,
+  LabelledCodes,
+  LatentBounds,
+  LatentBoundsOptions,
+  LatentCodes,
+  MapDenoiseOptions,
+  MapDenoiseResult,
+  NearestNeighbourClassifyOptions,
+  NearestNeighbourMethod,
+  PcaOptions,
+  PcaProjection,
+  PriorSamples,
+  ReconstructionCsv,
+  ReconstructionCsvOptions,
+  ReconstructionErrorOptions,
+  RepresentationScoreOptions,
+  RepresentationScores,
+} from './analysis';
 
 /** Metrics: image quality, likelihood, ROC, run-to-run spread, the MNIST judge, validation splits. */
 export {
@@ -106,7 +170,33 @@ export {
   splitValidation,
   ssim,
 } from './metrics';
-export type { ImageMetric, JudgeScores, MnistJudge } from './metrics';
+export type {
+  ChooseOnValidationOptions,
+  ElboResult,
+  FeatureInput,
+  FeatureMatrix,
+  FrechetDistance,
+  GaussianFit,
+  ImageMetric,
+  ImageSizeOptions,
+  JudgeOutput,
+  JudgeScoreOptions,
+  JudgeScores,
+  LikelihoodOptions,
+  LogLikelihoodResult,
+  MnistJudge,
+  MnistJudgeConfig,
+  MnistJudgeOptions,
+  ProbabilityScores,
+  RocCurve,
+  RunSpread,
+  SplitValidationOptions,
+  SsimOptions,
+  ValidationChoice,
+  ValidationGoal,
+  ValidationScore,
+  ValidationSplit,
+} from './metrics';
 
 /** Figures: image grids and charts (and `figureFromPng` to show a PNG of your own). */
 export {
@@ -123,7 +213,21 @@ export {
   reconstructionFigure,
   rocChart,
 } from './figures';
-export type { Figure } from './figures';
+export type {
+  BarChartOptions,
+  ChartOptions,
+  EpochLike,
+  Figure,
+  GenerationGridOptions,
+  GridGeometry,
+  ImageGridOptions,
+  LatentCodesLike,
+  LatentScatterOptions,
+  LineChartOptions,
+  LineSeries,
+  RocLike,
+  VegaLiteSpec,
+} from './figures';
 
 /** In the notebook: show figures, publish numbers, check claims, write answers. */
 export {
@@ -143,7 +247,22 @@ export {
   show,
   showAnswer,
 } from './notebook';
-export type { AnswerFacts, AnswerValue, ClaimOptions, ClaimRecord, PublishedValue, ShowOptions } from './notebook';
+export type {
+  AnswerFacts,
+  AnswerValue,
+  Claim,
+  ClaimDecision,
+  ClaimOptions,
+  ClaimRecord,
+  ComparisonNames,
+  EvidenceValue,
+  PublishedValue,
+  ShowAnswerOptions,
+  ShownFigure,
+  ShowOptions,
+  TslabDisplayMessage,
+  TslabDisplayWriter,
+} from './notebook';
 
 /** The autograder checks student notebooks call after each exercise (tools; the only tool names here). */
 export {
@@ -170,3 +289,4 @@ export {
   checkSpeckleNoise,
   checkVaeLoss,
 } from './checks';
+export type { DecoderShapeExpectation, DenseLayerExpectation, EncoderShapeExpectation, GaussianCheckOptions, ScalarLike } from './checks';

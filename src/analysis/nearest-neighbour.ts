@@ -17,8 +17,9 @@ import * as tf from '@tensorflow/tfjs';
 import { checkCodesObject, checkInt, codeCount, intLabels } from '../util/validate';
 
 /**
- * Search strategy of {@link nearestNeighbourIndices}. `auto` picks `scan`, except `matmul` for more
- * than 8 dims on the native `tensorflow` backend (on wasm/cpu the scan was faster even at 16 dims).
+ * Search strategy of the 1-NN search behind {@link nearestNeighbourClassify}. `auto` picks `scan`,
+ * except `matmul` for more than 8 dims on the native `tensorflow` backend (on wasm/cpu the scan was
+ * faster even at 16 dims).
  */
 export type NearestNeighbourMethod = 'auto' | 'scan' | 'matmul' | 'mlKnn';
 

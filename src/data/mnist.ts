@@ -433,8 +433,8 @@ export interface LoadFashionOptions extends Omit<LoadMnistOptions, 'dir'> {
 }
 
 /**
- * Loads Fashion-MNIST: the full set from {@link FASHION_MNIST_DIR} (Debian package
- * `dataset-fashion-mnist`) when installed, else the subset shipped in {@link FASHION_SUBSET_DIR}
+ * Loads Fashion-MNIST: the full set from `/usr/share/datasets/fashion-mnist` (Debian package
+ * `dataset-fashion-mnist`) when installed, else the subset shipped in `data/fashion-mnist-subset`
  * (1,000 train + 2,000 test images, balanced over the classes; checksum-verified on load). The
  * returned `source` (and, in a notebook, the printed line) says which. Asking the subset for more
  * images than it has throws a RangeError saying where the full set comes from.

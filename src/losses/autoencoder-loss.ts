@@ -26,7 +26,7 @@ export interface AutoencoderLossBatch {
   readonly eps?: tf.Tensor2D;
   /** KL weight (default 1; ignored for AEs). */
   readonly beta?: number;
-  /** Reconstruction term (default {@link defaultReconstructionLoss}). */
+  /** Reconstruction term (default `'mse'` for a plain autoencoder, `'bce'` for a VAE or conditional VAE). */
   readonly reconstruction?: ReconstructionLossName;
 }
 

@@ -199,12 +199,12 @@ export interface FrechetDistance {
  * The Frechet distance between Gaussians fitted to two feature sets (FID when the features are an
  * image classifier's penultimate layer): ||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^{1/2}), in double
  * precision. Each side is feature rows, a `{ values, dims }` matrix, or a {@link GaussianFit}
- * (fit a fixed reference once with {@link fitGaussian}). Rounding can leave a result a hair
+ * (fit a fixed reference once, e.g. with {@link judgeReference}). Rounding can leave a result a hair
  * below zero; it is reported as 0. With fewer samples than dimensions the covariances are
  * singular; the distance is still defined but biased upwards, so compare sets of equal size.
  *
  * @example
- * const ref = fitGaussian(judge.features(testImages));
+ * const ref = judgeReference(judge, testImages);
  * const d = frechetDistance(judge.features(samples), ref).distance;
  */
 export function frechetDistance(a: FeatureInput, b: FeatureInput): FrechetDistance {

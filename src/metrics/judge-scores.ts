@@ -8,7 +8,7 @@ import { flatFeatures, type FeatureMatrix } from './frechet';
 /** Class probabilities: one row per image, one column per class, each row summing to 1. */
 export type ProbabilityMatrix = FeatureMatrix;
 
-/** What {@link probabilityScores} returns. */
+/** Scores of a set of images computed from the judge's class probabilities (the part of `JudgeScores` that needs no reference). */
 export interface ProbabilityScores {
   /** Number of rows (images). */
   readonly count: number;

@@ -176,7 +176,7 @@ function runRows(where: string, network: tf.LayersModel, images: ImagesInput, di
  * @example
  * const judge = await mnistJudge({ data: mnist });
  * const real = judgeScores(judge, mnist.test);            // the reference row
- * const vae = judgeScores(judge, samples.images, { reference: fitGaussian(judge.features(mnist.test)) });
+ * const vae = judgeScores(judge, samples.images, { reference: judgeReference(judge, mnist.test) });
  */
 export async function mnistJudge(options: MnistJudgeOptions = {}): Promise<MnistJudge> {
   const where = 'mnistJudge';

@@ -19,7 +19,7 @@ const CLIP = 1e-7;
 /** Decoder rows per forward pass when drawing many importance samples at once. */
 const ROWS_PER_PASS = 4096;
 
-/** Options shared by {@link testElbo} and {@link importanceWeightedLogLikelihood}. */
+/** Options shared by {@link elbo} and {@link importanceWeightedLogLikelihood}. */
 export interface LikelihoodOptions {
   /** Images per forward pass (default 500). */
   readonly batchSize?: number;
@@ -141,7 +141,10 @@ export function testElbo(
   return { elbo: e / count, reconstruction: recSum / count, kl: klSum / count, perImage };
 }
 
-/** Same as {@link testElbo} (the name the team's API plan uses). */
+/**
+ * Test ELBO of a VAE with `samples` draws of z per image for the reconstruction term (default 1, as
+ * in training) and the closed-form KL: the course's name for `testElbo` (same function).
+ */
 export const elbo = testElbo;
 
 /** An importance-weighted log-likelihood estimate, in nats per image. */

@@ -122,7 +122,7 @@ export function blurImages(images: Float32Array, shape: NoiseImageShape = MNIST_
 
 /**
  * Applies the noise described by `spec` to flat images, returning a new array clipped to [0, 1].
- * `shape` (default 28×28) is only used by blur. Throws like {@link validateNoiseSpec} on a bad spec.
+ * `shape` (default 28×28) is only used by blur. Throws on a bad spec (unknown type, or a parameter out of range), saying what was expected.
  */
 export function applyNoise(images: Float32Array, spec: NoiseSpec, rng: Rng, shape: NoiseImageShape = MNIST_IMAGE_SHAPE): Float32Array {
   validateNoiseSpec(spec);

@@ -142,7 +142,7 @@ export function trainingCacheKey(model: TrainableModel, options: TrainOptions): 
 
 /** Options of {@link cachedTrain}. */
 export interface CachedTrainOptions {
-  /** Cache folder (default {@link defaultCacheDir}). */
+  /** Cache folder (default `$VAELAB_CACHE_DIR`, else a `cache` folder next to `outputDir()`, e.g. `out/cache`). */
   readonly cacheDir?: string;
 }
 

@@ -155,7 +155,7 @@ function metricsOf(
 /**
  * Trains `model` in place and returns its history, one entry per epoch (training and validation
  * loss, reconstruction and KL terms, accuracy for classifiers). Seeded: the same seed on the same
- * backend gives the same history. Throws a {@link NonFiniteLossError} (naming epoch and batch)
+ * backend gives the same history. Throws a `NonFiniteLossError` (naming epoch and batch)
  * when a loss becomes NaN or infinite, after putting back the last weights with a finite loss.
  *
  * @example

@@ -264,7 +264,7 @@ export type {
   TslabDisplayWriter,
 } from './notebook';
 
-/** The autograder checks student notebooks call after each exercise (tools; the only tool names here). */
+/** The autograder checks student notebooks call after each exercise (src/checks, one file per topic). */
 export {
   AutograderError,
   checkAuc,

@@ -71,7 +71,7 @@ describe('stubSolutions', () => {
     expect(text.split('\n').slice(0, 3)).toEqual(EXERCISE.split('\n').slice(0, 3));
   });
 
-  test('the stub compiles and throws a "not implemented yet" error naming the exercise and hint', () => {
+  test('the stub compiles and throws a "not implemented yet" error naming the exercise and pointing to the hint, without repeating it', () => {
     const { text } = stubSolutions(EXERCISE.replace(/^import .*$/m, ''), 'demo');
     const js = ts.transpileModule(`${text}\nmodule.exports = double;`, {
       compilerOptions: { module: ts.ModuleKind.CommonJS, strict: true },
@@ -81,7 +81,11 @@ describe('stubSolutions', () => {
     const mod = { exports: {} as unknown };
     new Function('module', js.outputText)(mod);
     const fn = mod.exports as (x: number) => number;
-    expect(() => fn(3)).toThrow(new RegExp(`^${NOT_IMPLEMENTED_PREFIX}: double\\..*Hint: multiply by two`));
+    expect(() => fn(3)).toThrow(new RegExp(`^${NOT_IMPLEMENTED_PREFIX}: double\\..*the HINT comment above`));
+    expect(() => fn(3)).not.toThrow(/multiply by two/);
+    // the hint is shown once, as the comment above the throwing line
+    expect(text.split('multiply by two').length - 1).toBe(1);
+    expect(text).toMatch(/\/\/ HINT: multiply by two\n\s*\/\/ YOUR CODE HERE\n\s*throw /);
   });
 
   test('counts several blocks and works without a hint or a name', () => {
@@ -89,7 +93,7 @@ describe('stubSolutions', () => {
     const { text, blocks } = stubSolutions(src, 'demo');
     expect(blocks).toBe(2);
     expect(text).toContain(`${NOT_IMPLEMENTED_PREFIX}: this exercise.`);
-    expect(text).not.toMatch(/Hint:/);
+    expect(text).not.toMatch(/HINT/);
   });
 
   test.each([

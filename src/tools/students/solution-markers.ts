@@ -41,10 +41,13 @@ interface OpenBlock {
   line: number;
 }
 
-/** The error message a stub throws. */
+/**
+ * The error message a stub throws: it names the exercise and, when the block has hints, points to
+ * the `// HINT:` comment above the throwing line instead of repeating it (the hint is shown once).
+ */
 export function notImplementedMessage(exercise: string | undefined, hints: readonly string[]): string {
   const what = exercise ? `${exercise}` : 'this exercise';
-  const hint = hints.length > 0 ? ` Hint: ${hints.join(' ')}` : '';
+  const hint = hints.length > 0 ? ' Start from the HINT comment above that line.' : '';
   return `${NOT_IMPLEMENTED_PREFIX}: ${what}. Replace the stub (the line that throws) with your code, then run this cell again.${hint}`;
 }
 

@@ -22,6 +22,12 @@ export interface KernelStartOptions {
   env?: Record<string, string>;
   /** How long to wait for the kernel to answer its first request (default 120 s). */
   startupTimeoutMs?: number;
+  /**
+   * Extra Node options for the kernel process, before the preloads (e.g. the permission model's
+   * `--experimental-permission --allow-fs-read=...`). A function gets the kernel's temporary folder
+   * (connection file and watchdog), which such options must allow reading.
+   */
+  nodeArgs?: readonly string[] | ((kernelTempDir: string) => readonly string[]);
 }
 
 /** Options for {@link TslabKernel.execute}. */
@@ -274,7 +280,8 @@ export class TslabKernel {
     // notebook's frames, not library internals (left out only when dist/ is not built).
     const preload = kernelPreloadPath();
     const preloadArgs = fs.existsSync(preload) ? ['--require', preload] : [];
-    const child = spawn(process.execPath, ['--require', watchdog, ...preloadArgs, tslabBinPath(), 'kernel', '--config-path', connectionFile], {
+    const nodeArgs = typeof options.nodeArgs === 'function' ? options.nodeArgs(tempDir) : (options.nodeArgs ?? []);
+    const child = spawn(process.execPath, [...nodeArgs, '--require', watchdog, ...preloadArgs, tslabBinPath(), 'kernel', '--config-path', connectionFile], {
       cwd: options.cwd,
       env: { ...process.env, ...options.env, VAELAB_KERNEL_PARENT_PID: String(process.pid) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,10 +19,34 @@ const mse = (a: number[][], b: number[][]) => tf.tidy(() => tf.mean(tf.squaredDi
 describe('checkCases', () => {
   test('passes a correct function on every case and prints the pass line naming the cases', () => {
     checkCases('hiddenMse', [
-      { what: 'identity against zeros', run: () => mse([[1, 0], [0, 1]], [[0, 0], [0, 0]]), expected: 0.5 },
+      {
+        what: 'identity against zeros',
+        run: () =>
+          mse(
+            [
+              [1, 0],
+              [0, 1],
+            ],
+            [
+              [0, 0],
+              [0, 0],
+            ],
+          ),
+        expected: 0.5,
+      },
       { what: 'three pixels', run: () => mse([[0.5, 0.5, 0.5]], [[0, 1, 0.5]]), expected: 1 / 6 },
       { what: 'a typed array', run: () => new Float32Array([1.5, -3]), expected: [1.5, -3] },
-      { what: 'rows', run: () => [[1, 2], [3, 4]], expected: [[1, 2], [3, 4]] },
+      {
+        what: 'rows',
+        run: () => [
+          [1, 2],
+          [3, 4],
+        ],
+        expected: [
+          [1, 2],
+          [3, 4],
+        ],
+      },
     ]);
     expect(log).toHaveBeenCalledTimes(1);
     const line = String(log.mock.calls[0][0]);
@@ -31,7 +55,21 @@ describe('checkCases', () => {
 
   test('names the case, the first differing value, the expected value and the hint', () => {
     // sum over the row instead of the mean: 1 + 1 = 2 per row, mean over two rows 1, not 0.5
-    const wrong = () => tf.tidy(() => tf.mean(tf.sum(tf.squaredDifference(tf.tensor2d([[1, 0], [0, 1]]), tf.zeros([2, 2])), 1)));
+    const wrong = () =>
+      tf.tidy(() =>
+        tf.mean(
+          tf.sum(
+            tf.squaredDifference(
+              tf.tensor2d([
+                [1, 0],
+                [0, 1],
+              ]),
+              tf.zeros([2, 2]),
+            ),
+            1,
+          ),
+        ),
+      );
     let error: unknown;
     try {
       checkCases('hiddenMse', [{ what: 'identity against zeros', run: wrong, expected: 0.5, hint: 'Average over every pixel.' }]);
@@ -91,7 +129,7 @@ describe('checkCases', () => {
     ).toThrow(stub);
   });
 
-  test('a check without cases or a case without expected numbers is the instructor\'s error', () => {
+  test("a check without cases or a case without expected numbers is the instructor's error", () => {
     expect(() => checkCases('c', [])).toThrow('checkCases(c): expected at least one case, got none');
     expect(() => checkCases('c', [{ what: 'x', run: () => 1, expected: [] }])).toThrow('checkCases(c): the case "x" has no expected numbers');
   });

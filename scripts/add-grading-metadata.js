@@ -11,7 +11,6 @@
  * code cells); `--with 09,10` adds their hidden checks too. Then run `npm run students`.
  */
 'use strict';
-const fs = require('fs');
 const path = require('path');
 const { readNotebook, writeNotebook } = require('../dist/tools/notebook-file');
 

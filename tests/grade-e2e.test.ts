@@ -128,14 +128,22 @@ describe('npm run grade on 07_vae submissions (smoke profile)', () => {
       subs,
       'dave',
       'vae.ipynb',
-      pastedSubmission('07_vae', { ...trimmed, replace: { 'reparam-exercise': solutionWith('reparam-exercise', 'return tf.tidy(', 'while (mu.size > 0) { /* forever */ }\n  return tf.tidy(') } }),
+      pastedSubmission('07_vae', {
+        ...trimmed,
+        replace: {
+          'reparam-exercise': solutionWith('reparam-exercise', 'return tf.tidy(', 'while (mu.size > 0) { /* forever */ }\n  return tf.tidy('),
+        },
+      }),
     );
     // process.exit in the first exercise
     writeSubmission(
       subs,
       'erin',
       'vae.ipynb',
-      pastedSubmission('07_vae', { ...trimmed, replace: { 'reparam-exercise': solutionWith('reparam-exercise', 'return tf.tidy(', 'process.exit(3);\n  return tf.tidy(') } }),
+      pastedSubmission('07_vae', {
+        ...trimmed,
+        replace: { 'reparam-exercise': solutionWith('reparam-exercise', 'return tf.tidy(', 'process.exit(3);\n  return tf.tidy(') },
+      }),
     );
     // reads the solutions: from a cell of its own (every folder up from its own) and inside the KL exercise
     const climb = [
@@ -209,9 +217,11 @@ describe('npm run grade on 07_vae submissions (smoke profile)', () => {
     expect(total('erin')).toBe(MAX_07 - POINTS_07['7.1']);
     expect(html('erin')).toContain('KernelDied: the kernel exited with code 3 during this cell');
 
-    // frank: no read of the solutions succeeds; the KL exercise that tried fails with the reason
+    // frank: no read of the solutions succeeds; the KL exercise that tried fails with the reason (and so
+    // does the loss, which calls it)
     expect(points('frank', '7.2')).toBe(0);
-    expect(total('frank')).toBe(MAX_07 - POINTS_07['7.2']);
+    expect(points('frank', '7.3')).toBe(0);
+    expect(total('frank')).toBe(MAX_07 - POINTS_07['7.2'] - POINTS_07['7.3']);
     expect(html('frank')).toContain('Access to this API has been restricted (the grader lets a notebook read only its own folder');
     const executed = readNotebook(path.join(out, 'submissions', 'frank', '07_vae.ipynb'));
     const climbed = JSON.stringify((executed.cells.find((c) => c.id === 'climb') as { outputs: unknown[] }).outputs);

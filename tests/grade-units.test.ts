@@ -42,11 +42,20 @@ describe('assembleSubmission', () => {
     expect(text('kl-check')).toBe('vl.checkKlDivergence(klDivergence);');
     expect(ids.indexOf('loss-check')).toBe(ids.indexOf('loss-exercise') + 1);
     expect(notes).toEqual([
-      'exercise 7.2: the check cell was edited; the course\'s check was run instead',
-      'exercise 7.3: the check cell was missing; the course\'s check was put back',
+      "exercise 7.2: the check cell was edited; the course's check was run instead",
+      "exercise 7.3: the check cell was missing; the course's check was put back",
     ]);
     // visible then hidden, per exercise, in notebook order; each hidden check right after its check
-    expect(checks.map((c) => `${c.exercise}${c.hidden ? 'h' : ''}:${c.points}`)).toEqual(['7.1:2', '7.1h:1', '7.2:3', '7.2h:1', '7.3:4', '7.3h:1', '7.4:3', '7.4h:1']);
+    expect(checks.map((c) => `${c.exercise}${c.hidden ? 'h' : ''}:${c.points}`)).toEqual([
+      '7.1:2',
+      '7.1h:1',
+      '7.2:3',
+      '7.2h:1',
+      '7.3:4',
+      '7.3h:1',
+      '7.4:3',
+      '7.4h:1',
+    ]);
     for (const c of checks.filter((x) => x.hidden)) {
       const visible = checks.find((x) => !x.hidden && x.exercise === c.exercise) as (typeof checks)[number];
       expect(ids.indexOf(c.cellId)).toBe(ids.indexOf(visible.cellId) + 1);
@@ -61,7 +70,8 @@ describe('assembleSubmission', () => {
     const { notebook, checks } = assembleSubmission(pastedSubmission('07_vae'), solution07, 'solutions/07_vae.ipynb', params);
     const at = (id: string) => notebook.cells.findIndex((c) => c.id === id);
     const reparam = notebook.cells[at('reparam-check')];
-    if (reparam.cell_type === 'code') reparam.outputs = [{ output_type: 'stream', name: 'stdout', text: ['\u2714 checkReparameterize passed: fine\n'] }];
+    if (reparam.cell_type === 'code')
+      reparam.outputs = [{ output_type: 'stream', name: 'stdout', text: ['\u2714 checkReparameterize passed: fine\n'] }];
     const results = new Map([
       [at('reparam-check'), { status: 'ok' as const, durationSec: 1 }],
       [at('kl-check'), { status: 'error' as const, ename: 'AutograderError', evalue: 'checkKlDivergence: wrong sign', durationSec: 1 }],
@@ -132,7 +142,17 @@ describe('grades.csv', () => {
       {
         student: 'Smith, Ann',
         problems: [],
-        notebooks: [{ notebook: '07_vae', file: 'a.ipynb', checks: [score('7.1', false, 2, 2), score('7.1', true, 1, 0)], otherFailures: [], notes: [], executed: null, durationSec: 1 }],
+        notebooks: [
+          {
+            notebook: '07_vae',
+            file: 'a.ipynb',
+            checks: [score('7.1', false, 2, 2), score('7.1', true, 1, 0)],
+            otherFailures: [],
+            notes: [],
+            executed: null,
+            durationSec: 1,
+          },
+        ],
       },
       { student: 'bo', problems: ['x.ipynb: not recognised'], notebooks: [] },
     ];
@@ -151,7 +171,9 @@ describe('grades.csv', () => {
 describe('parseGradeArgs', () => {
   test('defaults and options', () => {
     expect(parseGradeArgs(['subs'])).toMatchObject({ folder: 'subs', profile: 'smoke', notebookTimeoutSec: 1800, overrides: [] });
-    expect(parseGradeArgs(['subs', '--profile=quick', '--timeout', '30', '--notebook-timeout', '90', '--out', 'o', '--set', 'epochs=2'])).toMatchObject({
+    expect(
+      parseGradeArgs(['subs', '--profile=quick', '--timeout', '30', '--notebook-timeout', '90', '--out', 'o', '--set', 'epochs=2']),
+    ).toMatchObject({
       profile: 'quick',
       timeoutSec: 30,
       notebookTimeoutSec: 90,

@@ -97,9 +97,11 @@ export function permissionFlag(): string {
  * there; they do not exist and the kernel cannot create them) and `/etc/alpine-release` (zeromq's
  * loader asks whether it exists).
  */
-export function permissionArgs(root: string, box: Sandbox, kernelTempDir: string): string[] {
-  const modules = path.join(root, 'node_modules');
-  const reads = new Set<string>([box.dir, kernelTempDir, path.join(root, 'dist'), modules, '/etc/alpine-release']);
+export function permissionArgs(projectRoot: string, box: Sandbox, kernelTempDir: string): string[] {
+  // the box's path has no links (realpath), so its ancestors are compared with the root's real path
+  const root = fs.realpathSync(projectRoot);
+  const modules = path.join(projectRoot, 'node_modules');
+  const reads = new Set<string>([box.dir, kernelTempDir, path.join(projectRoot, 'dist'), path.join(root, 'dist'), modules, '/etc/alpine-release']);
   try {
     reads.add(fs.realpathSync(modules));
   } catch {

@@ -274,11 +274,9 @@ export async function gradeCli(argv: readonly string[], paths: GradePaths = defa
       fs.mkdirSync(outDir, { recursive: true });
     } else outDir = createGradeDir(path.join(paths.root, 'out'), new Date());
   } catch (err) {
-    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code !== undefined || err instanceof Error) {
-      io.err(`error: ${(err as Error).message}\n\n${GRADE_USAGE}\n`);
-      return 2;
-    }
-    throw err;
+    // a bad folder or option (UsageError), or a course that cannot be graded (a solution without points)
+    io.err(`error: ${err instanceof Error ? err.message : String(err)}\n\n${GRADE_USAGE}\n`);
+    return 2;
   }
 
   cleanStaleKernelDirs();

@@ -184,7 +184,11 @@ describe('npm run grade on 07_vae submissions (smoke profile)', () => {
     fs.writeFileSync(path.join(subs, 'gina', 'README.txt'), 'nothing here');
 
     const out = path.join(work, 'out-broken');
+    const boxes = path.join(ROOT, 'out', '.grade-boxes');
+    const boxesBefore = fs.existsSync(boxes) ? fs.readdirSync(boxes) : [];
     expect(await gradeCli([subs, '--profile', 'smoke', '--timeout', '25', '--out', out], undefined, quiet)).toBe(0);
+    // the private copies are gone, whatever happened in them
+    expect(fs.readdirSync(boxes)).toEqual(boxesBefore);
     const rows = readCsv(path.join(out, 'grades.csv'));
     expect([...rows.keys()]).toEqual(['bob', 'carol', 'dave', 'erin', 'frank', 'gina']);
     const points = (student: string, exercise: string) => Number((rows.get(student) as Record<string, string>)[`07_vae:${exercise}`]);

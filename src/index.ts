@@ -270,6 +270,7 @@ export {
   checkAuc,
   checkBce,
   checkBoxFilter,
+  checkCases,
   checkCrossEntropy,
   checkDecoderShape,
   checkDenseStack,
@@ -289,4 +290,11 @@ export {
   checkSpeckleNoise,
   checkVaeLoss,
 } from './checks';
-export type { DecoderShapeExpectation, DenseLayerExpectation, EncoderShapeExpectation, GaussianCheckOptions, ScalarLike } from './checks';
+export type {
+  DecoderShapeExpectation,
+  DenseLayerExpectation,
+  EncoderShapeExpectation,
+  GaussianCheckOptions,
+  KnownAnswerCase,
+  ScalarLike,
+} from './checks';

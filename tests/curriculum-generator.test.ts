@@ -41,7 +41,8 @@ function solutionNotebook(): Notebook {
         execution_count: 7,
         metadata: { execution: { 'iopub.status.busy': '2026-01-01' } },
       }),
-      code('check1', 'check(double);', { metadata: { tags: ['check'] } }),
+      code('check1', 'check(double);', { metadata: { tags: ['check'], vaelab: { exercise: '1.1', points: 2 } } }),
+      code('hidden1', 'check(double, 7);', { metadata: { tags: ['hidden-check'], vaelab: { exercise: '1.1', points: 1 } } }),
       markdown('ans-md', '**Answer** The loss fell because ...'),
       code('ans-code', 'console.log(`The loss fell to ${0.1}`);', {
         metadata: { tags: ['answer'], vaelab: { prompt: 'Why did the loss fall?' } },
@@ -137,7 +138,58 @@ describe('makeStudentNotebook', () => {
     const solution = solutionNotebook();
     makeStudentNotebook(solution, { source: 'x' });
     expect((solution.cells[2] as CodeCell).execution_count).toBe(7);
-    expect(notebook.metadata.vaelab).toEqual({ generated_from: 'solutions/01_demo.ipynb' });
+    expect(notebook.metadata.vaelab).toEqual({ generated_from: 'solutions/01_demo.ipynb', notebook: '01_demo' });
+  });
+
+  test("removes hidden checks and keeps the check cell's exercise id and points", () => {
+    expect(solutionNotebook().cells.map((c) => c.id)).toContain('hidden1');
+    expect(notebook.cells.map((c) => c.id)).not.toContain('hidden1');
+    expect(notebook.cells.some((c) => (c.metadata.tags as string[] | undefined)?.includes('hidden-check'))).toBe(false);
+    expect(notebook.cells[3].metadata).toEqual({ tags: ['check'], vaelab: { exercise: '1.1', points: 2 } });
+  });
+});
+
+describe('points and exercises of check cells', () => {
+  /** The fixture with the metadata of cell `id` replaced. */
+  function withMetadata(id: string, metadata: Record<string, unknown>): Notebook {
+    const nb = solutionNotebook();
+    nb.cells = nb.cells.map((c) => (c.id === id ? { ...c, metadata } : c));
+    return nb;
+  }
+  const make = (nb: Notebook) => () => makeStudentNotebook(nb, { source: 'solutions/07_demo.ipynb' });
+
+  test('a check cell without points or without an exercise id is an error naming the file and the cell', () => {
+    expect(make(withMetadata('check1', { tags: ['check'], vaelab: { exercise: '1.1' } }))).toThrow(
+      /solutions\/07_demo\.ipynb, cell 4 \(id check1\): the check cell \(tag "check"\) has no points; expected a positive number/,
+    );
+    expect(make(withMetadata('check1', { tags: ['check'] }))).toThrow(
+      /solutions\/07_demo\.ipynb, cell 4 \(id check1\): the check cell \(tag "check"\) has no exercise id/,
+    );
+    expect(make(withMetadata('check1', { tags: ['check'], vaelab: { exercise: '1.1', points: 0 } }))).toThrow(/has invalid points 0/);
+  });
+
+  test('two check cells with the same exercise id in one notebook are an error naming both cells', () => {
+    const nb = solutionNotebook();
+    nb.cells.splice(4, 0, code('check2', 'check(double);', { metadata: { tags: ['check'], vaelab: { exercise: '1.1', points: 1 } } }));
+    expect(make(nb)).toThrow(/solutions\/07_demo\.ipynb, cell 5 \(id check2\): exercise id "1\.1" is already used by the check cell 4/);
+  });
+
+  test('a hidden check naming no exercise of the notebook, or without points, is an error', () => {
+    expect(make(withMetadata('hidden1', { tags: ['hidden-check'], vaelab: { exercise: '9.9', points: 1 } }))).toThrow(
+      /cell 5 \(id hidden1\): the hidden check names exercise "9\.9", which no check cell of solutions\/07_demo\.ipynb declares \(exercises: 1\.1\)/,
+    );
+    expect(make(withMetadata('hidden1', { tags: ['hidden-check'], vaelab: { exercise: '1.1' } }))).toThrow(
+      /cell 5 \(id hidden1\): the hidden check \(tag "hidden-check"\) has no points/,
+    );
+  });
+
+  test('the repository check reports it too (npm run students -- --check)', () => {
+    const root = tmpRepo();
+    writeJson(path.join(root, 'solutions', '05_nopoints.ipynb'), withMetadata('check1', { tags: ['check'] }));
+    expect(checkCurriculum(root).join('\n')).toMatch(
+      /solutions\/05_nopoints\.ipynb, cell 4 \(id check1\): the check cell \(tag "check"\) has no exercise id/,
+    );
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });
 
@@ -165,7 +217,7 @@ describe('notebook structure rules', () => {
   test('an exercise without a check cell and a missing parameters cell are reported', () => {
     const root = tmpRepo();
     const nb = solutionNotebook();
-    writeJson(path.join(root, 'solutions', '03_nocheck.ipynb'), { ...nb, cells: nb.cells.filter((c) => c.id !== 'check1') });
+    writeJson(path.join(root, 'solutions', '03_nocheck.ipynb'), { ...nb, cells: nb.cells.filter((c) => c.id !== 'check1' && c.id !== 'hidden1') });
     writeJson(path.join(root, 'solutions', '04_noparams.ipynb'), { ...nb, cells: nb.cells.filter((c) => c.id !== 'params') });
     syncStudentNotebooks(root);
     const problems = checkCurriculum(root).join('\n');

@@ -15,3 +15,5 @@ export { checkGaussianNoise, checkSaltPepperNoise, checkSpeckleNoise } from './n
 export { checkBoxFilter, checkMapObjective } from './denoising';
 export { checkPsnr, checkAuc } from './metrics';
 export { checkOneHot } from './conditional';
+export { checkCases } from './cases';
+export type { KnownAnswerCase } from './cases';

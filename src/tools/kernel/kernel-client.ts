@@ -22,6 +22,12 @@ export interface KernelStartOptions {
   env?: Record<string, string>;
   /** How long to wait for the kernel to answer its first request (default 120 s). */
   startupTimeoutMs?: number;
+  /**
+   * Extra Node options for the kernel process, before the preloads (e.g. the permission model's
+   * `--experimental-permission --allow-fs-read=...`). A function gets the kernel's temporary folder
+   * (connection file and watchdog), which such options must allow reading.
+   */
+  nodeArgs?: readonly string[] | ((kernelTempDir: string) => readonly string[]);
 }
 
 /** Options for {@link TslabKernel.execute}. */
@@ -30,6 +36,11 @@ export interface ExecuteOptions {
   timeoutMs?: number;
   /** Called with every iopub message that belongs to this request, as it arrives. */
   onMessage?: (message: JupyterMessage) => void;
+  /**
+   * False: the reply's `messages` stay empty (only `onMessage` sees them), so a cell that prints
+   * without end does not fill this process's memory. Default true.
+   */
+  keepMessages?: boolean;
 }
 
 /** What one `execute_request` produced. */
@@ -96,6 +107,8 @@ interface ConnectionInfo {
 
 interface Pending {
   messages: JupyterMessage[];
+  /** False: iopub messages are passed to onMessage but not kept in `messages`. */
+  keep: boolean;
   reply: JupyterMessage | null;
   idle: boolean;
   onMessage?: (message: JupyterMessage) => void;
@@ -274,14 +287,19 @@ export class TslabKernel {
     // notebook's frames, not library internals (left out only when dist/ is not built).
     const preload = kernelPreloadPath();
     const preloadArgs = fs.existsSync(preload) ? ['--require', preload] : [];
-    const child = spawn(process.execPath, ['--require', watchdog, ...preloadArgs, tslabBinPath(), 'kernel', '--config-path', connectionFile], {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env, VAELAB_KERNEL_PARENT_PID: String(process.pid) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: Ctrl-C in a terminal (SIGINT to the foreground group) reaches only
-      // the runner, which then stops its kernels in order; the watchdog ends an orphaned kernel.
-      detached: true,
-    });
+    const nodeArgs = typeof options.nodeArgs === 'function' ? options.nodeArgs(tempDir) : (options.nodeArgs ?? []);
+    const child = spawn(
+      process.execPath,
+      [...nodeArgs, '--require', watchdog, ...preloadArgs, tslabBinPath(), 'kernel', '--config-path', connectionFile],
+      {
+        cwd: options.cwd,
+        env: { ...process.env, ...options.env, VAELAB_KERNEL_PARENT_PID: String(process.pid) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group: Ctrl-C in a terminal (SIGINT to the foreground group) reaches only
+        // the runner, which then stops its kernels in order; the watchdog ends an orphaned kernel.
+        detached: true,
+      },
+    );
     if (child.pid) fs.writeFileSync(path.join(tempDir, KERNEL_PID_FILE), String(child.pid));
     const kernel = new TslabKernel(child, info, tempDir);
     try {
@@ -337,8 +355,8 @@ export class TslabKernel {
     throw new KernelTimeoutError(`tslab kernel did not answer within ${Math.round(timeoutMs / 1000)} s of starting\n${this.outputTail}`);
   }
 
-  private track(msgId: string, onMessage?: (message: JupyterMessage) => void): Pending {
-    const entry: Pending = { messages: [], reply: null, idle: false, onMessage, settle: () => undefined };
+  private track(msgId: string, onMessage?: (message: JupyterMessage) => void, keep = true): Pending {
+    const entry: Pending = { messages: [], keep, reply: null, idle: false, onMessage, settle: () => undefined };
     this.pending.set(msgId, entry);
     return entry;
   }
@@ -363,7 +381,7 @@ export class TslabKernel {
         const entry = parentId ? this.pending.get(parentId) : undefined;
         if (!entry) continue;
         if (socket === this.iopub) {
-          entry.messages.push(message);
+          if (entry.keep) entry.messages.push(message);
           if (message.header.msg_type === 'status' && message.content.execution_state === 'idle') entry.idle = true;
           entry.onMessage?.(message);
         } else {
@@ -393,7 +411,7 @@ export class TslabKernel {
   async execute(code: string, options: ExecuteOptions = {}): Promise<ExecuteReply> {
     if (this.exited) throw this.deathError('before the request');
     const header = makeHeader('execute_request', this.session);
-    const entry = this.track(header.msg_id, options.onMessage);
+    const entry = this.track(header.msg_id, options.onMessage, options.keepMessages ?? true);
     const done = new Promise<void>((resolve) => {
       entry.settle = resolve;
     });

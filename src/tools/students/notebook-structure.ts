@@ -4,11 +4,11 @@
  * `check` cells (autograder calls) after each exercise, and answer cells.
  */
 import { cellTags, cellText, Notebook, PARAMETERS_TAG, ParameterValue } from '../notebook-file';
+import { CHECK_TAG } from './exercises';
 import { BEGIN_SOLUTION } from './solution-markers';
 import { isAnswerCell } from './student-notebook';
 
-/** The tag of autograder check cells. */
-export const CHECK_TAG = 'check';
+export { CHECK_TAG } from './exercises';
 
 /** Where the parts of a curriculum notebook are (cell indices, 0-based). */
 export interface NotebookStructure {

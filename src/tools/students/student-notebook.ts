@@ -4,9 +4,15 @@
  *   "Not implemented yet" error with the block's `// HINT:` text;
  * - answer cells (any cell tagged `answer`, or a Markdown cell starting with `**Answer**`)
  *   become Markdown prompts where students write their own answer;
- * - outputs and execution counts are removed; cell ids, tags and the rest are kept.
+ * - hidden checks (cells tagged `hidden-check`) are removed: only the grader runs them;
+ * - outputs and execution counts are removed; cell ids, tags, cell metadata (a check cell's
+ *   exercise id and points) and the rest are kept.
+ * The notebook is stamped with its course name (`metadata.vaelab.notebook`, e.g. `07_vae`), by
+ * which the grader recognises a submission under any file name.
  */
 import { cellTags, cellText, MarkdownCell, Notebook, NotebookCell, NotebookMetadata } from '../notebook-file';
+import * as path from 'path';
+import { isHiddenCheck, notebookExercises } from './exercises';
 import { stubSolutions } from './solution-markers';
 
 /** The tag that marks an answer cell (Markdown or code). */
@@ -76,15 +82,24 @@ export interface StudentNotebookResult {
   readonly prompts: number;
 }
 
+/** The course name of a notebook from its path: `solutions/07_vae.ipynb` -> `07_vae`. */
+export function notebookNameOf(file: string): string {
+  return path.basename(file.replace(/\\/g, '/'), '.ipynb');
+}
+
 /**
  * Builds the student version of a solution notebook (see the module comment). The result records
- * its source in `metadata.vaelab.generated_from`. Throws an Error naming the cell when solution
- * markers are malformed.
+ * its source in `metadata.vaelab.generated_from` and its course name in `metadata.vaelab.notebook`.
+ * Throws an Error naming the cell when solution markers are malformed, and one naming the file and
+ * every cell concerned when a check cell lacks its exercise id or points, two check cells share an
+ * exercise id, or a hidden check names no exercise (see ./exercises).
  */
 export function makeStudentNotebook(solution: Notebook, options: StudentNotebookOptions): StudentNotebookResult {
+  notebookExercises(solution, options.source);
   let stubs = 0;
   let prompts = 0;
-  const cells = stripOutputs(solution).cells.map((cell, index): NotebookCell => {
+  const cells = stripOutputs(solution).cells.flatMap((cell, index): NotebookCell[] => (isHiddenCheck(cell) ? [] : [convert(cell, index)]));
+  function convert(cell: NotebookCell, index: number): NotebookCell {
     const where = `${options.source}, cell ${index + 1}${cell.id ? ` (id ${cell.id})` : ''}`;
     if (isAnswerCell(cell)) {
       prompts += 1;
@@ -94,14 +109,14 @@ export function makeStudentNotebook(solution: Notebook, options: StudentNotebook
     const stubbed = stubSolutions(cellText(cell), where);
     stubs += stubbed.blocks;
     return stubbed.blocks > 0 ? { ...cell, source: stubbed.text } : cell;
-  });
+  }
   const previous = solution.metadata.vaelab;
   const vaelab = typeof previous === 'object' && previous !== null && !Array.isArray(previous) ? previous : {};
   return {
     notebook: {
       ...solution,
       cells,
-      metadata: { ...solution.metadata, vaelab: { ...vaelab, generated_from: options.source } },
+      metadata: { ...solution.metadata, vaelab: { ...vaelab, generated_from: options.source, notebook: notebookNameOf(options.source) } },
     },
     stubs,
     prompts,

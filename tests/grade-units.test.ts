@@ -93,6 +93,7 @@ describe('the box a submission runs in', () => {
     fs.mkdirSync(path.join(student, 'data'));
     fs.writeFileSync(path.join(student, 'data', 'mine.csv'), '1,2');
     fs.symlinkSync(path.join(ROOT, 'solutions'), path.join(student, 'answers'));
+    fs.mkdirSync(path.join(ROOT, 'out'), { recursive: true }); // a fresh clone has no out/ yet
     const parent = fs.mkdtempSync(path.join(ROOT, 'out', '.grade-units-'));
     try {
       const box = createSandbox(ROOT, student, parent);

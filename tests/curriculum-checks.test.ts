@@ -357,9 +357,7 @@ describe('checkPriorGrid', () => {
     const q = 0.6744897502;
     expect(Array.from(reference(2))).toEqual([-q, q, q, q, -q, -q, q, -q].map((v) => Math.fround(v)));
     const q3 = 0.9674215661;
-    expect(Array.from(reference(3))).toEqual(
-      [-q3, q3, 0, q3, q3, q3, -q3, 0, 0, 0, q3, 0, -q3, -q3, 0, -q3, q3, -q3].map((v) => Math.fround(v)),
-    );
+    expect(Array.from(reference(3))).toEqual([-q3, q3, 0, q3, q3, q3, -q3, 0, 0, 0, q3, 0, -q3, -q3, 0, -q3, q3, -q3].map((v) => Math.fround(v)));
   });
   test('passes the reference (the table quantiles, flipped rows)', () => expectPass(() => checkPriorGrid(reference), 'checkPriorGrid'));
   test('passes a plain number array too', () => expectPass(() => checkPriorGrid((n) => Array.from(reference(n))), 'checkPriorGrid'));
@@ -384,7 +382,16 @@ describe('checkPriorGrid', () => {
   test('names the wrong probabilities (k + 1) / (n + 1)', () => {
     // n = 3: Phi^-1(1/4), Phi^-1(2/4), Phi^-1(3/4)
     const other: Record<number, number[]> = { 3: [-0.6744897502, 0, 0.6744897502] };
-    expectFail(() => checkPriorGrid(fromAxes((n) => other[n], (n) => [...other[n]].reverse())), /\(k \+ 0\.5\) \/ n/);
+    expectFail(
+      () =>
+        checkPriorGrid(
+          fromAxes(
+            (n) => other[n],
+            (n) => [...other[n]].reverse(),
+          ),
+        ),
+      /\(k \+ 0\.5\) \/ n/,
+    );
   });
   test('names a wrong length', () => expectFail(() => checkPriorGrid((n) => new Float32Array(n * 2)), /expected 18 numbers/));
 });

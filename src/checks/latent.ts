@@ -256,7 +256,12 @@ export function checkPriorGrid(fn: (n: number) => ArrayLike<number>): void {
         ? ' Rows and columns are swapped: z0 changes along a row (with the column index), z1 from row to row.'
         : same(grid(p, [...p].reverse()))
           ? ' These are the probabilities p_k themselves: turn each into a code with vl.normalQuantile(p).'
-          : same(grid(p.map((_, k) => normalQuantile((k + 1) / (n + 1))), p.map((_, k) => normalQuantile((n - k) / (n + 1)))))
+          : same(
+                grid(
+                  p.map((_, k) => normalQuantile((k + 1) / (n + 1))),
+                  p.map((_, k) => normalQuantile((n - k) / (n + 1))),
+                ),
+              )
             ? ' You used p_k = (k + 1) / (n + 1): use the centre of each of n equal slices of probability, p_k = (k + 0.5) / n.'
             : evenlySpaced
               ? ` Your z0 values are evenly spaced (step ${fmt(steps[0])}): that is a lattice over a rectangle, not the prior's quantiles. ` +

@@ -11,6 +11,8 @@
 
 /** Seeded randomness: the one random source of the course. */
 export { Rng } from './rng';
+/** The standard normal distribution N(0, 1): its quantile function Phi^{-1} (the inverse CDF). */
+export { normalQuantile } from './util/normal-distribution';
 /** Images as flat float32 arrays with their labels. */
 export type { ImageDataset, DatasetSplits } from './types';
 
@@ -284,6 +286,7 @@ export {
   checkNearestNeighbour,
   checkOneHot,
   checkPerDigitAccuracy,
+  checkPriorGrid,
   checkPsnr,
   checkReparameterize,
   checkSaltPepperNoise,

@@ -10,6 +10,7 @@ import {
   checkPerDigitAccuracy,
   checkCrossEntropy,
   checkLatentGrid,
+  checkPriorGrid,
   checkGaussianNoise,
   checkMapObjective,
   checkAuc,
@@ -327,6 +328,72 @@ describe('checkLatentGrid', () => {
   };
   test('passes the reference', () => expectPass(() => checkLatentGrid(grid(true)), 'checkLatentGrid'));
   test('names the missing y flip', () => expectFail(() => checkLatentGrid(grid(false)), /y axis is not flipped/));
+});
+
+describe('checkPriorGrid', () => {
+  // N(0, 1) quantiles of (k + 0.5) / n from statistics tables (Python's statistics.NormalDist.inv_cdf):
+  // Phi^-1(1/4) = -0.6744897502, Phi^-1(1/6) = -0.9674215661, Phi^-1(1/12) = -1.3829941271, Phi^-1(5/12) = -0.2104283942
+  const QUANTILES: Record<number, number[]> = {
+    2: [-0.6744897502, 0.6744897502],
+    3: [-0.9674215661, 0, 0.9674215661],
+    6: [-1.3829941271, -0.6744897502, -0.2104283942, 0.2104283942, 0.6744897502, 1.3829941271],
+  };
+  /** A student's grid from per-axis values: column c gets x[c], row r gets y[r]. */
+  const fromAxes = (x: (n: number) => number[], y: (n: number) => number[]) => (n: number) => {
+    const out = new Float32Array(n * n * 2);
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) {
+        out[(r * n + c) * 2] = x(n)[c];
+        out[(r * n + c) * 2 + 1] = y(n)[r];
+      }
+    }
+    return out;
+  };
+  const quantiles = (n: number) => QUANTILES[n];
+  const reference = fromAxes(quantiles, (n) => [...QUANTILES[n]].reverse());
+
+  test('the known 2 x 2 and 3 x 3 answers', () => {
+    // 2 x 2: row 0 = (-0.674, 0.674), (0.674, 0.674); row 1 = (-0.674, -0.674), (0.674, -0.674)
+    const q = 0.6744897502;
+    expect(Array.from(reference(2))).toEqual([-q, q, q, q, -q, -q, q, -q].map((v) => Math.fround(v)));
+    const q3 = 0.9674215661;
+    expect(Array.from(reference(3))).toEqual([-q3, q3, 0, q3, q3, q3, -q3, 0, 0, 0, q3, 0, -q3, -q3, 0, -q3, q3, -q3].map((v) => Math.fround(v)));
+  });
+  test('passes the reference (the table quantiles, flipped rows)', () => expectPass(() => checkPriorGrid(reference), 'checkPriorGrid'));
+  test('passes a plain number array too', () => expectPass(() => checkPriorGrid((n) => Array.from(reference(n))), 'checkPriorGrid'));
+  test('names an evenly spaced lattice over [-2, 2]', () => {
+    const even = (n: number) => Array.from({ length: n }, (_, k) => -2 + (4 * k) / (n - 1));
+    expectFail(() => checkPriorGrid(fromAxes(even, (n) => even(n).reverse())), /evenly spaced.*normalQuantile/);
+  });
+  test('names the missing y flip', () => expectFail(() => checkPriorGrid(fromAxes(quantiles, quantiles)), /not flipped/));
+  test('names swapped rows and columns', () => {
+    const swapped = (n: number) => {
+      const out = reference(n);
+      const t = new Float32Array(out.length);
+      for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) for (let j = 0; j < 2; j++) t[(c * n + r) * 2 + j] = out[(r * n + c) * 2 + j];
+      return t;
+    };
+    expectFail(() => checkPriorGrid(swapped), /swapped/);
+  });
+  test('names the probabilities returned instead of their quantiles', () => {
+    const probs = (n: number) => Array.from({ length: n }, (_, k) => (k + 0.5) / n);
+    expectFail(() => checkPriorGrid(fromAxes(probs, (n) => probs(n).reverse())), /probabilities p_k themselves/);
+  });
+  test('names the wrong probabilities (k + 1) / (n + 1)', () => {
+    // n = 3: Phi^-1(1/4), Phi^-1(2/4), Phi^-1(3/4)
+    const other: Record<number, number[]> = { 3: [-0.6744897502, 0, 0.6744897502] };
+    expectFail(
+      () =>
+        checkPriorGrid(
+          fromAxes(
+            (n) => other[n],
+            (n) => [...other[n]].reverse(),
+          ),
+        ),
+      /\(k \+ 0\.5\) \/ n/,
+    );
+  });
+  test('names a wrong length', () => expectFail(() => checkPriorGrid((n) => new Float32Array(n * 2)), /expected 18 numbers/));
 });
 
 describe('checkGaussianNoise', () => {

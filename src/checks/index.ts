@@ -8,7 +8,7 @@ export { AutograderError } from './harness';
 export type { ScalarLike } from './harness';
 export { checkMse, checkBce, checkEncoderShape, checkDecoderShape, checkDenseStack } from './autoencoder';
 export type { EncoderShapeExpectation, DecoderShapeExpectation, DenseLayerExpectation } from './autoencoder';
-export { checkDigitCentroids, checkNearestNeighbour, checkPerDigitAccuracy, checkCrossEntropy, checkLatentGrid } from './latent';
+export { checkDigitCentroids, checkNearestNeighbour, checkPerDigitAccuracy, checkCrossEntropy, checkLatentGrid, checkPriorGrid } from './latent';
 export { checkReparameterize, checkKlDivergence, checkVaeLoss } from './vae';
 export type { GaussianCheckOptions } from './vae';
 export { checkGaussianNoise, checkSaltPepperNoise, checkSpeckleNoise } from './noise';

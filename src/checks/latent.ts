@@ -1,9 +1,11 @@
 /**
  * Autograder checks of notebooks 02 to 05 (the latent space): digit centroids, nearest-neighbour
- * classification, per-digit accuracy, cross-entropy of a classifier, the latent grid of a decoder.
+ * classification, per-digit accuracy, cross-entropy of a classifier, the latent grid of a decoder;
+ * and notebook 09's decoder grid on the prior's quantiles.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
+import { normalQuantile } from '../util/normal-distribution';
 import { AutograderError, pass, callStudent, toNumber, describe, close, fmt, diagnoseFactor, numberMatrix, type ScalarLike } from './harness';
 
 /**
@@ -209,4 +211,67 @@ export function checkLatentGrid(fn: (bounds: { min: number[]; max: number[] }, n
     }
   }
   pass(check, `the ${n} x ${n} grid spans the bounds with x left to right and y bottom to top.`);
+}
+
+/**
+ * Checks `fn(n)` returning the prior-quantile grid of a 2-d VAE (notebook 09): the codes of an
+ * n x n grid, flat `[n * n * 2]`, cell (r, c) at index (r * n + c) * 2, whose coordinates are the
+ * N(0, 1) quantiles of the probabilities p_k = (k + 0.5) / n: z0 = normalQuantile(p_c) grows from
+ * left to right and z1 = normalQuantile(p_(n-1-r)) from bottom to top (row 0 holds the largest z1).
+ * Each cell then stands for the same 1 / n^2 share of the prior. Tries n = 3, 2 and 6.
+ */
+export function checkPriorGrid(fn: (n: number) => ArrayLike<number>): void {
+  const check = 'checkPriorGrid';
+  for (const n of [3, 2, 6]) {
+    const raw = callStudent(check, `n = ${n}`, () => fn(n));
+    const length = raw && typeof (raw as ArrayLike<number>).length === 'number' ? (raw as ArrayLike<number>).length : undefined;
+    if (length !== n * n * 2) {
+      throw new AutograderError(
+        check,
+        `n = ${n}: expected ${n * n * 2} numbers (${n * n} codes of 2, row after row), got ${describe(raw)}${length !== undefined ? ` of length ${length}` : ''}`,
+      );
+    }
+    const got = Array.from(raw as ArrayLike<number>, Number);
+    const p = Array.from({ length: n }, (_, k) => (k + 0.5) / n);
+    const q = p.map(normalQuantile);
+    /** The grid whose column c holds x[c] and row r holds y[r] (or, when `swap`, the transpose). */
+    const grid = (x: readonly number[], y: readonly number[], swap = false) =>
+      Array.from({ length: n * n * 2 }, (_, i) => {
+        const cell = Math.floor(i / 2);
+        const [r, c] = swap ? [cell % n, Math.floor(cell / n)] : [Math.floor(cell / n), cell % n];
+        return i % 2 === 0 ? x[c] : y[r];
+      });
+    const same = (a: readonly number[]) => a.every((v, i) => close(got[i], v, 1e-4, 1e-5));
+    const expected = grid(q, [...q].reverse());
+    if (same(expected)) continue;
+    const wrong = expected.findIndex((v, i) => !close(got[i], v, 1e-4, 1e-5));
+    const cell = Math.floor(wrong / 2);
+    const [r, c] = [Math.floor(cell / n), cell % n];
+    const row0 = Array.from({ length: n }, (_, k) => got[k * 2]);
+    const steps = row0.slice(1).map((v, k) => v - row0[k]);
+    const evenlySpaced = n >= 3 && steps.every((s) => close(s, steps[0], 1e-4, 1e-5)) && steps[0] !== 0;
+    const hint = same(grid(q, q))
+      ? ' The y axis is not flipped: in an image row 0 is at the TOP, so it must hold the LARGEST z1, like the top of a scatter plot.'
+      : same(grid(q, [...q].reverse(), true))
+        ? ' Rows and columns are swapped: z0 changes along a row (with the column index), z1 from row to row.'
+        : same(grid(p, [...p].reverse()))
+          ? ' These are the probabilities p_k themselves: turn each into a code with vl.normalQuantile(p).'
+          : same(
+                grid(
+                  p.map((_, k) => normalQuantile((k + 1) / (n + 1))),
+                  p.map((_, k) => normalQuantile((n - k) / (n + 1))),
+                ),
+              )
+            ? ' You used p_k = (k + 1) / (n + 1): use the centre of each of n equal slices of probability, p_k = (k + 0.5) / n.'
+            : evenlySpaced
+              ? ` Your z0 values are evenly spaced (step ${fmt(steps[0])}): that is a lattice over a rectangle, not the prior's quantiles. ` +
+                'Space the PROBABILITIES evenly, p_k = (k + 0.5) / n, and map each through vl.normalQuantile: the codes then crowd near 0, where the prior has most of its mass.'
+              : ' Column c holds z0 = normalQuantile((c + 0.5) / n); row r holds z1 = normalQuantile((n - 1 - r + 0.5) / n).';
+    throw new AutograderError(
+      check,
+      `n = ${n}: cell (row ${r}, column ${c}) should hold (${fmt(expected[cell * 2])}, ${fmt(expected[cell * 2 + 1])}), ` +
+        `got (${fmt(got[cell * 2])}, ${fmt(got[cell * 2 + 1])}).${hint}`,
+    );
+  }
+  pass(check, 'the 3 x 3, 2 x 2 and 6 x 6 grids sit on the N(0, 1) quantiles of (k + 0.5) / n, z0 left to right, z1 bottom to top.');
 }

@@ -97,7 +97,7 @@ describe('npm run students (dist/tools/cli/make-student.js)', () => {
     };
   const text = (cell: { source: string[] }) => cell.source.join('');
 
-  it('generates student notebooks: stubs for solutions, prompts for answers, same cells; a second run changes nothing', () => {
+  it('generates student notebooks: stubs for solutions, prompts for answers, same cells but the hidden checks; a second run changes nothing', () => {
     const first = students('--root', root);
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
@@ -106,10 +106,13 @@ describe('npm run students (dist/tools/cli/make-student.js)', () => {
     for (const f of COPIED) {
       const solution = read(`solutions/${f}`);
       const student = read(`notebooks/${f}`);
-      expect(student.cells.map((c) => c.id)).toEqual(solution.cells.map((c) => c.id));
-      // Only answer cells change type (a code answer becomes a Markdown prompt).
+      // Same cells in the same order, except the instructors' hidden checks, which students never see.
       const tags = (c: { metadata?: { tags?: string[] } }) => c.metadata?.tags ?? [];
-      const retyped = solution.cells.filter((c, i) => student.cells[i].cell_type !== c.cell_type);
+      const kept = solution.cells.filter((c) => !tags(c).includes('hidden-check'));
+      expect(kept.length).toBeLessThan(solution.cells.length);
+      expect(student.cells.map((c) => c.id)).toEqual(kept.map((c) => c.id));
+      // Only answer cells change type (a code answer becomes a Markdown prompt).
+      const retyped = kept.filter((c, i) => student.cells[i].cell_type !== c.cell_type);
       expect(retyped.length).toBeGreaterThan(0);
       for (const c of retyped) expect(tags(c)).toContain('answer');
       const all = student.cells.map(text).join('\n');

@@ -9,9 +9,9 @@ import * as path from 'path';
 import { WASM_THREADS_ENV } from '../../backend/thread-policy';
 import { cleanStaleKernelDirs, killAllKernelsSync, shutdownAllKernels } from '../kernel/kernel-client';
 import { Notebook, parseNotebook, readNotebook, writeNotebook } from '../notebook-file';
-import { checkOverrideType, notebookParameters, notebookParameterTypes, ParameterOverride, parseOverride } from '../runner/parameters';
+import { checkOverrideType, notebookParameters, notebookParameterTypes, ParameterOverride } from '../runner/parameters';
 import { loadProfiles, ProfilesFile, profileCellTimeoutSec, resolveParameters } from '../runner/profiles';
-import { UsageError } from '../runner/run-args';
+import { forEachOption, overrideOption, positiveSeconds, UsageError } from '../runner/run-args';
 import { notebookExercises } from '../students/exercises';
 import { executeAllCells } from './execute';
 import { ExerciseColumn, NotebookGrade, safeName, StudentGrade, writeFeedback, writeGradesCsv } from './report';
@@ -51,28 +51,11 @@ export const DEFAULT_NOTEBOOK_TIMEOUT_SEC = 1800;
 /** Most bytes of output kept per cell of an executed submission. */
 export const OUTPUT_CAP_BYTES = 2 * 1024 * 1024;
 
-function positiveSeconds(flag: string, value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${flag} expects a positive number of seconds, got "${value}"`);
-  return seconds;
-}
-
 /** Parses the grader's arguments (without node and script); throws {@link UsageError} when malformed. */
 export function parseGradeArgs(argv: readonly string[]): GradeArgs {
   const args: Partial<GradeArgs> & { overrides: ParameterOverride[]; help: boolean } = { overrides: [], help: false };
   const folders: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      i += 1;
-      return next;
-    };
+  forEachOption(argv, (arg, { flag, value }) => {
     switch (flag) {
       case '-h':
       case '--help':
@@ -82,11 +65,7 @@ export function parseGradeArgs(argv: readonly string[]): GradeArgs {
         args.profile = value();
         break;
       case '--set':
-        try {
-          args.overrides.push(parseOverride(value()));
-        } catch (err) {
-          throw new UsageError((err as Error).message);
-        }
+        args.overrides.push(overrideOption(value()));
         break;
       case '--timeout':
         args.timeoutSec = positiveSeconds(flag, value());
@@ -101,7 +80,7 @@ export function parseGradeArgs(argv: readonly string[]): GradeArgs {
         if (arg.startsWith('-')) throw new UsageError(`unknown option "${arg}"`);
         folders.push(arg);
     }
-  }
+  });
   if (args.help) return { folder: '', profile: 'smoke', overrides: [], notebookTimeoutSec: DEFAULT_NOTEBOOK_TIMEOUT_SEC, help: true };
   if (folders.length !== 1) {
     throw new UsageError(

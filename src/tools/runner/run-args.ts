@@ -48,54 +48,74 @@ figures, summary.json and report.html.
 
 Exit code: 0 all notebooks passed, 1 a notebook failed, 2 bad invocation, 130 interrupted.`;
 
-/** Parses the runner's arguments (without `node` and the script). Throws {@link UsageError} when malformed. */
-export function parseRunArgs(argv: ReadonlyArray<string>): RunArgs {
-  const args: RunArgs = { notebooks: [], overrides: [], jobs: defaultJobs(), help: false };
-  const takeValue = (flag: string, inline: string | undefined, i: number): [string, number] => {
-    if (inline !== undefined) return [inline, i];
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    return [next, i + 1];
-  };
+/** One option of a command line, as {@link forEachOption} hands it over. */
+export interface CommandOption {
+  /** The flag: `--out` for both `--out dir` and `--out=dir`; a plain argument is its own flag. */
+  readonly flag: string;
+  /** The option's value, `--flag=value` or the next argument (consumed); throws a UsageError when there is none. */
+  readonly value: () => string;
+}
+
+/** Calls `each` for every argument of `argv` in order (the arguments a `value()` consumes are skipped). */
+export function forEachOption(argv: ReadonlyArray<string>, each: (arg: string, option: CommandOption) => void): void {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
-    let value: string;
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      i += 1;
+      return next;
+    };
+    each(arg, { flag, value });
+  }
+}
+
+/** `value` as a positive number of seconds for `flag`; throws a UsageError otherwise. */
+export function positiveSeconds(flag: string, value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${flag} expects a positive number of seconds, got "${value}"`);
+  return seconds;
+}
+
+/** `value` parsed as a `--set name=value` override; throws a UsageError when malformed. */
+export function overrideOption(value: string): ParameterOverride {
+  try {
+    return parseOverride(value);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** Parses the runner's arguments (without `node` and the script). Throws {@link UsageError} when malformed. */
+export function parseRunArgs(argv: ReadonlyArray<string>): RunArgs {
+  const args: RunArgs = { notebooks: [], overrides: [], jobs: defaultJobs(), help: false };
+  forEachOption(argv, (arg, { flag, value }) => {
     switch (flag) {
       case '-h':
       case '--help':
         args.help = true;
         break;
       case '--profile':
-        [value, i] = takeValue(flag, inline, i);
-        args.profile = value;
+        args.profile = value();
         break;
       case '--set':
-        [value, i] = takeValue(flag, inline, i);
-        try {
-          args.overrides.push(parseOverride(value));
-        } catch (err) {
-          throw new UsageError((err as Error).message);
-        }
+        args.overrides.push(overrideOption(value()));
         break;
       case '--out':
-        [value, i] = takeValue(flag, inline, i);
-        args.out = value;
+        args.out = value();
         break;
-      case '--timeout': {
-        [value, i] = takeValue(flag, inline, i);
-        const seconds = Number(value);
-        if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout expects a positive number of seconds, got "${value}"`);
-        args.timeoutSec = seconds;
+      case '--timeout':
+        args.timeoutSec = positiveSeconds(flag, value());
         break;
-      }
       case '--jobs': {
-        [value, i] = takeValue(flag, inline, i);
-        const jobs = Number(value);
+        const given = value();
+        const jobs = Number(given);
         if (!Number.isInteger(jobs) || jobs < 1)
-          throw new UsageError(`--jobs expects a whole number of notebooks at a time (1 or more), got "${value}"`);
+          throw new UsageError(`--jobs expects a whole number of notebooks at a time (1 or more), got "${given}"`);
         args.jobs = jobs;
         break;
       }
@@ -103,7 +123,7 @@ export function parseRunArgs(argv: ReadonlyArray<string>): RunArgs {
         if (arg.startsWith('-')) throw new UsageError(`unknown option "${arg}"`);
         args.notebooks.push(arg);
     }
-  }
+  });
   return args;
 }
 

@@ -281,6 +281,7 @@ export {
   checkGaussianNoise,
   checkKlDivergence,
   checkLatentGrid,
+  checkMapDenoise,
   checkMapObjective,
   checkMse,
   checkNearestNeighbour,
@@ -293,6 +294,7 @@ export {
   checkSpeckleNoise,
   checkVaeLoss,
 } from './checks';
+export type { MapDenoiser, MapObjective, MapSearchOptions, MapSearchResult } from './checks';
 export type {
   DecoderShapeExpectation,
   DenseLayerExpectation,

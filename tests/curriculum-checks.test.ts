@@ -12,6 +12,7 @@ import {
   checkLatentGrid,
   checkPriorGrid,
   checkGaussianNoise,
+  checkMapDenoise,
   checkMapObjective,
   checkAuc,
   checkOneHot,
@@ -425,6 +426,52 @@ describe('checkMapObjective', () => {
     const averaged = (x: T2, g: T2, z: T2, beta: number) =>
       tf.tidy(() => tf.mean(tf.add(tf.mean(tf.squaredDifference(x, g), 1), tf.mul(beta, tf.sum(tf.square(z), 1)))) as tf.Scalar);
     expectFail(() => checkMapObjective(averaged), /averaged the squared error over pixels/);
+  });
+});
+
+describe('checkMapDenoise', () => {
+  type Search = Parameters<typeof checkMapDenoise>[0];
+  // The loop of 5LSL0 Exercise 8b, written here from the exercise text; `variant` plants one mistake at a time.
+  const search =
+    (variant: 'reference' | 'all-variables' | 'random-start' | 'ascent' | 'leaky' | 'first-step' | 'short'): Search =>
+    (objective, decode, noisy, { latentDim, beta, iterations, learningRate }) => {
+      const n = noisy.shape[0];
+      const z = tf.variable(variant === 'random-start' ? tf.randomNormal([n, latentDim], 0, 1, 'float32', 7) : tf.zeros([n, latentDim]));
+      const optimizer = tf.train.adam(learningRate);
+      const losses: number[] = [];
+      const steps = variant === 'short' ? iterations - 1 : iterations;
+      let firstEstimate: tf.Tensor2D | undefined;
+      for (let step = 0; step < steps; step++) {
+        const f = () => {
+          const value = objective(noisy, decode(z as tf.Tensor2D), z as tf.Tensor2D, beta);
+          return variant === 'ascent' ? (tf.neg(value) as tf.Scalar) : value;
+        };
+        const loss = variant === 'all-variables' ? optimizer.minimize(f, true) : optimizer.minimize(f, true, [z]);
+        losses.push(Math.abs(loss!.dataSync()[0]));
+        if (variant !== 'leaky') loss!.dispose();
+        if (step === 0 && variant === 'first-step') firstEstimate = tf.tidy(() => decode(z as tf.Tensor2D));
+      }
+      const out = firstEstimate ?? tf.tidy(() => decode(z as tf.Tensor2D));
+      const estimates = Float32Array.from(out.dataSync());
+      tf.dispose([z, out]);
+      optimizer.dispose();
+      return { estimates, losses };
+    };
+  test('passes the reference loop', () => expectPass(() => checkMapDenoise(search('reference')), 'checkMapDenoise'));
+  test('names each planted mistake', () => {
+    expectFail(() => checkMapDenoise(search('all-variables')), /decoder's weights changed/);
+    expectFail(() => checkMapDenoise(search('random-start')), /start at z = 0/);
+    expectFail(() => checkMapDenoise(search('ascent')), /did not go down/);
+    expectFail(() => checkMapDenoise(search('first-step')), /went down but not to its minimum/);
+    expectFail(() => checkMapDenoise(search('short')), /array of 300 finite numbers/);
+    expectFail(() => checkMapDenoise(search('leaky')), /left 30[01] tensors in memory, about one per step/);
+  });
+  test('a stub passes through untouched', () => {
+    expect(() =>
+      checkMapDenoise(() => {
+        throw new Error('Not implemented yet: exercise 13.2');
+      }),
+    ).toThrow(/^Not implemented yet/);
   });
 });
 

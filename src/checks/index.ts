@@ -12,8 +12,9 @@ export { checkDigitCentroids, checkNearestNeighbour, checkPerDigitAccuracy, chec
 export { checkReparameterize, checkKlDivergence, checkVaeLoss } from './vae';
 export type { GaussianCheckOptions } from './vae';
 export { checkGaussianNoise, checkSaltPepperNoise, checkSpeckleNoise } from './noise';
-export { checkBoxFilter, checkMapObjective } from './denoising';
+export { checkBoxFilter, checkMapObjective, checkMapDenoise } from './denoising';
 export { checkPsnr, checkAuc } from './metrics';
 export { checkOneHot } from './conditional';
 export { checkCases } from './cases';
 export type { KnownAnswerCase } from './cases';
+export type { MapDenoiser, MapObjective, MapSearchOptions, MapSearchResult } from './denoising';

@@ -2,7 +2,8 @@
  * `npm run grade` end to end on submissions made from the real 07_vae student notebook with the
  * solutions pasted back: full points for a correct one; a wrong KL sign in the loss, a syntax
  * error, an endless loop, process.exit and a read of the solutions each score what they should,
- * with the failure named, and the batch completes with a row for every student. Smoke profile.
+ * with the failure named, and the batch completes with a row for every student; a 05 grid without the
+ * y flip and a 13 MAP search that also trains the decoder lose those exercises' points. Smoke profile.
  * Needs `npm run build` (the kernels import dist/).
  */
 import * as fs from 'fs';
@@ -77,7 +78,7 @@ beforeAll(() => {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` before this test');
 });
 
-describe('npm run grade on 07_vae submissions (smoke profile)', () => {
+describe('npm run grade on student submissions (smoke profile)', () => {
   test('a complete, correct submission under any file name gets full points', async () => {
     const subs = path.join(work, 'full');
     writeSubmission(subs, 'alice', 'my work.ipynb', pastedSubmission('07_vae'));
@@ -241,6 +242,72 @@ describe('npm run grade on 07_vae submissions (smoke profile)', () => {
     expect((rows.get('gina') as Record<string, string>)['07_vae:7.1']).toBe('');
     expect((rows.get('gina') as Record<string, string>).problems).toBe('no course notebook found in this folder');
   }, 1_500_000);
+
+  test('wrong answers elsewhere in the course: a grid without the y flip (05), a MAP search that trains the decoder (13)', async () => {
+    const subs = path.join(work, 'elsewhere');
+    /** Every code cell of the student notebook except `keep` (the training and figure cells the checks do not need). */
+    const allBut = (name: string, keep: readonly string[]) => ({
+      drop: readNotebook(path.join(ROOT, 'notebooks', `${name}.ipynb`))
+        .cells.filter((c) => c.cell_type === 'code' && !keep.includes(c.id ?? ''))
+        .map((c) => c.id ?? ''),
+    });
+    const source = (name: string, id: string, from: string, to: string): string => {
+      const cell = readNotebook(path.join(ROOT, 'solutions', `${name}.ipynb`)).cells.find((c) => c.id === id);
+      const text = cellText(cell as NonNullable<typeof cell>);
+      if (!text.includes(from)) throw new Error(`solution cell ${id} of ${name} does not contain ${from}`);
+      return text.replace(from, to);
+    };
+    // hank: rows run from the smallest z1 at the top (the y axis not flipped)
+    writeSubmission(
+      subs,
+      'hank',
+      '05_decoder_generator.ipynb',
+      pastedSubmission('05_decoder_generator', {
+        ...allBut('05_decoder_generator', ['parameters', 'setup', 'grid-exercise', 'grid-check']),
+        replace: {
+          'grid-exercise': source(
+            '05_decoder_generator',
+            'grid-exercise',
+            'bounds.max[1] - ((bounds.max[1] - bounds.min[1]) * r) / (n - 1)',
+            'bounds.min[1] + ((bounds.max[1] - bounds.min[1]) * r) / (n - 1)',
+          ),
+        },
+      }),
+    );
+    // hank also hands in 13 with the MAP search letting Adam change every trainable variable (no variable list)
+    const keep13 = ['parameters', 'setup', 'objective-exercise', 'objective-check', 'map-loop-exercise', 'map-loop-check'];
+    writeSubmission(
+      subs,
+      'hank',
+      '13_map_denoising.ipynb',
+      pastedSubmission('13_map_denoising', {
+        ...allBut('13_map_denoising', keep13),
+        replace: { 'map-loop-exercise': source('13_map_denoising', 'map-loop-exercise', ', options.beta), true, [z]);', ', options.beta), true);') },
+      }),
+    );
+    const out = path.join(work, 'out-elsewhere');
+    expect(await gradeCli([subs, '--profile', 'smoke', '--out', out], undefined, quiet)).toBe(0);
+    const hank = readCsv(path.join(out, 'grades.csv')).get('hank') as Record<string, string>;
+    const html = fs.readFileSync(path.join(out, 'feedback', 'hank.html'), 'utf8');
+    const pointsOf = (name: string) => {
+      const points: Record<string, number> = {};
+      for (const cell of readNotebook(path.join(ROOT, 'solutions', `${name}.ipynb`)).cells) {
+        const meta = cell.metadata.vaelab as { exercise?: string; points?: number } | undefined;
+        if (meta?.exercise && meta.points) points[meta.exercise] = (points[meta.exercise] ?? 0) + meta.points;
+      }
+      return points;
+    };
+    // 05: the grid exercise scores nothing, and the feedback names the missing flip
+    expect(Number(hank['05_decoder_generator:5.1'])).toBe(0);
+    expect(html).toContain('The y axis is not flipped');
+    // 13: the objective scores in full; the search loses the visible check (the decoder moved) but keeps the
+    // hidden check's point, whose decoder has no weights to move
+    const points13 = pointsOf('13_map_denoising');
+    expect(Number(hank['13_map_denoising:13.1'])).toBe(points13['13.1']);
+    expect(Number(hank['13_map_denoising:13.2'])).toBe(1);
+    expect(html).toContain("the decoder's weights changed: the search must optimise the code z only");
+    expect(html).toContain('mapDenoise (hidden) passed');
+  }, 900_000);
 
   test('grader errors: a missing folder, a folder without students, a bad option (exit 2, nothing run)', async () => {
     const errors: string[] = [];

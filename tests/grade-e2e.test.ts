@@ -17,22 +17,23 @@ const ROOT = path.resolve(__dirname, '..');
 const SOLUTIONS_07 = path.join(ROOT, 'solutions', '07_vae.ipynb');
 /** 07's training cells: the checks do not need them (alice's full notebook runs them). */
 const TRAINING = ['dense-build', 'dense-train', 'dense-results', 'stochastic', 'conv-train', 'conv-results'];
-/** Points of 07 per exercise (check + hidden check), read from the solution's cell metadata. */
-const POINTS_07 = (() => {
+/** Points per exercise of a notebook (check + hidden check), read from the solution's cell metadata. */
+function pointsOf(name: string): Record<string, number> {
   const points: Record<string, number> = {};
-  for (const cell of readNotebook(SOLUTIONS_07).cells) {
+  for (const cell of readNotebook(path.join(ROOT, 'solutions', `${name}.ipynb`)).cells) {
     const meta = cell.metadata.vaelab as { exercise?: string; points?: number } | undefined;
     if (meta?.exercise && meta.points) points[meta.exercise] = (points[meta.exercise] ?? 0) + meta.points;
   }
   return points;
-})();
+}
+const POINTS_07 = pointsOf('07_vae');
 const MAX_07 = Object.values(POINTS_07).reduce((a, b) => a + b, 0);
 
-/** The solution's source of a cell, with `from` replaced by `to` (which must occur). */
-function solutionWith(id: string, from: string, to: string): string {
-  const cell = readNotebook(SOLUTIONS_07).cells.find((c) => c.id === id);
+/** The source of a cell of a solution notebook (default 07), with `from` replaced by `to` (which must occur). */
+function solutionWith(id: string, from: string, to: string, name = '07_vae'): string {
+  const cell = readNotebook(path.join(ROOT, 'solutions', `${name}.ipynb`)).cells.find((c) => c.id === id);
   const text = cellText(cell as NonNullable<typeof cell>);
-  if (!text.includes(from)) throw new Error(`solution cell ${id} does not contain ${from}`);
+  if (!text.includes(from)) throw new Error(`solution cell ${id} of ${name} does not contain ${from}`);
   return text.replace(from, to);
 }
 
@@ -251,12 +252,6 @@ describe('npm run grade on student submissions (smoke profile)', () => {
         .cells.filter((c) => c.cell_type === 'code' && !keep.includes(c.id ?? ''))
         .map((c) => c.id ?? ''),
     });
-    const source = (name: string, id: string, from: string, to: string): string => {
-      const cell = readNotebook(path.join(ROOT, 'solutions', `${name}.ipynb`)).cells.find((c) => c.id === id);
-      const text = cellText(cell as NonNullable<typeof cell>);
-      if (!text.includes(from)) throw new Error(`solution cell ${id} of ${name} does not contain ${from}`);
-      return text.replace(from, to);
-    };
     // hank: rows run from the smallest z1 at the top (the y axis not flipped)
     writeSubmission(
       subs,
@@ -265,11 +260,11 @@ describe('npm run grade on student submissions (smoke profile)', () => {
       pastedSubmission('05_decoder_generator', {
         ...allBut('05_decoder_generator', ['parameters', 'setup', 'grid-exercise', 'grid-check']),
         replace: {
-          'grid-exercise': source(
-            '05_decoder_generator',
+          'grid-exercise': solutionWith(
             'grid-exercise',
             'bounds.max[1] - ((bounds.max[1] - bounds.min[1]) * r) / (n - 1)',
             'bounds.min[1] + ((bounds.max[1] - bounds.min[1]) * r) / (n - 1)',
+            '05_decoder_generator',
           ),
         },
       }),
@@ -282,21 +277,15 @@ describe('npm run grade on student submissions (smoke profile)', () => {
       '13_map_denoising.ipynb',
       pastedSubmission('13_map_denoising', {
         ...allBut('13_map_denoising', keep13),
-        replace: { 'map-loop-exercise': source('13_map_denoising', 'map-loop-exercise', ', options.beta), true, [z]);', ', options.beta), true);') },
+        replace: {
+          'map-loop-exercise': solutionWith('map-loop-exercise', ', options.beta), true, [z]);', ', options.beta), true);', '13_map_denoising'),
+        },
       }),
     );
     const out = path.join(work, 'out-elsewhere');
     expect(await gradeCli([subs, '--profile', 'smoke', '--out', out], undefined, quiet)).toBe(0);
     const hank = readCsv(path.join(out, 'grades.csv')).get('hank') as Record<string, string>;
     const html = fs.readFileSync(path.join(out, 'feedback', 'hank.html'), 'utf8');
-    const pointsOf = (name: string) => {
-      const points: Record<string, number> = {};
-      for (const cell of readNotebook(path.join(ROOT, 'solutions', `${name}.ipynb`)).cells) {
-        const meta = cell.metadata.vaelab as { exercise?: string; points?: number } | undefined;
-        if (meta?.exercise && meta.points) points[meta.exercise] = (points[meta.exercise] ?? 0) + meta.points;
-      }
-      return points;
-    };
     // 05: the grid exercise scores nothing, and the feedback names the missing flip
     expect(Number(hank['05_decoder_generator:5.1'])).toBe(0);
     expect(html).toContain('The y axis is not flipped');

@@ -72,8 +72,8 @@ const cases: Case[] = [
     make: (seed) => convAutoencoder5lsl0({ seed }),
     kind: 'ae',
     latentDim: 2,
-    // encoder convs 1->16, 16->16, 16->16, 16->1; decoder transposed convs 1->16, 16->16, 16->16, 16->1: 9,890
-    params: 2 * (conv(3, 1, 16) + 2 * conv(3, 16, 16) + conv(3, 16, 1)),
+    // encoder convs 1->16, 16->16, 16->1; decoder transposed convs 1->16, 16->16, 16->1: 5,250
+    params: 2 * (conv(3, 1, 16) + conv(3, 16, 16) + conv(3, 16, 1)),
   },
   {
     label: 'denseVae',
@@ -307,7 +307,7 @@ describe('architectures match the course documents', () => {
     m.dispose();
   });
 
-  test('5LSL0 conv AE follows the reference PyTorch spatial sizes', () => {
+  test('5LSL0 conv AE: 28 -> 14 -> 7 -> 2x1 and back, every resampling by 2 except the last pool and its mirror', () => {
     const m = convAutoencoder5lsl0();
     const sizes = (mm: tf.LayersModel): string[] =>
       mm.layers.filter((l) => /conv|pool|up|trim/.test(l.name)).map((l) => `${l.name}:${(l.outputShape as number[]).slice(1).join('x')}`);
@@ -316,22 +316,36 @@ describe('architectures match the course documents', () => {
       'enc_pool1:14x14x16',
       'enc_conv2:14x14x16',
       'enc_pool2:7x7x16',
-      'enc_conv3:7x7x16',
-      'enc_pool3:4x4x16',
-      'enc_conv4:4x4x1',
-      'enc_pool4:2x1x1',
+      'enc_conv3:7x7x1',
+      'enc_pool3:2x1x1',
     ]);
     expect(sizes(m.decoder)).toEqual([
-      'dec_up1:4x4x1',
-      'dec_convT1:4x4x16',
-      'dec_up2:8x8x16',
-      'dec_convT2:8x8x16',
-      'dec_up3:16x16x16',
-      'dec_trim3:14x14x16',
-      'dec_convT3:14x14x16',
-      'dec_up4:28x28x16',
-      'dec_convT4:28x28x1',
+      'dec_up1:7x7x1',
+      'dec_convT1:7x7x16',
+      'dec_up2:14x14x16',
+      'dec_convT2:14x14x16',
+      'dec_up3:28x28x16',
+      'dec_convT3:28x28x1',
     ]);
+    m.dispose();
+  });
+
+  test('the last pool splits the 7x7 map into rows 0-3 and 4-6; the first upsampling copies the two code numbers back onto the same rows', () => {
+    const m = convAutoencoder5lsl0();
+    // the encoder's last pool on a 7x7 map whose value is its row index (times 10) plus its column
+    const map = tf.tensor4d(
+      Array.from({ length: 49 }, (_, i) => 10 * Math.floor(i / 7) + (i % 7)),
+      [1, 7, 7, 1],
+    );
+    const pooled = m.encoder.getLayer('enc_pool3').apply(map) as tf.Tensor;
+    expect(pooled.shape).toEqual([1, 2, 1, 1]);
+    expect(Array.from(pooled.dataSync())).toEqual([36, 66]); // max of rows 0-3 (row 3, col 6), of rows 4-6 (row 6, col 6)
+    const code = tf.tensor4d([1, 2], [1, 2, 1, 1]);
+    const up = m.decoder.getLayer('dec_up1').apply(code) as tf.Tensor;
+    expect(up.shape).toEqual([1, 7, 7, 1]);
+    const rows = (up.arraySync() as number[][][][])[0].map((r) => r.map((c) => c[0]));
+    expect(rows).toEqual([1, 1, 1, 1, 2, 2, 2].map((v) => Array(7).fill(v)));
+    tf.dispose([map, pooled, code, up]);
     m.dispose();
   });
 
@@ -458,14 +472,12 @@ describe('the course presets other than the FCN: default build, layer sizes, par
       sizes: [
         'enc_conv1:28x28x16',
         'enc_conv2:14x14x16',
-        'enc_conv3:7x7x16',
-        'enc_conv4:4x4x1',
-        'dec_convT1:4x4x16',
-        'dec_convT2:8x8x16',
-        'dec_convT3:14x14x16',
-        'dec_convT4:28x28x1',
+        'enc_conv3:7x7x1',
+        'dec_convT1:7x7x16',
+        'dec_convT2:14x14x16',
+        'dec_convT3:28x28x1',
       ],
-      params: 2 * (conv(3, 1, 16) + 2 * conv(3, 16, 16) + conv(3, 16, 1)),
+      params: 2 * (conv(3, 1, 16) + conv(3, 16, 16) + conv(3, 16, 1)),
       documented: { loss: 'mse' },
     },
   ];
@@ -508,18 +520,9 @@ describe('encoderClassifier', () => {
     const sums = probs.sum(1).dataSync();
     sums.forEach((s) => expect(s).toBeCloseTo(1, 5));
     const names = clf.model.layers.map((l) => l.getClassName());
-    expect(names).toEqual([
-      'InputLayer',
-      'Reshape',
-      'Conv2D',
-      'MaxPooling2D',
-      'Conv2D',
-      'MaxPooling2D',
-      'Conv2D',
-      'MaxPooling2D',
-      'Flatten',
-      'Dense',
-    ]);
+    // the encoder's layers up to its last conv (28 -> 14 -> 7), then the dense head on 7 x 7 x 16 features
+    expect(names).toEqual(['InputLayer', 'Reshape', 'Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense']);
+    expect(clf.model.getLayer('cls_softmax').getWeights()[0].shape).toEqual([7 * 7 * 16, 10]);
     const loss = clf.loss(labels, probs).dataSync()[0];
     expect(loss).toBeGreaterThan(0);
     const acc = clf.metric(labels, probs).dataSync()[0];
@@ -529,10 +532,10 @@ describe('encoderClassifier', () => {
     clf.dispose();
   });
 
-  test('can start from a conv autoencoder: copies its three conv blocks', () => {
+  test('can start from a conv autoencoder: copies its two conv blocks', () => {
     const ae = convAutoencoder5lsl0({ seed: 5 });
     const clf = encoderClassifier({ seed: 9, from: ae });
-    for (const name of ['enc_conv1', 'enc_conv2', 'enc_conv3']) {
+    for (const name of ['enc_conv1', 'enc_conv2']) {
       const a = ae.encoder.getLayer(name).getWeights()[0].dataSync();
       const b = clf.model.getLayer(name).getWeights()[0].dataSync();
       expect(Array.from(b)).toEqual(Array.from(a));

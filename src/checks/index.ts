@@ -16,4 +16,5 @@ export { checkBoxFilter, checkMapObjective } from './denoising';
 export { checkPsnr, checkAuc } from './metrics';
 export { checkOneHot } from './conditional';
 export { checkCases } from './cases';
+export { checkConv5lsl0, checkEncoderClassifier } from './conv5lsl0';
 export type { KnownAnswerCase } from './cases';

@@ -1,12 +1,13 @@
 /**
- * 5LSL0 Exercise 4: the conv autoencoder's encoder turned classifier. The first three conv
- * blocks stay; the last block (1-filter conv, ReLU, 2x4 pool) is replaced by Flatten and a
- * Dense softmax over the classes. Train with `crossEntropyLoss`, report `accuracy`.
+ * 5LSL0 Exercise 4: the conv autoencoder's encoder turned classifier. The encoder's layers up to
+ * its last convolution stay (two conv blocks, 28x28 -> 7x7x16); the last block (1-filter conv,
+ * ReLU, 4x7 pool) and the code reshape are replaced by Flatten and a Dense softmax over the
+ * classes. Train with `crossEntropyLoss`, report `accuracy`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { accuracy, crossEntropyLoss } from './classification';
-import { conv5lsl0Trunk } from './conv-5lsl0';
-import { SeededInitializers } from './init';
+import { conv5lsl0Encoder, conv5lsl0Initializers } from './conv-5lsl0';
+import type { SeededInitializers } from './init';
 import { layersModelSummary } from './summary';
 import type { AutoencoderModel } from './types';
 import { checkInt, checkSeed } from './validate';
@@ -60,9 +61,58 @@ export interface EncoderClassifier {
   dispose(): void;
 }
 
-/** The encoder-turned-classifier of 5LSL0 Exercise 4. */
+/**
+ * The encoder of a 5LSL0 autoencoder turned classifier: the encoder's own layers up to the pooling
+ * before its last Conv2D (shared, not copied), then Flatten and a Dense softmax of `numClasses`
+ * units with `init`'s next seeded weights. The encoder's last conv, its pooling and the code
+ * reshape are left out. Throws a TypeError when the encoder has fewer than two Conv2D layers.
+ */
+export function classifierFromEncoder(encoder: tf.LayersModel, numClasses: number, init: SeededInitializers, name = 'encoder-classifier'): tf.LayersModel {
+  const layers = encoder.layers;
+  const lastConv = layers.map((l) => l.getClassName()).lastIndexOf('Conv2D');
+  if (lastConv < 1 || !layers.slice(0, lastConv).some((l) => l.getClassName() === 'Conv2D')) {
+    throw new TypeError(`classifierFromEncoder: encoder '${encoder.name}' needs at least two Conv2D layers (the last one is replaced), got ${lastConv + 1 > 0 ? 1 : 0}`);
+  }
+  const trunkEnd = layers[lastConv - 1].output as tf.SymbolicTensor;
+  const h = tf.layers.flatten({ name: 'cls_flatten' }).apply(trunkEnd) as tf.SymbolicTensor;
+  const probs = tf.layers.dense({ name: 'cls_softmax', units: numClasses, activation: 'softmax', ...init.layer() }).apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: encoder.inputs, outputs: probs, name });
+}
+
+/** The encoder-turned-classifier of 5LSL0 Exercise 4 (the encoder of `convAutoencoder5lsl0({ seed })`). */
 export function encoderClassifier(options: EncoderClassifierOptions = {}): EncoderClassifier {
-  const where = 'encoderClassifier';
+  const config = resolveConfig('encoderClassifier', options);
+  // The same initialiser stream as the autoencoder: with the same seed the shared conv blocks start equal.
+  const init = conv5lsl0Initializers(config.seed);
+  const encoder = conv5lsl0Encoder(init);
+  const model = classifierFromEncoder(encoder, config.numClasses, init, config.name);
+  if (options.from) copyTrunkWeights(options.from, model);
+  return wrap(model, config);
+}
+
+/** Options of {@link asEncoderClassifier}. */
+export type AsEncoderClassifierOptions = Omit<EncoderClassifierOptions, 'from'>;
+
+/**
+ * Wraps your own encoder-turned-classifier (flat images `[n, 784]` in, softmax probabilities
+ * `[n, numClasses]` out) with the loss, metric and config of {@link encoderClassifier}, so it
+ * trains like the library's. `seed` is the seed you built it with.
+ */
+export function asEncoderClassifier(model: tf.LayersModel, options: AsEncoderClassifierOptions = {}): EncoderClassifier {
+  const config = resolveConfig('asEncoderClassifier', options);
+  if (!(model instanceof tf.LayersModel)) throw new TypeError('asEncoderClassifier: expected a tf.LayersModel (from tf.model() or tf.sequential())');
+  const inShape = model.inputs[0].shape;
+  const outShape = model.outputs[0].shape;
+  if (inShape.length !== 2 || inShape[1] !== 784) {
+    throw new RangeError(`asEncoderClassifier: the model must take flat images [n, 784], got [${inShape.map(String).join(',')}]`);
+  }
+  if (outShape.length !== 2 || outShape[1] !== config.numClasses) {
+    throw new RangeError(`asEncoderClassifier: the model must output [n, ${config.numClasses}] probabilities, got [${outShape.map(String).join(',')}]`);
+  }
+  return wrap(model, config);
+}
+
+function resolveConfig(where: string, options: AsEncoderClassifierOptions): EncoderClassifierConfig {
   const config: EncoderClassifierConfig = {
     type: 'encoderClassifier',
     name: options.name ?? 'encoder-classifier',
@@ -71,18 +121,10 @@ export function encoderClassifier(options: EncoderClassifierOptions = {}): Encod
   };
   checkInt(where, 'numClasses', config.numClasses, 2);
   checkSeed(where, config.seed);
-  // Same stream label as the autoencoder: with the same seed the shared conv blocks start equal.
-  const init = new SeededInitializers(config.seed, 'convAutoencoder5lsl0');
-  const x = tf.input({ shape: [784], name: 'enc_input' });
-  let h = tf.layers.reshape({ name: 'enc_to_image', targetShape: [28, 28, 1] }).apply(x) as tf.SymbolicTensor;
-  h = conv5lsl0Trunk(h, init);
-  h = tf.layers.flatten({ name: 'cls_flatten' }).apply(h) as tf.SymbolicTensor;
-  const probs = tf.layers
-    .dense({ name: 'cls_softmax', units: config.numClasses, activation: 'softmax', ...init.layer() })
-    .apply(h) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: x, outputs: probs, name: config.name });
-  if (options.from) copyTrunkWeights(options.from, model);
+  return config;
+}
 
+function wrap(model: tf.LayersModel, config: EncoderClassifierConfig): EncoderClassifier {
   return {
     kind: 'classifier',
     name: config.name,
@@ -110,7 +152,7 @@ export function encoderClassifier(options: EncoderClassifierOptions = {}): Encod
 }
 
 function copyTrunkWeights(from: AutoencoderModel, to: tf.LayersModel): void {
-  for (const name of ['enc_conv1', 'enc_conv2', 'enc_conv3']) {
+  for (const name of ['enc_conv1', 'enc_conv2']) {
     let src: tf.layers.Layer;
     try {
       src = from.encoder.getLayer(name);

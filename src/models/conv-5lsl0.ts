@@ -1,18 +1,30 @@
 /**
- * The convolutional autoencoder of 5LSL0 Exercise 1, built only from Conv2D /
- * Conv2DTranspose, MaxPooling2D and UpSampling2D (plus Reshape at the flat boundaries):
- * 16 filters 3x3 'same' padding (PyTorch padding=1), ReLU after every convolution,
- * a pool / upsample by 2 with every conv block, and a latent of 1x2x1 per image.
+ * The convolutional autoencoder of 5LSL0 Exercise 1, built only from the layers the assignment
+ * lists: Conv2D (encoder) and Conv2DTranspose (decoder), 16 filters 3x3, 'same' padding (PyTorch
+ * padding=1), ReLU after every convolution, MaxPooling2D and UpSampling2D (by a scale factor),
+ * and a latent of 1x2x1 per image. The only other layers are the Reshapes at the flat boundaries
+ * (images go in and come out as 784 pixels; the code is `[n, 2]`).
  *
- * Spatial sizes (matching the reference PyTorch shapes):
- *   encoder 28 -conv,pool-> 14 -conv,pool-> 7 -conv,pool-> 4 -conv(1 filter),pool(2x4)-> 2x1
- *   decoder 2x1 -up(2x4)-> 4x4 conv -up 2-> 8x8 conv -up 2, trim 1 px-> 14x14 conv -up 2-> 28x28 conv(1 filter)
+ * Spatial sizes:
+ *   encoder 28x28 -conv,pool 2-> 14x14 -conv,pool 2-> 7x7 -conv(1 filter),pool 4x7-> 2x1
+ *   decoder 2x1 -upsample 3.5x7-> 7x7 -convT,upsample 2-> 14x14 -convT,upsample 2-> 28x28 -convT(1 filter)-> 28x28
  *
- * Two PyTorch details have no tfjs switch and are rebuilt from tfjs layers:
- * - `MaxPool2d(2, ceil_mode=True)` on 7x7: `maxPooling2d` with `padding: 'same'` gives the same
- *   4x4 (TensorFlow pads the missing row/column at the end and max-pooling ignores the padding).
- * - `Upsample(size=(14, 14))` on 8x8: `upSampling2d` by 2 (16x16) then `cropping2d` of one pixel on
- *   every side, so every upsampling stays an exact factor 2.
+ * The design decision. A pooling that "decreases the size by a factor 2" and a 2x1 code per image
+ * cannot both hold for every pooling: the assignment itself asks the last pooling to be designed
+ * to give 2x1. Here the last pooling takes the 7x7 map to 2x1 (a 4x7 window, stride 4x7, the
+ * missing eighth row padded at the bottom as PyTorch's `MaxPool2d((4, 7), ceil_mode=True)` does:
+ * rows 0-3 and 4-6), and the decoder's first upsampling is its mirror, nearest-neighbour by the
+ * scale factor 3.5 x 7 (PyTorch `Upsample(scale_factor=(3.5, 7))`): rows 0-3 copy the first code
+ * number, rows 4-6 the second. Every other pooling halves and every other upsampling doubles
+ * exactly. Why not 28 -> 14 -> 7 -> 4 -> 2x1: the decoder would then have to grow 4 -> 8 -> 16 ->
+ * 32 and could only reach 28 by cropping (28 = 7 x 4 and 7 is odd), a layer the assignment does
+ * not allow. The decoder's last transposed conv outputs the image, so no upsampling follows it.
+ *
+ * Encoder and decoder are two `tf.sequential` models built by two functions,
+ * {@link conv5lsl0Encoder} and {@link conv5lsl0Decoder}, in that order from one
+ * {@link conv5lsl0Initializers} stream: students who build the same layers in the same order
+ * with `...init.layer()` get the same network and initial weights (hence the same training cache
+ * entry, see {@link conv5lsl0FromLayers}).
  */
 import * as tf from '@tensorflow/tfjs';
 import { LayersAutoencoder } from './autoencoder';
@@ -43,53 +55,74 @@ export function resolveConvAutoencoder5lsl0Config(options: ConvAutoencoder5lsl0O
 }
 
 /**
- * The first three conv blocks of the 5LSL0 encoder (conv 16 3x3 same + ReLU, max-pool 2),
- * 28x28x1 -> 4x4x16, applied to `image` `[n, 28, 28, 1]`. Shared with `encoderClassifier`.
+ * The seeded initialisers of the 5LSL0 networks: build the encoder first, then the decoder (or
+ * the classifier of Exercise 4) from the one object this returns.
  */
-export function conv5lsl0Trunk(image: tf.SymbolicTensor, init: SeededInitializers): tf.SymbolicTensor {
-  let h = image;
-  for (let i = 1; i <= 3; i++) {
-    h = conv(`enc_conv${i}`, CONV_5LSL0_FILTERS, init).apply(h) as tf.SymbolicTensor;
-    // the third pool is PyTorch's ceil_mode=True: 7x7 -> 4x4
-    h = tf.layers.maxPooling2d({ name: `enc_pool${i}`, poolSize: 2, strides: 2, padding: i === 3 ? 'same' : 'valid' }).apply(h) as tf.SymbolicTensor;
-  }
-  return h;
+export function conv5lsl0Initializers(seed = 0): SeededInitializers {
+  checkSeed('conv5lsl0Initializers', seed);
+  return new SeededInitializers(seed, 'convAutoencoder5lsl0');
+}
+
+/**
+ * The 5LSL0 encoder: flat images `[n, 784]` to codes `[n, 2]`. Its layers in order: Reshape to
+ * 28x28x1, then conv 16 + pool 2 (14x14), conv 16 + pool 2 (7x7), conv 1 + pool 4x7 (2x1), Reshape
+ * to 2. The conv+pool pairs before the last conv are the trunk that Exercise 4's classifier keeps.
+ */
+export function conv5lsl0Encoder(init: SeededInitializers, name = 'conv-ae-5lsl0-encoder'): tf.Sequential {
+  return tf.sequential({
+    name,
+    layers: [
+      tf.layers.reshape({ name: 'enc_to_image', inputShape: [784], targetShape: [28, 28, 1] }),
+      conv('enc_conv1', CONV_5LSL0_FILTERS, init),
+      tf.layers.maxPooling2d({ name: 'enc_pool1', poolSize: 2, strides: 2 }), // 14x14
+      conv('enc_conv2', CONV_5LSL0_FILTERS, init),
+      tf.layers.maxPooling2d({ name: 'enc_pool2', poolSize: 2, strides: 2 }), // 7x7
+      conv('enc_conv3', 1, init),
+      // 7x7 -> 2x1: rows 0-3 and 4-6 (one padding row at the bottom), all 7 columns
+      tf.layers.maxPooling2d({ name: 'enc_pool3', poolSize: [4, 7], strides: [4, 7], padding: 'same' }),
+      tf.layers.reshape({ name: 'enc_to_code', targetShape: [2] }),
+    ],
+  });
+}
+
+/**
+ * The 5LSL0 decoder: codes `[n, 2]` to flat images `[n, 784]`. Its layers in order: Reshape to
+ * 2x1x1, upsample 3.5x7 (7x7, the mirror of the encoder's last pool), transposed conv 16 +
+ * upsample 2 (14x14), transposed conv 16 + upsample 2 (28x28), transposed conv 1, Reshape to 784.
+ */
+export function conv5lsl0Decoder(init: SeededInitializers, name = 'conv-ae-5lsl0-decoder'): tf.Sequential {
+  return tf.sequential({
+    name,
+    layers: [
+      tf.layers.reshape({ name: 'dec_to_map', inputShape: [2], targetShape: [2, 1, 1] }),
+      tf.layers.upSampling2d({ name: 'dec_up1', size: [3.5, 7] }), // 7x7
+      convT('dec_convT1', CONV_5LSL0_FILTERS, init),
+      tf.layers.upSampling2d({ name: 'dec_up2', size: [2, 2] }), // 14x14
+      convT('dec_convT2', CONV_5LSL0_FILTERS, init),
+      tf.layers.upSampling2d({ name: 'dec_up3', size: [2, 2] }), // 28x28
+      convT('dec_convT3', 1, init),
+      tf.layers.reshape({ name: 'dec_to_flat', targetShape: [784] }),
+    ],
+  });
+}
+
+/**
+ * Joins a 5LSL0 encoder and decoder (built by your own functions, in that order, from
+ * `conv5lsl0Initializers(seed)`) into the autoencoder {@link convAutoencoder5lsl0} describes: the
+ * same name and builder config, so when your layers and initial weights equal the library's,
+ * `cachedTrain` finds the same cache entry. Run `checkConvConstraints` on the result to check the
+ * layers.
+ */
+export function conv5lsl0FromLayers(encoder: tf.LayersModel, decoder: tf.LayersModel, options: ConvAutoencoder5lsl0Options = {}): LayersAutoencoder {
+  const config = resolveConvAutoencoder5lsl0Config(options);
+  return new LayersAutoencoder({ kind: 'ae', name: config.name, latentDim: 2, encoder, decoder, config });
 }
 
 /** Builds the model a resolved {@link ConvAutoencoder5lsl0Config} describes. */
 export function buildConvAutoencoder5lsl0(config: ConvAutoencoder5lsl0Config): LayersAutoencoder {
-  const init = new SeededInitializers(config.seed, 'convAutoencoder5lsl0');
-
-  const x = tf.input({ shape: [784], name: 'enc_input' });
-  let h = tf.layers.reshape({ name: 'enc_to_image', targetShape: [28, 28, 1] }).apply(x) as tf.SymbolicTensor;
-  h = conv5lsl0Trunk(h, init); // 4x4x16
-  h = conv('enc_conv4', 1, init).apply(h) as tf.SymbolicTensor; // 4x4x1
-  h = tf.layers.maxPooling2d({ name: 'enc_pool4', poolSize: [2, 4], strides: [2, 4] }).apply(h) as tf.SymbolicTensor; // 2x1x1
-  const code = tf.layers.reshape({ name: 'enc_to_code', targetShape: [2] }).apply(h) as tf.SymbolicTensor;
-  const encoder = tf.model({ inputs: x, outputs: code, name: `${config.name}-encoder` });
-
-  const z = tf.input({ shape: [2], name: 'dec_input' });
-  let g = tf.layers.reshape({ name: 'dec_to_map', targetShape: [2, 1, 1] }).apply(z) as tf.SymbolicTensor;
-  g = tf.layers.upSampling2d({ name: 'dec_up1', size: [2, 4] }).apply(g) as tf.SymbolicTensor; // 4x4
-  g = convT('dec_convT1', CONV_5LSL0_FILTERS, init).apply(g) as tf.SymbolicTensor;
-  g = tf.layers.upSampling2d({ name: 'dec_up2', size: [2, 2] }).apply(g) as tf.SymbolicTensor; // 8x8
-  g = convT('dec_convT2', CONV_5LSL0_FILTERS, init).apply(g) as tf.SymbolicTensor;
-  g = tf.layers.upSampling2d({ name: 'dec_up3', size: [2, 2] }).apply(g) as tf.SymbolicTensor; // 16x16
-  g = tf.layers
-    .cropping2D({
-      name: 'dec_trim3',
-      cropping: [
-        [1, 1],
-        [1, 1],
-      ],
-    })
-    .apply(g) as tf.SymbolicTensor; // 14x14
-  g = convT('dec_convT3', CONV_5LSL0_FILTERS, init).apply(g) as tf.SymbolicTensor;
-  g = tf.layers.upSampling2d({ name: 'dec_up4', size: [2, 2] }).apply(g) as tf.SymbolicTensor; // 28x28
-  g = convT('dec_convT4', 1, init).apply(g) as tf.SymbolicTensor;
-  const out = tf.layers.reshape({ name: 'dec_to_flat', targetShape: [784] }).apply(g) as tf.SymbolicTensor;
-  const decoder = tf.model({ inputs: z, outputs: out, name: `${config.name}-decoder` });
-
+  const init = conv5lsl0Initializers(config.seed);
+  const encoder = conv5lsl0Encoder(init, `${config.name}-encoder`);
+  const decoder = conv5lsl0Decoder(init, `${config.name}-decoder`);
   return new LayersAutoencoder({ kind: 'ae', name: config.name, latentDim: 2, encoder, decoder, config });
 }
 

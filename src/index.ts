@@ -91,7 +91,7 @@ export { accuracy, autoencoderLoss, bceLoss, crossEntropyLoss, klAnnealing, klDi
 export type { AutoencoderLossBatch, KlAnnealingOptions, ReconstructionLossName, VaeLossInputs, VaeLossTerms } from './losses';
 
 /** Training: one train() for every model, the cached variant, Adam. */
-export { cachedTrain, createAdam, train } from './training';
+export { cachedTrain, createAdam, train, trainingCacheKey } from './training';
 export type {
   AdamFormulation,
   AdamOptions,

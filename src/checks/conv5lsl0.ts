@@ -4,7 +4,7 @@
  * on the encoder's own layers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { autoencoderFromLayers } from '../models/autoencoder';
+import { CONV_5LSL0_SIDE, conv5lsl0FromLayers } from '../models/conv-5lsl0';
 import { checkConvConstraints } from '../models/constraints';
 import { AutograderError, describe, pass } from './harness';
 
@@ -16,9 +16,9 @@ function requireModel(check: string, value: unknown, what: string): tf.LayersMod
 }
 
 /**
- * Checks a 5LSL0 Exercise 1 encoder and decoder: flat images `[n, 784]` to codes `[n, 2]` and
- * back, and every rule of the assignment (see `checkConvConstraints`); a failure lists each broken
- * rule with what was found and what is allowed.
+ * Checks a 5LSL0 Exercise 1 encoder and decoder network: flat 32x32 images `[n, 1024]` (the digit
+ * with its 2-pixel zero border) to codes `[n, 2]` and back, and every rule of the assignment (see
+ * `checkConvConstraints`); a failure lists each broken rule with what was found and what is allowed.
  */
 export function checkConv5lsl0(encoder: tf.LayersModel, decoder: tf.LayersModel): void {
   const check = 'checkConv5lsl0';
@@ -27,9 +27,13 @@ export function checkConv5lsl0(encoder: tf.LayersModel, decoder: tf.LayersModel)
   if (encoder === decoder) throw new AutograderError(check, 'encoder and decoder are the same model: build them with two different functions');
   let model;
   try {
-    model = autoencoderFromLayers({ kind: 'ae', name: 'your-5lsl0-autoencoder', latentDim: 2, encoder, decoder });
+    model = conv5lsl0FromLayers(encoder, decoder, { name: 'your-5lsl0-autoencoder' });
   } catch (err) {
-    throw new AutograderError(check, `${(err as Error).message.replace(/^autoencoderFromLayers: /, '')} (the encoder takes flat images [n, 784], the decoder returns them)`);
+    const side = CONV_5LSL0_SIDE;
+    throw new AutograderError(
+      check,
+      `${(err as Error).message.replace(/^(padBefore|cropAfter): /, '')} (the encoder takes flat ${side}x${side} images [n, ${side * side}], the decoder returns them; the zero border around the 28x28 digit is added outside your networks)`,
+    );
   }
   const violations = checkConvConstraints(model);
   if (violations.length > 0) {
@@ -38,18 +42,18 @@ export function checkConv5lsl0(encoder: tf.LayersModel, decoder: tf.LayersModel)
       `your network breaks ${violations.length} rule(s) of 5LSL0 Exercise 1:\n- ${violations.map((v) => v.message).join('\n- ')}`,
     );
   }
+  const trained = model;
   const shapes = tf.tidy(() => {
-    const x = tf.randomUniform([3, 784], 0, 1, 'float32', 11);
-    const z = encoder.predict(x) as tf.Tensor;
-    const r = decoder.predict(z) as tf.Tensor;
-    return { z: z.shape.join(', '), r: r.shape.join(', ') };
+    const x = tf.randomUniform([3, 784], 0, 1, 'float32', 11) as tf.Tensor2D;
+    const { reconstruction, z } = trained.forward(x, { training: false });
+    return { z: z.shape.join(', '), r: reconstruction.shape.join(', ') };
   });
   if (shapes.z !== '3, 2' || shapes.r !== '3, 784') {
-    throw new AutograderError(check, `3 images gave codes [${shapes.z}] and reconstructions [${shapes.r}], expected [3, 2] and [3, 784]`);
+    throw new AutograderError(check, `3 digits gave codes [${shapes.z}] and reconstructions [${shapes.r}], expected [3, 2] and [3, 784]`);
   }
   const convs = encoder.layers.filter((l) => l.getClassName() === 'Conv2D').length;
   const convTs = decoder.layers.filter((l) => l.getClassName() === 'Conv2DTranspose').length;
-  pass(check, `every rule of 5LSL0 Exercise 1 holds (${convs} conv blocks in the encoder, ${convTs} in the decoder, codes [n, 2]).`);
+  pass(check, `every rule of 5LSL0 Exercise 1 holds (${convs} conv blocks in the encoder, ${convTs} in the decoder, codes [n, 2]; 28x28 digits in and out through the border data steps).`);
 }
 
 /**
@@ -63,8 +67,9 @@ export function checkEncoderClassifier(classifier: tf.LayersModel, encoder: tf.L
   requireModel(check, classifier, 'the classifier');
   requireModel(check, encoder, 'the encoder');
   const inShape = classifier.inputs[0]?.shape ?? [];
-  if (inShape.length !== 2 || inShape[1] !== 784) {
-    throw new AutograderError(check, `the classifier must take the encoder's flat images [n, 784], its input is [${inShape.map(String).join(', ')}]. Start from the encoder's input (encoder.inputs).`);
+  const want = encoder.inputs[0]?.shape ?? [];
+  if (inShape.length !== 2 || inShape[1] !== want[1]) {
+    throw new AutograderError(check, `the classifier must take the encoder's flat images [n, ${String(want[1])}], its input is [${inShape.map(String).join(', ')}]. Start from the encoder's input (encoder.inputs).`);
   }
   const encLayers = encoder.layers;
   const lastConv = encLayers.map((l) => l.getClassName()).lastIndexOf('Conv2D');
@@ -100,7 +105,7 @@ export function checkEncoderClassifier(classifier: tf.LayersModel, encoder: tf.L
   }
   const n = 4;
   const { shape, rows, min } = tf.tidy(() => {
-    const x = tf.randomUniform([n, 784], 0, 1, 'float32', 13);
+    const x = tf.randomUniform([n, Number(want[1])], 0, 1, 'float32', 13);
     const p = classifier.predict(x) as tf.Tensor;
     return { shape: p.shape.slice(), rows: Array.from(p.sum(-1).dataSync()), min: p.min().dataSync()[0] };
   });

@@ -1,12 +1,13 @@
 /**
  * 5LSL0 Exercise 4: the conv autoencoder's encoder turned classifier. The encoder's layers up to
- * its last convolution stay (two conv blocks, 28x28 -> 7x7x16); the last block (1-filter conv,
- * ReLU, 4x7 pool) and the code reshape are replaced by Flatten and a Dense softmax over the
- * classes. Train with `crossEntropyLoss`, report `accuracy`.
+ * its last convolution stay (three conv blocks, 32x32 -> 4x4x16); the last block (1-filter conv,
+ * ReLU, 2x4 pool) and the code reshape are replaced by Flatten and a Dense softmax over the
+ * classes. Like the autoencoder, the network works on the 28x28 digit with a 2-pixel zero border
+ * (a data step before it). Train with `crossEntropyLoss`, report `accuracy`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { accuracy, crossEntropyLoss } from './classification';
-import { conv5lsl0Encoder, conv5lsl0Initializers } from './conv-5lsl0';
+import { CONV_5LSL0_BORDER, CONV_5LSL0_SIDE, conv5lsl0Encoder, conv5lsl0Initializers, padBefore, type BorderedAutoencoder } from './conv-5lsl0';
 import type { SeededInitializers } from './init';
 import { layersModelSummary } from './summary';
 import type { AutoencoderModel } from './types';
@@ -43,8 +44,10 @@ export interface EncoderClassifier {
   readonly name: string;
   /** Number of classes (10 for MNIST). */
   readonly numClasses: number;
-  /** Flat images `[n, 784]` in, class probabilities `[n, numClasses]` out (softmax). */
+  /** Flat images `[n, 784]` in, class probabilities `[n, numClasses]` out (softmax): the zero border, then `network`. */
   readonly model: tf.LayersModel;
+  /** The classifier network itself: flat 32x32 images `[n, 1024]` in, probabilities out. */
+  readonly network: tf.LayersModel;
   /** The resolved builder config (saved with checkpoints). */
   readonly config: EncoderClassifierConfig;
   /** Cross-entropy of the probabilities against int32 labels `[n]` (mean over the batch). */
@@ -85,26 +88,28 @@ export function encoderClassifier(options: EncoderClassifierOptions = {}): Encod
   // The same initialiser stream as the autoencoder: with the same seed the shared conv blocks start equal.
   const init = conv5lsl0Initializers(config.seed);
   const encoder = conv5lsl0Encoder(init);
-  const model = classifierFromEncoder(encoder, config.numClasses, init, config.name);
-  if (options.from) copyTrunkWeights(options.from, model);
-  return wrap(model, config);
+  const network = classifierFromEncoder(encoder, config.numClasses, init, config.name);
+  if (options.from) copyTrunkWeights(options.from, network);
+  return wrap(network, config);
 }
 
 /** Options of {@link asEncoderClassifier}. */
 export type AsEncoderClassifierOptions = Omit<EncoderClassifierOptions, 'from'>;
 
 /**
- * Wraps your own encoder-turned-classifier (flat images `[n, 784]` in, softmax probabilities
- * `[n, numClasses]` out) with the loss, metric and config of {@link encoderClassifier}, so it
- * trains like the library's. `seed` is the seed you built it with.
+ * Wraps your own encoder-turned-classifier network (flat 32x32 images `[n, 1024]` in, as the
+ * 5LSL0 encoder network takes them; softmax probabilities `[n, numClasses]` out) with the zero
+ * border before it and the loss, metric and config of {@link encoderClassifier}, so it takes flat
+ * 28x28 images and trains like the library's. `seed` is the seed you built it with.
  */
 export function asEncoderClassifier(model: tf.LayersModel, options: AsEncoderClassifierOptions = {}): EncoderClassifier {
   const config = resolveConfig('asEncoderClassifier', options);
   if (!(model instanceof tf.LayersModel)) throw new TypeError('asEncoderClassifier: expected a tf.LayersModel (from tf.model() or tf.sequential())');
   const inShape = model.inputs[0].shape;
   const outShape = model.outputs[0].shape;
-  if (inShape.length !== 2 || inShape[1] !== 784) {
-    throw new RangeError(`asEncoderClassifier: the model must take flat images [n, 784], got [${inShape.map(String).join(',')}]`);
+  const pixels = CONV_5LSL0_SIDE * CONV_5LSL0_SIDE;
+  if (inShape.length !== 2 || inShape[1] !== pixels) {
+    throw new RangeError(`asEncoderClassifier: the network must take the encoder's flat ${CONV_5LSL0_SIDE}x${CONV_5LSL0_SIDE} images [n, ${pixels}], got [${inShape.map(String).join(',')}]`);
   }
   if (outShape.length !== 2 || outShape[1] !== config.numClasses) {
     throw new RangeError(`asEncoderClassifier: the model must output [n, ${config.numClasses}] probabilities, got [${outShape.map(String).join(',')}]`);
@@ -124,12 +129,14 @@ function resolveConfig(where: string, options: AsEncoderClassifierOptions): Enco
   return config;
 }
 
-function wrap(model: tf.LayersModel, config: EncoderClassifierConfig): EncoderClassifier {
+function wrap(network: tf.LayersModel, config: EncoderClassifierConfig): EncoderClassifier {
+  const model = padBefore(network, CONV_5LSL0_BORDER, `${config.name}-data-steps`);
   return {
     kind: 'classifier',
     name: config.name,
     numClasses: config.numClasses,
     model,
+    network,
     config,
     loss: crossEntropyLoss,
     metric: accuracy,
@@ -143,7 +150,7 @@ function wrap(model: tf.LayersModel, config: EncoderClassifierConfig): EncoderCl
       return model.trainableWeights.map((w) => w.read() as tf.Variable);
     },
     summary(): string {
-      return layersModelSummary(model);
+      return layersModelSummary(network);
     },
     dispose(): void {
       model.dispose();
@@ -152,10 +159,11 @@ function wrap(model: tf.LayersModel, config: EncoderClassifierConfig): EncoderCl
 }
 
 function copyTrunkWeights(from: AutoencoderModel, to: tf.LayersModel): void {
-  for (const name of ['enc_conv1', 'enc_conv2']) {
+  const encoder = (from as Partial<BorderedAutoencoder>).network?.encoder ?? from.encoder;
+  for (const name of ['enc_conv1', 'enc_conv2', 'enc_conv3']) {
     let src: tf.layers.Layer;
     try {
-      src = from.encoder.getLayer(name);
+      src = encoder.getLayer(name);
     } catch {
       throw new TypeError(`encoderClassifier: 'from' must be a convAutoencoder5lsl0 model; '${from.name}' has no encoder layer '${name}'`);
     }

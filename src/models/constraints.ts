@@ -8,8 +8,8 @@
  *   UpSampling2D (by a scale factor), plus plain ReLU layers (no `maxValue`) or
  *   `Activation('relu')`. Nothing else: no Cropping2D, ZeroPadding2D, Dense, Flatten, other
  *   activations. The only other layers accepted are the plumbing at the flat boundaries the
- *   library's models have (images come in and go out as flat vectors of 784 pixels): the
- *   InputLayer, and a Reshape right after the input or as the last layer;
+ *   library's models have (images come in and go out as flat vectors, 784 pixels or, for a
+ *   bordered model, 1024): the InputLayer, and a Reshape right after the input or as the last layer;
  * - every (transposed) convolution: kernel 3x3, stride 1, no dilation, 'same' padding (PyTorch
  *   padding=1 for a 3x3 kernel), 16 filters except the last convolution of encoder and of decoder
  *   (1 filter), and a ReLU after it (its own activation or a ReLU layer right after);
@@ -18,9 +18,14 @@
  * - decoder: the mirror. It starts with the UpSampling2D that undoes the encoder's last pooling
  *   (2x1 back to the size that pooling received); every transposed conv (+ ReLU) but the last is
  *   followed by an UpSampling2D that doubles the size exactly, and every upsampling but the first
- *   follows a transposed conv; the last transposed conv gives the 28x28x1 image;
+ *   follows a transposed conv; the last transposed conv gives the image, as large as the encoder's
+ *   (28x28x1, or 32x32x1 for a bordered model);
  * - latent: the encoder's last feature map is 2x1x1 (1x2x1 per image) and its output `[n, 2]`;
  *   the decoder takes `[n, 2]`; the model is a deterministic autoencoder.
+ *
+ * A {@link BorderedAutoencoder} (the library's 5LSL0 model) is checked on its `network`: the zero
+ * border it adds around each 28x28 image and the central crop it takes of the output are data steps
+ * around the network, without weights, not layers of it; its networks work on 32x32 images.
  *
  * Two readings are design decisions, stated in the 5LSL0 model's doc and notebook 01: the
  * factor 2 does not bind the last pooling (the assignment asks it to produce 2x1) nor its mirror,
@@ -30,6 +35,18 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { AutoencoderModel } from './types';
+import type { BorderedAutoencoder } from './conv-5lsl0';
+
+/** The encoder and decoder networks a model's rules are checked on. */
+interface Networks {
+  readonly encoder: tf.LayersModel;
+  readonly decoder: tf.LayersModel;
+}
+
+function networksOf(model: AutoencoderModel): Networks {
+  const bordered = (model as Partial<BorderedAutoencoder>).network;
+  return bordered && bordered.encoder && bordered.decoder ? bordered : model;
+}
 
 /** Which rule a violation breaks. */
 export type ConvConstraintRule = 'layer-type' | 'boundary' | 'kernel' | 'stride' | 'padding' | 'filters' | 'relu' | 'pool' | 'upsample' | 'latent';
@@ -217,7 +234,7 @@ interface LastPool {
 
 function checkEncoder(model: AutoencoderModel, out: ConvConstraintViolation[]): LastPool | undefined {
   const network = 'encoder';
-  const layers = describe(model.encoder);
+  const layers = describe(networksOf(model).encoder);
   checkLayerTypes(network, layers, out);
   const convs = layers.map((l, i) => (l.cls === 'Conv2D' ? i : -1)).filter((i) => i >= 0);
   if (convs.length === 0) {
@@ -285,7 +302,7 @@ function checkEncoder(model: AutoencoderModel, out: ConvConstraintViolation[]): 
       });
     }
   }
-  const encOut = model.encoder.outputs[0].shape;
+  const encOut = networksOf(model).encoder.outputs[0].shape;
   if (encOut.length !== 2 || encOut[1] !== 2 || model.latentDim !== 2) {
     out.push({
       network,
@@ -298,9 +315,13 @@ function checkEncoder(model: AutoencoderModel, out: ConvConstraintViolation[]): 
 
 function checkDecoder(model: AutoencoderModel, lastPool: LastPool | undefined, out: ConvConstraintViolation[]): void {
   const network = 'decoder';
-  const layers = describe(model.decoder);
+  const nets = networksOf(model);
+  const layers = describe(nets.decoder);
   checkLayerTypes(network, layers, out);
-  const decIn = model.decoder.inputs[0].shape;
+  // the image the decoder must give back: the encoder's (its first layer after the input reshape)
+  const encLayers = describe(nets.encoder).filter((l) => l.cls !== 'InputLayer');
+  const image = encLayers[0]?.cls === 'Reshape' ? encLayers[0].outShape : [null, 28, 28, 1];
+  const decIn = nets.decoder.inputs[0].shape;
   if (decIn.length !== 2 || decIn[1] !== 2) {
     out.push({ network, rule: 'latent', message: `the decoder takes ${shapeText(decIn)}, expected [n,2]` });
   }
@@ -372,12 +393,12 @@ function checkDecoder(model: AutoencoderModel, lastPool: LastPool | undefined, o
   const lastConv = convs.length > 0 ? layers[convs[convs.length - 1]] : undefined;
   if (lastConv) {
     const s = lastConv.outShape;
-    if (s[1] !== 28 || s[2] !== 28 || s[3] !== 1) {
+    if (s[1] !== image[1] || s[2] !== image[2] || s[3] !== 1) {
       out.push({
         network,
         layer: lastConv.name,
         rule: 'filters',
-        message: `the last transposed conv '${lastConv.name}' gives ${shapeText(s)}, expected [n,28,28,1] (the image)`,
+        message: `the last transposed conv '${lastConv.name}' gives ${shapeText(s)}, expected [n,${image[1]},${image[2]},1] (the image the encoder takes)`,
       });
     }
   }

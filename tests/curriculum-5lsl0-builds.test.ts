@@ -22,7 +22,6 @@ function solutionFunctions<T>(notebook: string, names: readonly string[]): T {
   const cell = nb.cells.find((c) => c.cell_type === 'code' && names.every((n) => text(c).includes(`function ${n}(`)));
   if (!cell) throw new Error(`${notebook}: no code cell defines ${names.join(', ')}`);
   const js = ts.transpileModule(text(cell), { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.None } }).outputText;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function('tf', 'vl', `${js}\nreturn { ${names.join(', ')} };`)(tf, vl) as T;
 }
 

@@ -37,11 +37,17 @@ export {
   KERAS_DENSE_VAE_TRAINING,
   LayersAutoencoder,
   SeededInitializers,
+  asEncoderClassifier,
   autoencoderForward,
   autoencoderFromLayers,
   buildAutoencoder,
   checkConvConstraints,
+  classifierFromEncoder,
   conditionalVae,
+  conv5lsl0Decoder,
+  conv5lsl0Encoder,
+  conv5lsl0FromLayers,
+  conv5lsl0Initializers,
   convAutoencoder5lsl0,
   convVae,
   denseAutoencoder,
@@ -69,6 +75,7 @@ export type {
   DenseAutoencoderOptions,
   DenseVaeConfig,
   DenseVaeOptions,
+  AsEncoderClassifierOptions,
   EncoderClassifier,
   EncoderClassifierConfig,
   EncoderClassifierOptions,
@@ -84,7 +91,7 @@ export { accuracy, autoencoderLoss, bceLoss, crossEntropyLoss, klAnnealing, klDi
 export type { AutoencoderLossBatch, KlAnnealingOptions, ReconstructionLossName, VaeLossInputs, VaeLossTerms } from './losses';
 
 /** Training: one train() for every model, the cached variant, Adam. */
-export { cachedTrain, createAdam, train } from './training';
+export { cachedTrain, createAdam, train, trainingCacheKey } from './training';
 export type {
   AdamFormulation,
   AdamOptions,
@@ -273,10 +280,12 @@ export {
   checkBce,
   checkBoxFilter,
   checkCases,
+  checkConv5lsl0,
   checkCrossEntropy,
   checkDecoderShape,
   checkDenseStack,
   checkDigitCentroids,
+  checkEncoderClassifier,
   checkEncoderShape,
   checkGaussianNoise,
   checkKlDivergence,

@@ -11,6 +11,8 @@ import {
   buildAutoencoder,
   conditionalVae,
   convAutoencoder5lsl0,
+  cropAfter,
+  padBefore,
   convVae,
   denseAutoencoder,
   denseVae,
@@ -307,31 +309,55 @@ describe('architectures match the course documents', () => {
     m.dispose();
   });
 
-  test('5LSL0 conv AE follows the reference PyTorch spatial sizes', () => {
+  test('5LSL0 conv AE: the network on 32x32 (2-pixel zero border), 32 -> 16 -> 8 -> 4 -> 2x1 and back, every resampling by 2 except the last pool and its mirror', () => {
     const m = convAutoencoder5lsl0();
     const sizes = (mm: tf.LayersModel): string[] =>
       mm.layers.filter((l) => /conv|pool|up|trim/.test(l.name)).map((l) => `${l.name}:${(l.outputShape as number[]).slice(1).join('x')}`);
-    expect(sizes(m.encoder)).toEqual([
-      'enc_conv1:28x28x16',
-      'enc_pool1:14x14x16',
-      'enc_conv2:14x14x16',
-      'enc_pool2:7x7x16',
-      'enc_conv3:7x7x16',
+    expect(sizes(m.network.encoder)).toEqual([
+      'enc_conv1:32x32x16',
+      'enc_pool1:16x16x16',
+      'enc_conv2:16x16x16',
+      'enc_pool2:8x8x16',
+      'enc_conv3:8x8x16',
       'enc_pool3:4x4x16',
       'enc_conv4:4x4x1',
       'enc_pool4:2x1x1',
     ]);
-    expect(sizes(m.decoder)).toEqual([
+    expect(sizes(m.network.decoder)).toEqual([
       'dec_up1:4x4x1',
       'dec_convT1:4x4x16',
       'dec_up2:8x8x16',
       'dec_convT2:8x8x16',
       'dec_up3:16x16x16',
-      'dec_trim3:14x14x16',
-      'dec_convT3:14x14x16',
-      'dec_up4:28x28x16',
-      'dec_convT4:28x28x1',
+      'dec_convT3:16x16x16',
+      'dec_up4:32x32x16',
+      'dec_convT4:32x32x1',
     ]);
+    expect(m.network.border).toBe(2);
+    m.dispose();
+  });
+
+  test('the data steps: a 28x28 digit enters the network with a 2-pixel zero border, and the central 28x28 of its output comes back', () => {
+    const m = convAutoencoder5lsl0();
+    // padBefore with an identity "network" (a reshape) shows what the encoder network receives
+    const seen = tf.sequential({ layers: [tf.layers.reshape({ inputShape: [1024], targetShape: [1024] })] });
+    const pad = padBefore(seen, 2, 'pad-probe');
+    const digit = tf.tensor2d([Array.from({ length: 784 }, (_, i) => i + 1)]);
+    const padded = (pad.predict(digit) as tf.Tensor).dataSync();
+    // row r, column c of the digit lands at row r + 2, column c + 2 of the 32x32 image; the border is 0
+    expect(padded[2 * 32 + 2]).toBe(1);
+    expect(padded[(27 + 2) * 32 + 27 + 2]).toBe(784);
+    expect(padded[0]).toBe(0);
+    expect(padded[31 * 32 + 31]).toBe(0);
+    expect(Array.from(padded).filter((v) => v !== 0)).toHaveLength(784);
+    // cropAfter takes the central 28x28 back: pad then crop is the identity
+    const crop = cropAfter(seen, 2, 'crop-probe');
+    const back = (crop.predict(tf.tensor2d([Array.from(padded)])) as tf.Tensor).dataSync();
+    expect(Array.from(back)).toEqual(Array.from(digit.dataSync()));
+    // the model's outer networks take and give 28x28 digits
+    expect(m.encoder.inputs[0].shape).toEqual([null, 784]);
+    expect(m.decoder.outputs[0].shape).toEqual([null, 784]);
+    tf.dispose([digit]);
     m.dispose();
   });
 
@@ -456,14 +482,14 @@ describe('the course presets other than the FCN: default build, layer sizes, par
       preset: CONV_AE_5LSL0_TRAINING,
       make: () => convAutoencoder5lsl0(),
       sizes: [
-        'enc_conv1:28x28x16',
-        'enc_conv2:14x14x16',
-        'enc_conv3:7x7x16',
+        'enc_conv1:32x32x16',
+        'enc_conv2:16x16x16',
+        'enc_conv3:8x8x16',
         'enc_conv4:4x4x1',
         'dec_convT1:4x4x16',
         'dec_convT2:8x8x16',
-        'dec_convT3:14x14x16',
-        'dec_convT4:28x28x1',
+        'dec_convT3:16x16x16',
+        'dec_convT4:32x32x1',
       ],
       params: 2 * (conv(3, 1, 16) + 2 * conv(3, 16, 16) + conv(3, 16, 1)),
       documented: { loss: 'mse' },
@@ -472,7 +498,8 @@ describe('the course presets other than the FCN: default build, layer sizes, par
 
   test.each(presets)('$what', ({ preset, make, sizes, params, documented }) => {
     const m = make();
-    const weighted = [...m.encoder.layers, ...m.decoder.layers]
+    const nets = (m as { network?: { encoder: tf.LayersModel; decoder: tf.LayersModel } }).network ?? m;
+    const weighted = [...nets.encoder.layers, ...nets.decoder.layers]
       .filter((l) => l.countParams() > 0 || l.getClassName() === 'Concatenate')
       .filter((l) => !l.name.includes('label'))
       .map((l) => `${l.name}:${(l.outputShape as number[]).slice(1).join('x')}`);
@@ -508,7 +535,8 @@ describe('encoderClassifier', () => {
     const sums = probs.sum(1).dataSync();
     sums.forEach((s) => expect(s).toBeCloseTo(1, 5));
     const names = clf.model.layers.map((l) => l.getClassName());
-    expect(names).toEqual([
+    // the encoder network's layers up to its last conv (32 -> 16 -> 8 -> 4), then the dense head on 4 x 4 x 16 features
+    expect(clf.network.layers.map((l) => l.getClassName())).toEqual([
       'InputLayer',
       'Reshape',
       'Conv2D',
@@ -520,6 +548,10 @@ describe('encoderClassifier', () => {
       'Flatten',
       'Dense',
     ]);
+    // and the zero border before it, so the classifier takes flat 28x28 digits
+    expect(names.slice(0, 4)).toEqual(['InputLayer', 'Reshape', 'ZeroPadding2D', 'Reshape']);
+    expect(clf.model.inputs[0].shape).toEqual([null, 784]);
+    expect(clf.network.getLayer('cls_softmax').getWeights()[0].shape).toEqual([4 * 4 * 16, 10]);
     const loss = clf.loss(labels, probs).dataSync()[0];
     expect(loss).toBeGreaterThan(0);
     const acc = clf.metric(labels, probs).dataSync()[0];
@@ -533,8 +565,8 @@ describe('encoderClassifier', () => {
     const ae = convAutoencoder5lsl0({ seed: 5 });
     const clf = encoderClassifier({ seed: 9, from: ae });
     for (const name of ['enc_conv1', 'enc_conv2', 'enc_conv3']) {
-      const a = ae.encoder.getLayer(name).getWeights()[0].dataSync();
-      const b = clf.model.getLayer(name).getWeights()[0].dataSync();
+      const a = ae.network.encoder.getLayer(name).getWeights()[0].dataSync();
+      const b = clf.network.getLayer(name).getWeights()[0].dataSync();
       expect(Array.from(b)).toEqual(Array.from(a));
     }
     expect(() => encoderClassifier({ from: denseVae() })).toThrow(/convAutoencoder5lsl0/);

@@ -16,5 +16,6 @@ export { checkBoxFilter, checkMapObjective, checkMapDenoise } from './denoising'
 export { checkPsnr, checkAuc } from './metrics';
 export { checkOneHot } from './conditional';
 export { checkCases } from './cases';
+export { checkConv5lsl0, checkEncoderClassifier } from './conv5lsl0';
 export type { KnownAnswerCase } from './cases';
 export type { MapDenoiser, MapObjective, MapSearchOptions, MapSearchResult } from './denoising';

@@ -1,12 +1,14 @@
 /**
- * 5LSL0 Exercise 4: the conv autoencoder's encoder turned classifier. The first three conv
- * blocks stay; the last block (1-filter conv, ReLU, 2x4 pool) is replaced by Flatten and a
- * Dense softmax over the classes. Train with `crossEntropyLoss`, report `accuracy`.
+ * 5LSL0 Exercise 4: the conv autoencoder's encoder turned classifier. The encoder's layers up to
+ * its last convolution stay (three conv blocks, 32x32 -> 4x4x16); the last block (1-filter conv,
+ * ReLU, 2x4 pool) and the code reshape are replaced by Flatten and a Dense softmax over the
+ * classes. Like the autoencoder, the network works on the 28x28 digit with a 2-pixel zero border
+ * (a data step before it). Train with `crossEntropyLoss`, report `accuracy`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { accuracy, crossEntropyLoss } from './classification';
-import { conv5lsl0Trunk } from './conv-5lsl0';
-import { SeededInitializers } from './init';
+import { CONV_5LSL0_BORDER, CONV_5LSL0_SIDE, conv5lsl0Encoder, conv5lsl0Initializers, padBefore, type BorderedAutoencoder } from './conv-5lsl0';
+import type { SeededInitializers } from './init';
 import { layersModelSummary } from './summary';
 import type { AutoencoderModel } from './types';
 import { checkInt, checkSeed } from './validate';
@@ -42,8 +44,10 @@ export interface EncoderClassifier {
   readonly name: string;
   /** Number of classes (10 for MNIST). */
   readonly numClasses: number;
-  /** Flat images `[n, 784]` in, class probabilities `[n, numClasses]` out (softmax). */
+  /** Flat images `[n, 784]` in, class probabilities `[n, numClasses]` out (softmax): the zero border, then `network`. */
   readonly model: tf.LayersModel;
+  /** The classifier network itself: flat 32x32 images `[n, 1024]` in, probabilities out. */
+  readonly network: tf.LayersModel;
   /** The resolved builder config (saved with checkpoints). */
   readonly config: EncoderClassifierConfig;
   /** Cross-entropy of the probabilities against int32 labels `[n]` (mean over the batch). */
@@ -60,9 +64,60 @@ export interface EncoderClassifier {
   dispose(): void;
 }
 
-/** The encoder-turned-classifier of 5LSL0 Exercise 4. */
+/**
+ * The encoder of a 5LSL0 autoencoder turned classifier: the encoder's own layers up to the pooling
+ * before its last Conv2D (shared, not copied), then Flatten and a Dense softmax of `numClasses`
+ * units with `init`'s next seeded weights. The encoder's last conv, its pooling and the code
+ * reshape are left out. Throws a TypeError when the encoder has fewer than two Conv2D layers.
+ */
+export function classifierFromEncoder(encoder: tf.LayersModel, numClasses: number, init: SeededInitializers, name = 'encoder-classifier'): tf.LayersModel {
+  const layers = encoder.layers;
+  const lastConv = layers.map((l) => l.getClassName()).lastIndexOf('Conv2D');
+  if (lastConv < 1 || !layers.slice(0, lastConv).some((l) => l.getClassName() === 'Conv2D')) {
+    throw new TypeError(`classifierFromEncoder: encoder '${encoder.name}' needs at least two Conv2D layers (the last one is replaced), got ${lastConv + 1 > 0 ? 1 : 0}`);
+  }
+  const trunkEnd = layers[lastConv - 1].output as tf.SymbolicTensor;
+  const h = tf.layers.flatten({ name: 'cls_flatten' }).apply(trunkEnd) as tf.SymbolicTensor;
+  const probs = tf.layers.dense({ name: 'cls_softmax', units: numClasses, activation: 'softmax', ...init.layer() }).apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: encoder.inputs, outputs: probs, name });
+}
+
+/** The encoder-turned-classifier of 5LSL0 Exercise 4 (the encoder of `convAutoencoder5lsl0({ seed })`). */
 export function encoderClassifier(options: EncoderClassifierOptions = {}): EncoderClassifier {
-  const where = 'encoderClassifier';
+  const config = resolveConfig('encoderClassifier', options);
+  // The same initialiser stream as the autoencoder: with the same seed the shared conv blocks start equal.
+  const init = conv5lsl0Initializers(config.seed);
+  const encoder = conv5lsl0Encoder(init);
+  const network = classifierFromEncoder(encoder, config.numClasses, init, config.name);
+  if (options.from) copyTrunkWeights(options.from, network);
+  return wrap(network, config);
+}
+
+/** Options of {@link asEncoderClassifier}. */
+export type AsEncoderClassifierOptions = Omit<EncoderClassifierOptions, 'from'>;
+
+/**
+ * Wraps your own encoder-turned-classifier network (flat 32x32 images `[n, 1024]` in, as the
+ * 5LSL0 encoder network takes them; softmax probabilities `[n, numClasses]` out) with the zero
+ * border before it and the loss, metric and config of {@link encoderClassifier}, so it takes flat
+ * 28x28 images and trains like the library's. `seed` is the seed you built it with.
+ */
+export function asEncoderClassifier(model: tf.LayersModel, options: AsEncoderClassifierOptions = {}): EncoderClassifier {
+  const config = resolveConfig('asEncoderClassifier', options);
+  if (!(model instanceof tf.LayersModel)) throw new TypeError('asEncoderClassifier: expected a tf.LayersModel (from tf.model() or tf.sequential())');
+  const inShape = model.inputs[0].shape;
+  const outShape = model.outputs[0].shape;
+  const pixels = CONV_5LSL0_SIDE * CONV_5LSL0_SIDE;
+  if (inShape.length !== 2 || inShape[1] !== pixels) {
+    throw new RangeError(`asEncoderClassifier: the network must take the encoder's flat ${CONV_5LSL0_SIDE}x${CONV_5LSL0_SIDE} images [n, ${pixels}], got [${inShape.map(String).join(',')}]`);
+  }
+  if (outShape.length !== 2 || outShape[1] !== config.numClasses) {
+    throw new RangeError(`asEncoderClassifier: the model must output [n, ${config.numClasses}] probabilities, got [${outShape.map(String).join(',')}]`);
+  }
+  return wrap(model, config);
+}
+
+function resolveConfig(where: string, options: AsEncoderClassifierOptions): EncoderClassifierConfig {
   const config: EncoderClassifierConfig = {
     type: 'encoderClassifier',
     name: options.name ?? 'encoder-classifier',
@@ -71,23 +126,17 @@ export function encoderClassifier(options: EncoderClassifierOptions = {}): Encod
   };
   checkInt(where, 'numClasses', config.numClasses, 2);
   checkSeed(where, config.seed);
-  // Same stream label as the autoencoder: with the same seed the shared conv blocks start equal.
-  const init = new SeededInitializers(config.seed, 'convAutoencoder5lsl0');
-  const x = tf.input({ shape: [784], name: 'enc_input' });
-  let h = tf.layers.reshape({ name: 'enc_to_image', targetShape: [28, 28, 1] }).apply(x) as tf.SymbolicTensor;
-  h = conv5lsl0Trunk(h, init);
-  h = tf.layers.flatten({ name: 'cls_flatten' }).apply(h) as tf.SymbolicTensor;
-  const probs = tf.layers
-    .dense({ name: 'cls_softmax', units: config.numClasses, activation: 'softmax', ...init.layer() })
-    .apply(h) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: x, outputs: probs, name: config.name });
-  if (options.from) copyTrunkWeights(options.from, model);
+  return config;
+}
 
+function wrap(network: tf.LayersModel, config: EncoderClassifierConfig): EncoderClassifier {
+  const model = padBefore(network, CONV_5LSL0_BORDER, `${config.name}-data-steps`);
   return {
     kind: 'classifier',
     name: config.name,
     numClasses: config.numClasses,
     model,
+    network,
     config,
     loss: crossEntropyLoss,
     metric: accuracy,
@@ -101,7 +150,7 @@ export function encoderClassifier(options: EncoderClassifierOptions = {}): Encod
       return model.trainableWeights.map((w) => w.read() as tf.Variable);
     },
     summary(): string {
-      return layersModelSummary(model);
+      return layersModelSummary(network);
     },
     dispose(): void {
       model.dispose();
@@ -110,10 +159,11 @@ export function encoderClassifier(options: EncoderClassifierOptions = {}): Encod
 }
 
 function copyTrunkWeights(from: AutoencoderModel, to: tf.LayersModel): void {
+  const encoder = (from as Partial<BorderedAutoencoder>).network?.encoder ?? from.encoder;
   for (const name of ['enc_conv1', 'enc_conv2', 'enc_conv3']) {
     let src: tf.layers.Layer;
     try {
-      src = from.encoder.getLayer(name);
+      src = encoder.getLayer(name);
     } catch {
       throw new TypeError(`encoderClassifier: 'from' must be a convAutoencoder5lsl0 model; '${from.name}' has no encoder layer '${name}'`);
     }

@@ -60,10 +60,16 @@ function dataFingerprint(d: TrainingData | undefined): string {
   return h.digest('hex');
 }
 
-/** A layer-name-free description of a network: class names, configs and connections. */
+/** A layer-name-free description of a network (nested models included): class names, configs and connections. */
 function architectureFingerprint(network: tf.LayersModel): unknown {
   const names = new Map<string, string>();
-  network.layers.forEach((l, i) => names.set(l.name, `#${i}`));
+  // layers of nested models (a network wrapped by data steps) are renamed too, by their path
+  const collect = (layers: readonly tf.layers.Layer[], prefix: string): void =>
+    layers.forEach((l, i) => {
+      if (!names.has(l.name)) names.set(l.name, `${prefix}${i}`);
+      if (l instanceof tf.LayersModel) collect(l.layers, `${prefix}${i}.`);
+    });
+  collect(network.layers, '#');
   names.set(network.name, '#model');
   let topology: unknown;
   try {

@@ -36,6 +36,7 @@ export {
   FCN_DOCUMENT_VALIDATION_MSE,
   KERAS_DENSE_VAE_TRAINING,
   LayersAutoencoder,
+  PYTORCH_REPORT_VAE_TRAINING,
   SeededInitializers,
   asEncoderClassifier,
   autoencoderForward,
@@ -55,6 +56,7 @@ export {
   encoderClassifier,
   fcnAutoencoderPreset,
   layersModelSummary,
+  pytorchReportVae,
   reparameterize,
 } from './models';
 export type {
@@ -83,6 +85,7 @@ export type {
   ForwardResult,
   LabelMode,
   ModelTrainingPreset,
+  PytorchReportVaeOptions,
   ScaleParameterization,
 } from './models';
 

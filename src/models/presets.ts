@@ -60,7 +60,11 @@ export const KERAS_DENSE_VAE_TRAINING: ModelTrainingPreset = Object.freeze({
   source: 'Keras VAE tutorial (000); learning rate is the Keras Adam default',
 });
 
-/** PyTorch report VAE: BCE (sum) + KLD, Adam 1e-3, batch 64, 100 epochs on the training set. */
+/**
+ * PyTorch report VAE (built by `pytorchReportVae`: 784-400-20, one hidden layer each way): BCE
+ * summed over pixels + KL (Kingma and Welling's objective), Adam 1e-3, batch 64, 100 epochs on the
+ * 60,000 training images; the report trained it on noisy -> clean pairs to denoise.
+ */
 export const PYTORCH_REPORT_VAE_TRAINING: ModelTrainingPreset = Object.freeze({
   loss: 'bce',
   optimizer: 'adam',

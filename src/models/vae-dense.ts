@@ -109,7 +109,8 @@ export interface PytorchReportVaeOptions {
 /**
  * The PyTorch report's VAE: fc1 (784 -> hidden, ReLU), fc21 / fc22 (hidden -> latent: mu and
  * logVar), fc3 (latent -> hidden, ReLU), fc4 (hidden -> 784, sigmoid). In the built model these
- * are `enc_dense1`, `enc_mu`, `enc_logVar`, `dec_dense1` and `dec_output`.
+ * are `enc_dense1`, `enc_mu`, `enc_logVar`, `dec_dense1` and `dec_output`. The defaults (hidden 400,
+ * latent 20) are the report's; train it with `PYTORCH_REPORT_VAE_TRAINING` (presets.ts).
  */
 export function pytorchReportVae(options: PytorchReportVaeOptions = {}): LayersAutoencoder {
   const hidden = options.hidden ?? 400;

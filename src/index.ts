@@ -32,10 +32,12 @@ export type { NoiseImageShape, NoiseSpec } from './noise';
 export {
   CONDITIONAL_VAE_TRAINING,
   CONV_VAE_5LSL0_TRAINING,
+  DENOISING_VAE_TRAINING,
   FCN_AUTOENCODER_TRAINING,
   FCN_DOCUMENT_VALIDATION_MSE,
   KERAS_DENSE_VAE_TRAINING,
   LayersAutoencoder,
+  STRIDED_CONV_AE_FILTERS,
   SeededInitializers,
   autoencoderForward,
   autoencoderFromLayers,
@@ -50,6 +52,7 @@ export {
   fcnAutoencoderPreset,
   layersModelSummary,
   reparameterize,
+  stridedConvAutoencoder,
 } from './models';
 export type {
   AutoencoderConfig,
@@ -77,6 +80,8 @@ export type {
   LabelMode,
   ModelTrainingPreset,
   ScaleParameterization,
+  StridedConvAutoencoderConfig,
+  StridedConvAutoencoderOptions,
 } from './models';
 
 /** Losses: reconstruction, KL, the VAE objective, classification. */

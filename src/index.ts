@@ -32,11 +32,13 @@ export type { NoiseImageShape, NoiseSpec } from './noise';
 export {
   CONDITIONAL_VAE_TRAINING,
   CONV_VAE_5LSL0_TRAINING,
+  DENOISING_VAE_TRAINING,
   FCN_AUTOENCODER_TRAINING,
   FCN_DOCUMENT_VALIDATION_MSE,
   KERAS_DENSE_VAE_TRAINING,
   LayersAutoencoder,
   PYTORCH_REPORT_VAE_TRAINING,
+  STRIDED_CONV_AE_FILTERS,
   SeededInitializers,
   asEncoderClassifier,
   autoencoderForward,
@@ -58,6 +60,7 @@ export {
   layersModelSummary,
   pytorchReportVae,
   reparameterize,
+  stridedConvAutoencoder,
 } from './models';
 export type {
   AutoencoderConfig,
@@ -87,6 +90,8 @@ export type {
   ModelTrainingPreset,
   PytorchReportVaeOptions,
   ScaleParameterization,
+  StridedConvAutoencoderConfig,
+  StridedConvAutoencoderOptions,
 } from './models';
 
 /** Losses: reconstruction, KL, the VAE objective, classification. */

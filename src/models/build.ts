@@ -2,6 +2,7 @@
 import type { LayersAutoencoder } from './autoencoder';
 import type { AutoencoderConfig } from './config';
 import { buildConvAutoencoder5lsl0, resolveConvAutoencoder5lsl0Config } from './conv-5lsl0';
+import { buildStridedConvAutoencoder, resolveStridedConvAutoencoderConfig } from './conv-ae-strided';
 import { buildConditionalVae, resolveConditionalVaeConfig } from './cvae';
 import { buildDenseAutoencoder, resolveDenseAutoencoderConfig } from './dense';
 import { buildConvVae, resolveConvVaeConfig } from './vae-conv';
@@ -21,6 +22,8 @@ export function buildAutoencoder(config: AutoencoderConfig): LayersAutoencoder {
       return buildDenseAutoencoder(resolveDenseAutoencoderConfig(config));
     case 'convAutoencoder5lsl0':
       return buildConvAutoencoder5lsl0(resolveConvAutoencoder5lsl0Config(config));
+    case 'stridedConvAutoencoder':
+      return buildStridedConvAutoencoder(resolveStridedConvAutoencoderConfig(config));
     case 'denseVae':
       return buildDenseVae(resolveDenseVaeConfig(config));
     case 'convVae':
@@ -30,7 +33,7 @@ export function buildAutoencoder(config: AutoencoderConfig): LayersAutoencoder {
     default: {
       const t = (config as { type?: unknown }).type;
       throw new TypeError(
-        `buildAutoencoder: unknown model type '${String(t)}'; expected denseAutoencoder, convAutoencoder5lsl0, denseVae, convVae or conditionalVae`,
+        `buildAutoencoder: unknown model type '${String(t)}'; expected denseAutoencoder, convAutoencoder5lsl0, stridedConvAutoencoder, denseVae, convVae or conditionalVae`,
       );
     }
   }

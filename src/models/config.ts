@@ -44,6 +44,15 @@ export type ConvAutoencoder5lsl0Config = {
   readonly seed: number;
 };
 
+/** Resolved config of `stridedConvAutoencoder` (the conv autoencoder of document 003). */
+export type StridedConvAutoencoderConfig = {
+  readonly type: 'stridedConvAutoencoder';
+  readonly name: string;
+  /** Filters of the three stride-2 convolutions, input side first (the decoder mirrors them). */
+  readonly filters: readonly [number, number, number];
+  readonly seed: number;
+};
+
 /** Resolved config of `denseVae` (Keras tutorial VAE; the PyTorch report's VAE is `hidden: [h]`). */
 export type DenseVaeConfig = {
   readonly type: 'denseVae';
@@ -91,4 +100,10 @@ export type ConditionalVaeConfig = {
 };
 
 /** The resolved config of any vaelab autoencoder builder (discriminated by `type`). */
-export type AutoencoderConfig = DenseAutoencoderConfig | ConvAutoencoder5lsl0Config | DenseVaeConfig | ConvVaeConfig | ConditionalVaeConfig;
+export type AutoencoderConfig =
+  | DenseAutoencoderConfig
+  | ConvAutoencoder5lsl0Config
+  | StridedConvAutoencoderConfig
+  | DenseVaeConfig
+  | ConvVaeConfig
+  | ConditionalVaeConfig;

@@ -7,6 +7,7 @@ export { reparameterize } from './reparameterize';
 export * from './dense';
 export * from './presets';
 export * from './conv-5lsl0';
+export * from './conv-ae-strided';
 export * from './constraints';
 export * from './classifier';
 export * from './vae-dense';

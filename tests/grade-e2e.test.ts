@@ -3,7 +3,8 @@
  * solutions pasted back: full points for a correct one; a wrong KL sign in the loss, a syntax
  * error, an endless loop, process.exit and a read of the solutions each score what they should,
  * with the failure named, and the batch completes with a row for every student; a 05 grid without the
- * y flip and a 13 MAP search that also trains the decoder lose those exercises' points. Smoke profile.
+ * y flip and a 13 MAP search that also trains the decoder lose those exercises' points; a 5LSL0 encoder with a
+ * layer the assignment does not allow (01) loses the visible check; 01, 13 and 14 pasted back score in full. Smoke profile.
  * Needs `npm run build` (the kernels import dist/).
  */
 import * as fs from 'fs';
@@ -83,20 +84,29 @@ describe('npm run grade on student submissions (smoke profile)', () => {
   test('a complete, correct submission under any file name gets full points', async () => {
     const subs = path.join(work, 'full');
     writeSubmission(subs, 'alice', 'my work.ipynb', pastedSubmission('07_vae'));
+    // the other notebooks where the student builds networks, losses and loops (issue 13's list), in full
+    for (const name of ['01_autoencoders', '13_map_denoising', '14_conditional_vae']) writeSubmission(subs, 'alice', `${name}.ipynb`, pastedSubmission(name));
     const out = path.join(work, 'out-full');
     expect(await gradeCli([subs, '--profile', 'smoke', '--out', out], undefined, quiet)).toBe(0);
     const rows = readCsv(path.join(out, 'grades.csv'));
     const alice = rows.get('alice') as Record<string, string>;
     for (const [exercise, points] of Object.entries(POINTS_07)) expect(Number(alice[`07_vae:${exercise}`])).toBe(points);
-    expect(Number(alice.total)).toBe(MAX_07);
-    expect(Number(alice.max)).toBe(MAX_07);
+    let max = MAX_07;
+    for (const name of ['01_autoencoders', '13_map_denoising', '14_conditional_vae']) {
+      const points = pointsOf(name);
+      expect(Object.keys(points).length).toBeGreaterThan(0);
+      for (const [exercise, p] of Object.entries(points)) expect([name, exercise, Number(alice[`${name}:${exercise}`])]).toEqual([name, exercise, p]);
+      max += Object.values(points).reduce((a, b) => a + b, 0);
+    }
+    expect(Number(alice.total)).toBe(max);
+    expect(Number(alice.max)).toBe(max);
     expect(alice.problems).toBe('');
     const executed = readNotebook(path.join(out, 'submissions', 'alice', '07_vae.ipynb'));
     // the hidden checks ran inside the submission, right after their exercise's check cell
     const ids = executed.cells.map((c) => c.id);
     expect(ids.indexOf('hidden-check-7.2')).toBe(ids.indexOf('kl-check') + 1);
     const feedback = fs.readFileSync(path.join(out, 'feedback', 'alice.html'), 'utf8');
-    expect(feedback).toContain(`Total: ${MAX_07} / ${MAX_07} points`);
+    expect(feedback).toContain(`Total: ${max} / ${max} points`);
     expect(feedback).toContain('\u2714 klDivergence (hidden) passed');
   }, 900_000);
 
@@ -296,6 +306,32 @@ describe('npm run grade on student submissions (smoke profile)', () => {
     expect(Number(hank['13_map_denoising:13.2'])).toBe(1);
     expect(html).toContain("the decoder's weights changed: the search must optimise the code z only");
     expect(html).toContain('mapDenoise (hidden) passed');
+  }, 900_000);
+
+  test('a 5LSL0 encoder with a layer the assignment does not allow (01) loses the visible check, which names the layer', async () => {
+    const subs = path.join(work, 'layers');
+    const keep = ['parameters', 'setup', 'conv-exercise', 'conv-check'];
+    const drop = readNotebook(path.join(ROOT, 'notebooks', '01_autoencoders.ipynb'))
+      .cells.filter((c) => c.cell_type === 'code' && !keep.includes(c.id ?? ''))
+      .map((c) => c.id ?? '');
+    // ivy: a batch normalisation after the first convolution (same shapes, so the network still runs)
+    const pool = 'tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),';
+    writeSubmission(
+      subs,
+      'ivy',
+      '01_autoencoders.ipynb',
+      pastedSubmission('01_autoencoders', { drop, replace: { 'conv-exercise': solutionWith('conv-exercise', pool, `tf.layers.batchNormalization(),\n      ${pool}`, '01_autoencoders') } }),
+    );
+    const out = path.join(work, 'out-layers');
+    expect(await gradeCli([subs, '--profile', 'smoke', '--out', out], undefined, quiet)).toBe(0);
+    const ivy = readCsv(path.join(out, 'grades.csv')).get('ivy') as Record<string, string>;
+    const html = fs.readFileSync(path.join(out, 'feedback', 'ivy.html'), 'utf8');
+    // the check names the rule broken; the hidden check (scaling, blank image, signs) still holds: batch
+    // normalisation at its initial statistics scales like the identity, so only its point remains
+    const points = pointsOf('01_autoencoders');
+    expect(Number(ivy['01_autoencoders:1.3'])).toBe(1);
+    expect(points['1.3']).toBeGreaterThan(1);
+    expect(html).toContain('is a BatchNormalization; the encoder may only use Conv2D, MaxPooling2D and ReLU');
   }, 900_000);
 
   test('grader errors: a missing folder, a folder without students, a bad option (exit 2, nothing run)', async () => {

@@ -69,6 +69,21 @@ describe('nbformat writer', () => {
     expect(errorFromText('something odd\n').ename).toBe('Error');
   });
 
+  it('keeps every line of a multi-line error message (an autograder listing the rules broken), not the stack', () => {
+    const text =
+      'AutograderError: checkConv5lsl0: your network breaks 2 rule(s) of 5LSL0 Exercise 1:\n' +
+      "- encoder layer 'bn' is a BatchNormalization\n" +
+      "- conv 'c1' is not followed by a MaxPooling2D\n" +
+      '    at checkConv5lsl0 (/x/dist/checks/conv5lsl0.js:10:11)\n' +
+      '    at evalmachine.<anonymous>:5:4\n';
+    const error = errorFromText(text);
+    expect(error.ename).toBe('AutograderError');
+    expect(error.evalue).toBe(
+      "checkConv5lsl0: your network breaks 2 rule(s) of 5LSL0 Exercise 1:\n- encoder layer 'bn' is a BatchNormalization\n- conv 'c1' is not followed by a MaxPooling2D",
+    );
+    expect(error.traceback).toHaveLength(5);
+  });
+
   it('splits text into lines that keep their newlines', () => {
     expect(toLines('a\nb\n')).toEqual(['a\n', 'b\n']);
     expect(toLines('a\nb')).toEqual(['a\n', 'b']);

@@ -8,6 +8,9 @@ import { CellOutput, DisplayDataOutput, ErrorOutput, ExecuteResultOutput, MimeBu
 /** A TypeScript diagnostic as tslab prints it: `[file ]line:col - message`. */
 const DIAGNOSTIC_LINE = /^(\S+ )?\d+:\d+ - /;
 
+/** A line of a JavaScript stack trace. */
+const STACK_FRAME = /^\s+at /;
+
 /** Turns the error text tslab prints on stderr into an nbformat error output (tslab sends no `error` message). */
 export function errorFromText(text: string): ErrorOutput {
   const lines = text.replace(/\n+$/, '').split('\n');
@@ -18,9 +21,14 @@ export function errorFromText(text: string): ErrorOutput {
   // Drop the frames of tslab's own machinery below the notebook code.
   const vmFrame = lines.findIndex((line) => /^\s+at .*\(node:vm:/.test(line) || /^\s+at sigintHandlersWrap/.test(line));
   if (vmFrame > 0) lines.splice(vmFrame);
-  for (const line of lines) {
-    const match = /^\s*(?:Uncaught\s+)?([A-Za-z_$][\w$]*(?:Error|Exception)|Error)(?: \[[^\]]*\])?: (.*)$/.exec(line);
-    if (match) return { output_type: 'error', ename: match[1], evalue: match[2], traceback: lines };
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^\s*(?:Uncaught\s+)?([A-Za-z_$][\w$]*(?:Error|Exception)|Error)(?: \[[^\]]*\])?: (.*)$/.exec(lines[i]);
+    if (!match) continue;
+    // A message can span lines (an autograder listing every rule broken): keep them, up to the first stack frame.
+    const rest: string[] = [];
+    for (let j = i + 1; j < lines.length && !STACK_FRAME.test(lines[j]); j++) rest.push(lines[j]);
+    while (rest.length > 0 && rest[rest.length - 1].trim() === '') rest.pop();
+    return { output_type: 'error', ename: match[1], evalue: [match[2], ...rest].join('\n'), traceback: lines };
   }
   const first = lines.find((line) => line.trim() !== '') ?? 'the cell failed without a message';
   return { output_type: 'error', ename: 'Error', evalue: first.trim(), traceback: lines };

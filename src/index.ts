@@ -117,10 +117,12 @@ export type {
   EpochMetrics,
   ImagePairs,
   ProgressOutput,
+  ReparameterizeFn,
   TrainableModel,
   TrainHistory,
   TrainingData,
   TrainOptions,
+  VaeLossFn,
   VaelabAdam,
 } from './training';
 

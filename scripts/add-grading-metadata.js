@@ -24,7 +24,7 @@ const POINTS = {
   '04_encoder_classifier': { 'ce-check': ['4.1', 2] },
   '05_decoder_generator': { 'grid-check': ['5.1', 2] },
   '06_ae_denoising': { 'noise-check': ['6.1', 2] },
-  '07_vae': { 'reparam-check': ['7.1', 2], 'kl-check': ['7.2', 3], 'loss-check': ['7.3', 4], 'logstd-check': ['7.4', 3] },
+  '07_vae': { 'reparam-check': ['7.1', 2], 'kl-check': ['7.2', 3], 'loss-check': ['7.3', 4], 'logstd-check': ['7.4', 1], 'vae-loss-logstd-check': ['7.5', 3] },
   '08_dimensionality_reduction': { 'project-check': ['8.1', 2] },
   '09_generation': { 'grid-check': ['9.1', 2], 'diversity-check': ['9.2', 2] },
   '10_gaussian_denoising': { 'box-check': ['10.1', 2] },

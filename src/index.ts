@@ -317,6 +317,7 @@ export {
   checkSaltPepperNoise,
   checkSpeckleNoise,
   checkVaeLoss,
+  checkVaeLossLogStd,
 } from './checks';
 export type { MapDenoiser, MapObjective, MapSearchOptions, MapSearchResult } from './checks';
 export type {

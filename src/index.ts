@@ -45,12 +45,14 @@ export {
   autoencoderFromLayers,
   buildAutoencoder,
   checkConvConstraints,
+  checkConvVaeConstraints,
   classifierFromEncoder,
   conditionalVae,
   conv5lsl0Decoder,
   conv5lsl0Encoder,
   conv5lsl0FromLayers,
   conv5lsl0Initializers,
+  conv5lsl0Vae,
   convAutoencoder5lsl0,
   convVae,
   denseAutoencoder,
@@ -73,6 +75,9 @@ export type {
   ConvAutoencoder5lsl0Options,
   ConvConstraintRule,
   ConvConstraintViolation,
+  Conv5lsl0VaeConfig,
+  Conv5lsl0VaeOptions,
+  ConvVaeConstraintViolation,
   ConvVaeConfig,
   ConvVaeOptions,
   DenseActivation,
@@ -112,10 +117,12 @@ export type {
   EpochMetrics,
   ImagePairs,
   ProgressOutput,
+  ReparameterizeFn,
   TrainableModel,
   TrainHistory,
   TrainingData,
   TrainOptions,
+  VaeLossFn,
   VaelabAdam,
 } from './training';
 
@@ -310,6 +317,7 @@ export {
   checkSaltPepperNoise,
   checkSpeckleNoise,
   checkVaeLoss,
+  checkVaeLossLogStd,
 } from './checks';
 export type { MapDenoiser, MapObjective, MapSearchOptions, MapSearchResult } from './checks';
 export type {

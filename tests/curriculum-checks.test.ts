@@ -5,6 +5,7 @@ import {
   checkDecoderShape,
   checkDenseStack,
   checkVaeLoss,
+  checkVaeLossLogStd,
   checkDigitCentroids,
   checkNearestNeighbour,
   checkPerDigitAccuracy,
@@ -248,6 +249,30 @@ describe('checkVaeLoss', () => {
       /beta multiplies the reconstruction/,
     );
     expectFail(() => checkVaeLoss((t, p) => bce(t, p)), /KL term is missing/);
+  });
+});
+
+describe('checkVaeLossLogStd', () => {
+  // the reference and the planted mistakes, written with tf ops independently of the check
+  const sse = (t: T2, p: T2) => tf.mean(tf.sum(tf.square(tf.sub(t, p)), 1)) as tf.Scalar;
+  const meanSe = (t: T2, p: T2) => tf.mean(tf.square(tf.sub(t, p))) as tf.Scalar;
+  const klStd = (mu: T2, ls: T2) =>
+    tf.mean(tf.mul(-0.5, tf.sum(tf.sub(tf.add(1, tf.mul(2, ls)), tf.add(tf.square(mu), tf.exp(tf.mul(2, ls)))), 1))) as tf.Scalar;
+  const klAsLogVar = (mu: T2, ls: T2) => tf.mean(tf.mul(-0.5, tf.sum(tf.sub(tf.add(1, ls), tf.add(tf.square(mu), tf.exp(ls))), 1))) as tf.Scalar;
+  const sum = (a: tf.Scalar, b: tf.Scalar, w: number) => tf.add(a, tf.mul(w, b)) as tf.Scalar;
+  test('passes the reference', () => {
+    expectPass(() => checkVaeLossLogStd((t, p, mu, ls, beta) => sum(sse(t, p), klStd(mu, ls), beta)), 'checkVaeLossLogStd');
+  });
+  test('names the planted mistakes', () => {
+    expectFail(() => checkVaeLossLogStd((t, p, mu, ls, beta) => sum(meanSe(t, p), klStd(mu, ls), beta)), /averaged the squared error over the pixels/);
+    expectFail(() => checkVaeLossLogStd((t, p, mu, ls, beta) => sum(sse(t, p), klStd(mu, ls), -beta)), /KL term is subtracted/);
+    expectFail(() => checkVaeLossLogStd((t, p, mu, ls) => sum(sse(t, p), klStd(mu, ls), 1)), /beta is ignored/);
+    expectFail(() => checkVaeLossLogStd((t, p, mu, ls, beta) => sum(sse(t, p), klAsLogVar(mu, ls), beta)), /log-variance formula/);
+    expectFail(() => checkVaeLossLogStd((t, p) => sse(t, p)), /KL term is missing/);
+    expectFail(() => checkVaeLossLogStd((t, p, mu, ls, beta) => tf.add(tf.mul(beta, sse(t, p)), klStd(mu, ls)) as tf.Scalar), /beta multiplies the reconstruction/);
+    expectFail(() => checkVaeLossLogStd((t, p, mu, ls, beta) => tf.mul(3, sum(sse(t, p), klStd(mu, ls), beta)) as tf.Scalar), /summed over the batch/);
+    expectFail(() => checkVaeLossLogStd((t, p, mu, ls, beta) => sum(tf.mul(0.5, sse(t, p)) as tf.Scalar, klStd(mu, ls), beta)), /factor 0\.5/);
+    expectFail(() => checkVaeLossLogStd((t, p, mu, ls, beta) => tf.sum(tf.square(tf.sub(t, p)), 1).add(beta)), /single number/);
   });
 });
 

@@ -17,7 +17,7 @@ import { pastedSubmission, writeSubmission } from './grade-fixtures';
 const ROOT = path.resolve(__dirname, '..');
 const SOLUTIONS_07 = path.join(ROOT, 'solutions', '07_vae.ipynb');
 /** 07's training cells: the checks do not need them (alice's full notebook runs them). */
-const TRAINING = ['dense-build', 'dense-train', 'dense-results', 'stochastic', 'conv-train', 'conv-results'];
+const TRAINING = ['dense-build', 'dense-train', 'dense-results', 'stochastic', 'conv-train', 'conv-results', 'kl-annealing-train'];
 /** Points per exercise of a notebook (check + hidden check), read from the solution's cell metadata. */
 function pointsOf(name: string): Record<string, number> {
   const points: Record<string, number> = {};

@@ -53,8 +53,10 @@ describe('assembleSubmission', () => {
       '7.2h:1',
       '7.3:4',
       '7.3h:1',
-      '7.4:3',
+      '7.4:1',
       '7.4h:1',
+      '7.5:3',
+      '7.5h:1',
     ]);
     for (const c of checks.filter((x) => x.hidden)) {
       const visible = checks.find((x) => !x.hidden && x.exercise === c.exercise) as (typeof checks)[number];

@@ -9,7 +9,7 @@ export type { ScalarLike } from './harness';
 export { checkMse, checkBce, checkEncoderShape, checkDecoderShape, checkDenseStack } from './autoencoder';
 export type { EncoderShapeExpectation, DecoderShapeExpectation, DenseLayerExpectation } from './autoencoder';
 export { checkDigitCentroids, checkNearestNeighbour, checkPerDigitAccuracy, checkCrossEntropy, checkLatentGrid, checkPriorGrid } from './latent';
-export { checkReparameterize, checkKlDivergence, checkVaeLoss } from './vae';
+export { checkReparameterize, checkKlDivergence, checkVaeLoss, checkVaeLossLogStd } from './vae';
 export type { GaussianCheckOptions } from './vae';
 export { checkGaussianNoise, checkSaltPepperNoise, checkSpeckleNoise } from './noise';
 export { checkBoxFilter, checkMapObjective, checkMapDenoise } from './denoising';

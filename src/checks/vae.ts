@@ -235,3 +235,72 @@ export function checkVaeLoss(fn: (target: tf.Tensor2D, pred: tf.Tensor2D, mu: tf
   });
   pass(check, `reconstruction + beta * KL is right for beta = 0, 1 and 4 (latent size ${k}).`);
 }
+
+/**
+ * Checks the 5LSL0 Exercise 7 loss for an encoder that outputs log standard deviations,
+ * `fn(target, pred, mu, logStd, beta)`: the squared error summed over the pixels of each image plus
+ * `beta` times the closed-form KL to N(0, I) summed over the latent dimensions (with
+ * log sigma^2 = 2 logStd), both averaged over the batch, for beta 1, 0.5 and 3. The reference is
+ * computed here in plain arithmetic; a wrong value names the likely mistake (mean over pixels,
+ * KL sign, beta missing or on the wrong term, the log-variance formula on a log std, ...).
+ */
+export function checkVaeLossLogStd(fn: (target: tf.Tensor2D, pred: tf.Tensor2D, mu: tf.Tensor2D, logStd: tf.Tensor2D, beta: number) => ScalarLike): void {
+  const check = 'checkVaeLossLogStd';
+  const rng = new Rng('checkVaeLossLogStd');
+  const n = 3;
+  const d = 12;
+  const k = 2;
+  const target = randomImages(rng, n, d, false);
+  const pred = randomImages(rng, n, d, false);
+  const mu = Array.from({ length: n }, () => Array.from({ length: k }, () => rng.normal()));
+  const logStd = Array.from({ length: n }, () => Array.from({ length: k }, () => 0.4 + 0.5 * rng.normal()));
+  let sse = 0;
+  target.forEach((row, i) => row.forEach((t, j) => (sse += (t - pred[i][j]) ** 2)));
+  sse /= n;
+  // KL per dimension with log sigma^2 = s: -0.5 (1 + s - mu^2 - exp(s)); summed over dimensions, mean over the batch
+  const klWith = (logVarOf: (ls: number) => number): number => {
+    let kl = 0;
+    mu.forEach((row, i) =>
+      row.forEach((m, j) => {
+        const s = logVarOf(logStd[i][j]);
+        kl += -0.5 * (1 + s - m * m - Math.exp(s));
+      }),
+    );
+    return kl / n;
+  };
+  const kl = klWith((ls) => 2 * ls);
+  const klAsLogVar = klWith((ls) => ls);
+  tf.tidy(() => {
+    for (const beta of [1, 0.5, 3]) {
+      const expected = sse + beta * kl;
+      const got = toNumber(
+        check,
+        callStudent(check, `beta = ${beta}`, () => fn(tf.tensor2d(target), tf.tensor2d(pred), tf.tensor2d(mu), tf.tensor2d(logStd), beta)),
+      );
+      if (close(got, expected, 1e-3)) continue;
+      const mistakes: Array<[number, string]> = [
+        [
+          sse / d + beta * kl,
+          'you averaged the squared error over the pixels (a mean squared error): sum it over the pixels of each image, so that the reconstruction of the whole image weighs against the KL of the whole code',
+        ],
+        [sse - beta * kl, 'the KL term is subtracted; the loss adds it (the KL is never negative, a penalty)'],
+        [sse + kl, 'beta is ignored: the KL term must be multiplied by beta'],
+        [beta * sse + kl, 'beta multiplies the reconstruction term instead of the KL term'],
+        [
+          sse + beta * klAsLogVar,
+          'you used the log-variance formula on a log standard deviation: with logStd, log sigma^2 = 2 logStd and sigma^2 = exp(2 logStd)',
+        ],
+        [sse, 'the KL term is missing'],
+        [n * expected, 'you summed over the batch; average over the images of the batch'],
+        [0.5 * sse + beta * kl, 'the reconstruction term has a factor 0.5; this exercise uses the plain squared error'],
+      ];
+      const found = mistakes.find(([value]) => close(got, value, 1e-3));
+      throw new AutograderError(
+        check,
+        `with beta = ${beta} expected ${fmt(expected)} = squared error ${fmt(sse)} (summed over the ${d} pixels, mean over ${n} images) + ${beta} * KL ${fmt(kl)}, got ${fmt(got)}.` +
+          (found ? ` It looks like ${found[1]}.` : ' Reconstruction: sum over pixels; KL: sum over latent dimensions; both averaged over the batch.'),
+      );
+    }
+  });
+  pass(check, `squared error summed over the pixels + beta * KL (log std) is right for beta = 1, 0.5 and 3 (latent size ${k}).`);
+}

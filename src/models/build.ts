@@ -6,6 +6,7 @@ import { buildStridedConvAutoencoder, resolveStridedConvAutoencoderConfig } from
 import { buildConditionalVae, resolveConditionalVaeConfig } from './cvae';
 import { buildDenseAutoencoder, resolveDenseAutoencoderConfig } from './dense';
 import { buildConvVae, resolveConvVaeConfig } from './vae-conv';
+import { buildConv5lsl0Vae, resolveConv5lsl0VaeConfig } from './vae-conv-5lsl0';
 import { buildDenseVae, resolveDenseVaeConfig } from './vae-dense';
 
 /**
@@ -28,12 +29,14 @@ export function buildAutoencoder(config: AutoencoderConfig): LayersAutoencoder {
       return buildDenseVae(resolveDenseVaeConfig(config));
     case 'convVae':
       return buildConvVae(resolveConvVaeConfig(config));
+    case 'conv5lsl0Vae':
+      return buildConv5lsl0Vae(resolveConv5lsl0VaeConfig(config));
     case 'conditionalVae':
       return buildConditionalVae(resolveConditionalVaeConfig(config));
     default: {
       const t = (config as { type?: unknown }).type;
       throw new TypeError(
-        `buildAutoencoder: unknown model type '${String(t)}'; expected denseAutoencoder, convAutoencoder5lsl0, stridedConvAutoencoder, denseVae, convVae or conditionalVae`,
+        `buildAutoencoder: unknown model type '${String(t)}'; expected denseAutoencoder, convAutoencoder5lsl0, stridedConvAutoencoder, denseVae, convVae, conv5lsl0Vae or conditionalVae`,
       );
     }
   }

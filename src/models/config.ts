@@ -81,6 +81,14 @@ export type ConvVaeConfig = {
   readonly seed: number;
 };
 
+/** Resolved config of `conv5lsl0Vae` (5LSL0 Exercise 7: Exercise 1's networks with linear ends, mean and log std). */
+export type Conv5lsl0VaeConfig = {
+  readonly type: 'conv5lsl0Vae';
+  readonly name: string;
+  readonly latentDim: number;
+  readonly seed: number;
+};
+
 /** How a conditional VAE feeds the class label to its networks. */
 export type LabelMode = 'oneHot' | 'embedding';
 
@@ -106,4 +114,5 @@ export type AutoencoderConfig =
   | StridedConvAutoencoderConfig
   | DenseVaeConfig
   | ConvVaeConfig
+  | Conv5lsl0VaeConfig
   | ConditionalVaeConfig;

@@ -84,7 +84,7 @@ export function autoencoderForward(model: AutoencoderModel, x: tf.Tensor2D, opti
       if (options.eps.rank !== 2 || options.eps.shape[0] !== n || options.eps.shape[1] !== model.latentDim) {
         throw new RangeError(`${where}: eps must be [${n}, ${model.latentDim}] standard-normal noise, got [${options.eps.shape.join(',')}]`);
       }
-      z = reparameterize(mu, logScale, parameterization, options.eps);
+      z = options.reparameterize ? options.reparameterize(mu, logScale, options.eps) : reparameterize(mu, logScale, parameterization, options.eps);
     }
     const reconstruction = model.decoder.apply(networkInputs(model.decoder, z, labels), { training }) as tf.Tensor2D;
     return { reconstruction, z, mu, logScale };

@@ -12,6 +12,8 @@ export * from './constraints';
 export * from './classifier';
 export * from './vae-dense';
 export * from './vae-conv';
+export * from './vae-conv-5lsl0';
+export * from './constraints-vae';
 export * from './cvae';
 export * from './build';
 export { layersModelSummary } from './summary';

@@ -103,7 +103,11 @@ export const DENOISING_VAE_TRAINING: ModelTrainingPreset = Object.freeze({
   source: 'Keras guide to three VAEs (004); learning rate is the Keras Adam default',
 });
 
-/** 5LSL0 Exercise 7 conv VAE: "at least 30 epochs"; loss MSE-based like Exercise 1 (summed, to balance the KL). */
+/**
+ * 5LSL0 Exercise 7 VAE (`conv5lsl0Vae`: Exercise 1's networks with linear ends, mean and log std):
+ * "at least 30 epochs"; the reconstruction loss is Exercise 1's squared error, summed over the
+ * pixels of an image so that it weighs against the KL summed over the code, plus beta x KL.
+ */
 export const CONV_VAE_5LSL0_TRAINING: ModelTrainingPreset = Object.freeze({
   loss: 'sse',
   optimizer: 'adam',

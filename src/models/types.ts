@@ -72,6 +72,11 @@ export interface ForwardOptions {
   readonly eps?: tf.Tensor2D;
   /** Whether layers run in training mode (default true). */
   readonly training?: boolean;
+  /**
+   * VAEs given `eps`: the sample z = reparameterize(mu, logScale, eps) comes from this function
+   * instead of the library's (e.g. a student's own, for the parameterisation the model states).
+   */
+  readonly reparameterize?: (mu: tf.Tensor2D, logScale: tf.Tensor2D, eps: tf.Tensor2D) => tf.Tensor2D;
 }
 
 /** Tensors of one forward pass; the caller disposes them. */

@@ -22,6 +22,7 @@ import { formatEpochSummary } from './progress';
 import { train } from './train';
 import { toTrainee } from './trainee';
 import type { TrainHistory, TrainOptions, TrainableModel, TrainingData } from './types';
+import { userVaeFingerprint } from './user-vae';
 
 /** Bump when a change to the engine changes training numbers, so old cache entries are not reused. */
 export const TRAINING_ENGINE_VERSION = 1;
@@ -116,9 +117,12 @@ function canonical(v: unknown): unknown {
 
 const OPTIMIZER_REFUSED = 'cachedTrain: an explicit `optimizer` cannot be part of a cache key; pass learningRate instead';
 
-/** The training options that decide the result, as plain JSON (functions are replaced by their values per epoch). */
+/**
+ * The training options that decide the result, as plain JSON (a beta schedule is replaced by its
+ * values per epoch; user VAE functions are fingerprinted apart, by `userVaeFingerprint`).
+ */
 function optionsFingerprint(options: TrainOptions): unknown {
-  const { data: _d, validationData: _v, output: _o, verbose: _vb, onEpochEnd: _cb, optimizer, betaSchedule, ...rest } = options;
+  const { data: _d, validationData: _v, output: _o, verbose: _vb, onEpochEnd: _cb, optimizer, betaSchedule, reparameterize: _r, vaeLoss: _l, ...rest } = options;
   if (optimizer) throw new TypeError(OPTIMIZER_REFUSED);
   const plain: Record<string, unknown> = { ...rest };
   if (betaSchedule) plain.betaSchedule = Array.from({ length: options.epochs }, (_, e) => betaSchedule(e));
@@ -140,6 +144,8 @@ export function trainingCacheKey(model: TrainableModel, options: TrainOptions): 
     config: canonical((model as { config?: unknown }).config ?? null),
     networks: trainee.networks.map((n) => ({ part: n.part, architecture: architectureFingerprint(n.model), weights: weightsFingerprint(n.model) })),
     options: optionsFingerprint(options),
+    // absent (so old keys stay valid) unless user functions are given
+    userFunctions: userVaeFingerprint(options, trainee.latentDim, trainee.pixels),
     data: dataFingerprint(options.data),
     validationData: dataFingerprint(options.validationData),
   };

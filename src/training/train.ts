@@ -17,6 +17,7 @@ import { createAdam } from './optimizer';
 import { TrainingProgress } from './progress';
 import { disposeWeights, restoreWeights, snapshotWeights } from './snapshot';
 import { toTrainee } from './trainee';
+import { checkUserVaeOptions } from './user-vae';
 import { checkInt } from '../util/validate';
 import type { LossSettings, LossTerms, TermName, Trainee } from './trainee';
 import type { EpochMetrics, TrainHistory, TrainOptions, TrainableModel, TrainingData } from './types';
@@ -182,6 +183,8 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
       throw new TypeError('train: earlyStopping.monitor is valLoss but no validationData was given');
   }
   const lossName = options.loss ?? (trainee.kind === 'ae' ? 'mse' : 'bce');
+  checkUserVaeOptions('train', trainee.kind, options);
+  const user = options.reparameterize || options.vaeLoss ? { reparameterize: options.reparameterize, vaeLoss: options.vaeLoss } : undefined;
   const src = toDataSource(options.data, trainee, 'data', options.noise);
   const val = options.validationData ? toDataSource(options.validationData, trainee, 'validationData', options.noise) : undefined;
   const vars = trainee.variables();
@@ -215,7 +218,7 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
   try {
     for (let e = 0; e < epochs; e++) {
       const beta = betaOf(options, e);
-      const settings: LossSettings = { loss: lossName, beta };
+      const settings: LossSettings = { loss: lossName, beta, ...(user ? { user } : {}) };
       progress.startEpoch(e + 1);
       const t0 = Date.now();
       const batches = batchIndices(src.count, batchSize, shuffleRng);
@@ -268,7 +271,8 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
                 `train: the loss of model '${trainee.name}' became ${v} at epoch ${e + 1}, batch ${badBatch} of ${batches.length}. ` +
                   'Training stopped; the model keeps the last weights whose loss was read as finite ' +
                   `(${windowFirst > 0 ? `those batch ${windowFirst} of epoch ${e + 1} ran with` : e > 0 ? `those the last batch of epoch ${e} ran with` : 'the initial weights'}). ` +
-                  'Try a smaller learning rate, or check the data for NaN values.',
+                  'Try a smaller learning rate, or check the data for NaN values' +
+                  (user ? `, or your ${[options.reparameterize ? '`reparameterize`' : '', options.vaeLoss ? '`vaeLoss`' : ''].filter(Boolean).join(' and ')} option (e.g. exp or log of a large or zero value).` : '.'),
                 e + 1,
                 badBatch,
                 v,

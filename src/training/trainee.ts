@@ -9,6 +9,8 @@ import { autoencoderForward } from '../models/forward';
 import type { ReconstructionLossName } from '../losses';
 import type { AutoencoderModel, ScaleParameterization } from '../models/types';
 import type { TrainableModel } from './types';
+import { userLoss, userSample } from './user-vae';
+import type { UserVaeFunctions } from './user-vae';
 
 /** The tensors of one batch. */
 export interface BatchTensors {
@@ -37,6 +39,8 @@ export type TermName = 'total' | 'reconstruction' | 'kl' | 'accuracy';
 export interface LossSettings {
   readonly loss: ReconstructionLossName;
   readonly beta: number;
+  /** VAEs: the user's reparameterisation and/or loss (options of `train`). */
+  readonly user?: UserVaeFunctions;
 }
 
 /** The engine's view of a model (internal). */
@@ -111,6 +115,7 @@ function autoencoderTrainee(model: AutoencoderModel): Trainee {
     throw new TypeError(`train: VAE '${model.name}' must state parameterization 'logVar' or 'logStd'`);
   }
   const [rows, cols] = model.imageShape;
+  let userValuesChecked = false;
   return {
     kind: model.kind,
     name: model.name,
@@ -126,7 +131,16 @@ function autoencoderTrainee(model: AutoencoderModel): Trainee {
     forward(batch, settings, training) {
       const target = batch.targets ?? batch.inputs;
       if (variational && !batch.eps) throw new Error('train: internal error, a VAE batch needs epsilon');
-      const out = autoencoderForward(model, batch.inputs, { labels: batch.labels, eps: batch.eps, training });
+      const user = variational ? settings.user : undefined;
+      // the values of the user's functions are read once (first batch): a sync every batch would cost time
+      const checkValues = user !== undefined && !userValuesChecked;
+      const sample = user?.reparameterize;
+      const out = autoencoderForward(model, batch.inputs, {
+        labels: batch.labels,
+        eps: batch.eps,
+        training,
+        ...(sample ? { reparameterize: (m: tf.Tensor2D, l: tf.Tensor2D, e: tf.Tensor2D) => userSample(sample, m, l, e, checkValues) } : {}),
+      });
       if (!variational) {
         const rec = reconstructionLoss(settings.loss)(target, out.reconstruction);
         return { total: rec, reconstruction: rec };
@@ -141,7 +155,9 @@ function autoencoderTrainee(model: AutoencoderModel): Trainee {
         beta: settings.beta,
         reconstruction: settings.loss,
       });
-      return { total: terms.total, reconstruction: terms.reconstruction, kl: terms.kl };
+      const total = user?.vaeLoss ? userLoss(user.vaeLoss, target, out.reconstruction, out.mu, out.logScale, settings.beta, checkValues) : terms.total;
+      if (user) userValuesChecked = true;
+      return { total, reconstruction: terms.reconstruction, kl: terms.kl };
     },
   };
 }

@@ -74,6 +74,12 @@ export interface EpochEndInfo {
   readonly model: TrainableModel;
 }
 
+/** A user reparameterisation trick (option `reparameterize` of `train`): `(mu, logScale, eps) => z`. */
+export type ReparameterizeFn = (mu: tf.Tensor2D, logScale: tf.Tensor2D, eps: tf.Tensor2D) => tf.Tensor2D;
+
+/** A user VAE loss (option `vaeLoss` of `train`): `(target, pred, mu, logScale, beta) => scalar` for one batch. */
+export type VaeLossFn = (target: tf.Tensor2D, pred: tf.Tensor2D, mu: tf.Tensor2D, logScale: tf.Tensor2D, beta: number) => tf.Scalar;
+
 /** Options of `train`. */
 export interface TrainOptions {
   /** Training data. Images must match the model's image size. */
@@ -98,6 +104,24 @@ export interface TrainOptions {
   readonly klWarmupEpochs?: number;
   /** Any schedule of beta per 0-based epoch; overrides `beta` and `klWarmupEpochs`. */
   readonly betaSchedule?: (epoch: number) => number;
+  /**
+   * VAEs: your own reparameterisation trick, used instead of the library's for every training and
+   * validation batch: `(mu, logScale, eps) => z`, all `[n, latentDim]`; `logScale` is what the
+   * encoder outputs (the model's `parameterization`, e.g. log std for `conv5lsl0Vae`) and `eps` the
+   * engine's seeded standard-normal noise. It must return a tensor `[n, latentDim]` built from them
+   * with tf ops (so gradients reach the encoder). Its source text is part of the cache key.
+   */
+  readonly reparameterize?: ReparameterizeFn;
+  /**
+   * VAEs: your own loss, minimised instead of the library's `reconstruction + beta * KL`:
+   * `(target, pred, mu, logScale, beta) => scalar`, with target and pred `[n, pixels]`, mu and
+   * logScale `[n, latentDim]` and beta the epoch's KL weight (from `beta`, `klWarmupEpochs` or
+   * `betaSchedule`). It must return one number for the batch (a rank-0 tensor). The history's
+   * `loss`/`valLoss` are its values; `reconstruction` and `kl` stay the library's measures of the
+   * same batch (`loss` option and the model's parameterisation), for comparison. Its source text
+   * and its values on a fixed probe batch are part of the cache key.
+   */
+  readonly vaeLoss?: VaeLossFn;
   /**
    * Corrupt the inputs with this noise (fresh, seeded noise every epoch; the validation inputs get
    * the same noise every epoch) and score against the clean images: denoising training.

@@ -576,6 +576,15 @@ describe('checkConditioning', () => {
     expectFail(() => checkConditioning(planted({ table: shifted(1) })), /label \+ 1/);
     expectFail(() => checkConditioning(planted({ table: shifted(-1) })), /label - 1/);
   });
+  test("names the label's value used as a number instead of its one-hot vector", () => {
+    // the int32 label cast to a float and spread over K columns by a fixed all-ones dense layer
+    const asNumber: Conditioning = (features, labels, spec, init) => {
+      if (spec.mode === 'embedding') return planted({})(features, labels, spec, init);
+      const spread = tf.layers.dense({ units: spec.numClasses, useBias: false, kernelInitializer: 'ones', trainable: false });
+      return tf.layers.concatenate().apply([features, spread.apply(labels) as Sym]) as Sym;
+    };
+    expectFail(() => checkConditioning(asNumber), /label's value 3 itself/);
+  });
   test('names a trainable one-hot table', () => expectFail(() => checkConditioning(planted({ oneHotTrainable: true })), /one-hot.*trainable|trainable.*one-hot/s));
   test('names a missing flatten', () => expectFail(() => checkConditioning(planted({ noFlatten: true, join: 'labelOnly' })), /flatten/));
   test('names a label that is not joined, or joined alone, or after the features', () => {

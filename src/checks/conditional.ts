@@ -125,11 +125,13 @@ function checkMode(check: string, conditionOn: Conditioning, mode: LabelMode): v
       if (!same(labelPart[i], want)) {
         const plusOne = labelPart[i][(y + 1) % width] === 1 && labelPart[i][y] === 0;
         const minusOne = labelPart[i][(y + width - 1) % width] === 1 && labelPart[i][y] === 0;
+        const asNumber = y !== 0 && y !== 1 && labelPart[i].some((v) => v === y);
         throw new AutograderError(
           check,
           `mode 'oneHot', label ${y}: the label vector is ${row(labelPart[i])}, expected exactly the one-hot vector ${row(want)} (1 at position ${y}, 0 elsewhere).` +
             (plusOne ? ' The 1 sits at label + 1: the table row for label y must be row y of the identity.' : '') +
             (minusOne ? ' The 1 sits at label - 1: the table row for label y must be row y of the identity.' : '') +
+            (asNumber ? ` The vector holds the label's value ${y} itself: the label is an index into the table, not a number to compute with.` : '') +
             ' The one-hot vector is row y of the K x K identity matrix.',
         );
       }

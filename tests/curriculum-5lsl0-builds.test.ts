@@ -2,7 +2,9 @@
  * The solutions' own builds of the 5LSL0 networks (notebook 01 Exercise 1.3, notebook 04 Exercise
  * 4.2) are exactly the library's: same layers in the same order, same initial weights, hence the same
  * training-cache key, so notebooks 02-06 (which train `convAutoencoder5lsl0`) analyse the network
- * notebook 01 trains. The solution cells are read from the notebooks and run as they stand.
+ * notebook 01 trains. The same holds for notebook 14's conditioning (Exercise 14.2): the CVAEs
+ * `conditionalVaeFrom(conditionOn, ...)` builds around the solution are `conditionalVae`'s. The
+ * solution cells are read from the notebooks and run as they stand.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -103,5 +105,50 @@ describe('notebook 04: encoderToClassifier', () => {
     const other = vl.encoderClassifier({ seed: seed + 10 });
     expect(vl.trainingCacheKey(mine, options)).not.toBe(vl.trainingCacheKey(other, options));
     tf.dispose([x, p, q]);
+  });
+});
+
+describe('notebook 14: conditionOn', () => {
+  const { conditionOn } = solutionFunctions<{ conditionOn: vl.Conditioning }>('14_conditional_vae.ipynb', ['conditionOn']);
+  const describeNet = (m: tf.LayersModel) => m.layers.map((l) => `${l.getClassName()}:${JSON.stringify(l.outputShape)}:${l.trainable}`);
+
+  test.each([
+    ['oneHot', 0],
+    ['embedding', 0],
+    ['oneHot', 1],
+    ['embedding', 2],
+  ] as const)('%s, seed %i: same cache key, layers and weights as vl.conditionalVae', (labelMode, seed) => {
+    const mine = vl.conditionalVaeFrom(conditionOn, { labelMode, latentDim: 2, seed });
+    const lib = vl.conditionalVae({ labelMode, latentDim: 2, seed });
+    const options = { data, epochs: 4, batchSize: 128, learningRate: 0.003, loss: 'bce' as const, klWarmupEpochs: 2, seed };
+    expect(vl.trainingCacheKey(mine, options)).toBe(vl.trainingCacheKey(lib, options));
+    for (const part of ['encoder', 'decoder'] as const) {
+      expect(describeNet(mine[part])).toEqual(describeNet(lib[part]));
+      const a = mine[part].getWeights();
+      const b = lib[part].getWeights();
+      expect(a.length).toBe(b.length);
+      a.forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(b[i].dataSync())));
+    }
+    // the label layers are there: 10 one-hot columns (and the 10 x 8 table) join the features
+    const trainableShapes = (m: tf.LayersModel) => m.trainableWeights.map((w) => w.shape.join('x'));
+    expect(trainableShapes(mine.decoder).includes('10x8')).toBe(labelMode === 'embedding');
+    // and another seed's, or the other mode's, library model differs (the comparison can fail)
+    const other = vl.conditionalVae({ labelMode, latentDim: 2, seed: seed + 10 });
+    const otherMode = vl.conditionalVae({ labelMode: labelMode === 'oneHot' ? 'embedding' : 'oneHot', latentDim: 2, seed });
+    expect(vl.trainingCacheKey(mine, options)).not.toBe(vl.trainingCacheKey(other, options));
+    expect(vl.trainingCacheKey(mine, options)).not.toBe(vl.trainingCacheKey(otherMode, options));
+    [mine, lib, other, otherMode].forEach((m) => m.dispose());
+  });
+
+  test('the same predictions as the library model', () => {
+    const mine = vl.conditionalVaeFrom(conditionOn, { labelMode: 'embedding', latentDim: 2, seed: 0 });
+    const lib = vl.conditionalVae({ labelMode: 'embedding', latentDim: 2, seed: 0 });
+    const x = tf.randomUniform([4, 784], 0, 1, 'float32', 5) as tf.Tensor2D;
+    const y = tf.tensor1d([0, 3, 3, 9], 'int32');
+    const z = tf.randomNormal([4, 2], 0, 1, 'float32', 6) as tf.Tensor2D;
+    const outs = [mine, lib].map((m) => [m.encodeMean(x, y), m.decode(z, y)]);
+    outs[0].forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(outs[1][i].dataSync())));
+    tf.dispose([x, y, z, ...outs.flat()]);
+    [mine, lib].forEach((m) => m.dispose());
   });
 });

@@ -17,6 +17,7 @@ import {
   checkMapObjective,
   checkAuc,
   checkOneHot,
+  checkConditioning,
   checkPsnr,
   checkSaltPepperNoise,
   checkSpeckleNoise,
@@ -28,6 +29,8 @@ import {
 } from '../src/checks';
 import { notImplementedMessage } from '../src/tools/students/solution-markers';
 import { Rng } from '../src/rng';
+import type { Conditioning, ConditioningSpec } from '../src/models/cvae';
+import type { SeededInitializers } from '../src/models/init';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -541,6 +544,119 @@ describe('checkOneHot', () => {
       return out;
     };
     expectFail(() => checkOneHot(transposed), /transposed/);
+  });
+});
+
+describe('checkConditioning', () => {
+  type Sym = tf.SymbolicTensor;
+  /** The label as a vector, written here from the exercise text (Keras-style layers). */
+  interface Plant {
+    table?: (k: number) => tf.Tensor2D; // a fixed one-hot table other than the identity
+    oneHotTrainable?: boolean;
+    noFlatten?: boolean;
+    embeddingLayer?: boolean; // a trainable tf.layers.embedding for the learned table
+    bias?: boolean;
+    kernel?: (init: SeededInitializers) => ReturnType<SeededInitializers['uniform']>;
+    units?: (spec: ConditioningSpec) => number;
+    order?: 'labelFirst';
+    join?: 'none' | 'labelOnly';
+    ignoreModeEmbedding?: boolean;
+  }
+  const planted =
+    (p: Plant): Conditioning =>
+    (features, labels, spec, init) => {
+      const k = spec.numClasses;
+      const oneHot = tf.layers.embedding({
+        inputDim: k,
+        outputDim: k,
+        inputLength: 1,
+        ...(p.table ? { weights: [p.table(k)] } : { embeddingsInitializer: tf.initializers.identity({ gain: 1 }) }),
+        trainable: p.oneHotTrainable ?? false,
+      });
+      const flatten = (t: Sym) => tf.layers.flatten().apply(t) as Sym;
+      let vector: Sym;
+      if (spec.mode === 'oneHot' || p.ignoreModeEmbedding) {
+        vector = oneHot.apply(labels) as Sym;
+        if (!p.noFlatten) vector = flatten(vector);
+      } else if (p.embeddingLayer) {
+        vector = flatten(tf.layers.embedding({ inputDim: k, outputDim: spec.embeddingDim, inputLength: 1, embeddingsInitializer: init.uniform() }).apply(labels) as Sym);
+      } else {
+        vector = tf.layers
+          .dense({ units: p.units ? p.units(spec) : spec.embeddingDim, useBias: p.bias ?? false, kernelInitializer: p.kernel ? p.kernel(init) : init.uniform() })
+          .apply(flatten(oneHot.apply(labels) as Sym)) as Sym;
+      }
+      if (p.join === 'none') return features;
+      if (p.join === 'labelOnly') return vector;
+      const parts = p.order === 'labelFirst' ? [vector, features] : [features, vector];
+      return tf.layers.concatenate().apply(parts) as Sym;
+    };
+  const shifted = (by: number) => (k: number) => tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: k }, (_, y) => (y + by + k) % k), 'int32'), k).toFloat() as tf.Tensor2D);
+
+  test('passes the reference', () => expectPass(() => checkConditioning(planted({})), 'checkConditioning'));
+  test('a stub passes its "not implemented" error through untouched', () => {
+    const message = notImplementedMessage('conditionOn', ['one-hot']);
+    expect(() => checkConditioning(() => { throw new Error(message); })).toThrow(message);
+  });
+  test('names the one-hot of label + 1 and of label - 1', () => {
+    expectFail(() => checkConditioning(planted({ table: shifted(1) })), /label \+ 1/);
+    expectFail(() => checkConditioning(planted({ table: shifted(-1) })), /label - 1/);
+  });
+  test("names the label's value used as a number instead of its one-hot vector", () => {
+    // the int32 label cast to a float and spread over K columns by a fixed all-ones dense layer
+    const asNumber: Conditioning = (features, labels, spec, init) => {
+      if (spec.mode === 'embedding') return planted({})(features, labels, spec, init);
+      const spread = tf.layers.dense({ units: spec.numClasses, useBias: false, kernelInitializer: 'ones', trainable: false });
+      return tf.layers.concatenate().apply([features, spread.apply(labels) as Sym]) as Sym;
+    };
+    expectFail(() => checkConditioning(asNumber), /label's value 3 itself/);
+  });
+  test('names a trainable one-hot table', () => expectFail(() => checkConditioning(planted({ oneHotTrainable: true })), /one-hot.*trainable|trainable.*one-hot/s));
+  test('names a missing flatten', () => expectFail(() => checkConditioning(planted({ noFlatten: true, join: 'labelOnly' })), /flatten/));
+  test('names a label that is not joined, or joined alone, or after the features', () => {
+    expectFail(() => checkConditioning(planted({ join: 'none' })), /features alone/);
+    expectFail(() => checkConditioning(planted({ join: 'labelOnly' })), /label vector alone/);
+    expectFail(() => checkConditioning(planted({ order: 'labelFirst' })), /features first/);
+  });
+  test('names labels that never reach the output', () => {
+    const ignores: Conditioning = (features, _labels, spec) => {
+      const width = spec.mode === 'oneHot' ? spec.numClasses : spec.embeddingDim;
+      const constant = tf.layers.dense({ units: width, kernelInitializer: 'zeros', biasInitializer: 'ones', trainable: false }).apply(features) as Sym;
+      return tf.layers.concatenate().apply([features, constant]) as Sym;
+    };
+    expectFail(() => checkConditioning(ignores), /does not depend on the labels/);
+  });
+  test('names mode embedding answered by the one-hot vector', () => expectFail(() => checkConditioning(planted({ ignoreModeEmbedding: true })), /embeddingDim/));
+  test('names a trainable Embedding layer (wasm cannot train it)', () => expectFail(() => checkConditioning(planted({ embeddingLayer: true })), /UnsortedSegmentSum/));
+  test('names a bias on the learned table', () => expectFail(() => checkConditioning(planted({ bias: true })), /useBias: false/));
+  test('names a glorot-initialised table and one not drawn from init', () => {
+    expectFail(() => checkConditioning(planted({ kernel: (init) => init.glorotUniform() })), /\[-0\.05, 0\.05\]/);
+    expectFail(() => checkConditioning(planted({ kernel: () => tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05 }) })), /same seed gave different tables/);
+  });
+  test('names layers shared by the encoder and the decoder', () => {
+    let kept: tf.layers.Layer | undefined;
+    const sharing: Conditioning = (features, labels, spec, init) => {
+      const oneHot = tf.layers.flatten().apply(
+        tf.layers.embedding({ inputDim: spec.numClasses, outputDim: spec.numClasses, embeddingsInitializer: tf.initializers.identity({ gain: 1 }), trainable: false }).apply(labels) as Sym,
+      ) as Sym;
+      if (spec.mode === 'oneHot') return tf.layers.concatenate().apply([features, oneHot]) as Sym;
+      kept = kept ?? tf.layers.dense({ units: spec.embeddingDim, useBias: false, kernelInitializer: init.uniform() });
+      return tf.layers.concatenate().apply([features, kept.apply(oneHot) as Sym]) as Sym;
+    };
+    expectFail(() => checkConditioning(sharing), /share the layer/);
+  });
+  test('names a label that does not reach the real networks', () => {
+    // right on the check's small inputs, but multiplies the label by zero for wider features (the encoder's conv features)
+    const reference = planted({});
+    const narrowOnly: Conditioning = (features, labels, spec, init) => {
+      if (Number(features.shape[1]) <= 6) return reference(features, labels, spec, init);
+      const width = spec.mode === 'oneHot' ? spec.numClasses : spec.embeddingDim;
+      const oneHot = tf.layers.flatten().apply(
+        tf.layers.embedding({ inputDim: spec.numClasses, outputDim: spec.numClasses, embeddingsInitializer: tf.initializers.identity({ gain: 1 }), trainable: false }).apply(labels) as Sym,
+      ) as Sym;
+      const dead = tf.layers.dense({ units: width, useBias: false, kernelInitializer: 'zeros', trainable: false }).apply(oneHot) as Sym;
+      return tf.layers.concatenate().apply([features, dead]) as Sym;
+    };
+    expectFail(() => checkConditioning(narrowOnly), /the label does not reach the encoder/);
   });
 });
 

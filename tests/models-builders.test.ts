@@ -10,6 +10,7 @@ import {
   autoencoderForward,
   buildAutoencoder,
   conditionalVae,
+  conditionalVaeFrom,
   convAutoencoder5lsl0,
   cropAfter,
   padBefore,
@@ -588,6 +589,19 @@ describe('bad input gets clear errors', () => {
     expect(() => denseVae({ seed: 1.5 })).toThrow(/seed must be an integer/);
     // @ts-expect-error deliberately unknown type
     expect(() => buildAutoencoder({ type: 'gan' })).toThrow(/unknown model type 'gan'/);
+  });
+
+  test('conditionalVaeFrom names a conditioning that is not a function, returns no layer output, the wrong width, or ignores the labels', () => {
+    type Sym = tf.SymbolicTensor;
+    // @ts-expect-error deliberately not a function
+    expect(() => conditionalVaeFrom('oneHot')).toThrow(/expected your conditioning function/);
+    expect(() => conditionalVaeFrom(() => tf.zeros([1, 3]) as unknown as Sym)).toThrow(/concrete tf.Tensor in the encoder/);
+    // the label vector alone: 10 wide instead of 3136 + 10
+    const labelOnly = (_f: Sym, labels: Sym) => tf.layers.flatten().apply(tf.layers.embedding({ inputDim: 10, outputDim: 10 }).apply(labels)) as Sym;
+    expect(() => conditionalVaeFrom(labelOnly)).toThrow(/in the encoder the conditioning returned shape \[null, 10\], expected \[null, 3146\]/);
+    // the right width, but from the features alone
+    const noLabel = (features: Sym) => tf.layers.concatenate().apply([features, tf.layers.dense({ units: 10 }).apply(features) as Sym]) as Sym;
+    expect(() => conditionalVaeFrom(noLabel)).toThrow(/in the encoder the conditioning's output does not depend on the labels/);
   });
 
   test('models reject wrong shapes and missing labels', () => {

@@ -14,7 +14,7 @@ export type { GaussianCheckOptions } from './vae';
 export { checkGaussianNoise, checkSaltPepperNoise, checkSpeckleNoise } from './noise';
 export { checkBoxFilter, checkMapObjective, checkMapDenoise } from './denoising';
 export { checkPsnr, checkAuc } from './metrics';
-export { checkOneHot } from './conditional';
+export { checkOneHot, checkConditioning } from './conditional';
 export { checkCases } from './cases';
 export { checkConv5lsl0, checkEncoderClassifier } from './conv5lsl0';
 export type { KnownAnswerCase } from './cases';

@@ -141,6 +141,10 @@ describe('makeStudentNotebook', () => {
     expect(notebook.metadata.vaelab).toEqual({ generated_from: 'solutions/01_demo.ipynb', notebook: '01_demo' });
   });
 
+  test('the stub names the exercise by its number (from the check cell after it) and its function', () => {
+    expect(cellText(notebook.cells[2])).toContain('Not implemented yet: exercise 1.1 (double).');
+  });
+
   test("removes hidden checks and keeps the check cell's exercise id and points", () => {
     expect(solutionNotebook().cells.map((c) => c.id)).toContain('hidden1');
     expect(notebook.cells.map((c) => c.id)).not.toContain('hidden1');

@@ -45,8 +45,8 @@ interface OpenBlock {
  * The error message a stub throws: it names the exercise and, when the block has hints, points to
  * the `// HINT:` comment above the throwing line instead of repeating it (the hint is shown once).
  */
-export function notImplementedMessage(exercise: string | undefined, hints: readonly string[]): string {
-  const what = exercise ? `${exercise}` : 'this exercise';
+export function notImplementedMessage(exercise: string | undefined, hints: readonly string[], exerciseId?: string): string {
+  const what = exerciseId ? `exercise ${exerciseId}${exercise ? ` (${exercise})` : ''}` : exercise ? `${exercise}` : 'this exercise';
   const hint = hints.length > 0 ? ' Start from the HINT comment above that line.' : '';
   return `${NOT_IMPLEMENTED_PREFIX}: ${what}. Replace the stub (the line that throws) with your code, then run this cell again.${hint}`;
 }
@@ -55,9 +55,10 @@ export function notImplementedMessage(exercise: string | undefined, hints: reado
  * Replaces every `// BEGIN SOLUTION` ... `// END SOLUTION` block of a code cell with a stub that
  * keeps the block's indentation, shows the `// HINT:` lines as comments and throws a
  * "Not implemented yet" Error. `where` names the cell in error messages about malformed markers
- * (a block left open, an END without BEGIN, nested blocks).
+ * (a block left open, an END without BEGIN, nested blocks); `exerciseId` (e.g. `7.2`, from the check cell
+ * that follows) is named in the message beside the block's function.
  */
-export function stubSolutions(source: string, where: string): StubbedSource {
+export function stubSolutions(source: string, where: string, exerciseId?: string): StubbedSource {
   const lines = source.split('\n');
   const out: string[] = [];
   let blocks = 0;
@@ -74,7 +75,7 @@ export function stubSolutions(source: string, where: string): StubbedSource {
       if (!open) throw new Error(`${where}, line ${i + 1}: END SOLUTION without a BEGIN SOLUTION before it`);
       for (const hint of open.hints) out.push(`${open.indent}// HINT: ${hint}`);
       out.push(`${open.indent}// YOUR CODE HERE`);
-      out.push(`${open.indent}throw new Error(${JSON.stringify(notImplementedMessage(open.exercise, open.hints))});`);
+      out.push(`${open.indent}throw new Error(${JSON.stringify(notImplementedMessage(open.exercise, open.hints, exerciseId))});`);
       blocks += 1;
       open = null;
     } else if (open) {

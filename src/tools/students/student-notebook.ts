@@ -95,7 +95,9 @@ export function notebookNameOf(file: string): string {
  * exercise id, or a hidden check names no exercise (see ./exercises).
  */
 export function makeStudentNotebook(solution: Notebook, options: StudentNotebookOptions): StudentNotebookResult {
-  notebookExercises(solution, options.source);
+  const { checks } = notebookExercises(solution, options.source);
+  /** The exercise id of the first check cell at or after `index` (the check of the exercise in that cell). */
+  const exerciseAfter = (index: number): string | undefined => checks.filter((c) => c.cellIndex >= index).sort((a, b) => a.cellIndex - b.cellIndex)[0]?.exercise;
   let stubs = 0;
   let prompts = 0;
   const cells = stripOutputs(solution).cells.flatMap((cell, index): NotebookCell[] => (isHiddenCheck(cell) ? [] : [convert(cell, index)]));
@@ -106,7 +108,7 @@ export function makeStudentNotebook(solution: Notebook, options: StudentNotebook
       return asMarkdown(cell, answerPrompt(questionOf(cell)));
     }
     if (cell.cell_type !== 'code') return cell;
-    const stubbed = stubSolutions(cellText(cell), where);
+    const stubbed = stubSolutions(cellText(cell), where, exerciseAfter(index));
     stubs += stubbed.blocks;
     return stubbed.blocks > 0 ? { ...cell, source: stubbed.text } : cell;
   }

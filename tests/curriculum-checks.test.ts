@@ -267,13 +267,22 @@ describe('checkVaeLossLogStd', () => {
     expectPass(() => checkVaeLossLogStd((t, p, mu, ls, beta) => sum(sse(t, p), klStd(mu, ls), beta)), 'checkVaeLossLogStd');
   });
   test('names the planted mistakes', () => {
-    expectFail(() => checkVaeLossLogStd((t, p, mu, ls, beta) => sum(meanSe(t, p), klStd(mu, ls), beta)), /averaged the squared error over the pixels/);
+    expectFail(
+      () => checkVaeLossLogStd((t, p, mu, ls, beta) => sum(meanSe(t, p), klStd(mu, ls), beta)),
+      /averaged the squared error over the pixels/,
+    );
     expectFail(() => checkVaeLossLogStd((t, p, mu, ls, beta) => sum(sse(t, p), klStd(mu, ls), -beta)), /KL term is subtracted/);
     expectFail(() => checkVaeLossLogStd((t, p, mu, ls) => sum(sse(t, p), klStd(mu, ls), 1)), /beta is ignored/);
     expectFail(() => checkVaeLossLogStd((t, p, mu, ls, beta) => sum(sse(t, p), klAsLogVar(mu, ls), beta)), /log-variance formula/);
     expectFail(() => checkVaeLossLogStd((t, p) => sse(t, p)), /KL term is missing/);
-    expectFail(() => checkVaeLossLogStd((t, p, mu, ls, beta) => tf.add(tf.mul(beta, sse(t, p)), klStd(mu, ls)) as tf.Scalar), /beta multiplies the reconstruction/);
-    expectFail(() => checkVaeLossLogStd((t, p, mu, ls, beta) => tf.mul(3, sum(sse(t, p), klStd(mu, ls), beta)) as tf.Scalar), /summed over the batch/);
+    expectFail(
+      () => checkVaeLossLogStd((t, p, mu, ls, beta) => tf.add(tf.mul(beta, sse(t, p)), klStd(mu, ls)) as tf.Scalar),
+      /beta multiplies the reconstruction/,
+    );
+    expectFail(
+      () => checkVaeLossLogStd((t, p, mu, ls, beta) => tf.mul(3, sum(sse(t, p), klStd(mu, ls), beta)) as tf.Scalar),
+      /summed over the batch/,
+    );
     expectFail(() => checkVaeLossLogStd((t, p, mu, ls, beta) => sum(tf.mul(0.5, sse(t, p)) as tf.Scalar, klStd(mu, ls), beta)), /factor 0\.5/);
     expectFail(() => checkVaeLossLogStd((t, p, mu, ls, beta) => tf.sum(tf.square(tf.sub(t, p)), 1).add(beta)), /single number/);
   });
@@ -579,10 +588,18 @@ describe('checkConditioning', () => {
         vector = oneHot.apply(labels) as Sym;
         if (!p.noFlatten) vector = flatten(vector);
       } else if (p.embeddingLayer) {
-        vector = flatten(tf.layers.embedding({ inputDim: k, outputDim: spec.embeddingDim, inputLength: 1, embeddingsInitializer: init.uniform() }).apply(labels) as Sym);
+        vector = flatten(
+          tf.layers
+            .embedding({ inputDim: k, outputDim: spec.embeddingDim, inputLength: 1, embeddingsInitializer: init.uniform() })
+            .apply(labels) as Sym,
+        );
       } else {
         vector = tf.layers
-          .dense({ units: p.units ? p.units(spec) : spec.embeddingDim, useBias: p.bias ?? false, kernelInitializer: p.kernel ? p.kernel(init) : init.uniform() })
+          .dense({
+            units: p.units ? p.units(spec) : spec.embeddingDim,
+            useBias: p.bias ?? false,
+            kernelInitializer: p.kernel ? p.kernel(init) : init.uniform(),
+          })
           .apply(flatten(oneHot.apply(labels) as Sym)) as Sym;
       }
       if (p.join === 'none') return features;
@@ -590,12 +607,28 @@ describe('checkConditioning', () => {
       const parts = p.order === 'labelFirst' ? [vector, features] : [features, vector];
       return tf.layers.concatenate().apply(parts) as Sym;
     };
-  const shifted = (by: number) => (k: number) => tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: k }, (_, y) => (y + by + k) % k), 'int32'), k).toFloat() as tf.Tensor2D);
+  const shifted = (by: number) => (k: number) =>
+    tf.tidy(
+      () =>
+        tf
+          .oneHot(
+            tf.tensor1d(
+              Array.from({ length: k }, (_, y) => (y + by + k) % k),
+              'int32',
+            ),
+            k,
+          )
+          .toFloat() as tf.Tensor2D,
+    );
 
   test('passes the reference', () => expectPass(() => checkConditioning(planted({})), 'checkConditioning'));
   test('a stub passes its "not implemented" error through untouched', () => {
     const message = notImplementedMessage('conditionOn', ['one-hot']);
-    expect(() => checkConditioning(() => { throw new Error(message); })).toThrow(message);
+    expect(() =>
+      checkConditioning(() => {
+        throw new Error(message);
+      }),
+    ).toThrow(message);
   });
   test('names the one-hot of label + 1 and of label - 1', () => {
     expectFail(() => checkConditioning(planted({ table: shifted(1) })), /label \+ 1/);
@@ -610,7 +643,8 @@ describe('checkConditioning', () => {
     };
     expectFail(() => checkConditioning(asNumber), /label's value 3 itself/);
   });
-  test('names a trainable one-hot table', () => expectFail(() => checkConditioning(planted({ oneHotTrainable: true })), /one-hot.*trainable|trainable.*one-hot/s));
+  test('names a trainable one-hot table', () =>
+    expectFail(() => checkConditioning(planted({ oneHotTrainable: true })), /one-hot.*trainable|trainable.*one-hot/s));
   test('names a missing flatten', () => expectFail(() => checkConditioning(planted({ noFlatten: true, join: 'labelOnly' })), /flatten/));
   test('names a label that is not joined, or joined alone, or after the features', () => {
     expectFail(() => checkConditioning(planted({ join: 'none' })), /features alone/);
@@ -620,23 +654,37 @@ describe('checkConditioning', () => {
   test('names labels that never reach the output', () => {
     const ignores: Conditioning = (features, _labels, spec) => {
       const width = spec.mode === 'oneHot' ? spec.numClasses : spec.embeddingDim;
-      const constant = tf.layers.dense({ units: width, kernelInitializer: 'zeros', biasInitializer: 'ones', trainable: false }).apply(features) as Sym;
+      const constant = tf.layers
+        .dense({ units: width, kernelInitializer: 'zeros', biasInitializer: 'ones', trainable: false })
+        .apply(features) as Sym;
       return tf.layers.concatenate().apply([features, constant]) as Sym;
     };
     expectFail(() => checkConditioning(ignores), /does not depend on the labels/);
   });
-  test('names mode embedding answered by the one-hot vector', () => expectFail(() => checkConditioning(planted({ ignoreModeEmbedding: true })), /embeddingDim/));
-  test('names a trainable Embedding layer (wasm cannot train it)', () => expectFail(() => checkConditioning(planted({ embeddingLayer: true })), /UnsortedSegmentSum/));
+  test('names mode embedding answered by the one-hot vector', () =>
+    expectFail(() => checkConditioning(planted({ ignoreModeEmbedding: true })), /embeddingDim/));
+  test('names a trainable Embedding layer (wasm cannot train it)', () =>
+    expectFail(() => checkConditioning(planted({ embeddingLayer: true })), /UnsortedSegmentSum/));
   test('names a bias on the learned table', () => expectFail(() => checkConditioning(planted({ bias: true })), /useBias: false/));
   test('names a glorot-initialised table and one not drawn from init', () => {
     expectFail(() => checkConditioning(planted({ kernel: (init) => init.glorotUniform() })), /\[-0\.05, 0\.05\]/);
-    expectFail(() => checkConditioning(planted({ kernel: () => tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05 }) })), /same seed gave different tables/);
+    expectFail(
+      () => checkConditioning(planted({ kernel: () => tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05 }) })),
+      /same seed gave different tables/,
+    );
   });
   test('names layers shared by the encoder and the decoder', () => {
     let kept: tf.layers.Layer | undefined;
     const sharing: Conditioning = (features, labels, spec, init) => {
       const oneHot = tf.layers.flatten().apply(
-        tf.layers.embedding({ inputDim: spec.numClasses, outputDim: spec.numClasses, embeddingsInitializer: tf.initializers.identity({ gain: 1 }), trainable: false }).apply(labels) as Sym,
+        tf.layers
+          .embedding({
+            inputDim: spec.numClasses,
+            outputDim: spec.numClasses,
+            embeddingsInitializer: tf.initializers.identity({ gain: 1 }),
+            trainable: false,
+          })
+          .apply(labels) as Sym,
       ) as Sym;
       if (spec.mode === 'oneHot') return tf.layers.concatenate().apply([features, oneHot]) as Sym;
       kept = kept ?? tf.layers.dense({ units: spec.embeddingDim, useBias: false, kernelInitializer: init.uniform() });
@@ -651,7 +699,14 @@ describe('checkConditioning', () => {
       if (Number(features.shape[1]) <= 6) return reference(features, labels, spec, init);
       const width = spec.mode === 'oneHot' ? spec.numClasses : spec.embeddingDim;
       const oneHot = tf.layers.flatten().apply(
-        tf.layers.embedding({ inputDim: spec.numClasses, outputDim: spec.numClasses, embeddingsInitializer: tf.initializers.identity({ gain: 1 }), trainable: false }).apply(labels) as Sym,
+        tf.layers
+          .embedding({
+            inputDim: spec.numClasses,
+            outputDim: spec.numClasses,
+            embeddingsInitializer: tf.initializers.identity({ gain: 1 }),
+            trainable: false,
+          })
+          .apply(labels) as Sym,
       ) as Sym;
       const dead = tf.layers.dense({ units: width, useBias: false, kernelInitializer: 'zeros', trainable: false }).apply(oneHot) as Sym;
       return tf.layers.concatenate().apply([features, dead]) as Sym;

@@ -85,7 +85,8 @@ describe('npm run grade on student submissions (smoke profile)', () => {
     const subs = path.join(work, 'full');
     writeSubmission(subs, 'alice', 'my work.ipynb', pastedSubmission('07_vae'));
     // the other notebooks where the student builds networks, losses and loops (issue 13's list), in full
-    for (const name of ['01_autoencoders', '13_map_denoising', '14_conditional_vae']) writeSubmission(subs, 'alice', `${name}.ipynb`, pastedSubmission(name));
+    for (const name of ['01_autoencoders', '13_map_denoising', '14_conditional_vae'])
+      writeSubmission(subs, 'alice', `${name}.ipynb`, pastedSubmission(name));
     const out = path.join(work, 'out-full');
     expect(await gradeCli([subs, '--profile', 'smoke', '--out', out], undefined, quiet)).toBe(0);
     const rows = readCsv(path.join(out, 'grades.csv'));
@@ -320,7 +321,10 @@ describe('npm run grade on student submissions (smoke profile)', () => {
       subs,
       'ivy',
       '01_autoencoders.ipynb',
-      pastedSubmission('01_autoencoders', { drop, replace: { 'conv-exercise': solutionWith('conv-exercise', pool, `tf.layers.batchNormalization(),\n      ${pool}`, '01_autoencoders') } }),
+      pastedSubmission('01_autoencoders', {
+        drop,
+        replace: { 'conv-exercise': solutionWith('conv-exercise', pool, `tf.layers.batchNormalization(),\n      ${pool}`, '01_autoencoders') },
+      }),
     );
     const out = path.join(work, 'out-layers');
     expect(await gradeCli([subs, '--profile', 'smoke', '--out', out], undefined, quiet)).toBe(0);

@@ -36,7 +36,9 @@ test("the PyTorch report's VAE and its training settings are in the course API (
   expect(typeof exported.pytorchReportVae).toBe('function');
   const model = vl.pytorchReportVae();
   try {
-    const dense = (m: { layers: { getClassName(): string; name: string; getConfig(): Record<string, unknown>; getWeights(): { shape: number[] }[] }[] }) =>
+    const dense = (m: {
+      layers: { getClassName(): string; name: string; getConfig(): Record<string, unknown>; getWeights(): { shape: number[] }[] }[];
+    }) =>
       m.layers
         .filter((l) => l.getClassName() === 'Dense')
         .map((l) => `${l.name}:${l.getWeights()[0].shape.join('x')}:${String(l.getConfig().activation)}`);

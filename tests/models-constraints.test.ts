@@ -111,7 +111,9 @@ test('catches a missing pool', () => {
   const enc = [conv(), pool(), conv(), conv(), pool(), conv(1), pool([4, 7], 'same')];
   const v = checkConvConstraints(model(enc, referenceDecoder()));
   expect(rules(v)).toEqual(['pool']);
-  expect(v[0].message).toMatch(/conv '.*' is not followed by a MaxPooling2D \(found Conv2D .*\); every conv \(\+ ReLU\) must be followed by a pooling that halves the size/);
+  expect(v[0].message).toMatch(
+    /conv '.*' is not followed by a MaxPooling2D \(found Conv2D .*\); every conv \(\+ ReLU\) must be followed by a pooling that halves the size/,
+  );
 });
 
 test('catches a wrong latent shape', () => {
@@ -156,7 +158,9 @@ test('catches kernel, padding, stride and upsampling factor mistakes', () => {
   expect(rulesOf(withLayer(2, conv(16, { strides: 2 })))).toContain('stride');
   const v = checkConvConstraints(model(referenceEncoder(), [up([3.5, 7]), convT(), up([4, 4]), convT(1)]));
   expect(v.map((x) => x.rule)).toEqual(['upsample']);
-  expect(v[0].message).toMatch(/upsampling '.*' turns 7x7 into 28x28; every upsampling but the first must double the size exactly \(factor 2\), expected 14x14/);
+  expect(v[0].message).toMatch(
+    /upsampling '.*' turns 7x7 into 28x28; every upsampling but the first must double the size exactly \(factor 2\), expected 14x14/,
+  );
   const missingUp = checkConvConstraints(model(referenceEncoder(), [up([3.5, 7]), convT(), convT(), up([4, 4]), convT(1)]));
   expect(missingUp.some((x) => /transposed conv '.*' is not followed by an UpSampling2D \(found Conv2DTranspose .*\)/.test(x.message))).toBe(true);
   expect(() => assertConvConstraints(model(withLayer(0, conv(8)), referenceDecoder()))).toThrow(
@@ -260,16 +264,31 @@ describe('only the layers the assignment lists (issue 13): each violation says w
     expect(crop?.message).toMatch(/decoder layer '.*' is a Cropping2D; /);
     expect(crop?.message).toMatch(allowedDecoder);
     // and its encoder's ceil-mode pooling 7x7 -> 4x4 is not a factor 2
-    expect(v.some((x) => x.rule === 'pool' && /turns 7x7 into 4x4; every pooling but the last must halve the size exactly \(factor 2\)/.test(x.message))).toBe(true);
+    expect(
+      v.some((x) => x.rule === 'pool' && /turns 7x7 into 4x4; every pooling but the last must halve the size exactly \(factor 2\)/.test(x.message)),
+    ).toBe(true);
     // a crop in the otherwise compliant network: the crop alone is reported
     const dec = referenceDecoder();
-    dec.splice(3, 0, () => tf.layers.cropping2D({ cropping: [[0, 0], [0, 0]], name: 'dec_crop' }));
+    dec.splice(3, 0, () =>
+      tf.layers.cropping2D({
+        cropping: [
+          [0, 0],
+          [0, 0],
+        ],
+        name: 'dec_crop',
+      }),
+    );
     expect(checkConvConstraints(model(referenceEncoder(), dec)).map((x) => [x.rule, x.layer])).toEqual([['layer-type', 'dec_crop']]);
   });
 
   test('a ZeroPadding2D is a violation (padding belongs to the convolutions: padding 1)', () => {
     const enc = referenceEncoder();
-    enc.splice(0, 0, () => tf.layers.zeroPadding2d({ padding: 2, name: 'enc_pad' }), () => tf.layers.cropping2D({ cropping: 2 }));
+    enc.splice(
+      0,
+      0,
+      () => tf.layers.zeroPadding2d({ padding: 2, name: 'enc_pad' }),
+      () => tf.layers.cropping2D({ cropping: 2 }),
+    );
     const v = checkConvConstraints(model(enc, referenceDecoder()));
     const pad = v.find((x) => x.layer === 'enc_pad');
     expect(pad).toMatchObject({ network: 'encoder', rule: 'layer-type' });
@@ -292,7 +311,9 @@ describe('only the layers the assignment lists (issue 13): each violation says w
     enc[4] = conv(1, { activation: 'linear', name: 'enc_last' });
     const v = checkConvConstraints(model(enc, referenceDecoder()));
     expect(v.map((x) => [x.rule, x.layer])).toEqual([['relu', 'enc_last']]);
-    expect(v[0].message).toMatch(/conv 'enc_last' is not followed by a ReLU \(activation 'linear' and no ReLU layer after it\); every \(transposed\) convolution must have a ReLU/);
+    expect(v[0].message).toMatch(
+      /conv 'enc_last' is not followed by a ReLU \(activation 'linear' and no ReLU layer after it\); every \(transposed\) convolution must have a ReLU/,
+    );
   });
 
   test('8 filters: the message gives the 16 expected', () => {
@@ -320,9 +341,17 @@ describe('only the layers the assignment lists (issue 13): each violation says w
   test("the decoder starts with the upsampling that mirrors the encoder's last pooling", () => {
     // 2x1 -> 4x4 does not undo the 7x7 -> 2x1 pooling (and 4 -> 8 -> 16 never reaches 28)
     const v = checkConvConstraints(model(referenceEncoder(), [up([2, 4]), convT(), up(), convT(), up(), convT(1)]));
-    expect(v.some((x) => x.rule === 'upsample' && /first upsampling '.*' turns 2x1 into 4x4; it must undo the encoder's last pooling \(7x7 -> 2x1\), so give 7x7/.test(x.message))).toBe(true);
+    expect(
+      v.some(
+        (x) =>
+          x.rule === 'upsample' &&
+          /first upsampling '.*' turns 2x1 into 4x4; it must undo the encoder's last pooling \(7x7 -> 2x1\), so give 7x7/.test(x.message),
+      ),
+    ).toBe(true);
     // no upsampling first: a transposed conv straight on the 2x1 code
     const v2 = checkConvConstraints(model(referenceEncoder(), [convT(), up([3.5, 7]), convT(), up(), convT(), up(), convT(1)]));
-    expect(v2.some((x) => x.rule === 'upsample' && /the decoder must start with an UpSampling2D that undoes the encoder's last pooling/.test(x.message))).toBe(true);
+    expect(
+      v2.some((x) => x.rule === 'upsample' && /the decoder must start with an UpSampling2D that undoes the encoder's last pooling/.test(x.message)),
+    ).toBe(true);
   });
 });

@@ -20,7 +20,10 @@ const rules = (v: ConvVaeConstraintViolation[]): string[] => v.map((x) => x.rule
 
 function images(n: number, seed: number): tf.Tensor2D {
   const rng = new Rng(seed);
-  return tf.tensor2d(Float32Array.from({ length: n * 784 }, () => rng.uniform()), [n, 784]);
+  return tf.tensor2d(
+    Float32Array.from({ length: n * 784 }, () => rng.uniform()),
+    [n, 784],
+  );
 }
 
 describe('conv5lsl0Vae (5LSL0 Exercise 7 on the networks of Exercise 1)', () => {
@@ -96,7 +99,17 @@ describe('conv5lsl0Vae (5LSL0 Exercise 7 on the networks of Exercise 1)', () => 
   test('the encoder pads with zeros before its network and the decoder crops the centre after it', () => {
     const m = conv5lsl0Vae({ seed: 2 });
     const x = images(2, 9);
-    const padded = tf.tidy(() => x.reshape([2, 28, 28, 1]).pad([[0, 0], [2, 2], [2, 2], [0, 0]]).reshape([2, 1024]));
+    const padded = tf.tidy(() =>
+      x
+        .reshape([2, 28, 28, 1])
+        .pad([
+          [0, 0],
+          [2, 2],
+          [2, 2],
+          [0, 0],
+        ])
+        .reshape([2, 1024]),
+    );
     const direct = m.network.encoder.predict(padded) as tf.Tensor[];
     const wrapped = m.encoder.predict(x) as tf.Tensor[];
     expect(Array.from(wrapped[0].dataSync())).toEqual(Array.from(direct[0].dataSync()));
@@ -184,7 +197,8 @@ describe('checkConvVaeConstraints (5LSL0 Exercise 7 rules)', () => {
   });
 
   test('a second linear layer in the decoder is caught', () => {
-    const twoDense = (z: tf.SymbolicTensor): tf.SymbolicTensor => convDec(tf.layers.dense({ units: 8, activation: 'relu' }).apply(z) as tf.SymbolicTensor);
+    const twoDense = (z: tf.SymbolicTensor): tf.SymbolicTensor =>
+      convDec(tf.layers.dense({ units: 8, activation: 'relu' }).apply(z) as tf.SymbolicTensor);
     const v = checkConvVaeConstraints(vae(convEnc, twoDense));
     expect(v).toHaveLength(1);
     expect(v[0]).toMatchObject({ network: 'decoder', rule: 'linear-position' });
@@ -194,7 +208,12 @@ describe('checkConvVaeConstraints (5LSL0 Exercise 7 rules)', () => {
     const dense = denseVae({ latentDim: 2, hidden: [16], seed: 0 });
     const v = checkConvVaeConstraints(dense);
     expect(rules(v)).toEqual(expect.arrayContaining(['convolutional', 'linear-position']));
-    expect(v.filter((x) => x.rule === 'convolutional').map((x) => x.network).sort()).toEqual(['decoder', 'encoder']);
+    expect(
+      v
+        .filter((x) => x.rule === 'convolutional')
+        .map((x) => x.network)
+        .sort(),
+    ).toEqual(['decoder', 'encoder']);
     dense.dispose();
     const ae = convAutoencoder5lsl0({ seed: 0 });
     const va = checkConvVaeConstraints(ae);

@@ -73,13 +73,25 @@ describe('train with user VAE functions', () => {
 
   test('bad returns fail with a clear error naming the option', async () => {
     const cases: [Partial<TrainOptions>, RegExp][] = [
-      [{ reparameterize: ((mu: tf.Tensor2D) => tf.sum(mu, 1)) as unknown as ReparameterizeFn }, /`reparameterize` option returned a tensor of shape \[32\]; expected \[32,2\]/],
+      [
+        { reparameterize: ((mu: tf.Tensor2D) => tf.sum(mu, 1)) as unknown as ReparameterizeFn },
+        /`reparameterize` option returned a tensor of shape \[32\]; expected \[32,2\]/,
+      ],
       [{ reparameterize: (() => 0) as unknown as ReparameterizeFn }, /`reparameterize` option returned the plain number 0/],
-      [{ reparameterize: (mu, logStd, eps) => tf.add(mu, tf.mul(tf.log(tf.sub(logStd, 1e9)), eps)) as tf.Tensor2D }, /`reparameterize` option returned NaN or infinite/],
-      [{ vaeLoss: ((t: tf.Tensor2D, p: tf.Tensor2D) => tf.sum(tf.square(tf.sub(t, p)), 1)) as unknown as VaeLossFn }, /`vaeLoss` option returned a tensor of shape \[32\]; it must return a scalar/],
+      [
+        { reparameterize: (mu, logStd, eps) => tf.add(mu, tf.mul(tf.log(tf.sub(logStd, 1e9)), eps)) as tf.Tensor2D },
+        /`reparameterize` option returned NaN or infinite/,
+      ],
+      [
+        { vaeLoss: ((t: tf.Tensor2D, p: tf.Tensor2D) => tf.sum(tf.square(tf.sub(t, p)), 1)) as unknown as VaeLossFn },
+        /`vaeLoss` option returned a tensor of shape \[32\]; it must return a scalar/,
+      ],
       [{ vaeLoss: (() => 1.5) as unknown as VaeLossFn }, /`vaeLoss` option returned the plain number 1.5/],
       [{ vaeLoss: (t, p) => tf.div(sseLoss(t, p), 0) as tf.Scalar }, /`vaeLoss` option returned Infinity on the first batch/],
-      [{ vaeLoss: (t, p, mu, ls) => tf.log(tf.sub(klDivergence(mu, ls, 'logStd'), 1e9)) as tf.Scalar }, /`vaeLoss` option returned NaN on the first batch/],
+      [
+        { vaeLoss: (t, p, mu, ls) => tf.log(tf.sub(klDivergence(mu, ls, 'logStd'), 1e9)) as tf.Scalar },
+        /`vaeLoss` option returned NaN on the first batch/,
+      ],
       [{ vaeLoss: 'sse' as unknown as VaeLossFn }, /option `vaeLoss` must be a function/],
     ];
     for (const [extra, message] of cases) {
@@ -88,7 +100,9 @@ describe('train with user VAE functions', () => {
       model.dispose();
     }
     const ae = denseAutoencoder({ encoderUnits: [8], decoderUnits: [8], latentDim: 2, seed: 0 });
-    await expect(train(ae, { ...base(), loss: 'mse', reparameterize: libraryReparameterize })).rejects.toThrow(/option `reparameterize` is for VAEs; this model is a ae/);
+    await expect(train(ae, { ...base(), loss: 'mse', reparameterize: libraryReparameterize })).rejects.toThrow(
+      /option `reparameterize` is for VAEs; this model is a ae/,
+    );
     ae.dispose();
   });
 
@@ -100,7 +114,8 @@ describe('train with user VAE functions', () => {
     expect(withLoss).not.toBe(plain);
     expect(key({ vaeLoss: libraryLoss })).toBe(withLoss);
     // same behaviour, other source text: another key
-    const sameButWritten: VaeLossFn = (t, p, m, l, b) => vaeLoss({ target: t, pred: p, mu: m, logScale: l, parameterization: 'logStd', beta: b, reconstruction: 'sse' }).total;
+    const sameButWritten: VaeLossFn = (t, p, m, l, b) =>
+      vaeLoss({ target: t, pred: p, mu: m, logScale: l, parameterization: 'logStd', beta: b, reconstruction: 'sse' }).total;
     expect(key({ vaeLoss: sameButWritten })).not.toBe(withLoss);
     // the same source text calling a different helper: another key (the probe values differ)
     let helper: (mu: tf.Tensor2D, l: tf.Tensor2D) => tf.Scalar = (mu, l) => klDivergence(mu, l, 'logStd');

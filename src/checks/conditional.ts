@@ -56,10 +56,18 @@ function applyConditioning(
   const features = tf.input({ shape: [FEATURES], name: 'check_features' });
   const labels = tf.input({ shape: [1], dtype: 'int32', name: 'check_labels' });
   const init = new SeededInitializers(seed, 'checkConditioning');
-  const out: unknown = callStudent(check, `features [n, ${FEATURES}], int32 labels [n, 1] and mode '${spec.mode}'`, () => conditionOn(features, labels, spec, init));
+  const out: unknown = callStudent(check, `features [n, ${FEATURES}], int32 labels [n, 1] and mode '${spec.mode}'`, () =>
+    conditionOn(features, labels, spec, init),
+  );
   if (!(out instanceof tf.SymbolicTensor)) {
-    const concrete = out instanceof tf.Tensor ? ' You returned a concrete tensor: use layers (tf.layers.<kind>(...).apply) on the symbolic inputs, not tf operations.' : '';
-    throw new AutograderError(check, `mode '${spec.mode}': expected the symbolic tensor the next layer reads (what the last layer's apply returns), got ${describe(out)}.${concrete}`);
+    const concrete =
+      out instanceof tf.Tensor
+        ? ' You returned a concrete tensor: use layers (tf.layers.<kind>(...).apply) on the symbolic inputs, not tf operations.'
+        : '';
+    throw new AutograderError(
+      check,
+      `mode '${spec.mode}': expected the symbolic tensor the next layer reads (what the last layer's apply returns), got ${describe(out)}.${concrete}`,
+    );
   }
   return { features, labels, out };
 }
@@ -71,8 +79,10 @@ function shapeMistake(shape: readonly (number | null)[], spec: ConditioningSpec)
   if (shape.length === 3) return ' An embedding layer returns [n, 1, width] for labels [n, 1]: flatten its output to [n, width] before joining.';
   if (last === FEATURES) return ' That is the features alone: the label vector is not joined to them.';
   if (last === width) return ' That is the label vector alone: concatenate the features and the label vector.';
-  if (spec.mode === 'embedding' && last === FEATURES + spec.numClasses) return ` In mode 'embedding' the label vector has ${spec.embeddingDim} numbers (label.embeddingDim): the one-hot vector goes through the learned table.`;
-  if (spec.mode === 'oneHot' && last === FEATURES + spec.embeddingDim) return " In mode 'oneHot' the label vector is the one-hot vector itself, with no learned table after it.";
+  if (spec.mode === 'embedding' && last === FEATURES + spec.numClasses)
+    return ` In mode 'embedding' the label vector has ${spec.embeddingDim} numbers (label.embeddingDim): the one-hot vector goes through the learned table.`;
+  if (spec.mode === 'oneHot' && last === FEATURES + spec.embeddingDim)
+    return " In mode 'oneHot' the label vector is the one-hot vector itself, with no learned table after it.";
   return '';
 }
 
@@ -88,10 +98,16 @@ function checkMode(check: string, conditionOn: Conditioning, mode: LabelMode): v
     );
   }
   if (!dependsOn(out, labels)) {
-    throw new AutograderError(check, `mode '${mode}': the output does not depend on the labels, so the network would never see the label. Compute the label vector from the labels input and join it to the features.`);
+    throw new AutograderError(
+      check,
+      `mode '${mode}': the output does not depend on the labels, so the network would never see the label. Compute the label vector from the labels input and join it to the features.`,
+    );
   }
   if (!dependsOn(out, features)) {
-    throw new AutograderError(check, `mode '${mode}': the output does not depend on the features: join the label vector to the features you were given.`);
+    throw new AutograderError(
+      check,
+      `mode '${mode}': the output does not depend on the features: join the label vector to the features you were given.`,
+    );
   }
   const model = tf.model({ inputs: [features, labels], outputs: out });
   // The small layers built here are not disposed: a student's function may keep and share them (a few hundred numbers).
@@ -112,7 +128,9 @@ function checkMode(check: string, conditionOn: Conditioning, mode: LabelMode): v
     throw new AutograderError(
       check,
       `mode '${mode}': the first ${FEATURES} numbers of row 0 are ${row(head(rows[0]))}, expected the features themselves ${row(input(0))}.` +
-        (swapped ? ' They come last: concatenate the features first, then the label vector (the order the rest of the network, and the library, expects).' : ' Pass the features through unchanged: only concatenate them with the label vector.'),
+        (swapped
+          ? ' They come last: concatenate the features first, then the label vector (the order the rest of the network, and the library, expects).'
+          : ' Pass the features through unchanged: only concatenate them with the label vector.'),
     );
   }
   const labelPart = rows.map((r) => r.slice(FEATURES));
@@ -239,7 +257,10 @@ export function checkConditioning(conditionOn: Conditioning): void {
         return { mu: { shape: m.shape, v: Array.from(m.dataSync()) }, images: { shape: g.shape, v: Array.from(g.dataSync()) } };
       });
       if (mu.shape.join() !== '3,2' || images.shape.join() !== '3,784') {
-        throw new AutograderError(check, `${mode} CVAE: 3 images gave means [${mu.shape.join(', ')}] and 3 codes gave images [${images.shape.join(', ')}], expected [3, 2] and [3, 784]`);
+        throw new AutograderError(
+          check,
+          `${mode} CVAE: 3 images gave means [${mu.shape.join(', ')}] and 3 codes gave images [${images.shape.join(', ')}], expected [3, 2] and [3, 784]`,
+        );
       }
       const spread = (v: number[], d: number) => {
         let most = 0;
@@ -247,10 +268,16 @@ export function checkConditioning(conditionOn: Conditioning): void {
         return most;
       };
       if (spread(mu.v, 2) <= 1e-7) {
-        throw new AutograderError(check, `${mode} CVAE: one image with the labels ${labels.join(', ')} gave the same mean each time: the label does not reach the encoder.`);
+        throw new AutograderError(
+          check,
+          `${mode} CVAE: one image with the labels ${labels.join(', ')} gave the same mean each time: the label does not reach the encoder.`,
+        );
       }
       if (spread(images.v, 784) <= 1e-7) {
-        throw new AutograderError(check, `${mode} CVAE: one code z with the labels ${labels.join(', ')} gave the same image each time: the label does not reach the decoder.`);
+        throw new AutograderError(
+          check,
+          `${mode} CVAE: one code z with the labels ${labels.join(', ')} gave the same image each time: the label does not reach the decoder.`,
+        );
       }
     } finally {
       built.dispose();

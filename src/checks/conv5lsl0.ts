@@ -53,7 +53,10 @@ export function checkConv5lsl0(encoder: tf.LayersModel, decoder: tf.LayersModel)
   }
   const convs = encoder.layers.filter((l) => l.getClassName() === 'Conv2D').length;
   const convTs = decoder.layers.filter((l) => l.getClassName() === 'Conv2DTranspose').length;
-  pass(check, `every rule of 5LSL0 Exercise 1 holds (${convs} conv blocks in the encoder, ${convTs} in the decoder, codes [n, 2]; 28x28 digits in and out through the border data steps).`);
+  pass(
+    check,
+    `every rule of 5LSL0 Exercise 1 holds (${convs} conv blocks in the encoder, ${convTs} in the decoder, codes [n, 2]; 28x28 digits in and out through the border data steps).`,
+  );
 }
 
 /**
@@ -69,7 +72,10 @@ export function checkEncoderClassifier(classifier: tf.LayersModel, encoder: tf.L
   const inShape = classifier.inputs[0]?.shape ?? [];
   const want = encoder.inputs[0]?.shape ?? [];
   if (inShape.length !== 2 || inShape[1] !== want[1]) {
-    throw new AutograderError(check, `the classifier must take the encoder's flat images [n, ${String(want[1])}], its input is [${inShape.map(String).join(', ')}]. Start from the encoder's input (encoder.inputs).`);
+    throw new AutograderError(
+      check,
+      `the classifier must take the encoder's flat images [n, ${String(want[1])}], its input is [${inShape.map(String).join(', ')}]. Start from the encoder's input (encoder.inputs).`,
+    );
   }
   const encLayers = encoder.layers;
   const lastConv = encLayers.map((l) => l.getClassName()).lastIndexOf('Conv2D');
@@ -101,7 +107,10 @@ export function checkEncoderClassifier(classifier: tf.LayersModel, encoder: tf.L
   }
   const dense = added.filter((l) => l.getClassName() === 'Dense');
   if (dense.length !== 1) {
-    throw new AutograderError(check, `the classifier must add exactly one Dense layer (the assignment replaces one convolution by one fully connected layer), it adds ${dense.length}`);
+    throw new AutograderError(
+      check,
+      `the classifier must add exactly one Dense layer (the assignment replaces one convolution by one fully connected layer), it adds ${dense.length}`,
+    );
   }
   const n = 4;
   const { shape, rows, min } = tf.tidy(() => {
@@ -110,7 +119,10 @@ export function checkEncoderClassifier(classifier: tf.LayersModel, encoder: tf.L
     return { shape: p.shape.slice(), rows: Array.from(p.sum(-1).dataSync()), min: p.min().dataSync()[0] };
   });
   if (shape.length !== 2 || shape[0] !== n || shape[1] !== numClasses) {
-    throw new AutograderError(check, `${n} images gave an output of shape [${shape.join(', ')}], expected [${n}, ${numClasses}]: one probability per class (the Dense layer needs ${numClasses} units)`);
+    throw new AutograderError(
+      check,
+      `${n} images gave an output of shape [${shape.join(', ')}], expected [${n}, ${numClasses}]: one probability per class (the Dense layer needs ${numClasses} units)`,
+    );
   }
   if (min < 0 || rows.some((r) => Math.abs(r - 1) > 1e-4)) {
     throw new AutograderError(
@@ -118,5 +130,8 @@ export function checkEncoderClassifier(classifier: tf.LayersModel, encoder: tf.L
       `the outputs are not probabilities (row sums ${rows.map((r) => r.toFixed(3)).join(', ')}, smallest value ${min.toFixed(3)}): end with a softmax (the Dense layer's activation, or an Activation('softmax') after it)`,
     );
   }
-  pass(check, `the encoder's ${trunk.length} layers up to its last convolution, then ${added.map((l) => l.getClassName()).join(' + ')}: [n, 784] images -> [n, ${numClasses}] probabilities.`);
+  pass(
+    check,
+    `the encoder's ${trunk.length} layers up to its last convolution, then ${added.map((l) => l.getClassName()).join(' + ')}: [n, 784] images -> [n, ${numClasses}] probabilities.`,
+  );
 }

@@ -244,7 +244,9 @@ export function checkVaeLoss(fn: (target: tf.Tensor2D, pred: tf.Tensor2D, mu: tf
  * computed here in plain arithmetic; a wrong value names the likely mistake (mean over pixels,
  * KL sign, beta missing or on the wrong term, the log-variance formula on a log std, ...).
  */
-export function checkVaeLossLogStd(fn: (target: tf.Tensor2D, pred: tf.Tensor2D, mu: tf.Tensor2D, logStd: tf.Tensor2D, beta: number) => ScalarLike): void {
+export function checkVaeLossLogStd(
+  fn: (target: tf.Tensor2D, pred: tf.Tensor2D, mu: tf.Tensor2D, logStd: tf.Tensor2D, beta: number) => ScalarLike,
+): void {
   const check = 'checkVaeLossLogStd';
   const rng = new Rng('checkVaeLossLogStd');
   const n = 3;

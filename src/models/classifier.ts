@@ -70,11 +70,18 @@ export interface EncoderClassifier {
  * units with `init`'s next seeded weights. The encoder's last conv, its pooling and the code
  * reshape are left out. Throws a TypeError when the encoder has fewer than two Conv2D layers.
  */
-export function classifierFromEncoder(encoder: tf.LayersModel, numClasses: number, init: SeededInitializers, name = 'encoder-classifier'): tf.LayersModel {
+export function classifierFromEncoder(
+  encoder: tf.LayersModel,
+  numClasses: number,
+  init: SeededInitializers,
+  name = 'encoder-classifier',
+): tf.LayersModel {
   const layers = encoder.layers;
   const lastConv = layers.map((l) => l.getClassName()).lastIndexOf('Conv2D');
   if (lastConv < 1 || !layers.slice(0, lastConv).some((l) => l.getClassName() === 'Conv2D')) {
-    throw new TypeError(`classifierFromEncoder: encoder '${encoder.name}' needs at least two Conv2D layers (the last one is replaced), got ${lastConv + 1 > 0 ? 1 : 0}`);
+    throw new TypeError(
+      `classifierFromEncoder: encoder '${encoder.name}' needs at least two Conv2D layers (the last one is replaced), got ${lastConv + 1 > 0 ? 1 : 0}`,
+    );
   }
   const trunkEnd = layers[lastConv - 1].output as tf.SymbolicTensor;
   const h = tf.layers.flatten({ name: 'cls_flatten' }).apply(trunkEnd) as tf.SymbolicTensor;
@@ -109,10 +116,14 @@ export function asEncoderClassifier(model: tf.LayersModel, options: AsEncoderCla
   const outShape = model.outputs[0].shape;
   const pixels = CONV_5LSL0_SIDE * CONV_5LSL0_SIDE;
   if (inShape.length !== 2 || inShape[1] !== pixels) {
-    throw new RangeError(`asEncoderClassifier: the network must take the encoder's flat ${CONV_5LSL0_SIDE}x${CONV_5LSL0_SIDE} images [n, ${pixels}], got [${inShape.map(String).join(',')}]`);
+    throw new RangeError(
+      `asEncoderClassifier: the network must take the encoder's flat ${CONV_5LSL0_SIDE}x${CONV_5LSL0_SIDE} images [n, ${pixels}], got [${inShape.map(String).join(',')}]`,
+    );
   }
   if (outShape.length !== 2 || outShape[1] !== config.numClasses) {
-    throw new RangeError(`asEncoderClassifier: the model must output [n, ${config.numClasses}] probabilities, got [${outShape.map(String).join(',')}]`);
+    throw new RangeError(
+      `asEncoderClassifier: the model must output [n, ${config.numClasses}] probabilities, got [${outShape.map(String).join(',')}]`,
+    );
   }
   return wrap(model, config);
 }

@@ -72,7 +72,11 @@ function checkTypes(network: 'encoder' | 'decoder', layers: readonly tf.layers.L
     }
   }
   if (!layers.some((l) => CONVS.includes(l.getClassName()))) {
-    out.push({ network, rule: 'convolutional', message: `the ${network} has no Conv2D or Conv2DTranspose layer; Exercise 7's networks must be convolutional` });
+    out.push({
+      network,
+      rule: 'convolutional',
+      message: `the ${network} has no Conv2D or Conv2DTranspose layer; Exercise 7's networks must be convolutional`,
+    });
   }
 }
 
@@ -121,7 +125,11 @@ function checkDecoder(model: AutoencoderModel, decoder: tf.LayersModel, out: Con
   });
   const inShape = decoder.inputs[0].shape;
   if (inShape.length !== 2 || inShape[1] !== model.latentDim) {
-    out.push({ network, rule: 'latent', message: `the decoder takes ${shapeText(inShape)}, expected [n,${model.latentDim}] (latentDim ${model.latentDim})` });
+    out.push({
+      network,
+      rule: 'latent',
+      message: `the decoder takes ${shapeText(inShape)}, expected [n,${model.latentDim}] (latentDim ${model.latentDim})`,
+    });
   }
 }
 
@@ -133,7 +141,11 @@ function checkDecoder(model: AutoencoderModel, decoder: tf.LayersModel, out: Con
 export function checkConvVaeConstraints(model: AutoencoderModel): ConvVaeConstraintViolation[] {
   const out: ConvVaeConstraintViolation[] = [];
   if (model.kind !== 'vae') {
-    out.push({ network: 'model', rule: 'kind', message: `model '${model.name}' is a ${model.kind}; Exercise 7 asks for a variational autoencoder (kind 'vae')` });
+    out.push({
+      network: 'model',
+      rule: 'kind',
+      message: `model '${model.name}' is a ${model.kind}; Exercise 7 asks for a variational autoencoder (kind 'vae')`,
+    });
   }
   const nets = networksOf(model);
   checkEncoder(model, nets.encoder, out);

@@ -272,7 +272,8 @@ function checkEncoder(model: AutoencoderModel, out: ConvConstraintViolation[]): 
         });
       }
     } else if (hIn != null && wIn != null && (hOut == null || wOut == null || hOut * 2 !== hIn || wOut * 2 !== wIn)) {
-      const halves = hIn % 2 === 0 && wIn % 2 === 0 ? `expected ${hIn / 2}x${wIn / 2}` : `and ${hIn}x${wIn} cannot be halved exactly: choose sizes that can`;
+      const halves =
+        hIn % 2 === 0 && wIn % 2 === 0 ? `expected ${hIn / 2}x${wIn / 2}` : `and ${hIn}x${wIn} cannot be halved exactly: choose sizes that can`;
       out.push({
         network,
         layer: pool.name,

@@ -154,7 +154,9 @@ export function padBefore(network: tf.LayersModel, border: number, name: string)
   const side = 28 + 2 * border;
   const inShape = network.inputs[0].shape;
   if (inShape.length !== 2 || inShape[1] !== side * side) {
-    throw new RangeError(`padBefore: network '${network.name}' must take flat ${side}x${side} images [n, ${side * side}], got [${inShape.map(String).join(',')}]`);
+    throw new RangeError(
+      `padBefore: network '${network.name}' must take flat ${side}x${side} images [n, ${side * side}], got [${inShape.map(String).join(',')}]`,
+    );
   }
   const x = tf.input({ shape: [784], name: 'image_28x28' });
   let h = tf.layers.reshape({ name: 'data_to_image', targetShape: [28, 28, 1] }).apply(x) as tf.SymbolicTensor;
@@ -169,7 +171,9 @@ export function cropAfter(network: tf.LayersModel, border: number, name: string)
   const side = 28 + 2 * border;
   const outShape = network.outputs[0].shape;
   if (outShape.length !== 2 || outShape[1] !== side * side) {
-    throw new RangeError(`cropAfter: network '${network.name}' must output flat ${side}x${side} images [n, ${side * side}], got [${outShape.map(String).join(',')}]`);
+    throw new RangeError(
+      `cropAfter: network '${network.name}' must output flat ${side}x${side} images [n, ${side * side}], got [${outShape.map(String).join(',')}]`,
+    );
   }
   const z = tf.input({ shape: network.inputs[0].shape.slice(1) as number[], name: 'code' });
   let g = network.apply(z) as tf.SymbolicTensor;
@@ -186,7 +190,11 @@ export function cropAfter(network: tf.LayersModel, border: number, name: string)
  * and builder config, so when your layers and initial weights equal the library's, `cachedTrain`
  * finds the same cache entry. Run `checkConvConstraints` on the result to check the layers.
  */
-export function conv5lsl0FromLayers(encoder: tf.LayersModel, decoder: tf.LayersModel, options: ConvAutoencoder5lsl0Options = {}): BorderedAutoencoder {
+export function conv5lsl0FromLayers(
+  encoder: tf.LayersModel,
+  decoder: tf.LayersModel,
+  options: ConvAutoencoder5lsl0Options = {},
+): BorderedAutoencoder {
   const config = resolveConvAutoencoder5lsl0Config(options);
   return new BorderedAutoencoder({ encoder, decoder, border: CONV_5LSL0_BORDER }, config.name, config);
 }

@@ -165,7 +165,9 @@ function conditioned(
   }
   const uses = (input: tf.SymbolicTensor) => dependsOn(out, input);
   if (!uses(labels)) {
-    throw new Error(`${where}: in the ${part} the conditioning's output does not depend on the labels: the label vector must be computed from the labels and joined to the ${what}`);
+    throw new Error(
+      `${where}: in the ${part} the conditioning's output does not depend on the labels: the label vector must be computed from the labels and joined to the ${what}`,
+    );
   }
   if (!uses(features)) {
     throw new Error(`${where}: in the ${part} the conditioning's output does not depend on the ${what}: join the label vector to them`);
@@ -178,7 +180,12 @@ function conditioned(
  * label to the image features, `decoderCondition` to z. The encoder is built first, then the
  * decoder, from one seeded initialiser stream.
  */
-function buildConditionalVaeWith(config: ConditionalVaeConfig, encoderCondition: Conditioning, decoderCondition: Conditioning, where: string): LayersAutoencoder {
+function buildConditionalVaeWith(
+  config: ConditionalVaeConfig,
+  encoderCondition: Conditioning,
+  decoderCondition: Conditioning,
+  where: string,
+): LayersAutoencoder {
   const init = new SeededInitializers(config.seed, 'conditionalVae');
 
   const x = tf.input({ shape: [784], name: 'enc_input' });
@@ -224,7 +231,9 @@ export function buildConditionalVae(config: ConditionalVaeConfig): LayersAutoenc
  */
 export function conditionalVaeFrom(conditionOn: Conditioning, options: ConditionalVaeOptions = {}): LayersAutoencoder {
   if (typeof conditionOn !== 'function') {
-    throw new TypeError(`conditionalVaeFrom: expected your conditioning function (features, labels, label, init) => tensor, got ${typeof conditionOn}`);
+    throw new TypeError(
+      `conditionalVaeFrom: expected your conditioning function (features, labels, label, init) => tensor, got ${typeof conditionOn}`,
+    );
   }
   return buildConditionalVaeWith(resolveConditionalVaeConfig(options), conditionOn, conditionOn, 'conditionalVaeFrom');
 }

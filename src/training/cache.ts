@@ -122,7 +122,18 @@ const OPTIMIZER_REFUSED = 'cachedTrain: an explicit `optimizer` cannot be part o
  * values per epoch; user VAE functions are fingerprinted apart, by `userVaeFingerprint`).
  */
 function optionsFingerprint(options: TrainOptions): unknown {
-  const { data: _d, validationData: _v, output: _o, verbose: _vb, onEpochEnd: _cb, optimizer, betaSchedule, reparameterize: _r, vaeLoss: _l, ...rest } = options;
+  const {
+    data: _d,
+    validationData: _v,
+    output: _o,
+    verbose: _vb,
+    onEpochEnd: _cb,
+    optimizer,
+    betaSchedule,
+    reparameterize: _r,
+    vaeLoss: _l,
+    ...rest
+  } = options;
   if (optimizer) throw new TypeError(OPTIMIZER_REFUSED);
   const plain: Record<string, unknown> = { ...rest };
   if (betaSchedule) plain.betaSchedule = Array.from({ length: options.epochs }, (_, e) => betaSchedule(e));

@@ -272,7 +272,9 @@ export async function train(model: TrainableModel, options: TrainOptions): Promi
                   'Training stopped; the model keeps the last weights whose loss was read as finite ' +
                   `(${windowFirst > 0 ? `those batch ${windowFirst} of epoch ${e + 1} ran with` : e > 0 ? `those the last batch of epoch ${e} ran with` : 'the initial weights'}). ` +
                   'Try a smaller learning rate, or check the data for NaN values' +
-                  (user ? `, or your ${[options.reparameterize ? '`reparameterize`' : '', options.vaeLoss ? '`vaeLoss`' : ''].filter(Boolean).join(' and ')} option (e.g. exp or log of a large or zero value).` : '.'),
+                  (user
+                    ? `, or your ${[options.reparameterize ? '`reparameterize`' : '', options.vaeLoss ? '`vaeLoss`' : ''].filter(Boolean).join(' and ')} option (e.g. exp or log of a large or zero value).`
+                    : '.'),
                 e + 1,
                 badBatch,
                 v,

@@ -155,7 +155,9 @@ function autoencoderTrainee(model: AutoencoderModel): Trainee {
         beta: settings.beta,
         reconstruction: settings.loss,
       });
-      const total = user?.vaeLoss ? userLoss(user.vaeLoss, target, out.reconstruction, out.mu, out.logScale, settings.beta, checkValues) : terms.total;
+      const total = user?.vaeLoss
+        ? userLoss(user.vaeLoss, target, out.reconstruction, out.mu, out.logScale, settings.beta, checkValues)
+        : terms.total;
       if (user) userValuesChecked = true;
       return { total, reconstruction: terms.reconstruction, kl: terms.kl };
     },

@@ -43,7 +43,9 @@ export function userSample(fn: ReparameterizeFn, mu: tf.Tensor2D, logScale: tf.T
   const z: unknown = fn(mu, logScale, eps);
   const want = `[${mu.shape.join(',')}] ([n, latentDim], the shape of mu, logScale and eps)`;
   if (!(z instanceof tf.Tensor)) {
-    throw new TypeError(`train: your \`reparameterize\` option returned ${what(z)}; it must return the sample z as a tf.Tensor2D ${want}, computed with tf ops`);
+    throw new TypeError(
+      `train: your \`reparameterize\` option returned ${what(z)}; it must return the sample z as a tf.Tensor2D ${want}, computed with tf ops`,
+    );
   }
   if (z.rank !== 2 || z.shape[0] !== mu.shape[0] || z.shape[1] !== mu.shape[1]) {
     throw new RangeError(`train: your \`reparameterize\` option returned a tensor of shape [${z.shape.join(',')}]; expected ${want}`);
@@ -95,13 +97,22 @@ export function userVaeFingerprint(options: Pick<TrainOptions, 'reparameterize' 
   const n = 3;
   const rng = new Rng('vaelab/user-vae-probe');
   const t2 = (cols: number, scale: number, offset: number): tf.Tensor2D =>
-    tf.tensor2d(Float32Array.from({ length: n * cols }, () => offset + scale * rng.normal()), [n, cols]);
+    tf.tensor2d(
+      Float32Array.from({ length: n * cols }, () => offset + scale * rng.normal()),
+      [n, cols],
+    );
   return tf.tidy(() => {
     const mu = t2(latentDim, 1, 0);
     const logScale = t2(latentDim, 0.3, -0.5);
     const eps = t2(latentDim, 1, 0);
-    const target = tf.tensor2d(Float32Array.from({ length: n * pixels }, () => rng.uniform()), [n, pixels]);
-    const pred = tf.tensor2d(Float32Array.from({ length: n * pixels }, () => 0.05 + 0.9 * rng.uniform()), [n, pixels]);
+    const target = tf.tensor2d(
+      Float32Array.from({ length: n * pixels }, () => rng.uniform()),
+      [n, pixels],
+    );
+    const pred = tf.tensor2d(
+      Float32Array.from({ length: n * pixels }, () => 0.05 + 0.9 * rng.uniform()),
+      [n, pixels],
+    );
     const probe = (f: () => unknown): string => {
       try {
         const v = f();

@@ -97,7 +97,8 @@ export function notebookNameOf(file: string): string {
 export function makeStudentNotebook(solution: Notebook, options: StudentNotebookOptions): StudentNotebookResult {
   const { checks } = notebookExercises(solution, options.source);
   /** The exercise id of the first check cell at or after `index` (the check of the exercise in that cell). */
-  const exerciseAfter = (index: number): string | undefined => checks.filter((c) => c.cellIndex >= index).sort((a, b) => a.cellIndex - b.cellIndex)[0]?.exercise;
+  const exerciseAfter = (index: number): string | undefined =>
+    checks.filter((c) => c.cellIndex >= index).sort((a, b) => a.cellIndex - b.cellIndex)[0]?.exercise;
   let stubs = 0;
   let prompts = 0;
   const cells = stripOutputs(solution).cells.flatMap((cell, index): NotebookCell[] => (isHiddenCheck(cell) ? [] : [convert(cell, index)]));

@@ -8,15 +8,22 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   classifyFrame,
+  pickStockExports,
   PROFILE_CATEGORIES,
   shortUrl,
   summarizeProfile,
+  wasmFunctionExports,
   type CpuProfileLike,
   type ProfileCategory,
 } from '../src/tools/bench/bench-profile';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'tools', 'cli', 'bench.js');
+
+/** The part of the WebAssembly API used here (the project's lib settings have no DOM types). */
+const Wasm = (
+  globalThis as unknown as { WebAssembly: { Module: { new (b: Uint8Array): object; exports(m: object): Array<{ name: string; kind: string }> } } }
+).WebAssembly;
 
 const repo = 'file:///repo';
 const CORE = `${repo}/node_modules/@tensorflow/tfjs-core/dist/tf-core.node.js`;
@@ -181,6 +188,103 @@ test('summarizeProfile refuses a malformed profile with a TypeError that says wh
   expect(empty.categories.every((c) => c.share === 0)).toBe(true);
 });
 
+/**
+ * Stock wasm under two exported entry points, as V8 records it:
+ *   1 (root) ─ 2 kernelFunc (backend glue) ─ 3 js-to-wasm:ii: ─ 4 wasm-function[10] ─ 5 wasm-function[200]
+ *            └ 6 ccall (backend glue) ─ 7 wasm-function[11] ─ 8 wasm-function[200]
+ * Samples (us): node 5 300, node 4 100, node 8 200, node 7 50, node 2 50: 700 in all.
+ */
+function stockProfile(): CpuProfileLike {
+  const GLUE = `${repo}/node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.node.js`;
+  const STOCK = 'wasm://wasm/00aa11bb';
+  const nodes: CpuProfileLike['nodes'] = [
+    { id: 1, callFrame: frame('(root)'), children: [2, 6] },
+    { id: 2, callFrame: frame('kernelFunc', GLUE, 443), children: [3] },
+    { id: 3, callFrame: frame('js-to-wasm:ii:', 'wasm://wasm/vaelab-0001abcd'), children: [4] },
+    { id: 4, callFrame: frame('wasm-function[10]', STOCK), children: [5] },
+    { id: 5, callFrame: frame('wasm-function[200]', STOCK) },
+    { id: 6, callFrame: frame('ccall', GLUE, 8288), children: [7] },
+    { id: 7, callFrame: frame('wasm-function[11]', STOCK), children: [8] },
+    { id: 8, callFrame: frame('wasm-function[200]', STOCK) },
+  ];
+  const samples: Array<[number, number]> = [
+    [5, 300],
+    [4, 100],
+    [8, 200],
+    [7, 50],
+    [2, 50],
+  ];
+  return { nodes, startTime: 0, endTime: 700, samples: samples.map(([id]) => id), timeDeltas: [0, ...samples.slice(0, -1).map(([, us]) => us)] };
+}
+
+test('stock wasm time is named by the exported function (kernel) its stack entered through', () => {
+  const exports = new Map([
+    [10, 'Sigmoid'],
+    [11, 'Log'],
+    [12, 'Exp'],
+  ]);
+  const s = summarizeProfile(stockProfile(), 10, exports);
+  // Sigmoid: nodes 5 and 4 = 400 of 700 us; Log: nodes 8 and 7 = 250 us.
+  expect(s.stock_kernels).toEqual([
+    { kernel: 'Sigmoid', ms: 0.4, share: 57.14 },
+    { kernel: 'Log', ms: 0.25, share: 35.71 },
+  ]);
+  // The same inner function under two kernels is two rows, each saying which.
+  expect(s.top.slice(0, 2)).toEqual([
+    { function: 'wasm-function[200]', file: 'wasm://wasm/00aa11bb in Sigmoid', category: 'stock_wasm', ms: 0.3, share: 42.86 },
+    { function: 'wasm-function[200]', file: 'wasm://wasm/00aa11bb in Log', category: 'stock_wasm', ms: 0.2, share: 28.57 },
+  ]);
+  // The wrapper has no time of its own here; the glue's 50 us are the glue's.
+  expect(s.categories.find((c) => c.category === 'stock_wasm_js')?.share).toBeCloseTo(7.14, 9);
+  // Without an export table the entries keep V8's names.
+  expect(summarizeProfile(stockProfile(), 10).stock_kernels.map((k) => k.kernel)).toEqual(['wasm-function[10]', 'wasm-function[11]']);
+});
+
+test('pickStockExports takes the one export table that names the entry frames', () => {
+  const named = new Map([
+    [10, 'Sigmoid'],
+    [11, 'Log'],
+  ]);
+  const oneMissing = new Map([[10, 'malloc']]);
+  const otherMissing = new Map([[11, 'Log']]);
+  expect(pickStockExports(stockProfile(), [oneMissing, named, otherMissing])).toBe(named);
+  // Two builds that number the kernels alike: either names them.
+  const sameNumbers = new Map([...named, [99, 'malloc']]);
+  expect(pickStockExports(stockProfile(), [sameNumbers, named])).toBe(sameNumbers);
+  // Two tables that name the entries differently: no way to tell, so none.
+  const otherNames = new Map([
+    [10, 'Sinh'],
+    [11, 'Log'],
+  ]);
+  expect(pickStockExports(stockProfile(), [named, otherNames])).toBeUndefined();
+  expect(pickStockExports(stockProfile(), [oneMissing, otherMissing])).toBeUndefined();
+  // A table that misses half the entries is not trusted.
+  expect(pickStockExports(stockProfile(), [oneMissing])).toBeUndefined();
+});
+
+test('wasmFunctionExports reads the function exports of a binary (imported functions count first)', () => {
+  const str = (t: string): number[] => [t.length, ...Buffer.from(t)];
+  const section = (id: number, body: number[]): number[] => [id, body.length, ...body];
+  const bytes = Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, [1, 0x60, 0, 0]), // one type: () -> ()
+    ...section(2, [1, ...str('env'), ...str('f'), 0x00, 0]), // import env.f: function index 0
+    ...section(3, [2, 0, 0]), // two functions: indices 1 and 2
+    ...section(5, [1, 0x00, 1]), // a memory (exported below, not a function)
+    ...section(7, [3, ...str('second'), 0x00, 2, ...str('mem'), 0x02, 0, ...str('first'), 0x00, 1]),
+    ...section(10, [2, 2, 0, 0x0b, 2, 0, 0x0b]),
+  ]);
+  // The bytes are a valid module with these exports (checked by V8 itself).
+  expect(Wasm.Module.exports(new Wasm.Module(bytes)).map((e) => `${e.name}:${e.kind}`)).toEqual(['second:function', 'mem:memory', 'first:function']);
+  expect(wasmFunctionExports(bytes)).toEqual(
+    new Map([
+      [2, 'second'],
+      [1, 'first'],
+    ]),
+  );
+  expect(() => wasmFunctionExports(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]))).toThrow(/not a WebAssembly binary/);
+});
+
 test('bench --profile on dense_vae: one JSON line per model, shares summing to 100%, the raw profile written', () => {
   if (!fs.existsSync(CLI)) throw new Error('dist/ is missing: run "npm run build" first');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaelab-profile-'));
@@ -234,6 +338,10 @@ test('bench --profile on dense_vae: one JSON line per model, shares summing to 1
     expect(p.top.length).toBeLessThanOrEqual(15);
     for (let i = 1; i < p.top.length; i++) expect(p.top[i].share).toBeLessThanOrEqual(p.top[i - 1].share);
     for (const f of p.top) expect(Object.keys(PROFILE_CATEGORIES)).toContain(f.category);
+    // The dense VAE's loss runs stock element-wise kernels (Log, Maximum, ... for the clipped BCE),
+    // named from the backend's own binary (any one of them is enough: a 2-step profile is short).
+    const kernels = (p.stock_kernels as Array<{ kernel: string }>).map((k) => k.kernel);
+    expect(kernels.filter((k) => ['Log', 'Maximum', 'GreaterEqual', 'Multiply', 'Sigmoid', 'Neg'].includes(k)).length).toBeGreaterThan(0);
     expect(p.cpu_profile_file).toBe(out);
     const raw = JSON.parse(fs.readFileSync(out, 'utf8')) as CpuProfileLike;
     expect(raw.nodes.length).toBeGreaterThan(0);

@@ -8,8 +8,10 @@
  * native frame without a url (a builtin such as `Atomics.wait` or a typed array's `set`) counts
  * in its caller's category.
  */
+import * as fs from 'fs';
 import * as inspector from 'inspector';
 import * as os from 'os';
+import * as path from 'path';
 import { wasmThreadCount, type BackendName } from '../../backend/index';
 import { availableCores } from '../../backend/thread-policy';
 import { WASM_MODULE_NAME } from '../../engine';
@@ -126,6 +128,104 @@ export interface ProfileSummary {
   readonly categories: readonly CategoryShare[];
   /** The functions with the most self time, most first. */
   readonly top: readonly FunctionShare[];
+  /**
+   * The stock backend's wasm time by the exported function it was called through (its kernel:
+   * `Sigmoid`, `Log`, ...; `wasm-function[N]` when the export is not known), most first.
+   */
+  readonly stock_kernels: readonly KernelShare[];
+}
+
+/** Stock wasm self time spent under one exported function of the backend's module. */
+export interface KernelShare {
+  readonly kernel: string;
+  /** Milliseconds. */
+  readonly ms: number;
+  /** Percent of the profile's sampled time. */
+  readonly share: number;
+}
+
+/**
+ * Function index -> export name of a wasm binary's exported functions (its export section), to
+ * name the stock backend's unnamed `wasm-function[N]` frames. TypeError for bytes that are not wasm.
+ */
+export function wasmFunctionExports(bytes: Uint8Array): Map<number, string> {
+  if (bytes.length < 8 || bytes[0] !== 0x00 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+    throw new TypeError('wasmFunctionExports: not a WebAssembly binary (no \\0asm header)');
+  }
+  let p = 8;
+  const uleb = (): number => {
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      if (p >= bytes.length) throw new TypeError('wasmFunctionExports: truncated WebAssembly binary');
+      const b = bytes[p++];
+      v += (b & 0x7f) * scale;
+      scale *= 128;
+      if ((b & 0x80) === 0) return v;
+    }
+  };
+  const out = new Map<number, string>();
+  while (p < bytes.length) {
+    const id = bytes[p++];
+    const size = uleb();
+    const end = p + size;
+    if (id === 7) {
+      const count = uleb();
+      for (let i = 0; i < count; i++) {
+        const length = uleb();
+        const name = Buffer.from(bytes.subarray(p, p + length)).toString('utf8');
+        p += length;
+        const kind = bytes[p++];
+        const index = uleb();
+        if (kind === 0) out.set(index, name);
+      }
+    }
+    p = end;
+  }
+  return out;
+}
+
+const STOCK_FUNCTION = /^wasm-function\[(\d+)\]$/;
+
+/**
+ * Of several candidate export tables (the backend ships one wasm binary per build), the one that
+ * names the entry frames of `profile`'s stock wasm (the outermost stock frame of each stack): the
+ * one that misses the fewest, if it misses fewer than half of them and every other table that
+ * misses as few gives the entries the same names; else undefined. (Some entries are never exports: functions V8 saw entered through the function
+ * table, or stacks cut short; the right binary names most of them, the other builds almost none.)
+ */
+export function pickStockExports(
+  profile: CpuProfileLike,
+  candidates: ReadonlyArray<ReadonlyMap<number, string>>,
+): ReadonlyMap<number, string> | undefined {
+  const entries = new Set(stockEntries(profile).values());
+  if (entries.size === 0) return undefined;
+  const missing = candidates.map((c) => [...entries].filter((i) => !c.has(i)).length);
+  const best = Math.min(...missing);
+  if (2 * best >= entries.size) return undefined;
+  const tied = candidates.filter((_, i) => missing[i] === best);
+  // Builds that share a kernel's index (plain and SIMD) may tie; they do no harm if they agree on every entry.
+  const agree = tied.every((c) => [...entries].every((i) => c.get(i) === tied[0].get(i)));
+  return agree ? tied[0] : undefined;
+}
+
+/** Node id -> function index of the entry (outermost stock wasm frame) above it, for every stock wasm node. */
+function stockEntries(profile: CpuProfileLike): Map<number, number> {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const isStock = (id: number | undefined): boolean => {
+    const f = id === undefined ? undefined : byId.get(id)?.callFrame;
+    return f !== undefined && classifyFrame(f) === 'stock_wasm' && STOCK_FUNCTION.test(f.functionName);
+  };
+  const out = new Map<number, number>();
+  for (const n of profile.nodes) {
+    if (!isStock(n.id)) continue;
+    let entry = n.id;
+    while (isStock(parent.get(entry))) entry = parent.get(entry) as number;
+    out.set(n.id, Number(STOCK_FUNCTION.exec(byId.get(entry)?.callFrame.functionName ?? '')?.[1]));
+  }
+  return out;
 }
 
 /** A url shortened for a report: the path after node_modules/, or from the last dist/ or src/, else as it is; `(native)` when empty. */
@@ -142,9 +242,12 @@ export function shortUrl(url: string): string {
  * Adds up a CPU profile's samples. Sample i lasts until sample i+1 (the last one until
  * `endTime`), as Chrome DevTools counts it; its time goes to the sampled node's function and to
  * that node's category (a native frame's: its caller's, see {@link classifyFrame}). Shares are
- * percent of the total sampled time, rounded to 0.01. TypeError for a malformed profile.
+ * percent of the total sampled time, rounded to 0.01. `stockExports` (function index -> export
+ * name of the stock backend's wasm binary, see {@link pickStockExports}) names the kernels of
+ * `stock_kernels` and is added to stock functions' `file` (`... in Sigmoid`). TypeError for a
+ * malformed profile.
  */
-export function summarizeProfile(profile: CpuProfileLike, topCount = 15): ProfileSummary {
+export function summarizeProfile(profile: CpuProfileLike, topCount = 15, stockExports?: ReadonlyMap<number, string>): ProfileSummary {
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   if (samples.length !== deltas.length) {
@@ -178,6 +281,11 @@ export function summarizeProfile(profile: CpuProfileLike, topCount = 15): Profil
     total += duration;
   }
 
+  const entries = stockEntries(profile);
+  const kernelOf = (id: number): string | undefined => {
+    const entry = entries.get(id);
+    return entry === undefined ? undefined : (stockExports?.get(entry) ?? `wasm-function[${entry}]`);
+  };
   const byCategory = new Map<ProfileCategory, number>(CATEGORY_KEYS.map((k) => [k, 0]));
   const byFunction = new Map<string, { function: string; file: string; category: ProfileCategory; us: number }>();
   for (const [id, us] of selfUs) {
@@ -186,11 +294,18 @@ export function summarizeProfile(profile: CpuProfileLike, topCount = 15): Profil
     const f = (byId.get(id) as { callFrame: ProfileCallFrame }).callFrame;
     const line = f.url !== '' && !f.url.startsWith('wasm://') && f.lineNumber !== undefined && f.lineNumber >= 0 ? `:${f.lineNumber + 1}` : '';
     const name = f.functionName === '' ? '(anonymous)' : f.functionName;
-    const file = isCallWrapper(f.functionName) ? '(call wrapper)' : shortUrl(f.url) + line;
+    const entryIndex = entries.get(id);
+    const exported = entryIndex === undefined ? undefined : stockExports?.get(entryIndex);
+    const file = isCallWrapper(f.functionName) ? '(call wrapper)' : shortUrl(f.url) + line + (exported === undefined ? '' : ` in ${exported}`);
     const key = `${name}\u0000${file}\u0000${f.columnNumber ?? ''}\u0000${category}`;
     const entry = byFunction.get(key) ?? { function: name, file, category, us: 0 };
     entry.us += us;
     byFunction.set(key, entry);
+  }
+  const byKernel = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const kernel = kernelOf(id);
+    if (kernel !== undefined) byKernel.set(kernel, (byKernel.get(kernel) ?? 0) + us);
   }
   const share = (us: number): number => (total > 0 ? Number(((100 * us) / total).toFixed(2)) : 0);
   const ms = (us: number): number => Number((us / 1000).toFixed(3));
@@ -207,6 +322,10 @@ export function summarizeProfile(profile: CpuProfileLike, topCount = 15): Profil
       .sort((a, b) => b.us - a.us)
       .slice(0, topCount)
       .map((e) => ({ function: e.function, file: e.file, category: e.category, ms: ms(e.us), share: share(e.us) })),
+    stock_kernels: [...byKernel]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, topCount)
+      .map(([kernel, us]) => ({ kernel, ms: ms(us), share: share(us) })),
   };
 }
 
@@ -257,6 +376,19 @@ export interface ProfileResult extends ProfileSummary {
   readonly cores: number;
   /** Where the raw profile was written, if asked. */
   readonly cpu_profile_file?: string;
+}
+
+/** The export tables of the wasm binaries tfjs-backend-wasm ships (one per build: plain, SIMD, threaded SIMD); none when unreadable. */
+function stockWasmExportTables(): Array<Map<number, string>> {
+  try {
+    const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.wasm'))
+      .map((f) => wasmFunctionExports(fs.readFileSync(path.join(dir, f))));
+  } catch {
+    return [];
+  }
 }
 
 function positiveInteger(what: string, v: number): number {
@@ -323,7 +455,7 @@ export async function runProfileCase(options: ProfileCaseOptions): Promise<Profi
     training.dispose();
   }
   if (options.cpuProfileOut !== undefined) writeFileAtomic(options.cpuProfileOut, JSON.stringify(raw));
-  const summary = summarizeProfile(raw, options.top ?? 15);
+  const summary = summarizeProfile(raw, options.top ?? 15, pickStockExports(raw, stockWasmExportTables()));
   const r2 = (v: number): number => Number(v.toFixed(2));
   return {
     profile: 'cpu',
@@ -357,6 +489,10 @@ export function formatProfile(r: ProfileResult): string[] {
   for (const c of r.categories) lines.push(`  ${c.label.padEnd(68)} ${perStep(c.ms)} ${pct(c.share)}`);
   lines.push(`  top functions by self time`);
   for (const f of r.top) lines.push(`  ${pct(f.share)} ${perStep(f.ms)} ms  ${f.function}  ${f.file}  [${f.category}]`);
+  if (r.stock_kernels.length > 0) {
+    lines.push(`  stock wasm time by the backend's exported function (kernel) it ran under`);
+    for (const k of r.stock_kernels) lines.push(`  ${pct(k.share)} ${perStep(k.ms)} ms  ${k.kernel}`);
+  }
   if (r.cpu_profile_file !== undefined) lines.push(`  raw profile: ${r.cpu_profile_file} (open it in Chrome DevTools, Performance tab)`);
   return lines;
 }

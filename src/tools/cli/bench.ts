@@ -25,7 +25,8 @@
  * then record a V8 CPU profile (node:inspector, in this process, main thread) of --profile-steps
  * (30) steps of --batch images, cycling over the first --n images, and print the self time by
  * category (vaelab's wasm engine, stock tfjs-backend-wasm, tfjs-core, tfjs-layers, vaelab's JS,
- * waiting for helper threads, GC, other) with its share of the profiled time, and the top functions.
+ * waiting for helper threads, GC, other) with its share of the profiled time, the top functions,
+ * and the stock wasm time by the backend's exported function (kernel) it ran under.
  *   --profile-steps N     profiled training steps (default 30)
  *   --warmup-steps N      steps before the profile (default 3)
  *   --profile-interval US sampling interval in microseconds (default 250)

@@ -127,8 +127,16 @@ const section = (id: number, content: number[]): number[] => [id, ...uleb(conten
 const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 
 /**
+ * The module name written into every module's name section: V8 then shows the module as
+ * `wasm://wasm/vaelab-<hash>` and each function by its export name in CPU profiles and DevTools
+ * (the profiler of `npm run bench -- --profile` tells vaelab's wasm from the stock backend's by it).
+ */
+export const WASM_MODULE_NAME = 'vaelab';
+
+/**
  * Module bytes: the functions, exported by name, over an imported `env.memory` (shared when the
- * backend's memory is; a shared memory must declare its maximum: 65536 pages, emscripten's).
+ * backend's memory is; a shared memory must declare its maximum: 65536 pages, emscripten's), with a
+ * name section (module {@link WASM_MODULE_NAME}, functions by their export names; no effect on what runs).
  */
 export function moduleImportingMemory(functions: readonly WasmFunction[], sharedMemory: boolean): Uint8Array {
   const limits = sharedMemory ? [0x03, 0, ...uleb(65536)] : [0x00, 0];
@@ -140,6 +148,8 @@ export function moduleImportingMemory(functions: readonly WasmFunction[], shared
     ...section(3, [...count, ...functions.flatMap((_, i) => uleb(i))]),
     ...section(7, [...count, ...functions.flatMap((f, i) => [...name(f.name), 0x00, ...uleb(i)])]),
     ...section(10, [...count, ...functions.flatMap((f) => f.body)]),
+    // Custom section "name": subsection 0 the module's name, subsection 1 the function names by index.
+    ...section(0, [...name('name'), ...section(0, name(WASM_MODULE_NAME)), ...section(1, [...count, ...functions.flatMap((f, i) => [...uleb(i), ...name(f.name)])])]),
   ];
   return Uint8Array.from(bytes);
 }

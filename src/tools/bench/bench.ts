@@ -6,14 +6,12 @@
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { createAdam } from '../../training/optimizer';
-import { Rng } from '../../rng';
-import { initBackend, wasmThreadCount, type BackendName } from '../../backend/index';
-import { registerWasmKernels, setWasmGemm } from '../../engine';
+import { wasmThreadCount, type BackendName } from '../../backend/index';
 import { availableCores } from '../../backend/thread-policy';
-import { benchLoss, buildBenchModel, type BenchModel, type BenchModelName } from './bench-models';
+import { type BenchModelName } from './bench-models';
+import { createBenchTraining, startBenchBackend, type BenchKernels } from './bench-train';
 
-/** Which wasm kernels a benchmark runs with: vaelab's fast ones, or the stock tfjs ones plus vaelab's filter gradient (which wasm lacks). */
-export type BenchKernels = 'fast' | 'stock';
+export type { BenchKernels } from './bench-train';
 
 /** Options of {@link runBenchCase}. */
 export interface BenchCaseOptions {
@@ -93,10 +91,6 @@ function sample(p: Peaks): void {
   p.tensor = Math.max(p.tensor, tf.memory().numBytes);
 }
 
-function variablesOf(m: BenchModel): tf.Variable[] {
-  return [...m.encoder.trainableWeights, ...m.decoder.trainableWeights].map((w) => w.read() as tf.Variable);
-}
-
 function cpuSeconds(since: NodeJS.CpuUsage): number {
   const u = process.cpuUsage(since);
   return (u.user + u.system) / 1e6;
@@ -117,28 +111,14 @@ export async function runBenchCase(options: BenchCaseOptions): Promise<BenchResu
   }
   const loadAvg = os.loadavg()[0];
   const kernels = options.kernels ?? 'fast';
-  const backend = await initBackend({ backend: options.backend, announce: false, wasmThreads: options.wasmThreads });
-  const fast = kernels === 'fast';
-  registerWasmKernels({ fastMatMul: fast, fastConv: fast, fastConvBackpropInput: fast, fastSum: fast, fastPoolGrads: fast, sharedIdentity: fast });
-  // 'stock' also keeps vaelab's product out of the one kernel wasm lacks (the conv filter gradient).
-  setWasmGemm(fast);
-  const rng = new Rng(options.seed ?? 0);
+  const backend = await startBenchBackend(options.backend, kernels, options.wasmThreads);
   const peaks: Peaks = { rss: 0, heap: 0, tensor: 0 };
   const tensorsBefore = tf.memory().numTensors;
 
-  const model = buildBenchModel(options.model, rng.nextSeed());
-  const vars = variablesOf(model);
-  // torch.optim.Adam's update exactly: PyTorch formulation with its epsilon 1e-8.
-  const optimizer = createAdam(options.learningRate ?? 1e-3, { formulation: 'pytorch', epsilon: 1e-8 });
-  const batchTensor = (i: number): tf.Tensor2D => tf.tensor2d(data.subarray(i * 784, (i + batch) * 784), [batch, 784]);
+  const training = createBenchTraining({ model: options.model, data, batch, learningRate: options.learningRate, seed: options.seed });
+  const { model, batchTensor } = training;
   const step = (i: number, wantLoss: boolean): number => {
-    let loss = NaN;
-    tf.tidy(() => {
-      const x = batchTensor(i);
-      const eps = model.variational ? tf.tensor2d(rng.normalArray(batch * model.latentDim, 0, 1), [batch, model.latentDim]) : undefined;
-      const cost = optimizer.minimize(() => benchLoss(model, x, eps), wantLoss, vars);
-      if (wantLoss && cost) loss = cost.dataSync()[0];
-    });
+    const loss = training.step(i, wantLoss);
     sample(peaks);
     return loss;
   };
@@ -192,8 +172,7 @@ export async function runBenchCase(options: BenchCaseOptions): Promise<BenchResu
   mapOptimizer.dispose();
   z.dispose();
   target.dispose();
-  optimizer.dispose();
-  model.dispose();
+  training.dispose();
   const tensorsAfter = tf.memory().numTensors;
   const mb = (b: number): number => round(b / 2 ** 20);
   return {

@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- options]`: training / inference / MAP-denoising speed of the benchmark models
  * (shapes of ../shared/peers/pytorch_bench.py) on MNIST, per model and backend; with `--peer`, the
- * PyTorch peer in the same run and the ratio vaelab / PyTorch.
+ * PyTorch peer in the same run and the ratio vaelab / PyTorch; with `--profile`, where a training
+ * step's time goes; with `--scaling`, images/s per batch size and wasm thread count.
  *
  *   --json                one JSON object per line: per model, backend and round; with --peer also
  *                         the peer's lines and one comparison line per model ({"comparison":"vaelab/pytorch",...})
@@ -11,14 +12,36 @@
  *   --batch 100           batch size
  *   --map-iters 20        MAP-denoising iterations
  *   --kernels fast|stock  vaelab's fast wasm kernels (default) or the stock ones
- *   --threads N           XNNPACK threads for wasm (default: VAELAB_WASM_THREADS, else one per core, at most 4)
+ *   --threads N           threads for wasm (default: VAELAB_WASM_THREADS, else one per core, at most 4)
  *   --peer [PATH]         also run the PyTorch peer (default PATH: ../shared/peers/pytorch_bench.py from the
  *                         repository root), alternating peer and vaelab each round; report the median
  *                         images/s of both, every round, and the ratio vaelab / peer per model
- *   --rounds K            rounds (default 3 with --peer, else 1)
+ *   --rounds K            rounds (default 3 with --peer, else 1; with --scaling: sweeps, medians reported)
  *   --python PATH         the peer's interpreter (default /usr/bin/python3; needs python3-torch)
  *   --peer-threads N      the peer's torch threads (default 2)
- *   --smoke               tiny run for CI (n = 200, 2 MAP iterations)
+ *   --smoke               tiny run for CI (n = 2 batches, 2 MAP iterations; --profile: 1 warm-up and 2 profiled steps)
+ *
+ * Profile (`--profile`): per model, build it as the bench does, train --warmup-steps (3) steps,
+ * then record a V8 CPU profile (node:inspector, in this process, main thread) of --profile-steps
+ * (30) steps of --batch images, cycling over the first --n images, and print the self time by
+ * category (vaelab's wasm engine, stock tfjs-backend-wasm, tfjs-core, tfjs-layers, vaelab's JS,
+ * waiting for helper threads, GC, other) with its share of the profiled time, the top functions,
+ * and the stock wasm time by the backend's exported function (kernel) it ran under.
+ *   --profile-steps N     profiled training steps (default 30)
+ *   --warmup-steps N      steps before the profile (default 3)
+ *   --profile-interval US sampling interval in microseconds (default 250)
+ *   --top N               functions listed (default 15)
+ *   --cpu-prof-out FILE   also write the raw profile (Chrome DevTools opens it), atomically; with
+ *                         several models or backends, one file each: FILE's name + "-<model>[-<backend>]"
+ *
+ * Scaling (`--scaling`): every (batch, thread count) runs in a child process of this script
+ * (`--json --threads T --batch B`: wasm fixes its threads when it starts), batches outer, threads
+ * inner; each case passes over the same images, the multiple of the batches' least common multiple
+ * nearest to --n (4,800 for 32,100,300 and --n 5000; per batch rounding when that exceeds MNIST).
+ *   --batches 32,100,300  batch sizes (default 32,100,300)
+ *   --threads-list 1,2    wasm thread counts (default 1,2)
+ * The table: per model and batch, training images/s and (inference images/s) per thread count;
+ * --json prints the children's lines with `round` and `requested_threads` added.
  *
  * The peer runs without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in its environment, with the same
  * --n and --batch. Wall clock is shared with whatever else runs on the machine: compare the two on
@@ -29,141 +52,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { availableCores } from '../../backend/thread-policy';
 import { loadMnist, mnistDataDir } from '../../data';
-import { runBenchCase, type BenchKernels, type BenchResult } from '../bench/bench';
-import { checkPeer, comparePeer, DEFAULT_PEER_PYTHON, DEFAULT_PEER_SCRIPT, runPeer, type PeerComparison, type PeerResult } from '../bench/bench-peer';
-import { BENCH_MODEL_NAMES, type BenchModelName } from '../bench/bench-models';
-import type { BackendName } from '../../backend';
-
-const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
-
-interface Args {
-  json: boolean;
-  backends: BackendName[];
-  models: BenchModelName[];
-  n: number;
-  batch: number;
-  mapIters: number;
-  kernels: BenchKernels;
-  threads?: number;
-  /** Peer script, when --peer is given. */
-  peer?: string;
-  rounds: number;
-  python: string;
-  peerThreads: number;
-}
+import { runBenchCase, type BenchResult } from '../bench/bench';
+import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from '../bench/bench-args';
+import { checkPeer, comparePeer, runPeer, type PeerComparison, type PeerResult } from '../bench/bench-peer';
+import { formatProfile, runProfileCase } from '../bench/bench-profile';
+import { runScaling, scalingImages, scalingTable } from '../bench/bench-scaling';
 
 /** The repository root (this file is dist/tools/cli/bench.js or src/tools/cli/bench.ts). */
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-
-function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
-  const items = value.split(',').filter((s) => s !== '');
-  for (const item of items) {
-    if (!(allowed as readonly string[]).includes(item)) {
-      throw new Error(`bench: ${flag} ${item} is unknown; expected a comma-separated list of ${allowed.join(', ')}`);
-    }
-  }
-  if (items.length === 0) throw new Error(`bench: ${flag} needs at least one of ${allowed.join(', ')}`);
-  return items as T[];
-}
-
-function positiveInt(flag: string, value: string): number {
-  const v = Number(value);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`bench: ${flag} must be a positive integer, got '${value}'`);
-  return v;
-}
-
-function parseArgs(argv: string[]): Args {
-  const a: Args = {
-    json: false,
-    backends: ['wasm'],
-    models: [...BENCH_MODEL_NAMES],
-    n: 5000,
-    batch: 100,
-    mapIters: 20,
-    kernels: 'fast',
-    rounds: 1,
-    python: DEFAULT_PEER_PYTHON,
-    peerThreads: 2,
-  };
-  let smoke = false;
-  let roundsGiven = false;
-  let nGiven = false;
-  let itersGiven = false;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`bench: ${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--json':
-        a.json = true;
-        break;
-      case '--smoke':
-        smoke = true;
-        break;
-      case '--backend':
-      case '--backends':
-        a.backends = list(flag, value(), BACKENDS);
-        break;
-      case '--models':
-        a.models = list(flag, value(), BENCH_MODEL_NAMES);
-        break;
-      case '--n':
-        a.n = positiveInt(flag, value());
-        nGiven = true;
-        break;
-      case '--batch':
-        a.batch = positiveInt(flag, value());
-        break;
-      case '--map-iters':
-        a.mapIters = positiveInt(flag, value());
-        itersGiven = true;
-        break;
-      case '--threads':
-        a.threads = positiveInt(flag, value());
-        break;
-      case '--peer': {
-        // The path is optional: the next argument is it unless it is another option.
-        const next = argv[i + 1];
-        a.peer = next !== undefined && !next.startsWith('--') ? path.resolve(argv[++i]) : path.join(REPO_ROOT, DEFAULT_PEER_SCRIPT);
-        break;
-      }
-      case '--rounds':
-        a.rounds = positiveInt(flag, value());
-        roundsGiven = true;
-        break;
-      case '--python':
-        a.python = value();
-        break;
-      case '--peer-threads':
-        a.peerThreads = positiveInt(flag, value());
-        break;
-      case '--kernels':
-        a.kernels = list(flag, value(), ['fast', 'stock'] as const)[0];
-        break;
-      case '--help':
-      case '-h':
-        console.log(
-          'usage: npm run bench -- [--json] [--backend wasm,cpu] [--models dense_vae,conv_vae,conv_ae] [--n 5000] [--batch 100]\n' +
-            '         [--map-iters 20] [--kernels fast|stock] [--threads N] [--peer [PATH]] [--rounds K] [--python PATH]\n' +
-            '         [--peer-threads N] [--smoke]',
-        );
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`bench: unknown option '${flag}' (try --help)`);
-    }
-  }
-  if (smoke) {
-    if (!nGiven) a.n = 2 * a.batch;
-    if (!itersGiven) a.mapIters = 2;
-  }
-  if (a.peer !== undefined && !roundsGiven) a.rounds = 3;
-  if (a.n % a.batch !== 0) throw new Error(`bench: --n (${a.n}) must be a multiple of --batch (${a.batch})`);
-  return a;
-}
 
 function row(r: BenchResult): string {
   const cells = [
@@ -224,10 +120,83 @@ function peerIdxFile(): string {
   return found ?? path.join(dir, 'train-images-idx3-ubyte');
 }
 
+/** FILE itself for one profile, else FILE's name + "-<model>[-<backend>]" before its extension. */
+function profileFile(file: string | undefined, model: string, backend: string, args: BenchArgs): string | undefined {
+  if (file === undefined || (args.models.length === 1 && args.backends.length === 1)) return file;
+  const ext = path.extname(file);
+  const suffix = `-${model}` + (args.backends.length > 1 ? `-${backend}` : '');
+  return file.slice(0, file.length - ext.length) + suffix + ext;
+}
+
+async function profile(args: BenchArgs, data: Float32Array): Promise<void> {
+  for (const backend of args.backends) {
+    for (const model of args.models) {
+      const r = await runProfileCase({
+        model,
+        backend,
+        data,
+        images: args.n,
+        batch: args.batch,
+        steps: args.profileSteps,
+        warmupSteps: args.warmupSteps,
+        intervalUs: args.profileIntervalUs,
+        kernels: args.kernels,
+        wasmThreads: args.threads,
+        top: args.top,
+        cpuProfileOut: profileFile(args.cpuProfOut, model, backend, args),
+      });
+      if (args.json) console.log(JSON.stringify(r));
+      else for (const line of [...formatProfile(r), '']) console.log(line);
+    }
+  }
+}
+
+function scaling(args: BenchArgs, available: number): void {
+  const images = scalingImages(args.batches, args.n, available);
+  const load0 = os.loadavg()[0];
+  if (!args.json) {
+    console.log(
+      `vaelab bench --scaling: ${args.models.join(', ')} on wasm (${args.kernels} kernels), batches ${args.batches.join(', ')}, ` +
+        `threads ${args.threadsList.join(', ')}, ${args.rounds} round(s); one child process per (batch, threads)`,
+    );
+    console.log(`${images.note}`);
+    console.log(`machine: ${availableCores()} core(s), load average ${load0.toFixed(2)} at the start`);
+  }
+  const results = runScaling({
+    script: __filename,
+    models: args.models,
+    batches: args.batches,
+    threadsList: args.threadsList,
+    images: images.perBatch,
+    mapIters: args.mapIters,
+    kernels: args.kernels,
+    rounds: args.rounds,
+    onCase: (lines) => {
+      if (args.json) for (const r of lines) console.log(JSON.stringify(r));
+    },
+  });
+  if (!args.json) {
+    console.log('training images/s (inference images/s), median over the rounds:');
+    for (const line of scalingTable(results, args.models, args.batches, args.threadsList)) console.log(line);
+    if (results.some((r) => r.threads !== r.requested_threads)) console.log('* wasm started with another thread count than asked');
+    console.log(`load average ${os.loadavg()[0].toFixed(2)} at the end`);
+  }
+  if (results.some((r) => r.tensors_after !== r.tensors_before)) {
+    console.error('bench: a case leaked tensors (tensors_after != tensors_before)');
+    process.exitCode = 1;
+  }
+}
+
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseBenchArgs(process.argv.slice(2), REPO_ROOT);
+  if (args.help) {
+    console.log(BENCH_USAGE);
+    return;
+  }
   const data = loadMnist({ testCount: 1 }).train;
+  if (args.mode === 'scaling') return scaling(args, data.count);
   if (data.count < args.n) throw new Error(`bench: --n ${args.n} exceeds the ${data.count} MNIST training images`);
+  if (args.mode === 'profile') return profile(args, data.images);
   const peer = args.peer === undefined ? undefined : { script: args.peer, python: args.python, idx: peerIdxFile() };
   // Check the peer before timing anything, so a missing torch fails at once.
   const torchVersion = peer ? await checkPeer(peer) : undefined;

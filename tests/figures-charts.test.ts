@@ -10,6 +10,7 @@ import {
   VEGA_LITE_SCHEMA,
   type Figure,
 } from '../src/figures';
+import { vegaLiteToSvg } from '../src/figures/vega-render';
 
 async function rgb(figure: Figure): Promise<{ data: Buffer; width: number; height: number }> {
   const { data, info } = await sharp(figure.png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -137,6 +138,20 @@ describe('charts render to PNG with their Vega-Lite spec', () => {
     expect(map.kind).toBe('mapLossChart');
     expect((map.vegaLite?.encoding as { y: { scale: { type?: string } } }).y.scale.type).toBe('log');
     await expect(lineChart({ name: 'bad', x: [1, 2], y: [1] })).rejects.toThrow(/2 x values but 1 y values/);
+  });
+
+  it('lineChart labels an x axis of whole numbers (epochs) with whole numbers only, and keeps fractions for fractional x', async () => {
+    // the labels of the x axis are the texts drawn before its title
+    const xLabels = async (x: number[], title: string): Promise<string[]> => {
+      const fig = await lineChart([{ name: 'a', x, y: x.map((v) => 1 / (1 + v)) }], { xTitle: title });
+      const texts = [...(await vegaLiteToSvg(fig.vegaLite ?? {})).matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+      return texts.slice(0, texts.indexOf(title));
+    };
+    const epochs = await xLabels([1, 2, 3, 4, 5], 'epoch');
+    expect(epochs.length).toBeGreaterThan(1);
+    for (const label of epochs) expect(label).toMatch(/^\d+$/);
+    const levels = await xLabels([0.1, 0.3, 0.5], 'noise std');
+    expect(levels.some((label) => /^0?\.\d+$/.test(label))).toBe(true);
   });
 
   it('rocChart draws the curve, the diagonal and the AUC in the title', async () => {

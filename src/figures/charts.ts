@@ -68,6 +68,8 @@ export async function lineChart(series: readonly LineSeries[] | LineSeries, opti
     }
   }
   const maxLen = Math.max(...list.map((s) => s.x.length));
+  // x of whole numbers only (epochs, iterations): whole-number ticks, never 1.5 epochs
+  const wholeX = list.every((s) => Array.from(s.x).every((v) => Number.isInteger(v)));
   const spec: VegaLiteSpec = {
     title: options.title ?? '',
     width: options.width ?? 420,
@@ -75,7 +77,13 @@ export async function lineChart(series: readonly LineSeries[] | LineSeries, opti
     data: { values },
     mark: { type: 'line', point: options.points ?? maxLen <= 30, strokeWidth: 2 },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: options.xTitle ?? 'x', scale: { zero: false, nice: false } },
+      x: {
+        field: 'x',
+        type: 'quantitative',
+        title: options.xTitle ?? 'x',
+        scale: { zero: false, nice: false },
+        ...(wholeX ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
+      },
       y: {
         field: 'y',
         type: 'quantitative',

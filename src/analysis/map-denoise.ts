@@ -53,6 +53,9 @@ export interface MapDenoiseResult {
   readonly finalLossPerImage: Float32Array;
 }
 
+/** Images optimised together by {@link mapDenoise} unless `batchSize` says otherwise. */
+export const MAP_BATCH_SIZE = 1000;
+
 function isModel(x: DecoderLike): x is AutoencoderModel {
   return typeof x === 'object' && x !== null && 'decoder' in x && 'encodeMean' in x;
 }
@@ -60,7 +63,7 @@ function isModel(x: DecoderLike): x is AutoencoderModel {
 /** MAP estimate of clean images from noisy ones through a fixed decoder (see the module comment). */
 export function mapDenoise(decoder: DecoderLike, noisyImages: ImagesInput, options: MapDenoiseOptions = {}): MapDenoiseResult {
   const where = 'mapDenoise';
-  const { beta = 1, iterations = 300, learningRate = 0.05, init = 'zero', batchSize = 1000 } = options;
+  const { beta = 1, iterations = 300, learningRate = 0.05, init = 'zero', batchSize = MAP_BATCH_SIZE } = options;
   checkNumber(where, 'beta', beta, 'nonNegative');
   checkInt(where, 'iterations', iterations);
   checkNumber(where, 'learningRate', learningRate, 'positive');

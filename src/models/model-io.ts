@@ -82,11 +82,20 @@ export function logStdOf(model: AutoencoderModel, logScale: tf.Tensor2D): tf.Ten
   return (model.parameterization === 'logStd' ? logScale.clone() : logScale.mul(0.5)) as tf.Tensor2D;
 }
 
+/** Images per forward pass of the batched encode / decode / reconstruct helpers unless the caller says otherwise. */
+export const ANALYSIS_BATCH_SIZE = 500;
+
 /**
  * Decodes flat codes `[count * latentDim]` in batches; returns flat images `[count * pixels]`.
  * `labels` (conditional models) are one class per code.
  */
-export function decodeFlat(model: AutoencoderModel, z: Float32Array, count: number, labels?: Int32Array, batchSize = 500): Float32Array {
+export function decodeFlat(
+  model: AutoencoderModel,
+  z: Float32Array,
+  count: number,
+  labels?: Int32Array,
+  batchSize = ANALYSIS_BATCH_SIZE,
+): Float32Array {
   const d = model.latentDim;
   const p = modelPixelCount(model);
   const out = new Float32Array(count * p);

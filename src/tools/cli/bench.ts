@@ -19,6 +19,8 @@
  *   --python PATH         the peer's interpreter (default /usr/bin/python3; needs python3-torch)
  *   --peer-threads N      the peer's torch threads (default 2)
  *   --smoke               tiny run for CI (n = 200, 2 MAP iterations)
+ *   --eval                the evaluation paths instead (encode, decode, errors, 1-NN, PCA, MAP over the test
+ *                         set; options in src/tools/bench/bench-eval.ts)
  *
  * The peer runs without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in its environment, with the same
  * --n and --batch. Wall clock is shared with whatever else runs on the machine: compare the two on
@@ -30,6 +32,7 @@ import * as path from 'path';
 import { availableCores } from '../../backend/thread-policy';
 import { loadMnist, mnistDataDir } from '../../data';
 import { runBenchCase, type BenchKernels, type BenchResult } from '../bench/bench';
+import { runEvalBench } from '../bench/bench-eval';
 import { checkPeer, comparePeer, DEFAULT_PEER_PYTHON, DEFAULT_PEER_SCRIPT, runPeer, type PeerComparison, type PeerResult } from '../bench/bench-peer';
 import { BENCH_MODEL_NAMES, type BenchModelName } from '../bench/bench-models';
 import type { BackendName } from '../../backend';
@@ -225,6 +228,7 @@ function peerIdxFile(): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--eval')) return void (await runEvalBench(process.argv.slice(2)));
   const args = parseArgs(process.argv.slice(2));
   const data = loadMnist({ testCount: 1 }).train;
   if (data.count < args.n) throw new Error(`bench: --n ${args.n} exceeds the ${data.count} MNIST training images`);

@@ -94,7 +94,8 @@ export function pcaProject(input: ImagesInput, options: PcaOptions = {}): PcaPro
     const flat = flatImages('pcaProject.transform', images, pixels);
     const out = new Float32Array(flat.count * components);
     const meanT = tf.tensor2d(meanF, [1, pixels]);
-    const compTT = tf.tensor2d(comps, [components, pixels]).transpose();
+    // (inside tidy: the untransposed tensor is an intermediate to free, not to keep)
+    const compTT = tf.tidy(() => tf.tensor2d(comps, [components, pixels]).transpose());
     for (let start = 0; start < flat.count; start += batchSize) {
       const end = Math.min(flat.count, start + batchSize);
       const proj = tf.tidy(() => {

@@ -50,6 +50,17 @@ describe.each(builders)('%s', (_name, build) => {
     same(encodeDataset(model, images).codes, whole.codes);
   });
 
+  test("encodeDataset mode 'sample' (VAEs): each image gets the same draw whatever the batch", () => {
+    if (model.kind === 'ae') return; // no spread to sample from
+    const sample = (batchSize: number): Float32Array => encodeDataset(model, images, { mode: 'sample', rng: new Rng(5), batchSize }).codes;
+    const whole = sample(COUNT);
+    same(sample(1), whole);
+    same(sample(7), whole);
+    // the draws are not the means
+    const mu = encodeDataset(model, images, { batchSize: COUNT }).codes;
+    expect(whole.some((v, i) => v !== mu[i])).toBe(true);
+  });
+
   test('decoding: batches of 1 and 6 give the images of one batch of all', () => {
     const z = new Rng(12).normalArray(COUNT * model.latentDim);
     const whole = decodeFlat(model, z, COUNT, undefined, COUNT);

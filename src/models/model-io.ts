@@ -67,13 +67,16 @@ export function labelSlice(labels: Int32Array | undefined, start: number, end: n
  * The log-scale is a log-variance or a log-std as `model.parameterization` says.
  */
 export function encoderMoments(model: AutoencoderModel, x: tf.Tensor2D, labels?: tf.Tensor1D): [tf.Tensor2D, tf.Tensor2D] {
-  const inputs = networkInputs(model.encoder, x, labels);
-  const out = model.encoder.predict(inputs);
-  if (Array.isArray(inputs) && inputs[1] !== labels) inputs[1].dispose();
-  if (!Array.isArray(out) || out.length < 2) {
+  // One forward pass over the whole batch (`apply` in tidy): `predict` would cut it into batches of
+  // 32 and concatenate them, the same numbers at more cost.
+  const out = tf.tidy(() => {
+    const result = model.encoder.apply(networkInputs(model.encoder, x, labels), { training: false }) as tf.Tensor | tf.Tensor[];
+    return Array.isArray(result) ? result.slice(0, 2) : [result];
+  });
+  if (out.length < 2) {
+    tf.dispose(out);
     throw new Error(`model '${model.name}': a VAE encoder must output [mu, logScale], got a single tensor`);
   }
-  for (let i = 2; i < out.length; i++) out[i].dispose();
   return [out[0] as tf.Tensor2D, out[1] as tf.Tensor2D];
 }
 

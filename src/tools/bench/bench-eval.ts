@@ -301,7 +301,8 @@ export async function runEvalBench(argv: readonly string[]): Promise<EvalResult[
   const labels = test.labels.subarray(0, args.n);
   const trainImages = mnist.train.images.subarray(0, args.n * 784);
   const trainLabels = mnist.train.labels.subarray(0, args.n);
-  const warmImages = images.subarray(0, Math.min(args.n, 100) * 784);
+  const warmCount = Math.min(args.n, 100);
+  const warmImages = images.subarray(0, warmCount * 784);
   const noisy = new Rng(1).normalArray(args.mapN * 784, 0, 0.3).map((v, i) => v + images[i]);
   const batch = args.batch;
   if (!args.json) {
@@ -359,7 +360,7 @@ export async function runEvalBench(argv: readonly string[]): Promise<EvalResult[
               images: args.n,
               batch: b,
               // what samplePrior / decoderGrid / interpolate run: decode codes drawn from the prior
-              warm: () => decodeFlat(model, codes.subarray(0, 100 * model.latentDim), 100, undefined, b),
+              warm: () => decodeFlat(model, codes.subarray(0, warmCount * model.latentDim), warmCount, undefined, b),
               run: () => decodeFlat(model, codes, args.n, undefined, b),
             };
             break;
@@ -379,7 +380,11 @@ export async function runEvalBench(argv: readonly string[]): Promise<EvalResult[
               images: args.n,
               batch: 0,
               warm: () =>
-                nearestNeighbourClassify(train2, { ...test2, codes: test2.codes.subarray(0, 100 * test2.dims), labels: labels.subarray(0, 100) }),
+                nearestNeighbourClassify(train2, {
+                  ...test2,
+                  codes: test2.codes.subarray(0, warmCount * test2.dims),
+                  labels: labels.subarray(0, warmCount),
+                }),
               run: () => nearestNeighbourClassify(train2, test2),
             };
             break;

@@ -35,6 +35,18 @@ describe('pcaProject', () => {
     for (let i = 0; i < 20; i++) expect(again[i]).toBeCloseTo(pca.codes[i], 4);
   });
 
+  test('leaves no tensor behind: fitting, and every transform', () => {
+    const rng = new Rng(3);
+    const p = 5;
+    const data = rng.normalArray(40 * p);
+    const before = tf.memory().numTensors;
+    const pca = pcaProject(data, { pixels: p, components: 2, batchSize: 16 });
+    expect(tf.memory().numTensors).toBe(before);
+    pca.transform(data.subarray(0, 7 * p));
+    pca.transform(data);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   test('rejects bad sizes', () => {
     expect(() => pcaProject(new Float32Array(10), { pixels: 4 })).toThrow(/multiple of 4/);
     expect(() => pcaProject(new Float32Array(8), { pixels: 4, components: 5 })).toThrow(/components/);

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AutoencoderModel } from '../models/types';
 import { checkInt, flatImages, isImageDataset, type ImagesInput } from '../util/validate';
 import { perImageMseInto } from '../util/per-image-mse';
-import { checkModel, conditionalLabels, labelSlice } from '../models/model-io';
+import { ANALYSIS_BATCH_SIZE, checkModel, conditionalLabels, labelSlice } from '../models/model-io';
 import { modelPixelCount } from '../models/forward';
 
 /** Options of {@link reconstructionErrors}. */
@@ -18,7 +18,7 @@ export interface ReconstructionErrorOptions {
 export function reconstructDataset(model: AutoencoderModel, images: ImagesInput, options: ReconstructionErrorOptions = {}): Float32Array {
   const where = 'reconstructDataset';
   checkModel(where, model);
-  const { batchSize = 500 } = options;
+  const { batchSize = ANALYSIS_BATCH_SIZE } = options;
   checkInt(where, 'batchSize', batchSize);
   const { data, count, pixels } = flatImages(where, images, modelPixelCount(model));
   const labels = conditionalLabels(where, model, options.labels ?? (isImageDataset(images) ? images.labels : undefined), count);

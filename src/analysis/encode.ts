@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AutoencoderModel } from '../models/types';
 import type { Rng } from '../rng';
 import { checkCodesObject, checkInt, checkNumber, codeCount, flatImages, isImageDataset, type ImagesInput } from '../util/validate';
-import { checkModel, conditionalLabels, encoderMoments, labelSlice, logStdOf } from '../models/model-io';
+import { ANALYSIS_BATCH_SIZE, checkModel, conditionalLabels, encoderMoments, labelSlice, logStdOf } from '../models/model-io';
 import { modelPixelCount } from '../models/forward';
 
 /** Latent codes of a set of images: `codes[i * dims + j]` is dimension j of image i. */
@@ -37,7 +37,7 @@ export interface EncodeOptions {
 export function encodeDataset(model: AutoencoderModel, input: ImagesInput, options: EncodeOptions = {}): LatentCodes {
   const where = 'encodeDataset';
   checkModel(where, model);
-  const { batchSize = 500, mode = 'mean', rng } = options;
+  const { batchSize = ANALYSIS_BATCH_SIZE, mode = 'mean', rng } = options;
   checkInt(where, 'batchSize', batchSize);
   if (mode !== 'mean' && mode !== 'sample') throw new RangeError(`${where}: mode must be 'mean' or 'sample', got '${String(mode)}'`);
   if (mode === 'sample') {

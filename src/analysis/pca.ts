@@ -29,6 +29,9 @@ export interface PcaProjection {
   transform(images: ImagesInput): Float32Array;
 }
 
+/** Images per chunk of {@link pcaProject}'s covariance product unless `batchSize` says otherwise. */
+export const PCA_BATCH_SIZE = 5000;
+
 /** Options of {@link pcaProject}. */
 export interface PcaOptions {
   /** Components to keep (default 2; the curriculum uses 2 and 3). */
@@ -46,7 +49,7 @@ export interface PcaOptions {
 export function pcaProject(input: ImagesInput, options: PcaOptions = {}): PcaProjection {
   const where = 'pcaProject';
   const pixels = options.pixels ?? (isImageDataset(input) ? input.rows * input.cols : 784);
-  const { components = 2, batchSize = 5000 } = options;
+  const { components = 2, batchSize = PCA_BATCH_SIZE } = options;
   checkInt(where, 'components', components);
   checkInt(where, 'batchSize', batchSize);
   const { data, count } = flatImages(where, input, pixels);
@@ -91,7 +94,8 @@ export function pcaProject(input: ImagesInput, options: PcaOptions = {}): PcaPro
     const flat = flatImages('pcaProject.transform', images, pixels);
     const out = new Float32Array(flat.count * components);
     const meanT = tf.tensor2d(meanF, [1, pixels]);
-    const compTT = tf.tensor2d(comps, [components, pixels]).transpose();
+    // (inside tidy: the untransposed tensor is an intermediate to free, not to keep)
+    const compTT = tf.tidy(() => tf.tensor2d(comps, [components, pixels]).transpose());
     for (let start = 0; start < flat.count; start += batchSize) {
       const end = Math.min(flat.count, start + batchSize);
       const proj = tf.tidy(() => {

@@ -20,6 +20,8 @@
  * - `MaxPoolGrad`, `ResizeNearestNeighborGrad`: single passes over wasm memory, integer
  *   upsampling through wasm's average pool; `ResizeNearestNeighbor` by power-of-two factors as
  *   SIMD copies (`wasm-pool-kernels.ts`).
+ * - `Slice`, `PadV2` (the 5LSL0 models' crop and border, and their gradients): runs of copyWithin in
+ *   wasm memory (`wasm-slice-pad.ts`).
  *
  * The numbers equal the stock kernels' (and the cpu backend's) up to float rounding;
  * `tests/backend-wasm-kernels.test.ts`, `tests/backend-wasm-conv-kernels.test.ts` and
@@ -44,6 +46,7 @@ import { conv2DBackpropFilterWasm } from './wasm-conv-filter';
 import { conv2dOneOutputChannel } from './wasm-conv-narrow';
 import { conv2dByGemm, conv2dFast, conv2dFilterGradByGemm, convByGemmAvailable, type Conv2DAttrs } from './wasm-conv-gemm';
 import { wasmSimdKernels } from './wasm-simd';
+import { padV2Wasm, sliceWasm } from './wasm-slice-pad';
 
 /** Whether conv2dTranspose to one channel uses the widened-filter convolution (for measurements). */
 let useNarrowConv = true;
@@ -65,6 +68,8 @@ export const WASM_KERNEL_NAMES = [
   'ResizeNearestNeighborGrad',
   'ResizeNearestNeighbor',
   'Identity',
+  'Slice',
+  'PadV2',
 ] as const;
 
 /** One of {@link WASM_KERNEL_NAMES}. */
@@ -84,6 +89,8 @@ export interface WasmKernelOptions {
   readonly fastPoolGrads?: boolean;
   /** `Identity` (what TensorFlow.js saves for the backward pass) shares the buffer instead of copying it. */
   readonly sharedIdentity?: boolean;
+  /** `Slice` and `PadV2` as runs of copyWithin in wasm memory. */
+  readonly fastCopies?: boolean;
 }
 
 /** The kernels vaelab has currently installed. */
@@ -458,6 +465,13 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   else restore('Sum');
   if (options.sharedIdentity ?? true) replace('Identity', identityShared);
   else restore('Identity');
+  if (options.fastCopies ?? true) {
+    replace('Slice', sliceWasm);
+    replace('PadV2', padV2Wasm);
+  } else {
+    restore('Slice');
+    restore('PadV2');
+  }
   if (options.fastPoolGrads ?? true) {
     replace('MaxPoolGrad', () => maxPoolGradWasm);
     replace('ResizeNearestNeighborGrad', () => resizeNearestNeighborGradWasm);

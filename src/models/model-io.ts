@@ -67,13 +67,16 @@ export function labelSlice(labels: Int32Array | undefined, start: number, end: n
  * The log-scale is a log-variance or a log-std as `model.parameterization` says.
  */
 export function encoderMoments(model: AutoencoderModel, x: tf.Tensor2D, labels?: tf.Tensor1D): [tf.Tensor2D, tf.Tensor2D] {
-  const inputs = networkInputs(model.encoder, x, labels);
-  const out = model.encoder.predict(inputs);
-  if (Array.isArray(inputs) && inputs[1] !== labels) inputs[1].dispose();
-  if (!Array.isArray(out) || out.length < 2) {
+  // One forward pass over the whole batch (`apply` in tidy): `predict` would cut it into batches of
+  // 32 and concatenate them, the same numbers at more cost.
+  const out = tf.tidy(() => {
+    const result = model.encoder.apply(networkInputs(model.encoder, x, labels), { training: false }) as tf.Tensor | tf.Tensor[];
+    return Array.isArray(result) ? result.slice(0, 2) : [result];
+  });
+  if (out.length < 2) {
+    tf.dispose(out);
     throw new Error(`model '${model.name}': a VAE encoder must output [mu, logScale], got a single tensor`);
   }
-  for (let i = 2; i < out.length; i++) out[i].dispose();
   return [out[0] as tf.Tensor2D, out[1] as tf.Tensor2D];
 }
 
@@ -82,11 +85,20 @@ export function logStdOf(model: AutoencoderModel, logScale: tf.Tensor2D): tf.Ten
   return (model.parameterization === 'logStd' ? logScale.clone() : logScale.mul(0.5)) as tf.Tensor2D;
 }
 
+/** Images per forward pass of the batched encode / decode / reconstruct helpers unless the caller says otherwise. */
+export const ANALYSIS_BATCH_SIZE = 500;
+
 /**
  * Decodes flat codes `[count * latentDim]` in batches; returns flat images `[count * pixels]`.
  * `labels` (conditional models) are one class per code.
  */
-export function decodeFlat(model: AutoencoderModel, z: Float32Array, count: number, labels?: Int32Array, batchSize = 500): Float32Array {
+export function decodeFlat(
+  model: AutoencoderModel,
+  z: Float32Array,
+  count: number,
+  labels?: Int32Array,
+  batchSize = ANALYSIS_BATCH_SIZE,
+): Float32Array {
   const d = model.latentDim;
   const p = modelPixelCount(model);
   const out = new Float32Array(count * p);

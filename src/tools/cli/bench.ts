@@ -20,6 +20,8 @@
  *   --python PATH         the peer's interpreter (default /usr/bin/python3; needs python3-torch)
  *   --peer-threads N      the peer's torch threads (default 2)
  *   --smoke               tiny run for CI (n = 2 batches, 2 MAP iterations; --profile: 1 warm-up and 2 profiled steps)
+ *   --eval                the evaluation paths instead (encode, decode, errors, 1-NN, PCA, MAP over the test
+ *                         set; options in src/tools/bench/bench-eval.ts)
  *
  * Profile (`--profile`): per model, build it as the bench does, train --warmup-steps (3) steps,
  * then record a V8 CPU profile (node:inspector, in this process, main thread) of --profile-steps
@@ -53,6 +55,7 @@ import * as path from 'path';
 import { availableCores } from '../../backend/thread-policy';
 import { loadMnist, mnistDataDir } from '../../data';
 import { runBenchCase, type BenchResult } from '../bench/bench';
+import { runEvalBench } from '../bench/bench-eval';
 import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from '../bench/bench-args';
 import { checkPeer, comparePeer, runPeer, type PeerComparison, type PeerResult } from '../bench/bench-peer';
 import { formatProfile, runProfileCase } from '../bench/bench-profile';
@@ -188,6 +191,7 @@ function scaling(args: BenchArgs, available: number): void {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--eval')) return void (await runEvalBench(process.argv.slice(2)));
   const args = parseBenchArgs(process.argv.slice(2), REPO_ROOT);
   if (args.help) {
     console.log(BENCH_USAGE);

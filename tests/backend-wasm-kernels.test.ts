@@ -53,6 +53,7 @@ describe('registerWasmKernels', () => {
       fastSum: false,
       fastPoolGrads: false,
       sharedIdentity: false,
+      fastCompare: false,
     });
     expect(installedWasmKernels()).toEqual(['Conv2DBackpropFilter']);
     registerWasmKernels();

@@ -17,6 +17,8 @@
  * - `Sum` over leading axes (bias gradients): a WebAssembly SIMD column-sum loop
  *   (`wasm-simd.ts`) when the columns come in sixteens, else a product with a kept vector of ones.
  * - `Identity`: shares the buffer (one more reference) instead of copying it.
+ * - `Maximum`, `Minimum`, `GreaterEqual` on float32 (equal shapes or a single-element operand):
+ *   SIMD loops (`wasm-compare.ts`), bit-identical to wasm's kernels and ~20x faster.
  * - `MaxPoolGrad`, `ResizeNearestNeighborGrad`: single passes over wasm memory, integer
  *   upsampling through wasm's average pool; `ResizeNearestNeighbor` by power-of-two factors as
  *   SIMD copies (`wasm-pool-kernels.ts`).
@@ -44,6 +46,7 @@ import { conv2DBackpropFilterWasm } from './wasm-conv-filter';
 import { conv2dOneOutputChannel } from './wasm-conv-narrow';
 import { conv2dByGemm, conv2dFast, conv2dFilterGradByGemm, convByGemmAvailable, type Conv2DAttrs } from './wasm-conv-gemm';
 import { wasmSimdKernels } from './wasm-simd';
+import { compareKernel } from './wasm-compare';
 
 /** Whether conv2dTranspose to one channel uses the widened-filter convolution (for measurements). */
 let useNarrowConv = true;
@@ -65,6 +68,9 @@ export const WASM_KERNEL_NAMES = [
   'ResizeNearestNeighborGrad',
   'ResizeNearestNeighbor',
   'Identity',
+  'Maximum',
+  'Minimum',
+  'GreaterEqual',
 ] as const;
 
 /** One of {@link WASM_KERNEL_NAMES}. */
@@ -84,6 +90,8 @@ export interface WasmKernelOptions {
   readonly fastPoolGrads?: boolean;
   /** `Identity` (what TensorFlow.js saves for the backward pass) shares the buffer instead of copying it. */
   readonly sharedIdentity?: boolean;
+  /** `Maximum`, `Minimum`, `GreaterEqual` on float32 as SIMD loops (`wasm-compare.ts`; same numbers as wasm's). */
+  readonly fastCompare?: boolean;
 }
 
 /** The kernels vaelab has currently installed. */
@@ -458,6 +466,15 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   else restore('Sum');
   if (options.sharedIdentity ?? true) replace('Identity', identityShared);
   else restore('Identity');
+  if (options.fastCompare ?? true) {
+    replace('Maximum', (f) => compareKernel('max', f));
+    replace('Minimum', (f) => compareKernel('min', f));
+    replace('GreaterEqual', (f) => compareKernel('ge', f));
+  } else {
+    restore('Maximum');
+    restore('Minimum');
+    restore('GreaterEqual');
+  }
   if (options.fastPoolGrads ?? true) {
     replace('MaxPoolGrad', () => maxPoolGradWasm);
     replace('ResizeNearestNeighborGrad', () => resizeNearestNeighborGradWasm);

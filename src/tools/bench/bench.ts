@@ -119,7 +119,15 @@ export async function runBenchCase(options: BenchCaseOptions): Promise<BenchResu
   const kernels = options.kernels ?? 'fast';
   const backend = await initBackend({ backend: options.backend, announce: false, wasmThreads: options.wasmThreads });
   const fast = kernels === 'fast';
-  registerWasmKernels({ fastMatMul: fast, fastConv: fast, fastConvBackpropInput: fast, fastSum: fast, fastPoolGrads: fast, sharedIdentity: fast });
+  registerWasmKernels({
+    fastMatMul: fast,
+    fastConv: fast,
+    fastConvBackpropInput: fast,
+    fastSum: fast,
+    fastPoolGrads: fast,
+    sharedIdentity: fast,
+    fastCompare: fast,
+  });
   // 'stock' also keeps vaelab's product out of the one kernel wasm lacks (the conv filter gradient).
   setWasmGemm(fast);
   const rng = new Rng(options.seed ?? 0);

@@ -22,6 +22,7 @@ export { registerWasmKernels, installedWasmKernels, WASM_KERNEL_NAMES } from './
 export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
 export { startWasmWithThreads, wasmWorkerScriptDir } from './wasm-threads';
 export { setWasmGemm } from './wasm-gemm';
+export { fusedDenseInstalled, DENSE_RELU_KERNEL } from './wasm-dense';
 export { ADAM_UPDATE_KERNEL, ADAM_KERNEL_BACKENDS, registerAdamKernel, hasAdamKernel, setAdamSimd } from './adam-kernel';
 export type { AdamUpdateAttrs } from './adam-kernel';
 

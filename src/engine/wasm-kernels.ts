@@ -17,6 +17,8 @@
  * - `Sum` over leading axes (bias gradients): a WebAssembly SIMD column-sum loop
  *   (`wasm-simd.ts`) when the columns come in sixteens, else a product with a kept vector of ones.
  * - `Identity`: shares the buffer (one more reference) instead of copying it.
+ * - ReLU dense layers while training: one kernel (`VaelabDenseRelu`, product + bias + ReLU) in
+ *   place of `BatchMatMul`, `Add` and `Relu`, by standing in for `tf.fused.matMul` (`wasm-dense.ts`).
  * - `Maximum`, `Minimum`, `GreaterEqual` on float32 (equal shapes or a single-element operand):
  *   SIMD loops (`wasm-compare.ts`), bit-identical to wasm's kernels and ~20x faster.
  * - `MaxPoolGrad`, `ResizeNearestNeighborGrad`: single passes over wasm memory, integer
@@ -47,6 +49,7 @@ import { conv2dOneOutputChannel } from './wasm-conv-narrow';
 import { conv2dByGemm, conv2dFast, conv2dFilterGradByGemm, convByGemmAvailable, type Conv2DAttrs } from './wasm-conv-gemm';
 import { wasmSimdKernels } from './wasm-simd';
 import { compareKernel } from './wasm-compare';
+import { setFusedDense } from './wasm-dense';
 
 /** Whether conv2dTranspose to one channel uses the widened-filter convolution (for measurements). */
 let useNarrowConv = true;
@@ -92,6 +95,8 @@ export interface WasmKernelOptions {
   readonly sharedIdentity?: boolean;
   /** `Maximum`, `Minimum`, `GreaterEqual` on float32 as SIMD loops (`wasm-compare.ts`; same numbers as wasm's). */
   readonly fastCompare?: boolean;
+  /** ReLU dense layers as one kernel while training (`wasm-dense.ts`: stands in for `tf.fused.matMul`; same numbers). */
+  readonly fusedDense?: boolean;
 }
 
 /** The kernels vaelab has currently installed. */
@@ -466,6 +471,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   else restore('Sum');
   if (options.sharedIdentity ?? true) replace('Identity', identityShared);
   else restore('Identity');
+  setFusedDense(options.fusedDense ?? true);
   if (options.fastCompare ?? true) {
     replace('Maximum', (f) => compareKernel('max', f));
     replace('Minimum', (f) => compareKernel('min', f));

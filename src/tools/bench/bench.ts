@@ -127,6 +127,7 @@ export async function runBenchCase(options: BenchCaseOptions): Promise<BenchResu
     fastPoolGrads: fast,
     sharedIdentity: fast,
     fastCompare: fast,
+    fusedDense: fast,
   });
   // 'stock' also keeps vaelab's product out of the one kernel wasm lacks (the conv filter gradient).
   setWasmGemm(fast);

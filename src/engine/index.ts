@@ -23,7 +23,7 @@ export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
 export { startWasmWithThreads, wasmWorkerScriptDir } from './wasm-threads';
 export { setWasmGemm } from './wasm-gemm';
 export { fusedDenseInstalled, DENSE_RELU_KERNEL } from './wasm-dense';
-export { ADAM_UPDATE_KERNEL, ADAM_KERNEL_BACKENDS, registerAdamKernel, hasAdamKernel, setAdamSimd } from './adam-kernel';
+export { ADAM_UPDATE_KERNEL, ADAM_KERNEL_BACKENDS, registerAdamKernel, hasAdamKernel, setAdamSimd, setAdamThreads } from './adam-kernel';
 export type { AdamUpdateAttrs } from './adam-kernel';
 
 /** Options of {@link registerWasmEngine}. */

@@ -54,6 +54,7 @@ describe('registerWasmKernels', () => {
       fastPoolGrads: false,
       sharedIdentity: false,
       fastCopies: false,
+      fastCompare: false,
     });
     expect(installedWasmKernels()).toEqual(['Conv2DBackpropFilter']);
     registerWasmKernels();

@@ -13,7 +13,8 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, wasmThreadCount, WASM_THREADS_ENV } from '../src/backend';
 import { defaultWasmThreads } from '../src/backend/thread-policy';
-import { wasmWorkerScriptDir } from '../src/engine';
+import { setAdamThreads, wasmWorkerScriptDir } from '../src/engine';
+import { createAdam } from '../src/training/optimizer';
 
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
@@ -142,4 +143,38 @@ test('wasm with 2 threads in this process: products, conv2d forward and gradient
     t.forEach((v, j) => expect(Math.abs(v - cpu[i][j])).toBeLessThan(1e-4 * (1 + scale)));
   });
   await tf.setBackend('wasm');
+});
+
+test('Adam split over the helper thread (setAdamThreads) takes exactly the steps of one thread', async () => {
+  expect(await initBackend({ backend: 'wasm', wasmThreads: 2, announce: false })).toBe('wasm');
+  expect(wasmThreadCount()).toBe(2);
+  // 300x300 = 90,000 weights: above the split threshold (2 x GEMM_ADAM_MIN_CHUNK), not a multiple of the chunk size.
+  const train = (split: boolean): Float32Array[] => {
+    setAdamThreads(split);
+    try {
+      const w = tf.variable(
+        tf.tensor2d(
+          Array.from({ length: 300 * 300 }, (_, i) => Math.sin(0.1 * i)),
+          [300, 300],
+        ),
+      );
+      const b = tf.variable(tf.tensor1d(Array.from({ length: 300 }, (_, i) => Math.cos(i))));
+      const x = tf.tensor2d(
+        Array.from({ length: 7 * 300 }, (_, i) => Math.cos(0.37 * i)),
+        [7, 300],
+      );
+      const optimizer = createAdam(1e-2, { epsilon: 1e-8 });
+      for (let step = 0; step < 3; step++) optimizer.minimize(() => tf.sum(tf.square(tf.add(tf.matMul(x, w), b))) as tf.Scalar, false, [w, b]);
+      const out = [w.dataSync() as Float32Array, b.dataSync() as Float32Array];
+      optimizer.dispose();
+      tf.dispose([w, b, x]);
+      return out;
+    } finally {
+      setAdamThreads(false);
+    }
+  };
+  const split = train(true);
+  const one = train(false);
+  expect(Array.from(split[0].slice(0, 5))).not.toEqual(Array.from(Float32Array.from({ length: 5 }, (_, i) => Math.sin(0.1 * i)))); // it trained
+  split.forEach((s, i) => expect(s).toEqual(one[i]));
 });

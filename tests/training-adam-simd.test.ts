@@ -1,9 +1,11 @@
 /**
  * The WebAssembly SIMD Adam loop (`adam-simd.ts`) on its own, outside tfjs: on a plain and on
  * a shared memory (the wasm backend's single- and multi-threaded builds) it writes exactly the
- * four-wide float32 update into the outputs, touches nothing else, and leaves its inputs alone.
+ * four-wide float32 update into the outputs, touches nothing else, and leaves its inputs alone;
+ * split over a helper thread (the matrix product module's copy) it writes the same bits.
  */
 import { adamSimdFor } from '../src/engine/adam-simd';
+import { GEMM_ADAM_MIN_CHUNK, wasmGemmFor, type WasmGemm } from '../src/engine/wasm-gemm';
 
 interface MemoryCtor {
   new (descriptor: { initial: number; maximum?: number; shared?: boolean }): { buffer: ArrayBufferLike };
@@ -47,4 +49,45 @@ test.each([
     const inOutput = [W1, M1, V1].some((o) => j >= o && j < o + n);
     if (!inOutput && heap[j] !== before[j]) throw new Error(`float ${j} changed from ${before[j]} to ${heap[j]}`);
   }
+});
+
+test("split over a helper thread (the matrix product module's copy of the loop), the update has exactly the single-threaded loop's bits", () => {
+  const memory = new WasmMemory({ initial: 64, maximum: 65536, shared: true });
+  const gemm = wasmGemmFor(memory, 2) as WasmGemm;
+  const adam = adamSimdFor(memory);
+  expect(gemm.threads).toBe(2);
+  const n = 2 * GEMM_ADAM_MIN_CHUNK + 12; // two chunks or more, one of them not a whole chunk
+  const heap = new Float32Array(memory.buffer);
+  const region = (k: number): number => k * (n + 16); // float offsets, 64-byte apart boundaries
+  const [W, G, M, V, W1, M1, V1, W2, M2, V2] = Array.from({ length: 10 }, (_, k) => region(k));
+  for (let i = 0; i < n; i++) {
+    heap[W + i] = Math.sin(i + 1);
+    heap[G + i] = i % 5 === 0 ? 0 : Math.cos(3 * i) * 10 ** -(i % 4);
+    heap[M + i] = 0.01 * Math.sin(7 * i);
+    heap[V + i] = 1e-4 * (1 + Math.cos(5 * i));
+  }
+  const [alpha, epsHat, beta1, beta2] = [3e-3, 1e-7, 0.9, 0.999];
+  const before = gemm.sharedJobs;
+  gemm.adam({ w: 4 * W, g: 4 * G, m: 4 * M, v: 4 * V, w1: 4 * W1, m1: 4 * M1, v1: 4 * V1, n, alpha, epsHat, beta1, beta2 });
+  expect(gemm.sharedJobs).toBe(before + 1);
+  adam!(4 * W, 4 * G, 4 * M, 4 * V, 4 * W2, 4 * M2, 4 * V2, 4 * n, alpha, epsHat, beta1, 1 - beta1, beta2, 1 - beta2);
+  for (const [split, one] of [
+    [W1, W2],
+    [M1, M2],
+    [V1, V2],
+  ]) {
+    const a = heap.slice(split, split + n);
+    const b = heap.slice(one, one + n);
+    let differ = 0;
+    for (let i = 0; i < n; i++) if (!Object.is(a[i], b[i])) differ++;
+    expect(differ).toBe(0);
+  }
+  // And it is Adam: the first weights against the float32 formula.
+  const f = Math.fround;
+  for (let i = 0; i < 8; i++) {
+    const g = heap[G + i];
+    const m = f(f(f(beta1) * heap[M + i]) + f(f(1 - beta1) * g));
+    expect(heap[M1 + i]).toBe(m);
+  }
+  expect(() => gemm.adam({ w: 0, g: 0, m: 0, v: 0, w1: 0, m1: 0, v1: 0, n: 6, alpha, epsHat, beta1, beta2 })).toThrow(/multiple of 4, got 6/);
 });

@@ -15,7 +15,9 @@
  *
  * - wasm: a 128-bit WebAssembly SIMD loop over the backend's heap (`adam-simd.ts`, four
  *   weights per instruction, float32 per operation), with the last n % 4 weights (or all of
- *   them where SIMD is unavailable) done by a JavaScript pass over the same heap.
+ *   them where SIMD is unavailable) done by a JavaScript pass over the same heap. With
+ *   {@link setAdamThreads} (off by default), updates of at least 64K weights are split into
+ *   chunks over vaelab's helper threads (`wasm-gemm.ts`; the same loop per weight, so the same numbers).
  * - cpu: the JavaScript pass over the backend's arrays.
  *
  * Why an earlier JavaScript-only kernel was slower than tfjs's ten composed wasm kernels
@@ -30,7 +32,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { adamSimdFor, type WasmMemory } from './adam-simd';
-import { wasmMemoryOf } from './wasm-heap';
+import { wasmGemmOf, wasmMemoryOf } from './wasm-heap';
+import { GEMM_ADAM_MIN_CHUNK } from './wasm-gemm';
 
 /** Name of the fused Adam update kernel. */
 export const ADAM_UPDATE_KERNEL = 'VaelabAdamUpdate';
@@ -65,6 +68,19 @@ let simdAllowed = true;
 /** Lets the wasm kernel use its WebAssembly SIMD loop (default) or forces the JavaScript pass. */
 export function setAdamSimd(enabled: boolean): void {
   simdAllowed = enabled;
+}
+
+/**
+ * Whether large updates are split over vaelab's helper threads. Off by default: measured on the
+ * shared 2-core machine under load 6 to 7 (docs/performance.md, "The dense step"), the split cost
+ * 0 to 5 ms per dense-VAE step instead of saving the ~0.8 ms it saves when the helper is free
+ * (every split job waits for the helper to check in, a scheduler slice when the cores are busy).
+ */
+let threadsAllowed = false;
+
+/** Lets the wasm kernel split large updates over vaelab's helper threads (off by default; same numbers either way) or keeps them on the calling thread. */
+export function setAdamThreads(enabled: boolean): void {
+  threadsAllowed = enabled;
 }
 
 /**
@@ -187,7 +203,12 @@ const adamUpdateWasm: KernelFunc = (args) => {
   const simd = memory !== undefined && simdAllowed ? adamSimdFor(memory) : null;
   // SIMD takes whole groups of four weights; JavaScript does the rest (all of it without SIMD).
   const done = simd ? n - (n % 4) : 0;
-  if (simd && done > 0) {
+  // Large updates over vaelab's helper threads (the same loop on chunks of the weights: same numbers).
+  const gemm = simd && threadsAllowed && done >= 2 * GEMM_ADAM_MIN_CHUNK ? wasmGemmOf(backend) : null;
+  if (gemm !== null && gemm.threads > 1) {
+    const [pw, pg, pm, pv, pw1, pm1, pv1] = bytes;
+    gemm.adam({ w: pw, g: pg, m: pm, v: pv, w1: pw1, m1: pm1, v1: pv1, n: done, alpha: a.alpha, epsHat: a.epsHat, beta1: a.beta1, beta2: a.beta2 });
+  } else if (simd && done > 0) {
     simd(...bytes, done * 4, a.alpha, a.epsHat, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2);
   }
   if (done < n) {

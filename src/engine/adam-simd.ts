@@ -11,7 +11,7 @@
  * Arithmetic: float32 per operation (like the composed tf ops), with the constants computed
  * in double precision by the caller and rounded once.
  */
-import { compileOnMemory, functionBody, get, load, loopNext, loopWhileBelow, moduleImportingMemory, OP, set, simd, store, TYPE, V128 } from './wasm-assembler';
+import { compileOnMemory, functionBody, get, load, loopNext, loopWhileBelow, moduleImportingMemory, OP, set, simd, store, TYPE, V128, type WasmFunction } from './wasm-assembler';
 
 /** (w, g, m, v, w1, m1, v1 byte offsets, byteCount multiple of 16, alpha, epsHat, b1, 1-b1, b2, 1-b2). */
 export type AdamSimdFn = (
@@ -33,12 +33,21 @@ export type AdamSimdFn = (
 
 // Parameters 0..13 (see AdamSimdFn), then locals.
 const [W, G, M, V, W1, M1, V1, BYTES, ALPHA, EPS, B1, C1, B2, C2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
-const I = 14; // i32 byte index
-const [vALPHA, vEPS, vB1, vC1, vB2, vC2, vG, vM, vV] = [15, 16, 17, 18, 19, 20, 21, 22, 23]; // v128
 
-/** The function body: splat the constants, then 16 bytes (4 weights) per iteration. */
-function adamBody(): number[] {
-  const splat = (from: number, to: number): number[] => [...get(from), ...simd(V128.f32x4Splat), ...set(to)];
+/** f32.reinterpret_i32 */
+const F32_REINTERPRET_I32 = 0xbe;
+
+/**
+ * The function body: splat the constants, then 16 bytes (4 weights) per iteration. With
+ * `params` > 14 (the matrix product module's calling convention, `ADAM_GEMM_PARAMS` i32
+ * parameters), the six constants arrive as the bits of float32 values in i32 parameters and are
+ * reinterpreted; the loop itself is the same instruction for instruction.
+ */
+function adamBody(params = 14): number[] {
+  const bits = params > 14;
+  const I = params; // i32 byte index
+  const [vALPHA, vEPS, vB1, vC1, vB2, vC2, vG, vM, vV] = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((d) => params + d); // v128
+  const splat = (from: number, to: number): number[] => [...get(from), ...(bits ? [F32_REINTERPRET_I32] : []), ...simd(V128.f32x4Splat), ...set(to)];
   const at = (base: number): number[] => [...get(base), ...get(I), OP.i32Add];
   const code = [
     ...splat(ALPHA, vALPHA),
@@ -69,6 +78,22 @@ function adamBody(): number[] {
     ...loopNext(I, 16),
   ];
   return functionBody([[1, TYPE.i32], [9, TYPE.v128]], code);
+}
+
+/** i32 parameters of the Adam loop in the matrix product module (its calls carry 18 arguments). */
+export const ADAM_GEMM_PARAMS = 18;
+
+/** Name of the Adam loop in the matrix product module. */
+export const ADAM_GEMM_NAME = 'adam';
+
+/**
+ * The Adam loop for the matrix product module (`wasm-gemm.ts`), whose helper threads call every
+ * function with {@link ADAM_GEMM_PARAMS} i32 arguments: (w, g, m, v, w1, m1, v1 byte addresses,
+ * byteCount, then the float32 bits of alpha, epsHat, beta1, 1-beta1, beta2, 1-beta2, then four
+ * unused). Same loop as {@link adamSimdModuleBytes}'s, so a split update gives the same numbers.
+ */
+export function adamGemmFunction(): WasmFunction {
+  return { name: ADAM_GEMM_NAME, params: Array<number>(ADAM_GEMM_PARAMS).fill(TYPE.i32), body: adamBody(ADAM_GEMM_PARAMS) };
 }
 
 /** The module bytes; it imports `env.memory` (shared or not, as the backend's memory is). */

@@ -10,7 +10,8 @@
  * What it holds (one file each, internal): a SIMD matrix product and implicit-GEMM convolutions
  * split over helper threads (`wasm-gemm*.ts`, `wasm-conv-*.ts`), the convolution filter gradient
  * wasm lacks and faster backward kernels (`wasm-kernels.ts`, `wasm-pool-kernels.ts`,
- * `wasm-simd.ts`), the threaded wasm build started from Node (`wasm-threads.ts`), a fused Adam
+ * `wasm-simd.ts`), SIMD `Maximum` / `Minimum` / `GreaterEqual` (`wasm-compare.ts`), ReLU dense layers
+ * as one kernel while training (`wasm-dense.ts`), the threaded wasm build started from Node (`wasm-threads.ts`), a fused Adam
  * update kernel (`adam-kernel.ts`, `adam-simd.ts`), and the small WebAssembly assembler their SIMD loops are written with (`wasm-assembler.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -23,7 +24,8 @@ export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
 export { startWasmWithThreads, wasmWorkerScriptDir } from './wasm-threads';
 export { setWasmGemm } from './wasm-gemm';
 export { WASM_MODULE_NAME } from './wasm-assembler';
-export { ADAM_UPDATE_KERNEL, ADAM_KERNEL_BACKENDS, registerAdamKernel, hasAdamKernel, setAdamSimd } from './adam-kernel';
+export { fusedDenseInstalled, DENSE_RELU_KERNEL } from './wasm-dense';
+export { ADAM_UPDATE_KERNEL, ADAM_KERNEL_BACKENDS, registerAdamKernel, hasAdamKernel, setAdamSimd, setAdamThreads } from './adam-kernel';
 export type { AdamUpdateAttrs } from './adam-kernel';
 
 /** Options of {@link registerWasmEngine}. */

@@ -35,7 +35,9 @@ export const V128 = {
   const: 0x0c,
   shuffle: 0x0d,
   f32x4Splat: 0x13,
+  i8x16Narrow16s: 0x65,
   f32x4Gt: 0x44,
+  f32x4Ge: 0x46,
   and: 0x4e,
   andnot: 0x4f,
   or: 0x50,
@@ -46,7 +48,9 @@ export const V128 = {
   f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
   f32x4Div: 0xe7,
+  f32x4Pmin: 0xea,
   f32x4Pmax: 0xeb,
+  i16x8Narrow32s: 0x85,
 } as const;
 
 /** Value and function type codes. */

@@ -12,6 +12,7 @@
  * Both end with the same epilogue, chosen by flag bits: add what C already holds, add a bias
  * row, clamp at zero (ReLU as the cpu backend has it: x < 0 ? 0 : x).
  */
+import { adamGemmFunction } from './adam-simd';
 import { addTo, countedLoop, functionBody, get, i32, load, loadSplat, loopNext, OP, set, shuffle, simd, store, TYPE, uleb, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
 
 /** Epilogue flag: add the bias row. */
@@ -295,5 +296,7 @@ export function gemmFunctions(): WasmFunction[] {
     for (const nb of GEMM_DOT_COLUMNS) out.push({ name: dotName(mr, nb), params: i32s(DOT_PARAMS), body: dotStrip(mr, nb) });
     out.push({ name: dotConvName(mr), params: i32s(DOT_CONV_PARAMS), body: dotConvStrip(mr) });
   }
+  // The fused Adam update, so that the helper threads can share it (adam-simd.ts).
+  out.push(adamGemmFunction());
   return out;
 }

@@ -19,6 +19,7 @@ import {
   GEMM_DOT_COLUMNS,
   GEMM_WIDTHS,
 } from './wasm-gemm-code';
+import { ADAM_GEMM_NAME } from './adam-simd';
 import { CALL_SLOTS, GemmWorkers, MAX_CHUNKS, type GemmJob } from './wasm-gemm-workers';
 
 /** One product C [m,n] = op(A) op(B) (+ bias) (ReLU), every operand a byte address in wasm memory. */
@@ -67,6 +68,29 @@ export interface GemmConv {
   readonly outChannels: number;
 }
 
+/**
+ * One fused Adam update over n float32 weights (see `adam-kernel.ts`): every operand a byte
+ * address in wasm memory; `n` a multiple of 4. The constants are rounded to float32 as the
+ * single-threaded SIMD loop's f32 parameters are.
+ */
+export interface GemmAdam {
+  readonly w: number;
+  readonly g: number;
+  readonly m: number;
+  readonly v: number;
+  readonly w1: number;
+  readonly m1: number;
+  readonly v1: number;
+  readonly n: number;
+  readonly alpha: number;
+  readonly epsHat: number;
+  readonly beta1: number;
+  readonly beta2: number;
+}
+
+/** Fewest weights per chunk of a split Adam update (~0.05 ms of work; smaller updates stay on one thread). */
+export const GEMM_ADAM_MIN_CHUNK = 1 << 15;
+
 /** The product loops bound to one memory. */
 export interface WasmGemm {
   /** Whether {@link WasmGemm.multiply} takes this combination (not both transposed; `A B^T` needs k % 4 = 0). */
@@ -89,6 +113,12 @@ export interface WasmGemm {
    * (the caller adds them up); the partials are computed in parallel.
    */
   conv2dFilterGrad(p: GemmConv, partials?: number): void;
+  /**
+   * The fused Adam update split by weights into chunks of at least {@link GEMM_ADAM_MIN_CHUNK}
+   * (whole groups of four) over the threads: every weight goes through the same SIMD loop as on
+   * one thread, so the numbers do not depend on the thread count. Throws when n is not a multiple of 4.
+   */
+  adam(p: GemmAdam): void;
   /** Threads a product is split over (1 = this thread only). */
   readonly threads: number;
   /** How many jobs so far were shared with the helper threads (for tests and diagnostics). */
@@ -225,6 +255,20 @@ class Gemm implements WasmGemm {
         if (oneChannel) this.planConvOneChannel(p, b, list);
         else this.planConvImage(p, b, list);
       }
+    });
+  }
+
+  adam(p: GemmAdam): void {
+    if (!Number.isInteger(p.n) || p.n < 0 || p.n % 4 !== 0) throw new RangeError(`wasm gemm adam: n must be a multiple of 4, got ${p.n}`);
+    if (p.n === 0) return;
+    const bits = new Int32Array(Float32Array.of(p.alpha, p.epsHat, p.beta1, 1 - p.beta1, p.beta2, 1 - p.beta2).buffer);
+    const chunks = this.workers === null ? 1 : Math.max(1, Math.min(GEMM_CHUNKS_PER_THREAD * this.threads, Math.floor(p.n / GEMM_ADAM_MIN_CHUNK)));
+    const per = 4 * Math.ceil(p.n / 4 / chunks);
+    const fn = this.index.get(ADAM_GEMM_NAME) as number;
+    this.runChunks(Math.ceil(p.n / per), (i, list) => {
+      const at = 4 * i * per;
+      const count = Math.min(p.n - i * per, per);
+      list.push(fn, [p.w + at, p.g + at, p.m + at, p.v + at, p.w1 + at, p.m1 + at, p.v1 + at, 4 * count, ...bits, 0, 0, 0, 0]);
     });
   }
 

@@ -20,7 +20,17 @@ export type BenchKernels = 'fast' | 'stock';
 export async function startBenchBackend(backend: BackendName, kernels: BenchKernels, wasmThreads?: number): Promise<BackendName> {
   const running = await initBackend({ backend, announce: false, wasmThreads });
   const fast = kernels === 'fast';
-  registerWasmKernels({ fastMatMul: fast, fastConv: fast, fastConvBackpropInput: fast, fastSum: fast, fastPoolGrads: fast, sharedIdentity: fast });
+  registerWasmKernels({
+    fastMatMul: fast,
+    fastConv: fast,
+    fastConvBackpropInput: fast,
+    fastSum: fast,
+    fastPoolGrads: fast,
+    sharedIdentity: fast,
+    fastCompare: fast,
+    fusedDense: fast,
+    fastCopies: fast,
+  });
   // 'stock' also keeps vaelab's product out of the one kernel wasm lacks (the conv filter gradient).
   setWasmGemm(fast);
   return running;

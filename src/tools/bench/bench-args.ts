@@ -66,20 +66,22 @@ const MODE_OPTIONS: Readonly<Record<string, BenchMode>> = {
   '--threads-list': 'scaling',
 };
 
-function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
+/** A comma-separated list of names from `allowed`; `who` starts the error message (e.g. 'bench --eval'). */
+export function list<T extends string>(flag: string, value: string, allowed: readonly T[], who = 'bench'): T[] {
   const items = value.split(',').filter((s) => s !== '');
   for (const item of items) {
     if (!(allowed as readonly string[]).includes(item)) {
-      throw new Error(`bench: ${flag} ${item} is unknown; expected a comma-separated list of ${allowed.join(', ')}`);
+      throw new Error(`${who}: ${flag} ${item} is unknown; expected a comma-separated list of ${allowed.join(', ')}`);
     }
   }
-  if (items.length === 0) throw new Error(`bench: ${flag} needs at least one of ${allowed.join(', ')}`);
+  if (items.length === 0) throw new Error(`${who}: ${flag} needs at least one of ${allowed.join(', ')}`);
   return items as T[];
 }
 
-function positiveInt(flag: string, value: string): number {
+/** An integer >= 1 given as text; `who` starts the error message. */
+export function positiveInt(flag: string, value: string, who = 'bench'): number {
   const v = Number(value);
-  if (value.trim() === '' || !Number.isInteger(v) || v < 1) throw new Error(`bench: ${flag} must be a positive integer, got '${value}'`);
+  if (value.trim() === '' || !Number.isInteger(v) || v < 1) throw new Error(`${who}: ${flag} must be a positive integer, got '${value}'`);
   return v;
 }
 

@@ -34,6 +34,8 @@ import { ANALYSIS_BATCH_SIZE, decodeFlat } from '../../models/model-io';
 import { encodeDataset, mapDenoise, nearestNeighbourClassify, pcaProject, reconstructionErrors, type LatentCodes } from '../../analysis';
 import { MAP_BATCH_SIZE } from '../../analysis/map-denoise';
 import { PCA_BATCH_SIZE } from '../../analysis/pca';
+import { cpuSeconds, round } from './bench';
+import { list, positiveInt } from './bench-args';
 
 /** The course models the evaluation benchmark builds. */
 export const EVAL_MODEL_NAMES = ['dense_vae', 'conv_vae', 'conv_ae_5lsl0', 'conv_vae_5lsl0'] as const;
@@ -104,23 +106,7 @@ interface EvalArgs {
   cpuProfile: boolean;
 }
 
-function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
-  const items = value.split(',').filter((s) => s !== '');
-  for (const item of items) {
-    if (!(allowed as readonly string[]).includes(item)) {
-      throw new Error(`bench --eval: ${flag} ${item} is unknown; expected a comma-separated list of ${allowed.join(', ')}`);
-    }
-  }
-  if (items.length === 0) throw new Error(`bench --eval: ${flag} needs at least one of ${allowed.join(', ')}`);
-  return items as T[];
-}
-
-function positiveInt(flag: string, value: string | undefined): number {
-  const v = Number(value);
-  if (value === undefined || !Number.isInteger(v) || v < 1)
-    throw new Error(`bench --eval: ${flag} must be a positive integer, got '${String(value)}'`);
-  return v;
-}
+const WHO = 'bench --eval';
 
 /** Parses the options of `npm run bench -- --eval ...` (the `--eval` flag itself is skipped). */
 export function parseEvalArgs(argv: readonly string[]): EvalArgs {
@@ -152,28 +138,28 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
         a.cpuProfile = true;
         break;
       case '--models':
-        a.models = list(flag, argv[++i] ?? '', EVAL_MODEL_NAMES);
+        a.models = list(flag, argv[++i] ?? '', EVAL_MODEL_NAMES, WHO);
         break;
       case '--paths':
-        a.paths = list(flag, argv[++i] ?? '', EVAL_PATHS);
+        a.paths = list(flag, argv[++i] ?? '', EVAL_PATHS, WHO);
         break;
       case '--n':
-        a.n = positiveInt(flag, argv[++i]);
+        a.n = positiveInt(flag, argv[++i] ?? '', WHO);
         break;
       case '--map-n':
-        a.mapN = positiveInt(flag, argv[++i]);
+        a.mapN = positiveInt(flag, argv[++i] ?? '', WHO);
         break;
       case '--map-iters':
-        a.mapIters = positiveInt(flag, argv[++i]);
+        a.mapIters = positiveInt(flag, argv[++i] ?? '', WHO);
         break;
       case '--batch':
-        a.batch = positiveInt(flag, argv[++i]);
+        a.batch = positiveInt(flag, argv[++i] ?? '', WHO);
         break;
       case '--threads':
-        a.threads = positiveInt(flag, argv[++i]);
+        a.threads = positiveInt(flag, argv[++i] ?? '', WHO);
         break;
       case '--rounds':
-        a.rounds = positiveInt(flag, argv[++i]);
+        a.rounds = positiveInt(flag, argv[++i] ?? '', WHO);
         break;
       default:
         throw new Error(
@@ -234,13 +220,6 @@ function profiled(fn: () => void): Array<{ fn: string; share: number }> {
       .map(([name, hits]) => ({ fn: name, share: Number((hits / Math.max(1, total)).toFixed(3)) }));
   }
 }
-
-function cpuSeconds(since: NodeJS.CpuUsage): number {
-  const u = process.cpuUsage(since);
-  return (u.user + u.system) / 1e6;
-}
-
-const round = (v: number, digits = 1): number => Number(v.toFixed(digits));
 
 interface Case {
   readonly images: number;

@@ -91,12 +91,14 @@ function sample(p: Peaks): void {
   p.tensor = Math.max(p.tensor, tf.memory().numBytes);
 }
 
-function cpuSeconds(since: NodeJS.CpuUsage): number {
+/** Seconds of this process's CPU time (all threads) since `since`. */
+export function cpuSeconds(since: NodeJS.CpuUsage): number {
   const u = process.cpuUsage(since);
   return (u.user + u.system) / 1e6;
 }
 
-const round = (v: number, digits = 1): number => Number(v.toFixed(digits));
+/** `v` rounded to `digits` decimals, as the bench's JSON prints it. */
+export const round = (v: number, digits = 1): number => Number(v.toFixed(digits));
 
 /** Trains one model on one backend and measures it. RangeError for bad sizes. */
 export async function runBenchCase(options: BenchCaseOptions): Promise<BenchResult> {

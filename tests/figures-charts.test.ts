@@ -147,9 +147,19 @@ describe('charts render to PNG with their Vega-Lite spec', () => {
       const texts = [...(await vegaLiteToSvg(fig.vegaLite ?? {})).matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
       return texts.slice(0, texts.indexOf(title));
     };
+    // three epochs: exactly the ticks 1, 2, 3 (not 1, 1.5, 2, ... rounded to repeated labels)
+    expect(await xLabels([1, 2, 3], 'epoch')).toEqual(['1', '2', '3']);
     const epochs = await xLabels([1, 2, 3, 4, 5], 'epoch');
-    expect(epochs.length).toBeGreaterThan(1);
-    for (const label of epochs) expect(label).toMatch(/^\d+$/);
+    expect(epochs).toEqual(['1', '2', '3', '4', '5']);
+    // thirty epochs: whole numbers, each once, in order, at most about ten
+    const many = await xLabels(
+      Array.from({ length: 30 }, (_, i) => i + 1),
+      'epoch',
+    );
+    for (const label of many) expect(label).toMatch(/^\d+$/);
+    expect(new Set(many).size).toBe(many.length);
+    expect(many.map(Number)).toEqual([...many.map(Number)].sort((a, b) => a - b));
+    expect(many.length).toBeLessThanOrEqual(11);
     const levels = await xLabels([0.1, 0.3, 0.5], 'noise std');
     expect(levels.some((label) => /^0?\.\d+$/.test(label))).toBe(true);
   });

@@ -68,8 +68,17 @@ export async function lineChart(series: readonly LineSeries[] | LineSeries, opti
     }
   }
   const maxLen = Math.max(...list.map((s) => s.x.length));
-  // x of whole numbers only (epochs, iterations): whole-number ticks, never 1.5 epochs
+  // x of whole numbers only (epochs, iterations): ticks at whole numbers, at most about 10 of them (never 1.5 epochs)
   const wholeX = list.every((s) => Array.from(s.x).every((v) => Number.isInteger(v)));
+  const xs = list.flatMap((s) => Array.from(s.x));
+  const xMin = xs.reduce((a, b) => Math.min(a, b));
+  const xMax = xs.reduce((a, b) => Math.max(a, b));
+  // the smallest step of 1, 2, 5 or 10 times a power of ten (at least 1) that gives at most 10 steps; ticks at its multiples
+  const span = Math.max(xMax - xMin, 1);
+  const power = 10 ** Math.max(0, Math.floor(Math.log10(span / 10)));
+  const xStep = [1, 2, 5, 10].map((m) => m * power).find((step) => span / step <= 10) ?? 10 * power;
+  const firstTick = Math.ceil(xMin / xStep) * xStep;
+  const xTicks = Array.from({ length: Math.max(0, Math.floor((xMax - firstTick) / xStep) + 1) }, (_, i) => firstTick + i * xStep);
   const spec: VegaLiteSpec = {
     title: options.title ?? '',
     width: options.width ?? 420,
@@ -82,7 +91,7 @@ export async function lineChart(series: readonly LineSeries[] | LineSeries, opti
         type: 'quantitative',
         title: options.xTitle ?? 'x',
         scale: { zero: false, nice: false },
-        ...(wholeX ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
+        ...(wholeX ? { axis: { values: xTicks, format: 'd' } } : {}),
       },
       y: {
         field: 'y',

@@ -271,6 +271,8 @@ export {
   formatPercent,
   formatSignificant,
   inNotebook,
+  isLongTraining,
+  LONG_TRAINING_PRESENTATIONS,
   notebookProfile,
   outputDir,
   publish,

@@ -166,6 +166,29 @@ export function claimBelow(
   return comparison('claimBelow', id, statement, value, bound, names, true, options);
 }
 
+/**
+ * Image presentations (epochs x training images) from which {@link isLongTraining} calls a training long: the
+ * documents' settings (the full profile) train the notebooks' dense VAEs 50 epochs on 10,000 images (500,000),
+ * the quick profile a few epochs on a few thousand (12,000 to 36,000).
+ */
+export const LONG_TRAINING_PRESENTATIONS = 200_000;
+
+/**
+ * Whether `epochs` passes over `trainCount` images are a long training (at least
+ * {@link LONG_TRAINING_PRESENTATIONS} image presentations). Where the documents' long training teaches something
+ * else than the quick profile's short one (09, 10, 11), a notebook picks its claim with this, from its settings,
+ * before any result is seen. Throws on a negative or non-finite count.
+ */
+export function isLongTraining(epochs: number, trainCount: number): boolean {
+  for (const [name, v] of [
+    ['epochs', epochs],
+    ['trainCount', trainCount],
+  ] as const) {
+    if (!Number.isFinite(v) || v < 0) throw new RangeError(`isLongTraining: ${name} must be a finite number >= 0, got ${String(v)}`);
+  }
+  return epochs * trainCount >= LONG_TRAINING_PRESENTATIONS;
+}
+
 /** A claim that `value` is strictly above `bound` (NaN never holds), with both numbers as evidence; see {@link claimBelow}. */
 export function claimAbove(
   id: string,

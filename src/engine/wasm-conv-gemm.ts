@@ -151,9 +151,30 @@ export function convByGemmAvailable(backend: KernelBackend): boolean {
   return wasmGemmOf(backend) !== null;
 }
 
-/** conv2d(x, filter) by vaelab's loops, or null when they do not apply (not float32, dilated, no loops). */
-export function conv2dByGemm(backend: KernelBackend, x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): TensorInfo | null {
+/** What a convolution's epilogue adds after the sum: a bias row [outChannels] and / or ReLU. */
+export interface ConvEpilogue {
+  readonly bias?: TensorInfo;
+  readonly relu: boolean;
+}
+
+/**
+ * conv2d(x, filter) by vaelab's loops (then + bias, then ReLU, in the loops' epilogue when
+ * `epilogue` is given), or null when they do not apply (not float32, dilated, no loops; with an
+ * epilogue also one output channel, whose dot-product loops have none).
+ */
+export function conv2dByGemm(
+  backend: KernelBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  attrs: Conv2DAttrs,
+  epilogue?: ConvEpilogue,
+): TensorInfo | null {
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return null;
+  if (epilogue !== undefined) {
+    const bias = epilogue.bias;
+    if (filter.shape[3] === 1) return null;
+    if (bias !== undefined && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== filter.shape[3])) return null;
+  }
   if (!isOne(attrs.dilations)) return null;
   const gemm = wasmGemmOf(backend);
   if (gemm === null) return null;
@@ -162,7 +183,14 @@ export function conv2dByGemm(backend: KernelBackend, x: TensorInfo, filter: Tens
   if (xp === null) return null;
   const out = (backend as WasmHeapBackend).makeOutput([x.shape[0], info.outHeight, info.outWidth, info.outChannels], 'float32');
   try {
-    gemm.conv2d({ ...geometry(info, xp), x: heapAddress(backend, xp), filter: heapAddress(backend, filter), out: heapAddress(backend, out) });
+    gemm.conv2d({
+      ...geometry(info, xp),
+      x: heapAddress(backend, xp),
+      filter: heapAddress(backend, filter),
+      out: heapAddress(backend, out),
+      bias: epilogue?.bias === undefined ? undefined : heapAddress(backend, epilogue.bias),
+      relu: epilogue?.relu === true,
+    });
   } finally {
     if (xp !== x) freeWasm(backend, xp);
   }

@@ -64,6 +64,7 @@ import { wasmSimdKernels } from './wasm-simd';
 import { padV2Wasm, sliceWasm } from './wasm-slice-pad';
 import { compareKernel } from './wasm-compare';
 import { setFusedDense } from './wasm-dense';
+import { setFusedConv } from './wasm-conv-relu';
 
 /** Whether conv2dTranspose to one channel uses the widened-filter convolution (for measurements). */
 let useNarrowConv = true;
@@ -120,6 +121,8 @@ export interface WasmKernelOptions {
    * one padded dy for all stride phases of conv2d's input gradient, its sub-filters in one copy (same numbers).
    */
   readonly fastConvGlue?: boolean;
+  /** ReLU conv2d layers as one kernel while training (`wasm-conv-relu.ts`: stands in for `tf.fused.conv2d`; same numbers). */
+  readonly fusedConv?: boolean;
 }
 
 /** The kernels vaelab has currently installed. */
@@ -627,6 +630,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
     restore('PadV2');
   }
   setFusedDense(options.fusedDense ?? true);
+  setFusedConv(options.fusedConv ?? true);
   const glueOn = options.fastConvGlue ?? true;
   setConvGlue({ borderOnly: glueOn, sharedPhasePad: glueOn, oneCopySubFilter: glueOn });
   if (options.fastCompare ?? true) {

@@ -13,10 +13,13 @@
  *   conv2dTranspose; wasm's own is about ten times slower than its forward conv): one stride-1
  *   forward convolution per stride phase with the flipped sub-filter, interleaved into dx; to a
  *   single channel by dot products (vaelab's loops) or, without them, through a widened filter
- *   (`wasm-conv-narrow.ts`).
+ *   (`wasm-conv-narrow.ts`). The sub-filters are one copy each in wasm memory, and with vaelab's
+ *   loops dy is padded once and every phase reads its window of it in place (`fastConvGlue`).
+ * - ReLU conv2d layers while training: one kernel (`VaelabConv2DRelu`, convolution + bias + ReLU)
+ *   in place of `Conv2D`, `Add` and `Relu`, by standing in for `tf.fused.conv2d` (`wasm-conv-relu.ts`).
  * - `Sum` over leading axes (bias gradients): a WebAssembly SIMD column-sum loop
  *   (`wasm-simd.ts`) when the columns come in sixteens, else a product with a kept vector of ones.
- * - `Identity`: shares the buffer (one more reference) instead of copying it.
+ * - `Identity`, and `Cast` to the dtype the tensor already has: shares the buffer (one more reference) instead of copying it.
  * - ReLU dense layers while training: one kernel (`VaelabDenseRelu`, product + bias + ReLU) in
  *   place of `BatchMatMul`, `Add` and `Relu`, by standing in for `tf.fused.matMul` (`wasm-dense.ts`).
  * - `Maximum`, `Minimum`, `GreaterEqual` on float32 (equal shapes or a single-element operand):
@@ -86,6 +89,7 @@ export const WASM_KERNEL_NAMES = [
   'ResizeNearestNeighborGrad',
   'ResizeNearestNeighbor',
   'Identity',
+  'Cast',
   'Slice',
   'PadV2',
   'Maximum',
@@ -110,6 +114,8 @@ export interface WasmKernelOptions {
   readonly fastPoolGrads?: boolean;
   /** `Identity` (what TensorFlow.js saves for the backward pass) shares the buffer instead of copying it. */
   readonly sharedIdentity?: boolean;
+  /** `Cast` to the dtype the tensor already has (ReLU's gradient casts to float32) shares the buffer too. */
+  readonly sharedCast?: boolean;
   /** `Slice` and `PadV2` as runs of copyWithin in wasm memory. */
   readonly fastCopies?: boolean;
   /** `Maximum`, `Minimum`, `GreaterEqual` on float32 as SIMD loops (`wasm-compare.ts`; same numbers as wasm's). */
@@ -492,6 +498,9 @@ function identityShared(stockFunc: KernelFunc): KernelFunc {
   return (args) => {
     const x = args.inputs.x as Info;
     if (x.dtype === 'string') return stockFunc(args);
+    // Cast to the dtype x already has (ReLU's gradient casts its input to float32): the same sharing.
+    const to = (args.attrs as { dtype?: string } | undefined)?.dtype;
+    if (to !== undefined && to !== x.dtype) return stockFunc(args);
     (args.backend as KernelBackend & { incRef(dataId: object): void }).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
   };
@@ -622,6 +631,8 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   else restore('Sum');
   if (options.sharedIdentity ?? true) replace('Identity', identityShared);
   else restore('Identity');
+  if (options.sharedCast ?? true) replace('Cast', identityShared);
+  else restore('Cast');
   if (options.fastCopies ?? true) {
     replace('Slice', sliceWasm);
     replace('PadV2', padV2Wasm);

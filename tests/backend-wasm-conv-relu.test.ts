@@ -6,8 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { registerWasmKernels } from '../src/engine';
-import { CONV_RELU_KERNEL, fusedConvInstalled } from '../src/engine/wasm-conv-relu';
+import { CONV_RELU_KERNEL, fusedConvInstalled, registerWasmKernels } from '../src/engine';
 import { kernelCounts, modelLossAndGrads, on, relError, seededValues } from './wasm-fixtures';
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { DENSE_RELU_KERNEL, fusedDenseInstalled, registerWasmKernels } from '../src/engine';
-import { on, relError, seededValues } from './wasm-fixtures';
+import { kernelCounts, modelLossAndGrads, on, relError, seededValues } from './wasm-fixtures';
 
 beforeAll(async () => {
   expect(await initBackend({ backend: 'wasm', announce: false })).toBe('wasm');
@@ -40,46 +40,17 @@ function model(): tf.LayersModel {
 
 const x = seededValues(9 * 12, 5, 1);
 
-/** Loss, then the gradient of every weight (in the model's order), of one batch. */
-function lossAndGrads(): tf.Tensor[] {
-  const m = model();
-  try {
-    const xs = tf.tensor2d(x, [9, 12]);
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(m.apply(xs) as tf.Tensor)) as tf.Scalar);
-    return [value, ...m.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name])];
-  } finally {
-    m.dispose();
-  }
-}
-
-async function onWasm(fused: boolean): Promise<Float32Array[]> {
-  registerWasmKernels({ fusedDense: fused });
-  try {
-    return await on('wasm', lossAndGrads);
-  } finally {
-    registerWasmKernels();
-  }
-}
+/** Loss and weight gradients of one batch on wasm, the kernel on or off. */
+const onWasm = (fused: boolean): Promise<Float32Array[]> => modelLossAndGrads('wasm', model, () => tf.tensor2d(x, [9, 12]), { fusedDense: fused });
 
 test('loss and weight gradients equal the unfused path on wasm bit for bit, and the cpu backend to 1e-5', async () => {
   const fused = await onWasm(true);
   const unfused = await onWasm(false);
   expect(fused.length).toBe(6); // loss + 2 kernels + 1 bias + output kernel and bias
   fused.forEach((f, i) => expect({ i, f: Array.from(f) }).toEqual({ i, f: Array.from(unfused[i]) }));
-  const cpu = await on('cpu', lossAndGrads);
+  const cpu = await modelLossAndGrads('cpu', model, () => tf.tensor2d(x, [9, 12]));
   fused.forEach((f, i) => expect(relError(f, cpu[i])).toBeLessThan(1e-5));
 });
-
-/** Kernel names run by `f`, with counts. */
-async function kernelCounts(f: () => tf.TensorContainer): Promise<Record<string, number>> {
-  const info = await tf.profile(() => {
-    const r = f();
-    return r as tf.Tensor;
-  });
-  const counts: Record<string, number> = {};
-  for (const k of info.kernels) counts[k.name] = (counts[k.name] ?? 0) + 1;
-  return counts;
-}
 
 test('while training the ReLU layers run as one kernel each; the first layer input gradient is still not computed', async () => {
   await tf.setBackend('wasm');

@@ -53,6 +53,7 @@ describe('registerWasmKernels', () => {
       fastSum: false,
       fastPoolGrads: false,
       sharedIdentity: false,
+      sharedCast: false,
       fastCopies: false,
       fastCompare: false,
     });
@@ -104,6 +105,30 @@ describe.each(convCases)('conv2d x=$x filter=$f stride=$s pad=$pad', ({ x: xs, f
 });
 
 describe('other kernels', () => {
+  test('Cast to the same dtype shares the buffer (values kept after the source is disposed); to another dtype the stock kernel runs', async () => {
+    await tf.setBackend('wasm');
+    registerWasmKernels();
+    const x = tf.tensor1d([1.5, -2.25, 0, 3]);
+    const buffers = tf.engine().backend.numDataIds();
+    const same = tf.cast(x, 'float32');
+    expect(tf.engine().backend.numDataIds()).toBe(buffers); // no new buffer
+    const toInt = tf.cast(x, 'int32');
+    const toBool = tf.cast(x, 'bool');
+    registerWasmKernels({ sharedCast: false });
+    const stockBool = tf.tidy(() => Array.from(tf.cast(x, 'bool').dataSync()));
+    registerWasmKernels();
+    const intSame = tf.cast(toInt, 'int32');
+    x.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2.25, 0, 3]);
+    expect(Array.from(toInt.dataSync())).toEqual([1, -2, 0, 3]);
+    expect(Array.from(toBool.dataSync())).toEqual(stockBool);
+    expect([toInt.dtype, toBool.dtype, intSame.dtype]).toEqual(['int32', 'bool', 'int32']);
+    toInt.dispose();
+    expect(Array.from(intSame.dataSync())).toEqual([1, -2, 0, 3]);
+    tf.dispose([same, toBool, intSame]);
+    expect(tf.engine().backend.numDataIds()).toBe(buffers - 1);
+  });
+
   test.each([
     [false, false],
     [true, false],

@@ -1,5 +1,6 @@
 /** Helpers shared by the wasm kernel tests: deterministic inputs and a cpu-vs-wasm comparison. */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmKernels, type WasmKernelOptions } from '../src/engine';
 
 /** 4-d shape [n, h, w, c]. */
 export type Shape4 = [number, number, number, number];
@@ -45,4 +46,41 @@ export async function expectSameOnCpuAndWasm(f: () => tf.Tensor[], tol: number):
   const wasm = await on('wasm', f);
   expect(wasm.length).toBe(cpu.length);
   wasm.forEach((w, i) => expect(relError(w, cpu[i])).toBeLessThan(tol));
+}
+
+/**
+ * On `backend` (for wasm with vaelab's kernels as `options` say, all of them again afterwards): the
+ * loss sum(model(xs)^2) of a fresh `makeModel()`, then its gradient for every trainable weight in
+ * the model's order.
+ */
+export async function modelLossAndGrads(
+  backend: 'cpu' | 'wasm',
+  makeModel: () => tf.LayersModel,
+  makeInput: () => tf.Tensor,
+  options: WasmKernelOptions = {},
+): Promise<Float32Array[]> {
+  const run = (): tf.Tensor[] => {
+    const m = makeModel();
+    try {
+      const xs = makeInput();
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(m.apply(xs) as tf.Tensor)) as tf.Scalar);
+      return [value, ...m.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name])];
+    } finally {
+      m.dispose();
+    }
+  };
+  registerWasmKernels(options);
+  try {
+    return await on(backend, run);
+  } finally {
+    registerWasmKernels();
+  }
+}
+
+/** Kernel names run by `f`, with counts. */
+export async function kernelCounts(f: () => tf.TensorContainer): Promise<Record<string, number>> {
+  const info = await tf.profile(() => f() as tf.Tensor);
+  const counts: Record<string, number> = {};
+  for (const k of info.kernels) counts[k.name] = (counts[k.name] ?? 0) + 1;
+  return counts;
 }

@@ -11,7 +11,7 @@
  * split over helper threads (`wasm-gemm*.ts`, `wasm-conv-*.ts`), the convolution filter gradient
  * wasm lacks and faster backward kernels (`wasm-kernels.ts`, `wasm-pool-kernels.ts`,
  * `wasm-simd.ts`), SIMD `Maximum` / `Minimum` / `GreaterEqual` (`wasm-compare.ts`), ReLU dense layers
- * as one kernel while training (`wasm-dense.ts`), the threaded wasm build started from Node (`wasm-threads.ts`), a fused Adam
+ * and ReLU conv2d layers as one kernel each while training (`wasm-dense.ts`, `wasm-conv-relu.ts`), the threaded wasm build started from Node (`wasm-threads.ts`), a fused Adam
  * update kernel (`adam-kernel.ts`, `adam-simd.ts`), and the small WebAssembly assembler their SIMD loops are written with (`wasm-assembler.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -25,6 +25,7 @@ export { startWasmWithThreads, wasmWorkerScriptDir } from './wasm-threads';
 export { setWasmGemm } from './wasm-gemm';
 export { WASM_MODULE_NAME } from './wasm-assembler';
 export { fusedDenseInstalled, DENSE_RELU_KERNEL } from './wasm-dense';
+export { fusedConvInstalled, CONV_RELU_KERNEL } from './wasm-conv-relu';
 export { ADAM_UPDATE_KERNEL, ADAM_KERNEL_BACKENDS, registerAdamKernel, hasAdamKernel, setAdamSimd, setAdamThreads } from './adam-kernel';
 export type { AdamUpdateAttrs } from './adam-kernel';
 

@@ -16,33 +16,116 @@ export type Conv2DAttrs = ConvGeometryAttrs & { readonly dilations?: [number, nu
 const isOne = (d: [number, number] | number | undefined): boolean => d === undefined || (Array.isArray(d) ? d.every((v) => v === 1) : d === 1);
 
 /**
- * x padded as the convolution's geometry says (x itself when there is no padding), or null for
- * negative padding. Row by row: an input row (w pixels, channels last) is one contiguous run in the
- * padded tensor too, so the copy is one memmove per row into a zeroed buffer (wasm's PadV2 takes
- * about 1 ms for a [100,28,28,1] batch; this, a tenth of that).
+ * The padding details vaelab's convolution glue runs with (all on by default; off restores the
+ * earlier path, for measurements and the tests that compare the two bit for bit).
  */
-function padded(backend: KernelBackend, x: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo | null {
-  const { top, bottom, left, right } = info.padInfo;
-  if (top < 0 || bottom < 0 || left < 0 || right < 0) return null;
-  if (top + bottom + left + right === 0) return x;
+export interface ConvGlueOptions {
+  /** Padding zeroes only the border (else: the whole padded buffer, then the rows over it). */
+  readonly borderOnly?: boolean;
+  /** conv2d's input gradient pads dy once for all stride phases and reads each phase in place (else: a Slice and a padded copy per phase). */
+  readonly sharedPhasePad?: boolean;
+  /** conv2d's input gradient builds each flipped, channel-swapped sub-filter in one copy (else: StridedSlice, Reverse, Transpose). */
+  readonly oneCopySubFilter?: boolean;
+}
+
+const glue = { borderOnly: true, sharedPhasePad: true, oneCopySubFilter: true };
+
+/** Sets the convolution glue's switches (those not given keep their value); see {@link ConvGlueOptions}. */
+export function setConvGlue(options: ConvGlueOptions): void {
+  if (options.borderOnly !== undefined) glue.borderOnly = options.borderOnly;
+  if (options.sharedPhasePad !== undefined) glue.sharedPhasePad = options.sharedPhasePad;
+  if (options.oneCopySubFilter !== undefined) glue.oneCopySubFilter = options.oneCopySubFilter;
+}
+
+/** The convolution glue's current switches. */
+export function convGlue(): Required<ConvGlueOptions> {
+  return { ...glue };
+}
+
+/**
+ * A new float32 tensor: x [n, h, w, c] with `top`/`bottom` zero rows and `left`/`right` zero
+ * columns around each image (all four >= 0). An input row (w pixels, channels last) is one
+ * contiguous run in the padded tensor too, so the copy is one memmove per row; the zeros between
+ * two rows (one row's right border, the next one's left border, or the rows above and below an
+ * image) are one fill each, so every float is written once (wasm's PadV2 takes about 1 ms for a
+ * [100,28,28,1] batch; this, a tenth of that).
+ */
+export function padImages(backend: KernelBackend, x: TensorInfo, top: number, bottom: number, left: number, right: number): TensorInfo {
   const heap = backend as WasmHeapBackend;
   const [n, h, w, c] = x.shape;
   const hp = h + top + bottom;
   const wp = w + left + right;
   const out = heap.makeOutput([n, hp, wp, c], 'float32');
   const dst = heap.typedArrayFromHeap(out);
-  dst.fill(0);
-  // One view of the whole heap and copyWithin: no view object per row.
+  if (!glue.borderOnly) dst.fill(0);
+  // One view of the whole heap and copyWithin / fill: no view object per row.
   const all = new Float32Array(dst.buffer);
   const dst0 = dst.byteOffset / 4;
   const src0 = heap.typedArrayFromHeap(x).byteOffset / 4;
   const row = w * c;
+  let zeroFrom = dst0; // first float not yet written
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < h; y++) {
       const from = src0 + (b * h + y) * row;
-      all.copyWithin(dst0 + ((b * hp + y + top) * wp + left) * c, from, from + row);
+      const to = dst0 + ((b * hp + y + top) * wp + left) * c;
+      if (glue.borderOnly && to > zeroFrom) all.fill(0, zeroFrom, to);
+      all.copyWithin(to, from, from + row);
+      zeroFrom = to + row;
     }
   }
+  const end = dst0 + n * hp * wp * c;
+  if (glue.borderOnly && end > zeroFrom) all.fill(0, zeroFrom, end);
+  return out;
+}
+
+/** x padded as the convolution's geometry says (x itself when there is no padding), or null for negative padding. */
+function padded(backend: KernelBackend, x: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo | null {
+  const { top, bottom, left, right } = info.padInfo;
+  if (top < 0 || bottom < 0 || left < 0 || right < 0) return null;
+  if (top + bottom + left + right === 0) return x;
+  return padImages(backend, x, top, bottom, left, right);
+}
+
+/**
+ * A stride-1 convolution read in place from an already padded input: `x` is the byte address of
+ * the first pixel the convolution reads, rows `rowPixels` pixels apart and images `imageRows` rows
+ * apart (so a window into a larger padded tensor); writes out [batch, outHeight, outWidth,
+ * outChannels] with the same loops, and so the same numbers, as a padded copy of just that window.
+ */
+export interface ConvWindow {
+  readonly x: number;
+  readonly batch: number;
+  readonly imageRows: number;
+  readonly rowPixels: number;
+  readonly inChannels: number;
+  readonly filter: TensorInfo;
+  readonly outHeight: number;
+  readonly outWidth: number;
+}
+
+/** The convolution of a {@link ConvWindow} into a new tensor, or null without vaelab's loops. */
+export function conv2dWindowByGemm(backend: KernelBackend, w: ConvWindow): TensorInfo | null {
+  const gemm = wasmGemmOf(backend);
+  if (gemm === null || w.filter.dtype !== 'float32') return null;
+  const [fh, fw, fc, co] = w.filter.shape;
+  if (fc !== w.inChannels) throw new Error(`conv2dWindowByGemm: filter has ${fc} input channels, the window ${w.inChannels}.`);
+  const out = (backend as WasmHeapBackend).makeOutput([w.batch, w.outHeight, w.outWidth, co], 'float32');
+  gemm.conv2d({
+    x: w.x,
+    filter: heapAddress(backend, w.filter),
+    out: heapAddress(backend, out),
+    batch: w.batch,
+    inHeight: w.imageRows,
+    inWidth: w.rowPixels,
+    inChannels: w.inChannels,
+    filterHeight: fh,
+    filterWidth: fw,
+    strideHeight: 1,
+    strideWidth: 1,
+    outHeight: w.outHeight,
+    outWidth: w.outWidth,
+    outChannels: co,
+  });
   return out;
 }
 
@@ -68,9 +151,30 @@ export function convByGemmAvailable(backend: KernelBackend): boolean {
   return wasmGemmOf(backend) !== null;
 }
 
-/** conv2d(x, filter) by vaelab's loops, or null when they do not apply (not float32, dilated, no loops). */
-export function conv2dByGemm(backend: KernelBackend, x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): TensorInfo | null {
+/** What a convolution's epilogue adds after the sum: a bias row [outChannels] and / or ReLU. */
+export interface ConvEpilogue {
+  readonly bias?: TensorInfo;
+  readonly relu: boolean;
+}
+
+/**
+ * conv2d(x, filter) by vaelab's loops (then + bias, then ReLU, in the loops' epilogue when
+ * `epilogue` is given), or null when they do not apply (not float32, dilated, no loops; with an
+ * epilogue also one output channel, whose dot-product loops have none).
+ */
+export function conv2dByGemm(
+  backend: KernelBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  attrs: Conv2DAttrs,
+  epilogue?: ConvEpilogue,
+): TensorInfo | null {
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return null;
+  if (epilogue !== undefined) {
+    const bias = epilogue.bias;
+    if (filter.shape[3] === 1) return null;
+    if (bias !== undefined && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== filter.shape[3])) return null;
+  }
   if (!isOne(attrs.dilations)) return null;
   const gemm = wasmGemmOf(backend);
   if (gemm === null) return null;
@@ -79,7 +183,14 @@ export function conv2dByGemm(backend: KernelBackend, x: TensorInfo, filter: Tens
   if (xp === null) return null;
   const out = (backend as WasmHeapBackend).makeOutput([x.shape[0], info.outHeight, info.outWidth, info.outChannels], 'float32');
   try {
-    gemm.conv2d({ ...geometry(info, xp), x: heapAddress(backend, xp), filter: heapAddress(backend, filter), out: heapAddress(backend, out) });
+    gemm.conv2d({
+      ...geometry(info, xp),
+      x: heapAddress(backend, xp),
+      filter: heapAddress(backend, filter),
+      out: heapAddress(backend, out),
+      bias: epilogue?.bias === undefined ? undefined : heapAddress(backend, epilogue.bias),
+      relu: epilogue?.relu === true,
+    });
   } finally {
     if (xp !== x) freeWasm(backend, xp);
   }

@@ -66,6 +66,10 @@ export interface GemmConv {
   readonly outHeight: number;
   readonly outWidth: number;
   readonly outChannels: number;
+  /** Byte address of a bias row [outChannels] added after the sum (none when undefined). */
+  readonly bias?: number;
+  /** Clamp at zero after the bias. */
+  readonly relu?: boolean;
 }
 
 /**
@@ -250,6 +254,7 @@ class Gemm implements WasmGemm {
     const per = Math.ceil(p.batch / this.chunksFor(macs, p.batch));
     // One output channel: dot products over each filter row (whole SIMD vectors when fw*ci allows).
     const oneChannel = p.outChannels === 1 && (p.filterWidth * p.inChannels) % 4 === 0;
+    if (oneChannel && (p.bias !== undefined || p.relu === true)) throw new Error('wasm gemm conv2d: no bias or ReLU epilogue for one output channel');
     this.runChunks(Math.ceil(p.batch / per), (i, list) => {
       for (let b = i * per; b < Math.min(p.batch, (i + 1) * per); b++) {
         if (oneChannel) this.planConvOneChannel(p, b, list);
@@ -498,13 +503,13 @@ class Gemm implements WasmGemm {
         a: p.x + image * p.inHeight * inRow,
         b: p.filter,
         c: p.out + image * p.outHeight * outRow,
-        bias: 0,
+        bias: p.bias ?? 0,
         k: p.filterWidth * p.inChannels,
         aRow: p.strideWidth * pixel,
         aStep: 4,
         bRow: 4 * p.outChannels,
         cRow: 4 * p.outChannels,
-        flags: 0,
+        flags: (p.bias !== undefined ? GEMM_BIAS : 0) | (p.relu === true ? GEMM_RELU : 0),
         kRuns: p.filterHeight,
         aRun: inRow,
         outers: p.outHeight,

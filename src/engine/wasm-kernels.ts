@@ -13,10 +13,13 @@
  *   conv2dTranspose; wasm's own is about ten times slower than its forward conv): one stride-1
  *   forward convolution per stride phase with the flipped sub-filter, interleaved into dx; to a
  *   single channel by dot products (vaelab's loops) or, without them, through a widened filter
- *   (`wasm-conv-narrow.ts`).
+ *   (`wasm-conv-narrow.ts`). The sub-filters are one copy each in wasm memory, and with vaelab's
+ *   loops dy is padded once and every phase reads its window of it in place (`fastConvGlue`).
+ * - ReLU conv2d layers while training: one kernel (`VaelabConv2DRelu`, convolution + bias + ReLU)
+ *   in place of `Conv2D`, `Add` and `Relu`, by standing in for `tf.fused.conv2d` (`wasm-conv-relu.ts`).
  * - `Sum` over leading axes (bias gradients): a WebAssembly SIMD column-sum loop
  *   (`wasm-simd.ts`) when the columns come in sixteens, else a product with a kept vector of ones.
- * - `Identity`: shares the buffer (one more reference) instead of copying it.
+ * - `Identity`, and `Cast` to the dtype the tensor already has: shares the buffer (one more reference) instead of copying it.
  * - ReLU dense layers while training: one kernel (`VaelabDenseRelu`, product + bias + ReLU) in
  *   place of `BatchMatMul`, `Add` and `Relu`, by standing in for `tf.fused.matMul` (`wasm-dense.ts`).
  * - `Maximum`, `Minimum`, `GreaterEqual` on float32 (equal shapes or a single-element operand):
@@ -44,15 +47,27 @@ import {
   stockWasmKernels as stock,
   type ConvGeometryAttrs,
   type WasmHeapBackend,
+  heapAddress,
   ownMatMul,
 } from './wasm-heap';
 import { conv2DBackpropFilterWasm } from './wasm-conv-filter';
 import { conv2dOneOutputChannel } from './wasm-conv-narrow';
-import { conv2dByGemm, conv2dFast, conv2dFilterGradByGemm, convByGemmAvailable, type Conv2DAttrs } from './wasm-conv-gemm';
+import {
+  conv2dByGemm,
+  conv2dFast,
+  conv2dFilterGradByGemm,
+  conv2dWindowByGemm,
+  convByGemmAvailable,
+  convGlue,
+  padImages,
+  setConvGlue,
+  type Conv2DAttrs,
+} from './wasm-conv-gemm';
 import { wasmSimdKernels } from './wasm-simd';
 import { padV2Wasm, sliceWasm } from './wasm-slice-pad';
 import { compareKernel } from './wasm-compare';
 import { setFusedDense } from './wasm-dense';
+import { setFusedConv } from './wasm-conv-relu';
 
 /** Whether conv2dTranspose to one channel uses the widened-filter convolution (for measurements). */
 let useNarrowConv = true;
@@ -74,6 +89,7 @@ export const WASM_KERNEL_NAMES = [
   'ResizeNearestNeighborGrad',
   'ResizeNearestNeighbor',
   'Identity',
+  'Cast',
   'Slice',
   'PadV2',
   'Maximum',
@@ -98,12 +114,21 @@ export interface WasmKernelOptions {
   readonly fastPoolGrads?: boolean;
   /** `Identity` (what TensorFlow.js saves for the backward pass) shares the buffer instead of copying it. */
   readonly sharedIdentity?: boolean;
+  /** `Cast` to the dtype the tensor already has (ReLU's gradient casts to float32) shares the buffer too. */
+  readonly sharedCast?: boolean;
   /** `Slice` and `PadV2` as runs of copyWithin in wasm memory. */
   readonly fastCopies?: boolean;
   /** `Maximum`, `Minimum`, `GreaterEqual` on float32 as SIMD loops (`wasm-compare.ts`; same numbers as wasm's). */
   readonly fastCompare?: boolean;
   /** ReLU dense layers as one kernel while training (`wasm-dense.ts`: stands in for `tf.fused.matMul`; same numbers). */
   readonly fusedDense?: boolean;
+  /**
+   * Convolution glue (`wasm-conv-gemm.ts`, {@link setConvGlue}): padding that zeroes only the border,
+   * one padded dy for all stride phases of conv2d's input gradient, its sub-filters in one copy (same numbers).
+   */
+  readonly fastConvGlue?: boolean;
+  /** ReLU conv2d layers as one kernel while training (`wasm-conv-relu.ts`: stands in for `tf.fused.conv2d`; same numbers). */
+  readonly fusedConv?: boolean;
 }
 
 /** The kernels vaelab has currently installed. */
@@ -182,98 +207,47 @@ function conv2DBackpropInputFast(stockFunc: KernelFunc): KernelFunc {
     const top = info.padInfo.top;
     const left = info.padInfo.left;
     const single = sh === 1 && sw === 1;
+    const rowPhases = Array.from({ length: sh }, (_, p) => phase1d(h, oh, kh, sh, top, p));
+    const colPhases = Array.from({ length: sw }, (_, q) => phase1d(w, ow, kw, sw, left, q));
+    const oneCopy = convGlue().oneCopySubFilter && filter.dtype === 'float32';
+    // dy padded once for every phase (each phase reads its window in place), when vaelab's loops run.
+    const shared =
+      convGlue().sharedPhasePad && dy.dtype === 'float32' && filter.dtype === 'float32' && convByGemmAvailable(backend)
+        ? sharedPhasePadding(backend, dy, rowPhases, colPhases)
+        : null;
     const out = single ? undefined : backend.makeOutput([n, h, w, ci], 'float32');
-    if (out !== undefined) {
-      // Rows or columns that meet no filter tap (a stride larger than the filter) stay zero.
-      let covered = true;
-      for (let p = 0; p < sh; p++) covered &&= phase1d(h, oh, kh, sh, top, p).taps > 0;
-      for (let q = 0; q < sw; q++) covered &&= phase1d(w, ow, kw, sw, left, q).taps > 0;
-      if (!covered) backend.typedArrayFromHeap(out).fill(0);
-    }
-    for (let p = 0; p < sh; p++) {
-      const rows = phase1d(h, oh, kh, sh, top, p);
-      for (let q = 0; q < sw; q++) {
-        const cols = phase1d(w, ow, kw, sw, left, q);
-        if (rows.count === 0 || cols.count === 0) continue;
-        if (rows.taps === 0 || cols.taps === 0) continue; // zero-filled above
-        // Sub-filter W[p::sh, q::sw], flipped in space, [taps_h, taps_w, co, ci].
-        const sub = single
-          ? filter
-          : run(
-              'StridedSlice',
-              backend,
-              { x: filter },
-              {
-                begin: [p, q, 0, 0],
-                end: [kh, kw, ci, co],
-                strides: [sh, sw, 1, 1],
-                beginMask: 0,
-                endMask: 0,
-                ellipsisMask: 0,
-                newAxisMask: 0,
-                shrinkAxisMask: 0,
-              },
-            );
-        const flipped = run('Reverse', backend, { x: sub }, { dims: [0, 1] });
-        if (sub !== filter) free(backend, sub);
-        const subFilter = transpose(backend, flipped, [0, 1, 3, 2]);
-        free(backend, flipped);
-        let src = dy;
-        if (rows.cropBefore + rows.cropAfter + cols.cropBefore + cols.cropAfter > 0) {
-          src = run(
-            'Slice',
-            backend,
-            { x: dy },
-            {
-              begin: [0, rows.cropBefore, cols.cropBefore, 0],
-              size: [n, oh - rows.cropBefore - rows.cropAfter, ow - cols.cropBefore - cols.cropAfter, co],
-            },
-          );
-        }
-        const phasePads: [[number, number], [number, number]] = [
-          [rows.padBefore, rows.padAfter],
-          [cols.padBefore, cols.padAfter],
-        ];
-        const phaseOut = // [n, rows.count, cols.count, ci]
-          (useNarrowConv && !convByGemmAvailable(backend) ? conv2dOneOutputChannel(backend, src, subFilter, phasePads) : undefined) ??
-          conv2dFast(backend, src, subFilter, {
-            strides: [1, 1],
-            pad: [[0, 0], ...phasePads, [0, 0]],
-            dataFormat: 'NHWC',
-            dilations: [1, 1],
-          });
-        free(backend, subFilter);
-        if (src !== dy) free(backend, src);
-        if (out === undefined) return phaseOut; // stride 1: the single phase is dx
-        // Scatter the phase into dx: row y = sh*(u0+v) + p - top, column x = sw*(c0+u) + q - left.
-        const heap = backend.typedArrayFromHeap(out);
-        const dst0 = heap.byteOffset / 4;
-        const part = backend.typedArrayFromHeap(phaseOut);
-        const src0 = part.byteOffset / 4;
-        const buf = new Float32Array(heap.buffer);
-        const y0 = sh * rows.u0 + p - top;
-        const x0 = sw * cols.u0 + q - left;
-        let s = src0;
-        const simd = ci % 4 === 0 ? wasmSimdKernels(backend) : null;
-        for (let b = 0; b < n; b++) {
-          for (let v = 0; v < rows.count; v++) {
-            const rowStart = dst0 + ((b * h + y0 + sh * v) * w + x0) * ci;
-            if (simd !== null) {
-              simd.scatterPixels(4 * s, 4 * rowStart, cols.count, 4 * ci, 4 * sw * ci);
-              s += cols.count * ci;
-            } else if (ci === 1) {
-              for (let u = 0; u < cols.count; u++) buf[rowStart + sw * u] = buf[s++];
-            } else {
-              for (let u = 0; u < cols.count; u++) {
-                const d = rowStart + sw * u * ci;
-                buf.copyWithin(d, s, s + ci);
-                s += ci;
-              }
-            }
-          }
-        }
-        free(backend, phaseOut);
+    try {
+      if (out !== undefined) {
+        // Rows or columns that meet no filter tap (a stride larger than the filter) stay zero.
+        const covered = rowPhases.every((r) => r.taps > 0) && colPhases.every((c) => c.taps > 0);
+        if (!covered) backend.typedArrayFromHeap(out).fill(0);
       }
+      for (let p = 0; p < sh; p++) {
+        const rows = rowPhases[p];
+        for (let q = 0; q < sw; q++) {
+          const cols = colPhases[q];
+          if (rows.count === 0 || cols.count === 0) continue;
+          if (rows.taps === 0 || cols.taps === 0) continue; // zero-filled above
+          // Sub-filter W[p::sh, q::sw], flipped in space, [taps_h, taps_w, co, ci].
+          const subFilter = oneCopy
+            ? flippedSubFilter(backend, filter, p, q, sh, sw, rows.taps, cols.taps)
+            : flippedSubFilterByKernels(backend, filter, p, q, sh, sw);
+          let phaseOut: Info; // [n, rows.count, cols.count, ci]
+          try {
+            phaseOut =
+              shared !== null
+                ? phaseByWindow(backend, shared, rows, cols, subFilter, n, co)
+                : phaseByCopy(backend, dy, rows, cols, subFilter, oh, ow);
+          } finally {
+            free(backend, subFilter);
+          }
+          if (out === undefined) return phaseOut; // stride 1: the single phase is dx
+          scatterPhase(backend, phaseOut, out, rows, cols, p - top, q - left, sh, sw, [n, h, w, ci]);
+          free(backend, phaseOut);
+        }
+      }
+    } finally {
+      if (shared !== null && shared.padded !== dy) free(backend, shared.padded);
     }
     if (out === undefined) {
       // Stride 1 with no tap at all cannot happen for kh, kw >= 1; keep the stock path as a guard.
@@ -281,6 +255,182 @@ function conv2DBackpropInputFast(stockFunc: KernelFunc): KernelFunc {
     }
     return out;
   };
+}
+
+/** The flipped, channel-swapped sub-filter W[p::sh, q::sw] by stock kernels (StridedSlice, Reverse, Transpose): the earlier path. */
+function flippedSubFilterByKernels(backend: WasmHeapBackend, filter: Info, p: number, q: number, sh: number, sw: number): Info {
+  const [kh, kw, ci, co] = filter.shape;
+  const single = sh === 1 && sw === 1;
+  const sub = single
+    ? filter
+    : run(
+        'StridedSlice',
+        backend,
+        { x: filter },
+        {
+          begin: [p, q, 0, 0],
+          end: [kh, kw, ci, co],
+          strides: [sh, sw, 1, 1],
+          beginMask: 0,
+          endMask: 0,
+          ellipsisMask: 0,
+          newAxisMask: 0,
+          shrinkAxisMask: 0,
+        },
+      );
+  const flipped = run('Reverse', backend, { x: sub }, { dims: [0, 1] });
+  if (sub !== filter) free(backend, sub);
+  const subFilter = transpose(backend, flipped, [0, 1, 3, 2]);
+  free(backend, flipped);
+  return subFilter;
+}
+
+/**
+ * The same sub-filter in one copy straight in wasm memory: out[a, b, o, i] = W[p + sh*(th-1-a),
+ * q + sw*(tw-1-b), i, o] for a float32 filter W [kh, kw, ci, co] (th, tw its taps per axis).
+ */
+export function flippedSubFilter(backend: WasmHeapBackend, filter: Info, p: number, q: number, sh: number, sw: number, th: number, tw: number): Info {
+  const [, kw, ci, co] = filter.shape;
+  const out = backend.makeOutput([th, tw, co, ci], 'float32');
+  const dst = backend.typedArrayFromHeap(out);
+  const src = backend.typedArrayFromHeap(filter);
+  const tap = ci * co;
+  let d = 0;
+  for (let a = 0; a < th; a++) {
+    const r = p + sh * (th - 1 - a);
+    for (let b = 0; b < tw; b++) {
+      const base = (r * kw + q + sw * (tw - 1 - b)) * tap;
+      for (let o = 0; o < co; o++) {
+        for (let i = base + o, end = base + tap; i < end; i += co) dst[d++] = src[i];
+      }
+    }
+  }
+  return out;
+}
+
+/** dy padded once so that every stride phase's input is a window of it (see {@link phaseByWindow}). */
+interface SharedPhasePad {
+  readonly padded: Info;
+  /** Zero rows / columns before dy in `padded`. */
+  readonly top: number;
+  readonly left: number;
+  /** Rows and columns of one padded image. */
+  readonly height: number;
+  readonly width: number;
+}
+
+/**
+ * Phase p reads dy row r' - before_p at its row r' (before = padBefore - cropBefore), zero
+ * outside dy, for r' below count + taps - 1: a window starting at row top - before_p of dy padded
+ * by top = max(0, before_p) rows (columns alike), so one padding serves every phase.
+ */
+function sharedPhasePadding(backend: WasmHeapBackend, dy: Info, rowPhases: Phase1d[], colPhases: Phase1d[]): SharedPhasePad {
+  const extent = (phases: Phase1d[], size: number): [number, number] => {
+    const used = phases.filter((ph) => ph.taps > 0 && ph.count > 0);
+    const before = Math.max(0, ...used.map((ph) => ph.padBefore - ph.cropBefore));
+    const total = Math.max(before + size, ...used.map((ph) => before - (ph.padBefore - ph.cropBefore) + ph.count + ph.taps - 1));
+    return [before, total];
+  };
+  const [, oh, ow] = dy.shape;
+  const [top, height] = extent(rowPhases, oh);
+  const [left, width] = extent(colPhases, ow);
+  const bottom = height - top - oh;
+  const right = width - left - ow;
+  const padded = top + bottom + left + right === 0 ? dy : padImages(backend, dy, top, bottom, left, right);
+  return { padded, top, left, height, width };
+}
+
+/** One phase's stride-1 convolution over its window of the shared padded dy (vaelab's loops). */
+function phaseByWindow(backend: WasmHeapBackend, shared: SharedPhasePad, rows: Phase1d, cols: Phase1d, subFilter: Info, n: number, co: number): Info {
+  const row0 = shared.top - (rows.padBefore - rows.cropBefore);
+  const col0 = shared.left - (cols.padBefore - cols.cropBefore);
+  const phaseOut = conv2dWindowByGemm(backend, {
+    x: heapAddress(backend, shared.padded) + 4 * (row0 * shared.width + col0) * co,
+    batch: n,
+    imageRows: shared.height,
+    rowPixels: shared.width,
+    inChannels: co,
+    filter: subFilter,
+    outHeight: rows.count,
+    outWidth: cols.count,
+  });
+  if (phaseOut === null) throw new Error("conv2DBackpropInput: vaelab's convolution loops went away during a kernel.");
+  return phaseOut;
+}
+
+/** One phase's stride-1 convolution of dy cropped (Slice) and padded for it: the earlier path. */
+function phaseByCopy(backend: WasmHeapBackend, dy: Info, rows: Phase1d, cols: Phase1d, subFilter: Info, oh: number, ow: number): Info {
+  const [n, , , co] = dy.shape;
+  let src = dy;
+  if (rows.cropBefore + rows.cropAfter + cols.cropBefore + cols.cropAfter > 0) {
+    src = run(
+      'Slice',
+      backend,
+      { x: dy },
+      {
+        begin: [0, rows.cropBefore, cols.cropBefore, 0],
+        size: [n, oh - rows.cropBefore - rows.cropAfter, ow - cols.cropBefore - cols.cropAfter, co],
+      },
+    );
+  }
+  const phasePads: [[number, number], [number, number]] = [
+    [rows.padBefore, rows.padAfter],
+    [cols.padBefore, cols.padAfter],
+  ];
+  try {
+    return (
+      (useNarrowConv && !convByGemmAvailable(backend) ? conv2dOneOutputChannel(backend, src, subFilter, phasePads) : undefined) ??
+      conv2dFast(backend, src, subFilter, {
+        strides: [1, 1],
+        pad: [[0, 0], ...phasePads, [0, 0]],
+        dataFormat: 'NHWC',
+        dilations: [1, 1],
+      })
+    );
+  } finally {
+    if (src !== dy) free(backend, src);
+  }
+}
+
+/** Copies a phase's output into its rows and columns of dx: row y = sh*(u0+v) + rowShift, column x = sw*(c0+u) + colShift. */
+function scatterPhase(
+  backend: WasmHeapBackend,
+  phaseOut: Info,
+  out: Info,
+  rows: Phase1d,
+  cols: Phase1d,
+  rowShift: number,
+  colShift: number,
+  sh: number,
+  sw: number,
+  [n, h, w, ci]: [number, number, number, number],
+): void {
+  const heap = backend.typedArrayFromHeap(out);
+  const dst0 = heap.byteOffset / 4;
+  const part = backend.typedArrayFromHeap(phaseOut);
+  const src0 = part.byteOffset / 4;
+  const buf = new Float32Array(heap.buffer);
+  const y0 = sh * rows.u0 + rowShift;
+  const x0 = sw * cols.u0 + colShift;
+  let s = src0;
+  const simd = ci % 4 === 0 ? wasmSimdKernels(backend) : null;
+  for (let b = 0; b < n; b++) {
+    for (let v = 0; v < rows.count; v++) {
+      const rowStart = dst0 + ((b * h + y0 + sh * v) * w + x0) * ci;
+      if (simd !== null) {
+        simd.scatterPixels(4 * s, 4 * rowStart, cols.count, 4 * ci, 4 * sw * ci);
+        s += cols.count * ci;
+      } else if (ci === 1) {
+        for (let u = 0; u < cols.count; u++) buf[rowStart + sw * u] = buf[s++];
+      } else {
+        for (let u = 0; u < cols.count; u++) {
+          const d = rowStart + sw * u * ci;
+          buf.copyWithin(d, s, s + ci);
+          s += ci;
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -348,6 +498,9 @@ function identityShared(stockFunc: KernelFunc): KernelFunc {
   return (args) => {
     const x = args.inputs.x as Info;
     if (x.dtype === 'string') return stockFunc(args);
+    // Cast to the dtype x already has (ReLU's gradient casts its input to float32): the same sharing.
+    const to = (args.attrs as { dtype?: string } | undefined)?.dtype;
+    if (to !== undefined && to !== x.dtype) return stockFunc(args);
     (args.backend as KernelBackend & { incRef(dataId: object): void }).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
   };
@@ -478,6 +631,8 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   else restore('Sum');
   if (options.sharedIdentity ?? true) replace('Identity', identityShared);
   else restore('Identity');
+  if (options.sharedCast ?? true) replace('Cast', identityShared);
+  else restore('Cast');
   if (options.fastCopies ?? true) {
     replace('Slice', sliceWasm);
     replace('PadV2', padV2Wasm);
@@ -486,6 +641,9 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
     restore('PadV2');
   }
   setFusedDense(options.fusedDense ?? true);
+  setFusedConv(options.fusedConv ?? true);
+  const glueOn = options.fastConvGlue ?? true;
+  setConvGlue({ borderOnly: glueOn, sharedPhasePad: glueOn, oneCopySubFilter: glueOn });
   if (options.fastCompare ?? true) {
     replace('Maximum', (f) => compareKernel('max', f));
     replace('Minimum', (f) => compareKernel('min', f));

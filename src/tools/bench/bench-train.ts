@@ -27,8 +27,11 @@ export async function startBenchBackend(backend: BackendName, kernels: BenchKern
     fastSum: fast,
     fastPoolGrads: fast,
     sharedIdentity: fast,
+    sharedCast: fast,
     fastCompare: fast,
     fusedDense: fast,
+    fusedConv: fast,
+    fastConvGlue: fast,
     fastCopies: fast,
   });
   // 'stock' also keeps vaelab's product out of the one kernel wasm lacks (the conv filter gradient).

@@ -22,7 +22,7 @@ import { gemmThreads } from './wasm-gemm';
 export { registerWasmKernels, installedWasmKernels, WASM_KERNEL_NAMES } from './wasm-kernels';
 export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
 export { startWasmWithThreads, wasmWorkerScriptDir } from './wasm-threads';
-export { setWasmGemm } from './wasm-gemm';
+export { setWasmGemm, setGemmPacking } from './wasm-gemm';
 export { WASM_MODULE_NAME } from './wasm-assembler';
 export { fusedDenseInstalled, DENSE_RELU_KERNEL } from './wasm-dense';
 export { ADAM_UPDATE_KERNEL, ADAM_KERNEL_BACKENDS, registerAdamKernel, hasAdamKernel, setAdamSimd, setAdamThreads } from './adam-kernel';

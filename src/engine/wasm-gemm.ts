@@ -16,6 +16,8 @@ import {
   dotName,
   gemmFunctions,
   outerName,
+  packedName,
+  PACK_NAME,
   GEMM_DOT_COLUMNS,
   GEMM_WIDTHS,
 } from './wasm-gemm-code';
@@ -41,6 +43,20 @@ export interface GemmProduct {
   readonly relu?: boolean;
   /** Add the product to what C holds. */
   readonly accumulate?: boolean;
+  /**
+   * Scratch memory of at least {@link WasmGemm.packBytes} bytes (byte address; 16-aligned is fastest), or
+   * undefined: B's 8-column tiles are copied there into panels first (same numbers, faster).
+   */
+  readonly packScratch?: number;
+}
+
+/** The shape of a product, as {@link WasmGemm.packBytes} needs it. */
+export interface GemmShape {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
 }
 
 /**
@@ -95,6 +111,12 @@ export const GEMM_ADAM_MIN_CHUNK = 1 << 15;
 export interface WasmGemm {
   /** Whether {@link WasmGemm.multiply} takes this combination (not both transposed; `A B^T` needs k % 4 = 0). */
   supports(transposeA: boolean, transposeB: boolean, k: number): boolean;
+  /**
+   * Bytes of scratch memory the product would pack B into (see {@link GemmProduct.packScratch}), or
+   * 0 when it would not pack (`A B^T`, fewer than 8 columns or {@link GEMM_PACK_MIN_ROWS} rows, or
+   * packing switched off).
+   */
+  packBytes(p: GemmShape): number;
   /** Computes one product; throws on a combination {@link WasmGemm.supports} rejects. */
   multiply(p: GemmProduct): void;
   /** Computes one convolution (see {@link GemmConv}); throws when the output does not fit the input. */
@@ -130,6 +152,17 @@ type StripFn = (...args: number[]) => void;
 
 /** Fewest multiply-adds per chunk of a split job (smaller work stays on one thread: handing it out costs more). */
 export const GEMM_SPLIT_MIN_MACS = 1 << 18;
+
+/** Fewest rows of C for which B is packed (every register block of rows reads the whole panel). */
+export const GEMM_PACK_MIN_ROWS = 8;
+
+/** Whether products pack B when given scratch memory (tests and measurements switch it off). */
+let packing = true;
+
+/** Switches the packing of B (see {@link GemmProduct.packScratch}) on (default) or off. */
+export function setGemmPacking(on: boolean): void {
+  packing = on;
+}
 
 /** Partial filter gradients a large convolution's images are split over (see filterGradPartials). */
 export const GEMM_FILTER_GRAD_PARTIALS = 8;
@@ -172,6 +205,13 @@ class CallList implements GemmJob {
     this.count++;
     this.starts[this.chunks] = this.count;
   }
+}
+
+/** Resets `list` to the one call `fn(args)` in one chunk. */
+function list1(list: CallList, fn: number, args: readonly number[]): void {
+  list.reset();
+  list.mark();
+  list.push(fn, args);
 }
 
 /** Arguments of an outer-product strip (see OUTER_PARAMS in wasm-gemm-code.ts). */
@@ -231,6 +271,11 @@ class Gemm implements WasmGemm {
     return true;
   }
 
+  packBytes(p: GemmShape): number {
+    if (!packing || p.transposeB || p.n < 8 || p.m < GEMM_PACK_MIN_ROWS) return 0;
+    return 32 * p.k * Math.floor(p.n / 8);
+  }
+
   multiply(p: GemmProduct): void {
     if (!this.supports(p.transposeA, p.transposeB, p.k)) {
       throw new Error(
@@ -238,10 +283,18 @@ class Gemm implements WasmGemm {
       );
     }
     if (p.m === 0 || p.n === 0) return;
+    const packed = p.packScratch !== undefined && this.packBytes(p) > 0 ? p.packScratch : undefined;
+    if (packed !== undefined) {
+      if (packed % 4 !== 0) throw new RangeError(`wasm gemm: packScratch must be 4-byte aligned, got ${packed}`);
+      const fn = this.index.get(PACK_NAME) as number;
+      const tiles = Math.floor(p.n / 8);
+      list1(this.list, fn, [p.b, packed, p.k, 4 * p.n, tiles]);
+      this.runCalls(this.list, 0, this.list.count);
+    }
     const blocks = Math.ceil(p.m / GEMM_MR);
     // Rows of C per chunk, in whole register blocks.
     const rowsPer = GEMM_MR * Math.ceil(blocks / this.chunksFor(p.m * p.n * p.k, blocks));
-    this.runChunks(Math.ceil(p.m / rowsPer), (i, list) => this.planProduct(p, i * rowsPer, Math.min(p.m, (i + 1) * rowsPer), list));
+    this.runChunks(Math.ceil(p.m / rowsPer), (i, list) => this.planProduct(p, i * rowsPer, Math.min(p.m, (i + 1) * rowsPer), list, packed));
   }
 
   conv2d(p: GemmConv): void {
@@ -386,9 +439,9 @@ class Gemm implements WasmGemm {
    * Outer-product calls for `rows` rows of C (rows aRow / cRow apart) over all n columns: per
    * column tile, the full register blocks in one call and the leftover rows in another.
    */
-  private planOuter(rows: number, n: number, args: OuterArgs, list: CallList): void {
+  private planOuter(rows: number, n: number, args: OuterArgs, list: CallList, from = 0): void {
     const general = args.kRuns !== 1 || args.outers !== 1;
-    let j = 0;
+    let j = from;
     for (const width of GEMM_WIDTHS) {
       const tiles = Math.floor((n - j) / width);
       if (tiles === 0) continue;
@@ -421,8 +474,11 @@ class Gemm implements WasmGemm {
     }
   }
 
-  /** The strip calls for rows [m0, m1) of C = op(A) op(B). */
-  private planProduct(p: GemmProduct, m0: number, m1: number, list: CallList): void {
+  /**
+   * The strip calls for rows [m0, m1) of C = op(A) op(B); with `packed` (the address of B's 8-column
+   * tiles in panels) those tiles are read from there.
+   */
+  private planProduct(p: GemmProduct, m0: number, m1: number, list: CallList, packed?: number): void {
     const flags = (p.bias !== undefined ? GEMM_BIAS : 0) | (p.relu === true ? GEMM_RELU : 0) | (p.accumulate === true ? GEMM_ACCUMULATE : 0);
     const { m, k, n } = p;
     const cRow = 4 * n;
@@ -432,7 +488,17 @@ class Gemm implements WasmGemm {
       const aRow = p.transposeA ? 4 : 4 * k;
       const aStep = p.transposeA ? 4 * m : 4;
       const base = { b: p.b, bias, k, aRow, aStep, bRow: cRow, cRow, flags, kRuns: 1, aRun: 0, outers: 1, aOuter: 0, cOuter: 0, bOuter: 0 };
-      this.planOuter(m1 - m0, n, { ...base, a: p.a + m0 * aRow, c: c0 }, list);
+      const a0 = p.a + m0 * aRow;
+      const tiles = packed === undefined ? 0 : Math.floor(n / 8);
+      if (tiles > 0) {
+        this.pushRowBlocks(
+          m1 - m0,
+          packedName,
+          (r, blocks) => [a0 + r * aRow, packed as number, c0 + r * cRow, bias, blocks, k, aRow, aStep, 32, cRow, flags, 1, 0, 1, 0, 0, 0, tiles],
+          list,
+        );
+      }
+      this.planOuter(m1 - m0, n, { ...base, a: a0, c: c0 }, list, 8 * tiles);
       return;
     }
     const rowBytes = 4 * k;

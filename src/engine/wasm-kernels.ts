@@ -31,6 +31,7 @@
  * `tests/backend-wasm-kernels.test.ts`, `tests/backend-wasm-conv-kernels.test.ts` and
  * `tests/backend-wasm-gemm.test.ts` check every path against the cpu backend or double precision.
  */
+import { setFastSumGrad } from './sum-grad';
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { maxPoolGradWasm, resizeNearestNeighborGradWasm, resizeNearestNeighborWasm } from './wasm-pool-kernels';
@@ -104,6 +105,8 @@ export interface WasmKernelOptions {
   readonly fastCompare?: boolean;
   /** ReLU dense layers as one kernel while training (`wasm-dense.ts`: stands in for `tf.fused.matMul`; same numbers). */
   readonly fusedDense?: boolean;
+  /** The gradient of a full float32 `Sum` as a `Fill` of dy instead of dy times a ones tensor (`sum-grad.ts`; same numbers). */
+  readonly fastSumGrad?: boolean;
 }
 
 /** The kernels vaelab has currently installed. */
@@ -486,6 +489,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
     restore('PadV2');
   }
   setFusedDense(options.fusedDense ?? true);
+  setFastSumGrad(options.fastSumGrad ?? true);
   if (options.fastCompare ?? true) {
     replace('Maximum', (f) => compareKernel('max', f));
     replace('Minimum', (f) => compareKernel('min', f));

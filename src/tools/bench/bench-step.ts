@@ -1,11 +1,13 @@
 /**
- * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--products]`: CPU and
- * wall milliseconds per benchmark training step (batch 100) with vaelab's B packing on and off,
+ * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|sumgrad]
+ * [--products]`: CPU and wall milliseconds per benchmark training step (batch 100) with one of
+ * vaelab's switches (default: B packing) on and off,
  * alternating every 5 steps in one process (medians), so that a busy machine's load falls on both
  * alike. `--products` also times each call of vaelab's product inside the steps, by shape.
  */
 import { setGemmPacking, type GemmProduct, type WasmGemm } from '../../engine/wasm-gemm';
 import { wasmGemmOf } from '../../engine/wasm-heap';
+import { setFastSumGrad } from '../../engine/sum-grad';
 import * as tf from '@tensorflow/tfjs';
 import { BENCH_MODEL_NAMES, type BenchModelName } from './bench-models';
 import { createBenchTraining, startBenchBackend } from './bench-train';
@@ -29,8 +31,16 @@ function timeProducts(gemm: WasmGemm, times: Map<string, number[]>, config: () =
   };
 }
 
+/** Switches that `--toggle` can alternate: on is the first configuration, off the second. */
+const TOGGLES: Readonly<Record<string, (on: boolean) => void>> = {
+  pack: setGemmPacking,
+  sumgrad: setFastSumGrad,
+};
+
 /** Runs the measurement and prints medians per configuration. */
-export async function benchStep(model: BenchModelName, threads: number, steps: number, products: boolean): Promise<void> {
+export async function benchStep(model: BenchModelName, threads: number, steps: number, products: boolean, toggle = 'pack'): Promise<void> {
+  const setOn = TOGGLES[toggle];
+  if (setOn === undefined) throw new Error(`unknown toggle ${toggle}; one of ${Object.keys(TOGGLES).join(', ')}`);
   await startBenchBackend('wasm', 'fast', threads);
   const count = 1000;
   const data = new Float32Array(count * 784);
@@ -42,17 +52,17 @@ export async function benchStep(model: BenchModelName, threads: number, steps: n
   const training = createBenchTraining({ model, data, batch: 100, seed: 0 });
   const gemm = wasmGemmOf(tf.backend());
   if (gemm === null) throw new Error("vaelab's product is not available");
-  const configs = ['packed', 'plain'] as const;
-  let current: (typeof configs)[number] = 'packed';
+  const configs = ['on', 'off'] as const;
+  let current: (typeof configs)[number] = 'on';
   const times = new Map<string, number[]>();
   if (products) timeProducts(gemm, times, () => current);
-  const cpu: Record<string, number[]> = { packed: [], plain: [] };
-  const wall: Record<string, number[]> = { packed: [], plain: [] };
+  const cpu: Record<string, number[]> = { on: [], off: [] };
+  const wall: Record<string, number[]> = { on: [], off: [] };
   for (let i = 0; i < 10; i++) training.step((i * 100) % count, false);
   times.clear();
   for (let i = 0; i < steps; i++) {
     current = configs[Math.floor(i / 5) % 2];
-    setGemmPacking(current === 'packed');
+    setOn(current === 'on');
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     training.step((i * 100) % (count - 100), false);
@@ -60,9 +70,12 @@ export async function benchStep(model: BenchModelName, threads: number, steps: n
     wall[current].push(Number(process.hrtime.bigint() - t0) / 1e6);
     cpu[current].push((c.user + c.system) / 1000);
   }
+  setOn(true);
   const loss = training.step(0, true);
   training.dispose();
-  console.log(`${model}, ${threads} thread(s), ${steps} steps alternating every 5, medians (tensors ${tf.memory().numTensors}, last loss ${loss})`);
+  console.log(
+    `${model}, ${threads} thread(s), toggle ${toggle}, ${steps} steps alternating every 5, medians (tensors ${tf.memory().numTensors}, last loss ${loss})`,
+  );
   for (const k of configs) console.log(`  ${k.padEnd(7)} CPU ${median(cpu[k]).toFixed(2)} ms/step, wall ${median(wall[k]).toFixed(2)} ms/step`);
   if (products) {
     const keys = [...times.keys()].sort((a, b) => a.slice(a.indexOf(' ')).localeCompare(b.slice(b.indexOf(' '))) || a.localeCompare(b));
@@ -83,7 +96,7 @@ if (require.main === module) {
   };
   const model = arg('--model', 'dense_vae') as BenchModelName;
   if (!BENCH_MODEL_NAMES.includes(model)) throw new Error(`unknown model ${model}`);
-  benchStep(model, Number(arg('--threads', '1')), Number(arg('--steps', '100')), process.argv.includes('--products')).then(
+  benchStep(model, Number(arg('--threads', '1')), Number(arg('--steps', '100')), process.argv.includes('--products'), arg('--toggle', 'pack')).then(
     () => process.exit(0),
     (e: unknown) => {
       console.error(e);

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { setGemmPacking } from '../src/engine';
-import { GEMM_PACK_MIN_ROWS, GEMM_SPLIT_MIN_MACS, wasmGemmFor, type GemmProduct, type WasmGemm } from '../src/engine/wasm-gemm';
+import { GEMM_PACK_MIN_ROWS, GEMM_PACK_STRIDE, GEMM_SPLIT_MIN_MACS, wasmGemmFor, type GemmProduct, type WasmGemm } from '../src/engine/wasm-gemm';
 import { on, relError, seededValues } from './wasm-fixtures';
 
 interface WasmMemory {
@@ -80,6 +80,10 @@ function both(gemmPlain: WasmGemm, gemmPacked: WasmGemm, memory: WasmMemory, m: 
   return { plain: bits(c1), packed: bits(c2), untouched, packBytes };
 }
 
+// Every shape packs here ('always'), so that every tail is exercised; the default packs only some strides.
+beforeAll(() => setGemmPacking('always'));
+afterAll(() => setGemmPacking(true));
+
 describe('packed B, one thread', () => {
   // Rows: below the packing threshold, full register blocks and each tail; columns: every tile mix.
   const rows = [1, 3, GEMM_PACK_MIN_ROWS - 1, GEMM_PACK_MIN_ROWS, 9, 10, 11, 13, 100];
@@ -122,6 +126,22 @@ describe('packed B, one thread', () => {
     );
   });
 
+  test('the default (auto) packs only B rows a multiple of GEMM_PACK_STRIDE bytes apart', () => {
+    setGemmPacking(true);
+    try {
+      const shape = (n: number) => ({ m: 100, k: 64, n, transposeA: false, transposeB: false });
+      expect(gemm1.packBytes(shape(GEMM_PACK_STRIDE / 4))).toBe(32 * 64 * (GEMM_PACK_STRIDE / 32));
+      expect(gemm1.packBytes(shape(512))).toBe(32 * 64 * 64);
+      expect(gemm1.packBytes(shape(784))).toBe(0);
+      expect(gemm1.packBytes(shape(GEMM_PACK_STRIDE / 4 + 8))).toBe(0);
+      const r = both(gemm1, gemm1, single, 20, 9, 256, true, { bias: true });
+      expect(r.packBytes).toBeGreaterThan(0);
+      expect(r.packed).toEqual(r.plain);
+    } finally {
+      setGemmPacking('always');
+    }
+  });
+
   test('setGemmPacking(false): packBytes is 0 and a given scratch is not used', () => {
     setGemmPacking(false);
     try {
@@ -131,21 +151,23 @@ describe('packed B, one thread', () => {
       expect(r.packed).toEqual(r.plain);
       expect(r.untouched).toBe(true);
     } finally {
-      setGemmPacking(true);
+      setGemmPacking('always');
     }
   });
 });
 
 describe('packed B split over a helper thread (shared memory)', () => {
   test.each([
-    [100, 784, 72, false],
-    [100, 100, 520, true],
-    [66, 128, 70, false],
-  ])('m=%i k=%i n=%i (A^T: %s): two threads packed give the bits of one thread unpacked', (m, k, n, ta) => {
+    [100, 784, 72, false, 1],
+    [100, 100, 520, true, 1],
+    [66, 128, 70, false, 1],
+    [100, 784, 136, false, 2], // the packing split too (17 tiles: pairs and an odd one)
+    [40, 784, 136, true, 2],
+  ])('m=%i k=%i n=%i (A^T: %s): two threads packed give the bits of one thread unpacked (%i shared jobs)', (m, k, n, ta, jobs) => {
     expect(m * k * n).toBeGreaterThanOrEqual(2 * GEMM_SPLIT_MIN_MACS);
     const before = gemm2.sharedJobs;
     const r = both(gemm2, gemm2, shared, m, k, n, ta, { bias: true, relu: true });
-    expect(gemm2.sharedJobs).toBe(before + 2);
+    expect(gemm2.sharedJobs).toBe(before + 1 + jobs); // the unpacked product, then the packed one (and its packing)
     expect(r.packed).toEqual(r.plain);
     expect(r.untouched).toBe(true);
     // And the one-thread unpacked product on the other memory.
@@ -158,8 +180,6 @@ describe('through TensorFlow.js on wasm', () => {
   beforeAll(async () => {
     expect(await initBackend({ backend: 'wasm', announce: false })).toBe('wasm');
   });
-  afterAll(() => setGemmPacking(true));
-
   /** A dense ReLU layer's loss and gradients (fused kernel, A B, A^T B, A B^T) with odd sizes. */
   const run = (): tf.Tensor[] => {
     const x = tf.tensor2d(seededValues(37 * 70, 1, 9), [37, 70]);
@@ -175,7 +195,7 @@ describe('through TensorFlow.js on wasm', () => {
   };
 
   test('the same bits with packing on and off, close to the cpu backend, and no memory left behind', async () => {
-    setGemmPacking(true);
+    setGemmPacking('always');
     await on('wasm', run); // tfjs keeps a few tensors alive after the first run
     const backend = tf.findBackend('wasm') as tf.KernelBackend;
     const ids = backend.numDataIds();
@@ -185,7 +205,7 @@ describe('through TensorFlow.js on wasm', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     setGemmPacking(false);
     const plain = await on('wasm', run);
-    setGemmPacking(true);
+    setGemmPacking('always');
     packed.forEach((p, i) => expect(new Uint32Array(p.buffer)).toEqual(new Uint32Array(plain[i].buffer)));
     const cpu = await on('cpu', run);
     await tf.setBackend('wasm');

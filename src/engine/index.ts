@@ -23,6 +23,7 @@ export { registerWasmKernels, installedWasmKernels, WASM_KERNEL_NAMES } from './
 export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
 export { startWasmWithThreads, wasmWorkerScriptDir } from './wasm-threads';
 export { setWasmGemm, setGemmPacking } from './wasm-gemm';
+export type { GemmPacking } from './wasm-gemm';
 export { WASM_MODULE_NAME } from './wasm-assembler';
 export { fusedDenseInstalled, DENSE_RELU_KERNEL } from './wasm-dense';
 export { fastSumGradInstalled } from './sum-grad';

@@ -114,7 +114,7 @@ export interface WasmGemm {
   /**
    * Bytes of scratch memory the product would pack B into (see {@link GemmProduct.packScratch}), or
    * 0 when it would not pack (`A B^T`, fewer than 8 columns or {@link GEMM_PACK_MIN_ROWS} rows, or
-   * packing switched off).
+   * not for this stride or at all by {@link setGemmPacking}).
    */
   packBytes(p: GemmShape): number;
   /** Computes one product; throws on a combination {@link WasmGemm.supports} rejects. */
@@ -156,12 +156,24 @@ export const GEMM_SPLIT_MIN_MACS = 1 << 18;
 /** Fewest rows of C for which B is packed (every register block of rows reads the whole panel). */
 export const GEMM_PACK_MIN_ROWS = 8;
 
-/** Whether products pack B when given scratch memory (tests and measurements switch it off). */
-let packing = true;
+/**
+ * When products given scratch memory pack B: `auto` when B's rows are a multiple of
+ * {@link GEMM_PACK_STRIDE} bytes apart (only then do a tile's rows crowd into few cache sets; other
+ * strides measured no faster packed, and the copy is not free), `always`, or `off`.
+ */
+export type GemmPacking = 'auto' | 'always' | 'off';
 
-/** Switches the packing of B (see {@link GemmProduct.packScratch}) on (default) or off. */
-export function setGemmPacking(on: boolean): void {
-  packing = on;
+/** B row strides (bytes) that `auto` packing packs: multiples of this. */
+export const GEMM_PACK_STRIDE = 512;
+
+/** B floats copied per multiply-add of work when a packing is split over threads (a copy is cheaper per float than a product chunk's bookkeeping). */
+const PACK_COST = 8;
+
+let packing: GemmPacking = 'auto';
+
+/** Sets when B is packed (see {@link GemmPacking}; true = `auto`, the default, false = `off`). */
+export function setGemmPacking(mode: boolean | GemmPacking): void {
+  packing = mode === true ? 'auto' : mode === false ? 'off' : mode;
 }
 
 /** Partial filter gradients a large convolution's images are split over (see filterGradPartials). */
@@ -205,13 +217,6 @@ class CallList implements GemmJob {
     this.count++;
     this.starts[this.chunks] = this.count;
   }
-}
-
-/** Resets `list` to the one call `fn(args)` in one chunk. */
-function list1(list: CallList, fn: number, args: readonly number[]): void {
-  list.reset();
-  list.mark();
-  list.push(fn, args);
 }
 
 /** Arguments of an outer-product strip (see OUTER_PARAMS in wasm-gemm-code.ts). */
@@ -272,7 +277,8 @@ class Gemm implements WasmGemm {
   }
 
   packBytes(p: GemmShape): number {
-    if (!packing || p.transposeB || p.n < 8 || p.m < GEMM_PACK_MIN_ROWS) return 0;
+    if (packing === 'off' || p.transposeB || p.n < 8 || p.m < GEMM_PACK_MIN_ROWS) return 0;
+    if (packing === 'auto' && (4 * p.n) % GEMM_PACK_STRIDE !== 0) return 0;
     return 32 * p.k * Math.floor(p.n / 8);
   }
 
@@ -286,15 +292,25 @@ class Gemm implements WasmGemm {
     const packed = p.packScratch !== undefined && this.packBytes(p) > 0 ? p.packScratch : undefined;
     if (packed !== undefined) {
       if (packed % 4 !== 0) throw new RangeError(`wasm gemm: packScratch must be 4-byte aligned, got ${packed}`);
-      const fn = this.index.get(PACK_NAME) as number;
-      const tiles = Math.floor(p.n / 8);
-      list1(this.list, fn, [p.b, packed, p.k, 4 * p.n, tiles]);
-      this.runCalls(this.list, 0, this.list.count);
+      this.pack(p, packed);
     }
     const blocks = Math.ceil(p.m / GEMM_MR);
     // Rows of C per chunk, in whole register blocks.
     const rowsPer = GEMM_MR * Math.ceil(blocks / this.chunksFor(p.m * p.n * p.k, blocks));
     this.runChunks(Math.ceil(p.m / rowsPer), (i, list) => this.planProduct(p, i * rowsPer, Math.min(p.m, (i + 1) * rowsPer), list, packed));
+  }
+
+  /** Packs B's 8-column tiles to `packed`, split by pairs of tiles over the threads when large. */
+  private pack(p: GemmProduct, packed: number): void {
+    const fn = this.index.get(PACK_NAME) as number;
+    const tiles = Math.floor(p.n / 8);
+    const pairs = Math.ceil(tiles / 2);
+    const per = Math.ceil(pairs / this.chunksFor(PACK_COST * p.k * 8 * tiles, pairs));
+    this.runChunks(Math.ceil(pairs / per), (i, list) => {
+      const first = 2 * i * per;
+      const count = Math.min(tiles - first, 2 * per);
+      list.push(fn, [p.b + 32 * first, packed + 32 * p.k * first, p.k, 4 * p.n, count]);
+    });
   }
 
   conv2d(p: GemmConv): void {

@@ -1,5 +1,5 @@
 /**
- * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|sumgrad]
+ * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|sumgrad]
  * [--products]`: CPU and wall milliseconds per benchmark training step (batch 100) with one of
  * vaelab's switches (default: B packing) on and off,
  * alternating every 5 steps in one process (medians), so that a busy machine's load falls on both
@@ -34,11 +34,12 @@ function timeProducts(gemm: WasmGemm, times: Map<string, number[]>, config: () =
 /** Switches that `--toggle` can alternate: on is the first configuration, off the second. */
 const TOGGLES: Readonly<Record<string, (on: boolean) => void>> = {
   pack: setGemmPacking,
+  packall: (on) => setGemmPacking(on ? 'always' : 'auto'),
   sumgrad: setFastSumGrad,
 };
 
 /** Runs the measurement and prints medians per configuration. */
-export async function benchStep(model: BenchModelName, threads: number, steps: number, products: boolean, toggle = 'pack'): Promise<void> {
+export async function benchStep(model: BenchModelName, threads: number, steps: number, products: boolean, toggle = 'pack', every = 5): Promise<void> {
   const setOn = TOGGLES[toggle];
   if (setOn === undefined) throw new Error(`unknown toggle ${toggle}; one of ${Object.keys(TOGGLES).join(', ')}`);
   await startBenchBackend('wasm', 'fast', threads);
@@ -61,7 +62,7 @@ export async function benchStep(model: BenchModelName, threads: number, steps: n
   for (let i = 0; i < 10; i++) training.step((i * 100) % count, false);
   times.clear();
   for (let i = 0; i < steps; i++) {
-    current = configs[Math.floor(i / 5) % 2];
+    current = configs[Math.floor(i / every) % 2];
     setOn(current === 'on');
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
@@ -74,7 +75,7 @@ export async function benchStep(model: BenchModelName, threads: number, steps: n
   const loss = training.step(0, true);
   training.dispose();
   console.log(
-    `${model}, ${threads} thread(s), toggle ${toggle}, ${steps} steps alternating every 5, medians (tensors ${tf.memory().numTensors}, last loss ${loss})`,
+    `${model}, ${threads} thread(s), toggle ${toggle}, ${steps} steps alternating every ${every}, medians (tensors ${tf.memory().numTensors}, last loss ${loss})`,
   );
   for (const k of configs) console.log(`  ${k.padEnd(7)} CPU ${median(cpu[k]).toFixed(2)} ms/step, wall ${median(wall[k]).toFixed(2)} ms/step`);
   if (products) {
@@ -96,7 +97,14 @@ if (require.main === module) {
   };
   const model = arg('--model', 'dense_vae') as BenchModelName;
   if (!BENCH_MODEL_NAMES.includes(model)) throw new Error(`unknown model ${model}`);
-  benchStep(model, Number(arg('--threads', '1')), Number(arg('--steps', '100')), process.argv.includes('--products'), arg('--toggle', 'pack')).then(
+  benchStep(
+    model,
+    Number(arg('--threads', '1')),
+    Number(arg('--steps', '100')),
+    process.argv.includes('--products'),
+    arg('--toggle', 'pack'),
+    Number(arg('--every', '5')),
+  ).then(
     () => process.exit(0),
     (e: unknown) => {
       console.error(e);

@@ -1,5 +1,5 @@
 /**
- * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|sumgrad]
+ * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|sumgrad|session10]
  * [--products]`: CPU and wall milliseconds per benchmark training step (batch 100) with one of
  * vaelab's switches (default: B packing) on and off,
  * alternating every 5 steps in one process (medians), so that a busy machine's load falls on both
@@ -36,6 +36,10 @@ const TOGGLES: Readonly<Record<string, (on: boolean) => void>> = {
   pack: setGemmPacking,
   packall: (on) => setGemmPacking(on ? 'always' : 'auto'),
   sumgrad: setFastSumGrad,
+  session10: (on) => {
+    setGemmPacking(on);
+    setFastSumGrad(on);
+  },
 };
 
 /** Runs the measurement and prints medians per configuration. */

@@ -27,6 +27,7 @@ export type { GemmPacking } from './wasm-gemm';
 export { WASM_MODULE_NAME } from './wasm-assembler';
 export { fusedDenseInstalled, DENSE_RELU_KERNEL } from './wasm-dense';
 export { fastSumGradInstalled } from './sum-grad';
+export { sharedSavesInstalled } from './shared-saves';
 export { ADAM_UPDATE_KERNEL, ADAM_KERNEL_BACKENDS, registerAdamKernel, hasAdamKernel, setAdamSimd, setAdamThreads } from './adam-kernel';
 export type { AdamUpdateAttrs } from './adam-kernel';
 

@@ -32,6 +32,7 @@
  * `tests/backend-wasm-gemm.test.ts` check every path against the cpu backend or double precision.
  */
 import { setFastSumGrad } from './sum-grad';
+import { setSharedSaves } from './shared-saves';
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { maxPoolGradWasm, resizeNearestNeighborGradWasm, resizeNearestNeighborWasm } from './wasm-pool-kernels';
@@ -105,6 +106,8 @@ export interface WasmKernelOptions {
   readonly fastCompare?: boolean;
   /** ReLU dense layers as one kernel while training (`wasm-dense.ts`: stands in for `tf.fused.matMul`; same numbers). */
   readonly fusedDense?: boolean;
+  /** Tensors saved for gradients share their buffer without an `Identity` kernel call (`shared-saves.ts`; needs `sharedIdentity`). */
+  readonly sharedSaves?: boolean;
   /** The gradient of a full float32 `Sum` as a `Fill` of dy instead of dy times a ones tensor (`sum-grad.ts`; same numbers). */
   readonly fastSumGrad?: boolean;
 }
@@ -490,6 +493,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   }
   setFusedDense(options.fusedDense ?? true);
   setFastSumGrad(options.fastSumGrad ?? true);
+  setSharedSaves(options.sharedSaves ?? true, () => installed.has('Identity'));
   if (options.fastCompare ?? true) {
     replace('Maximum', (f) => compareKernel('max', f));
     replace('Minimum', (f) => compareKernel('min', f));

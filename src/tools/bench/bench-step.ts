@@ -1,5 +1,5 @@
 /**
- * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|sumgrad|session10]
+ * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|sumgrad|saves|session10]
  * [--products]`: CPU and wall milliseconds per benchmark training step (batch 100) with one of
  * vaelab's switches (default: B packing) on and off,
  * alternating every 5 steps in one process (medians), so that a busy machine's load falls on both
@@ -8,6 +8,7 @@
 import { setGemmPacking, type GemmProduct, type WasmGemm } from '../../engine/wasm-gemm';
 import { wasmGemmOf } from '../../engine/wasm-heap';
 import { setFastSumGrad } from '../../engine/sum-grad';
+import { registerWasmKernels } from '../../engine';
 import * as tf from '@tensorflow/tfjs';
 import { BENCH_MODEL_NAMES, type BenchModelName } from './bench-models';
 import { createBenchTraining, startBenchBackend } from './bench-train';
@@ -36,9 +37,10 @@ const TOGGLES: Readonly<Record<string, (on: boolean) => void>> = {
   pack: setGemmPacking,
   packall: (on) => setGemmPacking(on ? 'always' : 'auto'),
   sumgrad: setFastSumGrad,
+  saves: (on) => registerWasmKernels({ sharedSaves: on }),
   session10: (on) => {
     setGemmPacking(on);
-    setFastSumGrad(on);
+    registerWasmKernels({ sharedSaves: on, fastSumGrad: on });
   },
 };
 

@@ -171,6 +171,14 @@ const PACK_COST = 8;
 
 let packing: GemmPacking = 'auto';
 
+/** Whether a large packing is split over the helper threads (else the calling thread packs alone). */
+let packSplit = true;
+
+/** Sets whether a large packing of B is split over the helper threads (for measurements). */
+export function setGemmPackSplit(on: boolean): void {
+  packSplit = on;
+}
+
 /** Sets when B is packed (see {@link GemmPacking}; true = `auto`, the default, false = `off`). */
 export function setGemmPacking(mode: boolean | GemmPacking): void {
   packing = mode === true ? 'auto' : mode === false ? 'off' : mode;
@@ -305,7 +313,7 @@ class Gemm implements WasmGemm {
     const fn = this.index.get(PACK_NAME) as number;
     const tiles = Math.floor(p.n / 8);
     const pairs = Math.ceil(tiles / 2);
-    const per = Math.ceil(pairs / this.chunksFor(PACK_COST * p.k * 8 * tiles, pairs));
+    const per = packSplit ? Math.ceil(pairs / this.chunksFor(PACK_COST * p.k * 8 * tiles, pairs)) : pairs;
     this.runChunks(Math.ceil(pairs / per), (i, list) => {
       const first = 2 * i * per;
       const count = Math.min(tiles - first, 2 * per);

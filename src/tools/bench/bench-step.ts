@@ -1,11 +1,11 @@
 /**
- * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|sumgrad|saves|session10]
+ * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|session10]
  * [--products]`: CPU and wall milliseconds per benchmark training step (batch 100) with one of
  * vaelab's switches (default: B packing) on and off,
  * alternating every 5 steps in one process (medians), so that a busy machine's load falls on both
  * alike. `--products` also times each call of vaelab's product inside the steps, by shape.
  */
-import { setGemmPacking, type GemmProduct, type WasmGemm } from '../../engine/wasm-gemm';
+import { setGemmPackSplit, setGemmPacking, type GemmProduct, type WasmGemm } from '../../engine/wasm-gemm';
 import { wasmGemmOf } from '../../engine/wasm-heap';
 import { setFastSumGrad } from '../../engine/sum-grad';
 import { registerWasmKernels } from '../../engine';
@@ -37,6 +37,7 @@ const TOGGLES: Readonly<Record<string, (on: boolean) => void>> = {
   pack: setGemmPacking,
   packall: (on) => setGemmPacking(on ? 'always' : 'auto'),
   sumgrad: setFastSumGrad,
+  packsplit: setGemmPackSplit,
   saves: (on) => registerWasmKernels({ sharedSaves: on }),
   session10: (on) => {
     setGemmPacking(on);

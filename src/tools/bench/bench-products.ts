@@ -5,7 +5,7 @@
  * process. Prints, per product, the median and best milliseconds and GFLOP/s of each way, and
  * checks that both ways give the same bits.
  */
-import { setGemmPacking, wasmGemmFor, type GemmProduct } from '../../engine/wasm-gemm';
+import { setGemmPacking, wasmGemmFor, type GemmProduct } from '../../engine';
 
 /** One product of the step: C [m,n] = op(A) op(B). */
 export interface StepProduct {

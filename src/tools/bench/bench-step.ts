@@ -5,10 +5,7 @@
  * alternating every 5 steps in one process (medians), so that a busy machine's load falls on both
  * alike. `--products` also times each call of vaelab's product inside the steps, by shape.
  */
-import { setGemmPackSplit, setGemmPacking, type GemmProduct, type WasmGemm } from '../../engine/wasm-gemm';
-import { wasmGemmOf } from '../../engine/wasm-heap';
-import { setFastSumGrad } from '../../engine/sum-grad';
-import { registerWasmKernels } from '../../engine';
+import { registerWasmKernels, setFastSumGrad, setGemmPackSplit, setGemmPacking, wasmGemmOf, type GemmProduct, type WasmGemm } from '../../engine';
 import * as tf from '@tensorflow/tfjs';
 import { BENCH_MODEL_NAMES, type BenchModelName } from './bench-models';
 import { createBenchTraining, startBenchBackend } from './bench-train';

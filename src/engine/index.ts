@@ -22,10 +22,14 @@ import { gemmThreads } from './wasm-gemm';
 export { registerWasmKernels, installedWasmKernels, WASM_KERNEL_NAMES } from './wasm-kernels';
 export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
 export { startWasmWithThreads, wasmWorkerScriptDir } from './wasm-threads';
-export { setWasmGemm } from './wasm-gemm';
+export { setWasmGemm, setGemmPacking, setGemmPackSplit, wasmGemmFor } from './wasm-gemm';
+export type { GemmPacking, GemmProduct, WasmGemm } from './wasm-gemm';
+export { wasmGemmOf } from './wasm-heap';
 export { WASM_MODULE_NAME } from './wasm-assembler';
 export { fusedDenseInstalled, DENSE_RELU_KERNEL } from './wasm-dense';
 export { fusedConvInstalled, CONV_RELU_KERNEL } from './wasm-conv-relu';
+export { fastSumGradInstalled, setFastSumGrad } from './sum-grad';
+export { sharedSavesInstalled } from './shared-saves';
 export { ADAM_UPDATE_KERNEL, ADAM_KERNEL_BACKENDS, registerAdamKernel, hasAdamKernel, setAdamSimd, setAdamThreads } from './adam-kernel';
 export type { AdamUpdateAttrs } from './adam-kernel';
 

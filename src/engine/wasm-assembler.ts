@@ -24,6 +24,7 @@ export const OP = {
   i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32And: 0x71,
+  i32ShrU: 0x76,
   void: 0x40,
 } as const;
 

@@ -93,8 +93,10 @@ function epilogue(acc: number, flags: number, zero: number, addr: number[], bias
  * Outer-product strip for `mr` rows and `width` columns (8, 4 or 1); parameters as
  * {@link OUTER_PARAMS} says. `general` false: one run and one outer row, whatever the parameters
  * say (the loops of a plain product, without the two enclosing ones: measured faster for them).
+ * `packed` (plain, width 8 only): B is in panels (see {@link PACK_PARAMS}), so the next column
+ * tile's B starts k*bRow bytes on instead of 32 (same arithmetic, same order: same numbers).
  */
-function outerStrip(mr: number, width: 8 | 4 | 1, general: boolean): number[] {
+function outerStrip(mr: number, width: 8 | 4 | 1, general: boolean, packed = false): number[] {
   const [A, B, C, BIAS, BLOCKS, K, AROW, ASTEP, BROW, CROW, FLAGS, KRUNS, ARUN, OUTERS, AOUTER, COUTER, BOUTER, TILES] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
   const [BLK, KK, PB, PC, RUN, RA, O, OA, OC, OB, T, SAVED] = [18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29];
   const PA = SAVED + 4; // PA + r, r < mr
@@ -155,7 +157,8 @@ function outerStrip(mr: number, width: 8 | 4 | 1, general: boolean): number[] {
     ...loopNext(BLK, 1),
   );
   if (general) code.push(...addTo(OA, get(AOUTER)), ...addTo(OC, get(COUTER)), ...addTo(OB, get(BOUTER)), ...loopNext(O, 1));
-  const tiled = overTiles(code, { a: A, b: B, c: C, bias: BIAS, tiles: TILES }, SAVED, T, i32(4 * width), 4 * width);
+  const bStep = packed ? [...get(K), ...get(BROW), OP.i32Mul] : i32(4 * width);
+  const tiled = overTiles(code, { a: A, b: B, c: C, bias: BIAS, tiles: TILES }, SAVED, T, bStep, 4 * width);
   return functionBody([[15 + mr, TYPE.i32], [mr * vectors + vectors + 2, TYPE.v128]], [...v128Zero(), ...set(ZERO), ...tiled]);
 }
 
@@ -277,6 +280,53 @@ function dotConvStrip(mr: number): number[] {
   return functionBody([[9 + mr, TYPE.i32], [mr + 2, TYPE.v128]], code);
 }
 
+/**
+ * Packing of B for the packed outer-product strip: params (src, dst, k, srcRow, tiles). For each of
+ * `tiles` tiles of 8 columns t and each row kk < k: the 8 floats at src + kk*srcRow + 32t go to
+ * dst + (t*k + kk)*32, i.e. each tile's k rows of 8 floats one after another (a panel of 32k
+ * bytes that stays in L1 while every row block reads it; B's own rows are a power-of-two stride
+ * apart for the layers of the dense VAE, and such rows crowd into a few cache sets).
+ */
+export const PACK_PARAMS = 5;
+
+/** Export name of the B-packing function (see {@link PACK_PARAMS}). */
+export const PACK_NAME = 'pack8';
+
+/** Export name of the packed outer-product strip for `mr` rows (8 columns per tile, B in panels). */
+export const packedName = (mr: number): string => `packed${mr}x8`;
+
+/**
+ * The B-packing loop (see {@link PACK_PARAMS}): per pair of tiles, down B's rows, one 64-byte row
+ * piece read and its halves appended to the two panels (sequential writes); an odd last tile alone.
+ */
+function packBody(): number[] {
+  const [SRC, DST, K, SROW, TILES] = [0, 1, 2, 3, 4];
+  const [KK, T, PS, PD, PANEL, PAIRS] = [5, 6, 7, 8, 9, 10];
+  const overRows = (pair: boolean): number[] => [
+    ...get(SRC), ...set(PS), ...get(DST), ...set(PD),
+    ...countedLoop(KK, K),
+    ...get(PD), ...get(PS), ...load(0), ...store(0),
+    ...get(PD), ...get(PS), ...load(16), ...store(16),
+    ...(pair
+      ? [...get(PD), ...get(PANEL), OP.i32Add, ...get(PS), ...load(32), ...store(0), ...get(PD), ...get(PANEL), OP.i32Add, ...get(PS), ...load(48), ...store(16)]
+      : []),
+    ...addTo(PS, get(SROW)), ...addTo(PD, i32(32)),
+    ...loopNext(KK, 1),
+  ];
+  return functionBody(
+    [[6, TYPE.i32]],
+    [
+      ...get(K), ...i32(32), OP.i32Mul, ...set(PANEL),
+      ...get(TILES), ...i32(1), OP.i32ShrU, ...set(PAIRS),
+      ...countedLoop(T, PAIRS),
+      ...overRows(true),
+      ...addTo(SRC, i32(64)), ...addTo(DST, [...get(PANEL), ...i32(2), OP.i32Mul]),
+      ...loopNext(T, 1),
+      ...get(TILES), ...i32(1), OP.i32And, OP.if, OP.void, ...overRows(false), OP.end,
+    ],
+  );
+}
+
 /** Export name of the one-channel dot-product convolution strip for `mr` rows. */
 export const dotConvName = (mr: number): string => `dotconv${mr}`;
 
@@ -293,9 +343,11 @@ export function gemmFunctions(): WasmFunction[] {
     for (const width of GEMM_WIDTHS) {
       for (const general of [false, true]) out.push({ name: outerName(mr, width, general), params: i32s(OUTER_PARAMS), body: outerStrip(mr, width, general) });
     }
+    out.push({ name: packedName(mr), params: i32s(OUTER_PARAMS), body: outerStrip(mr, 8, false, true) });
     for (const nb of GEMM_DOT_COLUMNS) out.push({ name: dotName(mr, nb), params: i32s(DOT_PARAMS), body: dotStrip(mr, nb) });
     out.push({ name: dotConvName(mr), params: i32s(DOT_CONV_PARAMS), body: dotConvStrip(mr) });
   }
+  out.push({ name: PACK_NAME, params: i32s(PACK_PARAMS), body: packBody() });
   // The fused Adam update, so that the helper threads can share it (adam-simd.ts).
   out.push(adamGemmFunction());
   return out;

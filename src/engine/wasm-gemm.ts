@@ -16,6 +16,8 @@ import {
   dotName,
   gemmFunctions,
   outerName,
+  packedName,
+  PACK_NAME,
   GEMM_DOT_COLUMNS,
   GEMM_WIDTHS,
 } from './wasm-gemm-code';
@@ -41,6 +43,20 @@ export interface GemmProduct {
   readonly relu?: boolean;
   /** Add the product to what C holds. */
   readonly accumulate?: boolean;
+  /**
+   * Scratch memory of at least {@link WasmGemm.packBytes} bytes (byte address; 16-aligned is fastest), or
+   * undefined: B's 8-column tiles are copied there into panels first (same numbers, faster).
+   */
+  readonly packScratch?: number;
+}
+
+/** The shape of a product, as {@link WasmGemm.packBytes} needs it. */
+export interface GemmShape {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
 }
 
 /**
@@ -99,6 +115,12 @@ export const GEMM_ADAM_MIN_CHUNK = 1 << 15;
 export interface WasmGemm {
   /** Whether {@link WasmGemm.multiply} takes this combination (not both transposed; `A B^T` needs k % 4 = 0). */
   supports(transposeA: boolean, transposeB: boolean, k: number): boolean;
+  /**
+   * Bytes of scratch memory the product would pack B into (see {@link GemmProduct.packScratch}), or
+   * 0 when it would not pack (`A B^T`, fewer than 8 columns or {@link GEMM_PACK_MIN_ROWS} rows, or
+   * not for this stride or at all by {@link setGemmPacking}).
+   */
+  packBytes(p: GemmShape): number;
   /** Computes one product; throws on a combination {@link WasmGemm.supports} rejects. */
   multiply(p: GemmProduct): void;
   /** Computes one convolution (see {@link GemmConv}); throws when the output does not fit the input. */
@@ -134,6 +156,37 @@ type StripFn = (...args: number[]) => void;
 
 /** Fewest multiply-adds per chunk of a split job (smaller work stays on one thread: handing it out costs more). */
 export const GEMM_SPLIT_MIN_MACS = 1 << 18;
+
+/** Fewest rows of C for which B is packed (every register block of rows reads the whole panel). */
+export const GEMM_PACK_MIN_ROWS = 8;
+
+/**
+ * When products given scratch memory pack B: `auto` when B's rows are a multiple of
+ * {@link GEMM_PACK_STRIDE} bytes apart (only then do a tile's rows crowd into few cache sets; other
+ * strides measured no faster packed, and the copy is not free), `always`, or `off`.
+ */
+export type GemmPacking = 'auto' | 'always' | 'off';
+
+/** B row strides (bytes) that `auto` packing packs: multiples of this. */
+export const GEMM_PACK_STRIDE = 512;
+
+/** B floats copied per multiply-add of work when a packing is split over threads (a copy is cheaper per float than a product chunk's bookkeeping). */
+const PACK_COST = 8;
+
+let packing: GemmPacking = 'auto';
+
+/** Whether a large packing is split over the helper threads (else the calling thread packs alone). */
+let packSplit = true;
+
+/** Sets whether a large packing of B is split over the helper threads (for measurements). */
+export function setGemmPackSplit(on: boolean): void {
+  packSplit = on;
+}
+
+/** Sets when B is packed (see {@link GemmPacking}; true = `auto`, the default, false = `off`). */
+export function setGemmPacking(mode: boolean | GemmPacking): void {
+  packing = mode === true ? 'auto' : mode === false ? 'off' : mode;
+}
 
 /** Partial filter gradients a large convolution's images are split over (see filterGradPartials). */
 export const GEMM_FILTER_GRAD_PARTIALS = 8;
@@ -235,6 +288,12 @@ class Gemm implements WasmGemm {
     return true;
   }
 
+  packBytes(p: GemmShape): number {
+    if (packing === 'off' || p.transposeB || p.n < 8 || p.m < GEMM_PACK_MIN_ROWS) return 0;
+    if (packing === 'auto' && (4 * p.n) % GEMM_PACK_STRIDE !== 0) return 0;
+    return 32 * p.k * Math.floor(p.n / 8);
+  }
+
   multiply(p: GemmProduct): void {
     if (!this.supports(p.transposeA, p.transposeB, p.k)) {
       throw new Error(
@@ -242,10 +301,28 @@ class Gemm implements WasmGemm {
       );
     }
     if (p.m === 0 || p.n === 0) return;
+    const packed = p.packScratch !== undefined && this.packBytes(p) > 0 ? p.packScratch : undefined;
+    if (packed !== undefined) {
+      if (packed % 4 !== 0) throw new RangeError(`wasm gemm: packScratch must be 4-byte aligned, got ${packed}`);
+      this.pack(p, packed);
+    }
     const blocks = Math.ceil(p.m / GEMM_MR);
     // Rows of C per chunk, in whole register blocks.
     const rowsPer = GEMM_MR * Math.ceil(blocks / this.chunksFor(p.m * p.n * p.k, blocks));
-    this.runChunks(Math.ceil(p.m / rowsPer), (i, list) => this.planProduct(p, i * rowsPer, Math.min(p.m, (i + 1) * rowsPer), list));
+    this.runChunks(Math.ceil(p.m / rowsPer), (i, list) => this.planProduct(p, i * rowsPer, Math.min(p.m, (i + 1) * rowsPer), list, packed));
+  }
+
+  /** Packs B's 8-column tiles to `packed`, split by pairs of tiles over the threads when large. */
+  private pack(p: GemmProduct, packed: number): void {
+    const fn = this.index.get(PACK_NAME) as number;
+    const tiles = Math.floor(p.n / 8);
+    const pairs = Math.ceil(tiles / 2);
+    const per = packSplit ? Math.ceil(pairs / this.chunksFor(PACK_COST * p.k * 8 * tiles, pairs)) : pairs;
+    this.runChunks(Math.ceil(pairs / per), (i, list) => {
+      const first = 2 * i * per;
+      const count = Math.min(tiles - first, 2 * per);
+      list.push(fn, [p.b + 32 * first, packed + 32 * p.k * first, p.k, 4 * p.n, count]);
+    });
   }
 
   conv2d(p: GemmConv): void {
@@ -391,9 +468,9 @@ class Gemm implements WasmGemm {
    * Outer-product calls for `rows` rows of C (rows aRow / cRow apart) over all n columns: per
    * column tile, the full register blocks in one call and the leftover rows in another.
    */
-  private planOuter(rows: number, n: number, args: OuterArgs, list: CallList): void {
+  private planOuter(rows: number, n: number, args: OuterArgs, list: CallList, from = 0): void {
     const general = args.kRuns !== 1 || args.outers !== 1;
-    let j = 0;
+    let j = from;
     for (const width of GEMM_WIDTHS) {
       const tiles = Math.floor((n - j) / width);
       if (tiles === 0) continue;
@@ -426,8 +503,11 @@ class Gemm implements WasmGemm {
     }
   }
 
-  /** The strip calls for rows [m0, m1) of C = op(A) op(B). */
-  private planProduct(p: GemmProduct, m0: number, m1: number, list: CallList): void {
+  /**
+   * The strip calls for rows [m0, m1) of C = op(A) op(B); with `packed` (the address of B's 8-column
+   * tiles in panels) those tiles are read from there.
+   */
+  private planProduct(p: GemmProduct, m0: number, m1: number, list: CallList, packed?: number): void {
     const flags = (p.bias !== undefined ? GEMM_BIAS : 0) | (p.relu === true ? GEMM_RELU : 0) | (p.accumulate === true ? GEMM_ACCUMULATE : 0);
     const { m, k, n } = p;
     const cRow = 4 * n;
@@ -437,7 +517,17 @@ class Gemm implements WasmGemm {
       const aRow = p.transposeA ? 4 : 4 * k;
       const aStep = p.transposeA ? 4 * m : 4;
       const base = { b: p.b, bias, k, aRow, aStep, bRow: cRow, cRow, flags, kRuns: 1, aRun: 0, outers: 1, aOuter: 0, cOuter: 0, bOuter: 0 };
-      this.planOuter(m1 - m0, n, { ...base, a: p.a + m0 * aRow, c: c0 }, list);
+      const a0 = p.a + m0 * aRow;
+      const tiles = packed === undefined ? 0 : Math.floor(n / 8);
+      if (tiles > 0) {
+        this.pushRowBlocks(
+          m1 - m0,
+          packedName,
+          (r, blocks) => [a0 + r * aRow, packed as number, c0 + r * cRow, bias, blocks, k, aRow, aStep, 32, cRow, flags, 1, 0, 1, 0, 0, 0, tiles],
+          list,
+        );
+      }
+      this.planOuter(m1 - m0, n, { ...base, a: a0, c: c0 }, list, 8 * tiles);
       return;
     }
     const rowBytes = 4 * k;

@@ -179,6 +179,9 @@ export function ownMatMul(backend: KernelBackend, inputs: Record<string, TensorI
   if (gemm === null || !gemm.supports(transposeA, transposeB, k)) return null;
   const batchDims = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const out = (backend as WasmHeapBackend).makeOutput([...batchDims, m, n], 'float32');
+  const packBytes = gemm.packBytes({ m, k, n, transposeA, transposeB });
+  // Scratch for B's panels (16 bytes more, to start them on a 16-byte boundary); freed right after the product.
+  const scratch = packBytes > 0 ? (backend as WasmHeapBackend).makeOutput([packBytes / 4 + 4], 'float32') : undefined;
   const at = (info: TensorInfo): number => heapAddress(backend, info);
   gemm.multiply({
     a: at(a),
@@ -191,7 +194,9 @@ export function ownMatMul(backend: KernelBackend, inputs: Record<string, TensorI
     transposeA,
     transposeB,
     relu: activation === 'relu',
+    packScratch: scratch === undefined ? undefined : 16 * Math.ceil(at(scratch) / 16),
   });
+  if (scratch !== undefined) freeWasm(backend, scratch);
   const then = ACTIVATION_KERNELS[activation];
   if (then === undefined) return out;
   const activated = runWasmKernel(then, backend, { x: out });

@@ -34,6 +34,8 @@
  * `tests/backend-wasm-kernels.test.ts`, `tests/backend-wasm-conv-kernels.test.ts` and
  * `tests/backend-wasm-gemm.test.ts` check every path against the cpu backend or double precision.
  */
+import { setFastSumGrad } from './sum-grad';
+import { setSharedSaves } from './shared-saves';
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { maxPoolGradWasm, resizeNearestNeighborGradWasm, resizeNearestNeighborWasm } from './wasm-pool-kernels';
@@ -129,6 +131,10 @@ export interface WasmKernelOptions {
   readonly fastConvGlue?: boolean;
   /** ReLU conv2d layers as one kernel while training (`wasm-conv-relu.ts`: stands in for `tf.fused.conv2d`; same numbers). */
   readonly fusedConv?: boolean;
+  /** Tensors saved for gradients share their buffer without an `Identity` kernel call (`shared-saves.ts`; needs `sharedIdentity`). */
+  readonly sharedSaves?: boolean;
+  /** The gradient of a full float32 `Sum` as a `Fill` of dy instead of dy times a ones tensor (`sum-grad.ts`; same numbers). */
+  readonly fastSumGrad?: boolean;
 }
 
 /** The kernels vaelab has currently installed. */
@@ -644,6 +650,8 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   setFusedConv(options.fusedConv ?? true);
   const glueOn = options.fastConvGlue ?? true;
   setConvGlue({ borderOnly: glueOn, sharedPhasePad: glueOn, oneCopySubFilter: glueOn });
+  setFastSumGrad(options.fastSumGrad ?? true);
+  setSharedSaves(options.sharedSaves ?? true, () => installed.has('Identity'));
   if (options.fastCompare ?? true) {
     replace('Maximum', (f) => compareKernel('max', f));
     replace('Minimum', (f) => compareKernel('min', f));

@@ -1,0 +1,118 @@
+/**
+ * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|session10]
+ * [--products]`: CPU and wall milliseconds per benchmark training step (batch 100) with one of
+ * vaelab's switches (default: B packing) on and off,
+ * alternating every 5 steps in one process (medians), so that a busy machine's load falls on both
+ * alike. `--products` also times each call of vaelab's product inside the steps, by shape.
+ */
+import { registerWasmKernels, setFastSumGrad, setGemmPackSplit, setGemmPacking, wasmGemmOf, type GemmProduct, type WasmGemm } from '../../engine';
+import * as tf from '@tensorflow/tfjs';
+import { BENCH_MODEL_NAMES, type BenchModelName } from './bench-models';
+import { createBenchTraining, startBenchBackend } from './bench-train';
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)];
+}
+
+/** Wraps `gemm.multiply` to add each call's milliseconds to `times` under its shape and `config`. */
+function timeProducts(gemm: WasmGemm, times: Map<string, number[]>, config: () => string): void {
+  const multiply = gemm.multiply.bind(gemm);
+  gemm.multiply = (p: GemmProduct): void => {
+    const t0 = process.hrtime.bigint();
+    multiply(p);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const key = `${config()} ${p.m}x${p.k}x${p.n}${p.transposeA ? ' A^T' : ''}${p.transposeB ? ' B^T' : ''}`;
+    const list = times.get(key) ?? [];
+    list.push(ms);
+    times.set(key, list);
+  };
+}
+
+/** Switches that `--toggle` can alternate: on is the first configuration, off the second. */
+const TOGGLES: Readonly<Record<string, (on: boolean) => void>> = {
+  pack: setGemmPacking,
+  packall: (on) => setGemmPacking(on ? 'always' : 'auto'),
+  sumgrad: setFastSumGrad,
+  packsplit: setGemmPackSplit,
+  saves: (on) => registerWasmKernels({ sharedSaves: on }),
+  session10: (on) => {
+    setGemmPacking(on);
+    registerWasmKernels({ sharedSaves: on, fastSumGrad: on });
+  },
+};
+
+/** Runs the measurement and prints medians per configuration. */
+export async function benchStep(model: BenchModelName, threads: number, steps: number, products: boolean, toggle = 'pack', every = 5): Promise<void> {
+  const setOn = TOGGLES[toggle];
+  if (setOn === undefined) throw new Error(`unknown toggle ${toggle}; one of ${Object.keys(TOGGLES).join(', ')}`);
+  await startBenchBackend('wasm', 'fast', threads);
+  const count = 1000;
+  const data = new Float32Array(count * 784);
+  let s = 7;
+  for (let i = 0; i < data.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    data[i] = s / 2 ** 32;
+  }
+  const training = createBenchTraining({ model, data, batch: 100, seed: 0 });
+  const gemm = wasmGemmOf(tf.backend());
+  if (gemm === null) throw new Error("vaelab's product is not available");
+  const configs = ['on', 'off'] as const;
+  let current: (typeof configs)[number] = 'on';
+  const times = new Map<string, number[]>();
+  if (products) timeProducts(gemm, times, () => current);
+  const cpu: Record<string, number[]> = { on: [], off: [] };
+  const wall: Record<string, number[]> = { on: [], off: [] };
+  for (let i = 0; i < 10; i++) training.step((i * 100) % count, false);
+  times.clear();
+  for (let i = 0; i < steps; i++) {
+    current = configs[Math.floor(i / every) % 2];
+    setOn(current === 'on');
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    training.step((i * 100) % (count - 100), false);
+    const c = process.cpuUsage(c0);
+    wall[current].push(Number(process.hrtime.bigint() - t0) / 1e6);
+    cpu[current].push((c.user + c.system) / 1000);
+  }
+  setOn(true);
+  const loss = training.step(0, true);
+  training.dispose();
+  console.log(
+    `${model}, ${threads} thread(s), toggle ${toggle}, ${steps} steps alternating every ${every}, medians (tensors ${tf.memory().numTensors}, last loss ${loss})`,
+  );
+  for (const k of configs) console.log(`  ${k.padEnd(7)} CPU ${median(cpu[k]).toFixed(2)} ms/step, wall ${median(wall[k]).toFixed(2)} ms/step`);
+  if (products) {
+    const keys = [...times.keys()].sort((a, b) => a.slice(a.indexOf(' ')).localeCompare(b.slice(b.indexOf(' '))) || a.localeCompare(b));
+    for (const k of keys) {
+      const [, m, kk, n] = /(\d+)x(\d+)x(\d+)/.exec(k) as RegExpExecArray;
+      const ms = median(times.get(k) as number[]);
+      console.log(
+        `  ${k.padEnd(32)} ${ms.toFixed(3)} ms  ${((2 * +m * +kk * +n) / ms / 1e6).toFixed(1)} GFLOP/s  (${(times.get(k) as number[]).length} calls)`,
+      );
+    }
+  }
+}
+
+if (require.main === module) {
+  const arg = (name: string, fallback: string): string => {
+    const i = process.argv.indexOf(name);
+    return i < 0 ? fallback : process.argv[i + 1];
+  };
+  const model = arg('--model', 'dense_vae') as BenchModelName;
+  if (!BENCH_MODEL_NAMES.includes(model)) throw new Error(`unknown model ${model}`);
+  benchStep(
+    model,
+    Number(arg('--threads', '1')),
+    Number(arg('--steps', '100')),
+    process.argv.includes('--products'),
+    arg('--toggle', 'pack'),
+    Number(arg('--every', '5')),
+  ).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,11 +1,20 @@
 /**
- * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|session10]
+ * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|adamthreads|session10]
  * [--products]`: CPU and wall milliseconds per benchmark training step (batch 100) with one of
  * vaelab's switches (default: B packing) on and off,
  * alternating every 5 steps in one process (medians), so that a busy machine's load falls on both
  * alike. `--products` also times each call of vaelab's product inside the steps, by shape.
  */
-import { registerWasmKernels, setFastSumGrad, setGemmPackSplit, setGemmPacking, wasmGemmOf, type GemmProduct, type WasmGemm } from '../../engine';
+import {
+  registerWasmKernels,
+  setAdamThreads,
+  setFastSumGrad,
+  setGemmPackSplit,
+  setGemmPacking,
+  wasmGemmOf,
+  type GemmProduct,
+  type WasmGemm,
+} from '../../engine';
 import * as tf from '@tensorflow/tfjs';
 import { BENCH_MODEL_NAMES, type BenchModelName } from './bench-models';
 import { createBenchTraining, startBenchBackend } from './bench-train';
@@ -36,6 +45,7 @@ const TOGGLES: Readonly<Record<string, (on: boolean) => void>> = {
   sumgrad: setFastSumGrad,
   packsplit: setGemmPackSplit,
   saves: (on) => registerWasmKernels({ sharedSaves: on }),
+  adamthreads: setAdamThreads,
   session10: (on) => {
     setGemmPacking(on);
     registerWasmKernels({ sharedSaves: on, fastSumGrad: on });

@@ -611,6 +611,51 @@ function restore(name: WasmKernelName): void {
   installed.delete(name);
 }
 
+/** A kernel vaelab swaps in for wasm's: built from the stock kernel function it stands in for. */
+type KernelMaker = (stockFunc: KernelFunc) => KernelFunc;
+
+/**
+ * The options of {@link registerWasmKernels} that swap whole kernels, each with the kernels it
+ * replaces (installed when the option is on, the default) or puts back (off), in installation order.
+ */
+const KERNEL_SWITCHES: ReadonlyArray<readonly [keyof WasmKernelOptions, ReadonlyArray<readonly [WasmKernelName, KernelMaker]>]> = [
+  [
+    'fastMatMul',
+    [
+      ['BatchMatMul', batchMatMulFast],
+      ['_FusedMatMul', batchMatMulFast],
+    ],
+  ],
+  ['fastConvBackpropInput', [['Conv2DBackpropInput', conv2DBackpropInputFast]]],
+  ['fastConv', [['Conv2D', conv2DFast]]],
+  ['fastSum', [['Sum', sumFast]]],
+  ['sharedIdentity', [['Identity', identityShared]]],
+  ['sharedCast', [['Cast', identityShared]]],
+  [
+    'fastCopies',
+    [
+      ['Slice', sliceWasm],
+      ['PadV2', padV2Wasm],
+    ],
+  ],
+  [
+    'fastCompare',
+    [
+      ['Maximum', (f) => compareKernel('max', f)],
+      ['Minimum', (f) => compareKernel('min', f)],
+      ['GreaterEqual', (f) => compareKernel('ge', f)],
+    ],
+  ],
+  [
+    'fastPoolGrads',
+    [
+      ['MaxPoolGrad', () => maxPoolGradWasm],
+      ['ResizeNearestNeighborGrad', () => resizeNearestNeighborGradWasm],
+      ['ResizeNearestNeighbor', resizeNearestNeighborWasm],
+    ],
+  ],
+];
+
 /**
  * Registers vaelab's wasm kernels (idempotent; safe before or after the wasm backend starts).
  * `Conv2DBackpropFilter` is always added (conv training needs it); the speed-ups can be
@@ -622,29 +667,12 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: conv2DBackpropFilterFast });
     installed.add('Conv2DBackpropFilter');
   }
-  if (options.fastMatMul ?? true) {
-    replace('BatchMatMul', batchMatMulFast);
-    replace('_FusedMatMul', batchMatMulFast);
-  } else {
-    restore('BatchMatMul');
-    restore('_FusedMatMul');
-  }
-  if (options.fastConvBackpropInput ?? true) replace('Conv2DBackpropInput', conv2DBackpropInputFast);
-  else restore('Conv2DBackpropInput');
-  if (options.fastConv ?? true) replace('Conv2D', conv2DFast);
-  else restore('Conv2D');
-  if (options.fastSum ?? true) replace('Sum', sumFast);
-  else restore('Sum');
-  if (options.sharedIdentity ?? true) replace('Identity', identityShared);
-  else restore('Identity');
-  if (options.sharedCast ?? true) replace('Cast', identityShared);
-  else restore('Cast');
-  if (options.fastCopies ?? true) {
-    replace('Slice', sliceWasm);
-    replace('PadV2', padV2Wasm);
-  } else {
-    restore('Slice');
-    restore('PadV2');
+  for (const [option, kernels] of KERNEL_SWITCHES) {
+    const on = options[option] ?? true;
+    for (const [name, make] of kernels) {
+      if (on) replace(name, make);
+      else restore(name);
+    }
   }
   setFusedDense(options.fusedDense ?? true);
   setFusedConv(options.fusedConv ?? true);
@@ -652,24 +680,6 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   setConvGlue({ borderOnly: glueOn, sharedPhasePad: glueOn, oneCopySubFilter: glueOn });
   setFastSumGrad(options.fastSumGrad ?? true);
   setSharedSaves(options.sharedSaves ?? true, () => installed.has('Identity'));
-  if (options.fastCompare ?? true) {
-    replace('Maximum', (f) => compareKernel('max', f));
-    replace('Minimum', (f) => compareKernel('min', f));
-    replace('GreaterEqual', (f) => compareKernel('ge', f));
-  } else {
-    restore('Maximum');
-    restore('Minimum');
-    restore('GreaterEqual');
-  }
-  if (options.fastPoolGrads ?? true) {
-    replace('MaxPoolGrad', () => maxPoolGradWasm);
-    replace('ResizeNearestNeighborGrad', () => resizeNearestNeighborGradWasm);
-    replace('ResizeNearestNeighbor', resizeNearestNeighborWasm);
-  } else {
-    restore('MaxPoolGrad');
-    restore('ResizeNearestNeighborGrad');
-    restore('ResizeNearestNeighbor');
-  }
 }
 
 /** The vaelab wasm kernels currently installed. */

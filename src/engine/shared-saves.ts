@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs';
 import { WASM } from './wasm-heap';
+import { StandIn } from './stand-in';
 
 /** The parts of tfjs-core's engine used here. */
 interface EngineInternals {
@@ -26,14 +27,12 @@ interface EngineInternals {
 
 type SaveFn = (this: EngineInternals, tensors: tf.Tensor[]) => tf.Tensor[];
 
-/** tfjs's own method while vaelab's stands in for it. */
-let original: SaveFn | undefined;
 /** Whether the shared Identity is installed (the condition for sharing saves). */
 let identityShared: () => boolean = () => false;
 
 function saveShared(this: EngineInternals, tensors: tf.Tensor[]): tf.Tensor[] {
   if (this.backendName !== WASM || !identityShared() || tensors.some((t) => t.dtype === 'string')) {
-    return (original as SaveFn).call(this, tensors);
+    return standIn.original.call(this, tensors);
   }
   const backend = this.backend;
   return tensors.map((t) => {
@@ -42,23 +41,19 @@ function saveShared(this: EngineInternals, tensors: tf.Tensor[]): tf.Tensor[] {
   });
 }
 
+/** vaelab's method in the place of the engine's `saveTensorsForBackwardMode`. */
+const standIn = new StandIn(() => tf.engine() as unknown as { saveTensorsForBackwardMode: SaveFn }, 'saveTensorsForBackwardMode', saveShared);
+
 /**
  * Installs (`on`) or removes the shared saves on tfjs's engine; `sharedIdentity` says whether
  * vaelab's shared `Identity` is installed at the time of a save. Idempotent.
  */
 export function setSharedSaves(on: boolean, sharedIdentity: () => boolean): void {
-  const engine = tf.engine() as unknown as EngineInternals;
   identityShared = sharedIdentity;
-  if (on && original === undefined) {
-    original = engine.saveTensorsForBackwardMode as SaveFn;
-    engine.saveTensorsForBackwardMode = saveShared;
-  } else if (!on && original !== undefined) {
-    engine.saveTensorsForBackwardMode = original;
-    original = undefined;
-  }
+  standIn.set(on);
 }
 
 /** Whether the shared saves are installed. */
 export function sharedSavesInstalled(): boolean {
-  return original !== undefined;
+  return standIn.installed;
 }

@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { conv2dByGemm, conv2dFast, type Conv2DAttrs } from './wasm-conv-gemm';
 import { freeWasm, runWasmKernel, wasmGemmOf, WASM } from './wasm-heap';
+import { recordingGradients, StandIn } from './stand-in';
 
 /** Name of the ReLU conv2d kernel. */
 export const CONV_RELU_KERNEL = 'VaelabConv2DRelu';
@@ -61,7 +62,7 @@ function takesConvRelu(args: FusedConv2DArgs): boolean {
     return false;
   if (typeof args.pad !== 'number' && args.pad !== 'same' && args.pad !== 'valid') return false;
   // Outside gradient recording tfjs already runs one fused kernel.
-  if ((tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth === 0) return false;
+  if (!recordingGradients()) return false;
   if (!(x instanceof tf.Tensor) || !(filter instanceof tf.Tensor) || x.rank !== 4 || filter.rank !== 4) return false;
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape[3] !== filter.shape[2] || filter.shape[3] < 2) return false;
   if (bias != null && (!(bias instanceof tf.Tensor) || bias.dtype !== 'float32' || bias.rank !== 1 || bias.shape[0] !== filter.shape[3]))
@@ -69,23 +70,20 @@ function takesConvRelu(args: FusedConv2DArgs): boolean {
   return tf.getBackend() === WASM && wasmGemmOf(tf.backend()) !== null;
 }
 
-/** tfjs's own `tf.fused.conv2d`, while vaelab's stands in for it. */
-let original: FusedConv2D | undefined;
-
-/** The mutable namespace object behind `tf.fused` (shared with tfjs-layers). */
-function fusedOps(): { conv2d: FusedConv2D } {
-  return tf.fused as unknown as { conv2d: FusedConv2D };
-}
-
 function convReluOrOriginal(args: FusedConv2DArgs): tf.Tensor {
-  const fallback = original as FusedConv2D;
-  if (!takesConvRelu(args)) return fallback(args);
+  if (!takesConvRelu(args)) {
+    const original = standIn.original;
+    return original(args);
+  }
   const inputs: Record<string, tf.Tensor> = { x: args.x as tf.Tensor, filter: args.filter as tf.Tensor };
   if (args.bias != null) inputs.bias = args.bias as tf.Tensor;
   const attrs: ConvReluAttrs = { strides: args.strides, pad: args.pad as ConvReluAttrs['pad'] };
   if (args.dimRoundingMode !== undefined) attrs.dimRoundingMode = args.dimRoundingMode;
   return tf.engine().runKernel(CONV_RELU_KERNEL, inputs, attrs as unknown as NamedAttrMap) as tf.Tensor;
 }
+
+/** vaelab's function in the place of `tf.fused.conv2d` (on the namespace object tfjs-layers calls too). */
+const standIn = new StandIn(() => tf.fused as unknown as { conv2d: FusedConv2D }, 'conv2d', convReluOrOriginal);
 
 /**
  * Installs (`on`) or removes the ReLU conv2d kernel: registers the kernel for wasm and its gradient
@@ -121,17 +119,10 @@ export function setFusedConv(on: boolean): void {
       },
     });
   }
-  const ops = fusedOps();
-  if (on && original === undefined) {
-    original = ops.conv2d;
-    ops.conv2d = convReluOrOriginal;
-  } else if (!on && original !== undefined) {
-    ops.conv2d = original;
-    original = undefined;
-  }
+  standIn.set(on);
 }
 
 /** Whether the ReLU conv2d kernel currently stands in for `tf.fused.conv2d` while training. */
 export function fusedConvInstalled(): boolean {
-  return original !== undefined;
+  return standIn.installed;
 }

@@ -22,6 +22,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { ownMatMul, wasmGemmOf, WASM } from './wasm-heap';
+import { recordingGradients, StandIn } from './stand-in';
 
 /** Name of the ReLU dense kernel. */
 export const DENSE_RELU_KERNEL = 'VaelabDenseRelu';
@@ -47,28 +48,25 @@ function takesDenseRelu(args: FusedMatMulArgs): boolean {
   const { a, b, bias } = args;
   if (args.activation !== 'relu' || args.transposeA === true || args.transposeB === true || args.preluActivationWeights != null) return false;
   // Outside gradient recording tfjs already runs one fused kernel.
-  if ((tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth === 0) return false;
+  if (!recordingGradients()) return false;
   if (!(a instanceof tf.Tensor) || !(b instanceof tf.Tensor) || a.rank !== 2 || b.rank !== 2) return false;
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape[1] !== b.shape[0] || a.shape[1] === 0) return false;
   if (bias != null && (!(bias instanceof tf.Tensor) || bias.dtype !== 'float32' || bias.rank !== 1 || bias.shape[0] !== b.shape[1])) return false;
   return tf.getBackend() === WASM && wasmGemmOf(tf.backend()) !== null;
 }
 
-/** tfjs's own `tf.fused.matMul`, while vaelab's stands in for it. */
-let original: FusedMatMul | undefined;
-
-/** The mutable namespace object behind `tf.fused` (shared with tfjs-layers). */
-function fusedOps(): { matMul: FusedMatMul } {
-  return tf.fused as unknown as { matMul: FusedMatMul };
-}
-
 function denseOrOriginal(args: FusedMatMulArgs): tf.Tensor {
-  const fallback = original as FusedMatMul;
-  if (!takesDenseRelu(args)) return fallback(args);
+  if (!takesDenseRelu(args)) {
+    const original = standIn.original;
+    return original(args);
+  }
   const inputs: Record<string, tf.Tensor> = { a: args.a as tf.Tensor, b: args.b as tf.Tensor };
   if (args.bias != null) inputs.bias = args.bias as tf.Tensor;
   return tf.engine().runKernel(DENSE_RELU_KERNEL, inputs, {}) as tf.Tensor;
 }
+
+/** vaelab's function in the place of `tf.fused.matMul` (on the namespace object tfjs-layers calls too). */
+const standIn = new StandIn(() => tf.fused as unknown as { matMul: FusedMatMul }, 'matMul', denseOrOriginal);
 
 /**
  * Installs (`on`) or removes the ReLU dense kernel: registers the kernel for wasm and its gradient
@@ -95,17 +93,10 @@ export function setFusedDense(on: boolean): void {
       },
     });
   }
-  const ops = fusedOps();
-  if (on && original === undefined) {
-    original = ops.matMul;
-    ops.matMul = denseOrOriginal;
-  } else if (!on && original !== undefined) {
-    ops.matMul = original;
-    original = undefined;
-  }
+  standIn.set(on);
 }
 
 /** Whether the ReLU dense kernel currently stands in for `tf.fused.matMul` while training. */
 export function fusedDenseInstalled(): boolean {
-  return original !== undefined;
+  return standIn.installed;
 }

@@ -6,6 +6,7 @@
  * checks that both ways give the same bits.
  */
 import { setGemmPacking, wasmGemmFor, type GemmProduct } from '../../engine';
+import { median } from './bench-peer';
 
 /** One product of the step: C [m,n] = op(A) op(B). */
 export interface StepProduct {
@@ -51,11 +52,6 @@ interface WasmMemory {
 const MemoryClass = (
   globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory } }
 ).WebAssembly.Memory;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** One product laid out in the heap both ways (C apart), with its timings. */
 interface Setup {

@@ -9,6 +9,7 @@ import { spawnSync } from 'child_process';
 import type { BenchResult } from './bench';
 import type { BenchModelName } from './bench-models';
 import type { BenchKernels } from './bench-train';
+import { median } from './bench-peer';
 
 /** Greatest common divisor of two positive integers. */
 function gcd(a: number, b: number): number {
@@ -144,12 +145,6 @@ export function runScaling(options: ScalingOptions): ScalingResult[] {
     }
   }
   return results;
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**

@@ -18,11 +18,7 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { BENCH_MODEL_NAMES, type BenchModelName } from './bench-models';
 import { createBenchTraining, startBenchBackend } from './bench-train';
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)];
-}
+import { median } from './bench-peer';
 
 /** Wraps `gemm.multiply` to add each call's milliseconds to `times` under its shape and `config`. */
 function timeProducts(gemm: WasmGemm, times: Map<string, number[]>, config: () => string): void {

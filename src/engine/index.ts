@@ -22,7 +22,7 @@ import { gemmThreads } from './wasm-gemm';
 export { registerWasmKernels, installedWasmKernels, WASM_KERNEL_NAMES } from './wasm-kernels';
 export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
 export { startWasmWithThreads, wasmWorkerScriptDir } from './wasm-threads';
-export { setWasmGemm, setGemmPacking, setGemmPackSplit, wasmGemmFor } from './wasm-gemm';
+export { setWasmGemm, setGemmPacking, setGemmPackSplit, setGemmSparse, wasmGemmFor } from './wasm-gemm';
 export type { GemmPacking, GemmProduct, WasmGemm } from './wasm-gemm';
 export { wasmGemmOf } from './wasm-heap';
 export { WASM_MODULE_NAME } from './wasm-assembler';

@@ -16,14 +16,23 @@ export const OP = {
   select: 0x1b,
   localGet: 0x20,
   localSet: 0x21,
+  i32Load: 0x28,
+  f32Load: 0x2a,
+  i32Store: 0x36,
+  f32Store: 0x38,
   i32Const: 0x41,
+  f32Const: 0x43,
   i32Eqz: 0x45,
   i32LtU: 0x49,
+  i32GtU: 0x4b,
   i32GeU: 0x4f,
+  f32Ne: 0x5c,
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32And: 0x71,
+  i32Or: 0x72,
+  i32Shl: 0x74,
   i32ShrU: 0x76,
   void: 0x40,
 } as const;
@@ -77,6 +86,14 @@ export const get = (i: number): number[] => [OP.localGet, ...uleb(i)];
 export const set = (i: number): number[] => [OP.localSet, ...uleb(i)];
 /** v128.load with a 4-byte alignment hint and a constant byte offset. */
 export const load = (offset = 0): number[] => [...simd(V128.load), 2, ...uleb(offset)];
+/** i32.load with a 4-byte alignment hint and a constant byte offset. */
+export const loadI32 = (offset = 0): number[] => [OP.i32Load, 2, ...uleb(offset)];
+/** i32.store with a 4-byte alignment hint and a constant byte offset. */
+export const storeI32 = (offset = 0): number[] => [OP.i32Store, 2, ...uleb(offset)];
+/** f32.load with a 4-byte alignment hint and a constant byte offset. */
+export const loadF32 = (offset = 0): number[] => [OP.f32Load, 2, ...uleb(offset)];
+/** f32.store with a 4-byte alignment hint and a constant byte offset. */
+export const storeF32 = (offset = 0): number[] => [OP.f32Store, 2, ...uleb(offset)];
 /** v128.store with a 4-byte alignment hint and a constant byte offset. */
 export const store = (offset = 0): number[] => [...simd(V128.store), 2, ...uleb(offset)];
 

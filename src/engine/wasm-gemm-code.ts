@@ -13,7 +13,7 @@
  * row, clamp at zero (ReLU as the cpu backend has it: x < 0 ? 0 : x).
  */
 import { adamGemmFunction } from './adam-simd';
-import { addTo, countedLoop, functionBody, get, i32, load, loadSplat, loopNext, OP, set, shuffle, simd, store, TYPE, uleb, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
+import { addTo, countedLoop, functionBody, get, i32, load, loadF32, loadI32, loadSplat, loopNext, loopWhileBelow, OP, set, shuffle, simd, store, storeF32, storeI32, TYPE, uleb, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
 
 /** Epilogue flag: add the bias row. */
 export const GEMM_BIAS = 1;
@@ -327,6 +327,104 @@ function packBody(): number[] {
   );
 }
 
+/**
+ * Listing of A's nonzero columns per block of {@link GEMM_MR} rows, for the sparse-A strips:
+ * params (a, aRow, aStep, blocks, k, entries, entryBlock, bounds, bRow). For each block i (A's
+ * rows at a + (4i + r)*aRow, elements aStep apart), every kk at which any of its 4 rows is nonzero
+ * (NaN counts) goes, in k order, to the region from entries + i*entryBlock as a 20-byte entry: the
+ * byte offset kk*bRow of B's row, then the 4 rows' values; the region's start and end addresses go
+ * to the i32 words bounds + 8i and bounds + 8i + 4. Branch-free: every kk is written, and the next
+ * entry moves on only when one of the values is nonzero.
+ */
+export const SPARSE_LIST_PARAMS = 9;
+
+/** Export name of the listing function (see {@link SPARSE_LIST_PARAMS}). */
+export const SPARSE_LIST_NAME = 'sparselist';
+
+/** Bytes of one entry of the sparse-A list: B's row offset and one value per row of a block. */
+export const SPARSE_ENTRY_BYTES = 4 + 4 * GEMM_MR;
+
+function sparseListBody(): number[] {
+  const [A, AROW, ASTEP, BLOCKS, K, ENTRIES, ENTRYBLOCK, BOUNDS, BROW] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [I, KK, PA, E, BOFF] = [9, 10, 11, 12, 13];
+  const VAL = 14; // f32 VAL + r
+  const code: number[] = [
+    ...countedLoop(I, BLOCKS),
+    ...get(A), ...set(PA), ...get(ENTRIES), ...set(E), ...i32(0), ...set(BOFF),
+    ...get(BOUNDS), ...get(E), ...storeI32(0),
+    ...countedLoop(KK, K),
+    ...get(E), ...get(BOFF), ...storeI32(0),
+  ];
+  for (let r = 0; r < GEMM_MR; r++) {
+    code.push(...get(PA), ...(r === 0 ? [] : [...get(AROW), ...i32(r), OP.i32Mul, OP.i32Add]), ...loadF32(0), ...set(VAL + r));
+    code.push(...get(E), ...get(VAL + r), ...storeF32(4 + 4 * r));
+  }
+  // E += SPARSE_ENTRY_BYTES * (any value != 0)
+  code.push(...get(E));
+  for (let r = 0; r < GEMM_MR; r++) {
+    code.push(...get(VAL + r), OP.f32Const, 0, 0, 0, 0, OP.f32Ne);
+    if (r > 0) code.push(OP.i32Or);
+  }
+  code.push(
+    ...i32(SPARSE_ENTRY_BYTES), OP.i32Mul, OP.i32Add, ...set(E),
+    ...addTo(PA, get(ASTEP)), ...addTo(BOFF, get(BROW)),
+    ...loopNext(KK, 1),
+    ...get(BOUNDS), ...get(E), ...storeI32(4), ...addTo(BOUNDS, i32(8)),
+    ...addTo(A, [...get(AROW), ...i32(GEMM_MR), OP.i32Mul]), ...addTo(ENTRIES, get(ENTRYBLOCK)),
+    ...loopNext(I, 1),
+  );
+  return functionBody([[5, TYPE.i32], [GEMM_MR, TYPE.f32]], code);
+}
+
+/**
+ * Sparse-A strip: params (bounds, b, c, bias, blocks, cRow, flags, tiles, tileStep). Blocks of
+ * {@link GEMM_MR} rows of A come as lists of entries (see {@link SPARSE_LIST_PARAMS}): B row
+ * offset and the rows' values at the k where any of them is nonzero, in k order. For each of
+ * `tiles` column tiles of `width` columns (the next tile's B tileStep bytes on: 4*width on B as
+ * it lies, 32k in B's panels) and each block: C rows = sum over the block's entries, in order, of
+ * value * B row; then the epilogue, as the dense strips'. The same sums as the dense strip's, bit
+ * for bit: the accumulators start at +0, so they are never -0, and every skipped term is
+ * 0 * b = +-0 (b finite), which changes nothing; a row whose value is zero at a listed k adds that
+ * same +-0.
+ */
+export const SPARSE_PARAMS = 9;
+
+/** Export name of the sparse-A strip for `width` columns (8, 4 or 1). */
+export const sparseName = (width: number): string => `sparse4x${width}`;
+
+/** Sparse-A strip for {@link GEMM_MR} rows and `width` columns (see {@link SPARSE_PARAMS}). */
+function sparseStrip(width: 8 | 4 | 1): number[] {
+  const mr = GEMM_MR;
+  const [BOUNDS, B, C, BIAS, BLOCKS, CROW, FLAGS, TILES, TILESTEP] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [T, BLK, E, END, PBND, PC, ADDR] = [9, 10, 11, 12, 13, 14, 15];
+  const scalar = width === 1;
+  const vectors = width === 8 ? 2 : 1;
+  const ACC = 16; // v128 ACC + r*vectors + c
+  const BV = ACC + mr * vectors;
+  const S = BV + vectors;
+  const ZERO = S + 1;
+  const code: number[] = [...v128Zero(), ...set(ZERO), ...countedLoop(T, TILES), ...get(BOUNDS), ...set(PBND), ...get(C), ...set(PC), ...countedLoop(BLK, BLOCKS)];
+  for (let i = 0; i < mr * vectors; i++) code.push(...get(ZERO), ...set(ACC + i));
+  code.push(...get(PBND), ...loadI32(0), ...set(E), ...get(PBND), ...loadI32(4), ...set(END), ...loopWhileBelow(E, END));
+  code.push(...get(B), ...get(E), ...loadI32(0), OP.i32Add, ...set(ADDR));
+  for (let c = 0; c < vectors; c++) code.push(...get(ADDR), ...(scalar ? loadSplat() : load(16 * c)), ...set(BV + c));
+  for (let r = 0; r < mr; r++) {
+    code.push(...get(E), ...loadSplat(4 + 4 * r), ...set(S));
+    for (let c = 0; c < vectors; c++) {
+      const acc = ACC + r * vectors + c;
+      code.push(...get(acc), ...get(S), ...get(BV + c), ...simd(V.f32x4Mul), ...simd(V.f32x4Add), ...set(acc));
+    }
+  }
+  code.push(...loopNext(E, SPARSE_ENTRY_BYTES));
+  for (let r = 0; r < mr; r++) {
+    for (let c = 0; c < vectors; c++) code.push(...epilogue(ACC + r * vectors + c, FLAGS, ZERO, get(PC), get(BIAS), 16 * c, scalar));
+    code.push(...addTo(PC, get(CROW)));
+  }
+  code.push(...addTo(PBND, i32(8)), ...loopNext(BLK, 1));
+  code.push(...addTo(B, get(TILESTEP)), ...addTo(C, i32(4 * width)), ...addTo(BIAS, i32(4 * width)), ...loopNext(T, 1));
+  return functionBody([[7, TYPE.i32], [mr * vectors + vectors + 2, TYPE.v128]], code);
+}
+
 /** Export name of the one-channel dot-product convolution strip for `mr` rows. */
 export const dotConvName = (mr: number): string => `dotconv${mr}`;
 
@@ -348,6 +446,8 @@ export function gemmFunctions(): WasmFunction[] {
     out.push({ name: dotConvName(mr), params: i32s(DOT_CONV_PARAMS), body: dotConvStrip(mr) });
   }
   out.push({ name: PACK_NAME, params: i32s(PACK_PARAMS), body: packBody() });
+  for (const width of GEMM_WIDTHS) out.push({ name: sparseName(width), params: i32s(SPARSE_PARAMS), body: sparseStrip(width) });
+  out.push({ name: SPARSE_LIST_NAME, params: i32s(SPARSE_LIST_PARAMS), body: sparseListBody() });
   // The fused Adam update, so that the helper threads can share it (adam-simd.ts).
   out.push(adamGemmFunction());
   return out;

@@ -18,6 +18,9 @@ import {
   outerName,
   packedName,
   PACK_NAME,
+  sparseName,
+  SPARSE_ENTRY_BYTES,
+  SPARSE_LIST_NAME,
   GEMM_DOT_COLUMNS,
   GEMM_WIDTHS,
 } from './wasm-gemm-code';
@@ -48,6 +51,12 @@ export interface GemmProduct {
    * undefined: B's 8-column tiles are copied there into panels first (same numbers, faster).
    */
   readonly packScratch?: number;
+  /**
+   * Scratch memory of at least {@link WasmGemm.sparseBytes} bytes (byte address, 4-aligned), or
+   * undefined: when A is mostly zeros (at most {@link GEMM_SPARSE_MAX_DENSITY} of it nonzero), A's
+   * nonzeros are listed there and the product skips A's zeros (same numbers for finite B).
+   */
+  readonly sparseScratch?: number;
 }
 
 /** The shape of a product, as {@link WasmGemm.packBytes} needs it. */
@@ -121,6 +130,14 @@ export interface WasmGemm {
    * not for this stride or at all by {@link setGemmPacking}).
    */
   packBytes(p: GemmShape): number;
+  /**
+   * Bytes of scratch memory the product needs to list A's nonzeros (see
+   * {@link GemmProduct.sparseScratch}), or 0 when it would never take the sparse path (`A B^T`, fewer
+   * than 8 columns, fewer than {@link GEMM_SPARSE_MIN_MACS} multiply-adds, or off by {@link setGemmSparse}).
+   */
+  sparseBytes(p: GemmShape): number;
+  /** How many products so far skipped A's zeros (for tests and diagnostics). */
+  readonly sparseProducts: number;
   /** Computes one product; throws on a combination {@link WasmGemm.supports} rejects. */
   multiply(p: GemmProduct): void;
   /** Computes one convolution (see {@link GemmConv}); throws when the output does not fit the input. */
@@ -166,6 +183,27 @@ export const GEMM_PACK_MIN_ROWS = 8;
  * strides measured no faster packed, and the copy is not free), `always`, or `off`.
  */
 export type GemmPacking = 'auto' | 'always' | 'off';
+
+/**
+ * Largest share of k a product may keep (the columns where some row of a block of A is nonzero) to
+ * list A's nonzeros and skip the rest: the sparse strip costs about what the dense one does per
+ * multiply-add it keeps (measured on the dense VAE's shapes; see docs/performance.md), and
+ * listing costs a pass over A.
+ */
+export const GEMM_SPARSE_MAX_DENSITY = 0.75;
+
+/** Fewest multiply-adds of a product that looks for A's zeros (a pass over A costs about 1/n of the product). */
+export const GEMM_SPARSE_MIN_MACS = 1 << 20;
+
+let sparse = true;
+
+/** Elements of A read to judge whether it is mostly zeros. */
+export const SPARSE_SAMPLES = 512;
+
+/** Sets whether products with a mostly-zero A skip its zeros (default on; same numbers either way for finite B). */
+export function setGemmSparse(on: boolean): void {
+  sparse = on;
+}
 
 /** B row strides (bytes) that `auto` packing packs: multiples of this. */
 export const GEMM_PACK_STRIDE = 512;
@@ -270,11 +308,13 @@ class Gemm implements WasmGemm {
   private readonly index = new Map<string, number>();
   private readonly list = new CallList();
   sharedJobs = 0;
+  sparseProducts = 0;
 
   constructor(
     private readonly fns: readonly StripFn[],
     names: readonly string[],
     private readonly workers: GemmWorkers | null,
+    private readonly memory: { readonly buffer: ArrayBufferLike },
   ) {
     names.forEach((name, i) => this.index.set(name, i));
   }
@@ -294,6 +334,12 @@ class Gemm implements WasmGemm {
     return 32 * p.k * Math.floor(p.n / 8);
   }
 
+  sparseBytes(p: GemmShape): number {
+    if (!sparse || p.transposeB || p.n < 8 || p.m < GEMM_MR || p.m * p.k * p.n < GEMM_SPARSE_MIN_MACS) return 0;
+    const blocks = Math.floor(p.m / GEMM_MR);
+    return blocks * (SPARSE_ENTRY_BYTES * p.k + 8);
+  }
+
   multiply(p: GemmProduct): void {
     if (!this.supports(p.transposeA, p.transposeB, p.k)) {
       throw new Error(
@@ -302,14 +348,100 @@ class Gemm implements WasmGemm {
     }
     if (p.m === 0 || p.n === 0) return;
     const packed = p.packScratch !== undefined && this.packBytes(p) > 0 ? p.packScratch : undefined;
-    if (packed !== undefined) {
-      if (packed % 4 !== 0) throw new RangeError(`wasm gemm: packScratch must be 4-byte aligned, got ${packed}`);
-      this.pack(p, packed);
+    if (packed !== undefined && packed % 4 !== 0) throw new RangeError(`wasm gemm: packScratch must be 4-byte aligned, got ${packed}`);
+    if (p.sparseScratch !== undefined && this.sparseBytes(p) > 0 && this.mostlyZeros(p)) {
+      if (p.sparseScratch % 4 !== 0) throw new RangeError(`wasm gemm: sparseScratch must be 4-byte aligned, got ${p.sparseScratch}`);
+      this.sparseProducts++;
+      // The sparse strips read B from the panels only when every column is in one (n % 8 = 0).
+      const panels = packed !== undefined && p.n % 8 === 0 ? packed : undefined;
+      if (panels !== undefined) this.pack(p, panels);
+      const blocks = Math.floor(p.m / GEMM_MR);
+      const per = Math.ceil(blocks / this.chunksFor(p.m * p.n * p.k * GEMM_SPARSE_MAX_DENSITY, blocks));
+      const scratch = p.sparseScratch;
+      this.runChunks(Math.ceil(blocks / per), (i, list) => {
+        this.planSparse(p, scratch, i * per, Math.min(blocks, (i + 1) * per), list, panels);
+        // The rows after the last whole block, by the dense strips.
+        if ((i + 1) * per >= blocks && p.m % GEMM_MR !== 0) this.planProduct(p, blocks * GEMM_MR, p.m, list, panels);
+      });
+      return;
     }
+    if (packed !== undefined) this.pack(p, packed);
     const blocks = Math.ceil(p.m / GEMM_MR);
     // Rows of C per chunk, in whole register blocks.
     const rowsPer = GEMM_MR * Math.ceil(blocks / this.chunksFor(p.m * p.n * p.k, blocks));
     this.runChunks(Math.ceil(p.m / rowsPer), (i, list) => this.planProduct(p, i * rowsPer, Math.min(p.m, (i + 1) * rowsPer), list, packed));
+  }
+
+  /**
+   * Whether at most {@link GEMM_SPARSE_MAX_DENSITY} of A's columns per block of {@link GEMM_MR}
+   * rows look nonzero (the share of k the sparse strips keep), judged from {@link SPARSE_SAMPLES}
+   * (block, k) places spread evenly (NaN counts as nonzero). Only speed depends on the answer:
+   * both paths give the same numbers.
+   */
+  private mostlyZeros(p: GemmProduct): boolean {
+    const f = new Float32Array(this.memory.buffer);
+    const { m, k } = p;
+    const aRow = p.transposeA ? 1 : k;
+    const aStep = p.transposeA ? m : 1;
+    const total = Math.floor(m / GEMM_MR) * k;
+    const count = Math.min(total, SPARSE_SAMPLES);
+    const a = p.a >> 2;
+    let kept = 0;
+    for (let i = 0; i < count; i++) {
+      const at = Math.floor((i * total) / count);
+      const block = Math.floor(at / k);
+      const first = a + block * GEMM_MR * aRow + (at - block * k) * aStep;
+      for (let r = 0; r < GEMM_MR; r++) {
+        if (f[first + r * aRow] !== 0) {
+          kept++;
+          break;
+        }
+      }
+    }
+    return kept <= GEMM_SPARSE_MAX_DENSITY * count;
+  }
+
+  /**
+   * The calls for row blocks [i0, i1) of C by the sparse strips: list those blocks' nonzero columns
+   * of A (each block in its own region of `scratch`, so chunks list in parallel), then the strips;
+   * B from its panels at `packed`, if given (n a multiple of 8), as the dense strips read them.
+   */
+  private planSparse(p: GemmProduct, scratch: number, i0: number, i1: number, list: CallList, packed?: number): void {
+    const { m, k, n } = p;
+    const blocks = Math.floor(m / GEMM_MR);
+    const entryBlock = SPARSE_ENTRY_BYTES * k;
+    const bounds = scratch + blocks * entryBlock + 8 * i0;
+    const aRow = p.transposeA ? 4 : 4 * k;
+    const aStep = p.transposeA ? 4 * m : 4;
+    const r0 = i0 * GEMM_MR;
+    const tiles8 = packed === undefined ? 0 : Math.floor(n / 8);
+    // Entries' B row offsets: k * 32 in the panels, k * 4n in B as it lies (then every tile is read there).
+    list.push(this.index.get(SPARSE_LIST_NAME) as number, [
+      p.a + r0 * aRow,
+      aRow,
+      aStep,
+      i1 - i0,
+      k,
+      scratch + i0 * entryBlock,
+      entryBlock,
+      bounds,
+      tiles8 > 0 ? 32 : 4 * n,
+    ]);
+    const flags = (p.bias !== undefined ? GEMM_BIAS : 0) | (p.relu === true ? GEMM_RELU : 0) | (p.accumulate === true ? GEMM_ACCUMULATE : 0);
+    const cRow = 4 * n;
+    const c0 = p.c + r0 * cRow;
+    const bias = p.bias ?? 0;
+    if (tiles8 > 0) {
+      list.push(this.index.get(sparseName(8)) as number, [bounds, packed as number, c0, bias, i1 - i0, cRow, flags, tiles8, 32 * k]);
+      return;
+    }
+    let j = 0;
+    for (const width of GEMM_WIDTHS) {
+      const tiles = Math.floor((n - j) / width);
+      if (tiles === 0) continue;
+      list.push(this.index.get(sparseName(width)) as number, [bounds, p.b + 4 * j, c0 + 4 * j, bias + 4 * j, i1 - i0, cRow, flags, tiles, 4 * width]);
+      j += tiles * width;
+    }
   }
 
   /** Packs B's 8-column tiles to `packed`, split by pairs of tiles over the threads when large. */
@@ -655,6 +787,7 @@ export function wasmGemmFor(memory: object, threads = gemmThreads()): WasmGemm |
       names.map((name) => compiled.exports[name] as StripFn),
       names,
       workers,
+      memory as { buffer: ArrayBufferLike },
     );
   }
   cache.set(memory, gemm);

@@ -182,6 +182,9 @@ export function ownMatMul(backend: KernelBackend, inputs: Record<string, TensorI
   const packBytes = gemm.packBytes({ m, k, n, transposeA, transposeB });
   // Scratch for B's panels (16 bytes more, to start them on a 16-byte boundary); freed right after the product.
   const scratch = packBytes > 0 ? (backend as WasmHeapBackend).makeOutput([packBytes / 4 + 4], 'float32') : undefined;
+  // Scratch for the list of A's nonzeros, when the product may skip A's zeros; freed right after.
+  const sparseBytes = gemm.sparseBytes({ m, k, n, transposeA, transposeB });
+  const sparseScratch = sparseBytes > 0 ? (backend as WasmHeapBackend).makeOutput([sparseBytes / 4], 'float32') : undefined;
   const at = (info: TensorInfo): number => heapAddress(backend, info);
   gemm.multiply({
     a: at(a),
@@ -195,8 +198,10 @@ export function ownMatMul(backend: KernelBackend, inputs: Record<string, TensorI
     transposeB,
     relu: activation === 'relu',
     packScratch: scratch === undefined ? undefined : 16 * Math.ceil(at(scratch) / 16),
+    sparseScratch: sparseScratch === undefined ? undefined : at(sparseScratch),
   });
   if (scratch !== undefined) freeWasm(backend, scratch);
+  if (sparseScratch !== undefined) freeWasm(backend, sparseScratch);
   const then = ACTIVATION_KERNELS[activation];
   if (then === undefined) return out;
   const activated = runWasmKernel(then, backend, { x: out });

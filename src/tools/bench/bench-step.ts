@@ -1,6 +1,7 @@
 /**
- * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|adamthreads|session10]
- * [--products]`: CPU and wall milliseconds per benchmark training step (batch 100) with one of
+ * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|adamthreads|sparse|session10]
+ * [--products] [--data mnist|synthetic]`: CPU and wall milliseconds per benchmark training step (batch 100, the
+ * first 1,000 MNIST training images as the bench trains on, or uniform noise) with one of
  * vaelab's switches (default: B packing) on and off,
  * alternating every 5 steps in one process (medians), so that a busy machine's load falls on both
  * alike. `--products` also times each call of vaelab's product inside the steps, by shape.
@@ -11,6 +12,7 @@ import {
   setFastSumGrad,
   setGemmPackSplit,
   setGemmPacking,
+  setGemmSparse,
   wasmGemmOf,
   type GemmProduct,
   type WasmGemm,
@@ -19,6 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BENCH_MODEL_NAMES, type BenchModelName } from './bench-models';
 import { createBenchTraining, startBenchBackend } from './bench-train';
 import { median } from './bench-peer';
+import { loadMnist } from '../../data';
 
 /** Wraps `gemm.multiply` to add each call's milliseconds to `times` under its shape and `config`. */
 function timeProducts(gemm: WasmGemm, times: Map<string, number[]>, config: () => string): void {
@@ -42,6 +45,7 @@ const TOGGLES: Readonly<Record<string, (on: boolean) => void>> = {
   packsplit: setGemmPackSplit,
   saves: (on) => registerWasmKernels({ sharedSaves: on }),
   adamthreads: setAdamThreads,
+  sparse: setGemmSparse,
   session10: (on) => {
     setGemmPacking(on);
     registerWasmKernels({ sharedSaves: on, fastSumGrad: on });
@@ -49,14 +53,22 @@ const TOGGLES: Readonly<Record<string, (on: boolean) => void>> = {
 };
 
 /** Runs the measurement and prints medians per configuration. */
-export async function benchStep(model: BenchModelName, threads: number, steps: number, products: boolean, toggle = 'pack', every = 5): Promise<void> {
+export async function benchStep(
+  model: BenchModelName,
+  threads: number,
+  steps: number,
+  products: boolean,
+  toggle = 'pack',
+  every = 5,
+  synthetic = false,
+): Promise<void> {
   const setOn = TOGGLES[toggle];
   if (setOn === undefined) throw new Error(`unknown toggle ${toggle}; one of ${Object.keys(TOGGLES).join(', ')}`);
   await startBenchBackend('wasm', 'fast', threads);
   const count = 1000;
-  const data = new Float32Array(count * 784);
+  const data = synthetic ? new Float32Array(count * 784) : loadMnist({ trainCount: count }).train.images.slice(0, count * 784);
   let s = 7;
-  for (let i = 0; i < data.length; i++) {
+  for (let i = 0; synthetic && i < data.length; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     data[i] = s / 2 ** 32;
   }
@@ -114,6 +126,7 @@ if (require.main === module) {
     process.argv.includes('--products'),
     arg('--toggle', 'pack'),
     Number(arg('--every', '5')),
+    arg('--data', 'mnist') === 'synthetic',
   ).then(
     () => process.exit(0),
     (e: unknown) => {

@@ -85,10 +85,37 @@ export function positiveInt(flag: string, value: string, who = 'bench'): number 
   return v;
 }
 
-function nonNegativeInt(flag: string, value: string): number {
+/** An integer >= 0 given as text; `who` starts the error message. */
+export function nonNegativeInt(flag: string, value: string, who = 'bench'): number {
   const v = Number(value);
-  if (value.trim() === '' || !Number.isInteger(v) || v < 0) throw new Error(`bench: ${flag} must be an integer >= 0, got '${value}'`);
+  if (value.trim() === '' || !Number.isInteger(v) || v < 0) throw new Error(`${who}: ${flag} must be an integer >= 0, got '${value}'`);
   return v;
+}
+
+/** The flags of a small measuring tool, read by {@link readFlags}. */
+export interface ToolFlags {
+  /** The value given after `flag`, or undefined when the flag is absent. */
+  value(flag: string): string | undefined;
+  /** Whether the bare switch `flag` was given. */
+  has(flag: string): boolean;
+}
+
+/**
+ * Reads `--flag value` pairs (`valued`) and bare `--switch`es (`switches`) of a measuring tool such as
+ * bench-step; an unknown argument or a flag without its value is an Error naming it and what is known.
+ */
+export function readFlags(argv: readonly string[], valued: readonly string[], switches: readonly string[], who: string): ToolFlags {
+  const values = new Map<string, string>();
+  const given = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (switches.includes(a)) given.add(a);
+    else if (valued.includes(a)) {
+      if (i + 1 >= argv.length) throw new Error(`${who}: ${a} needs a value`);
+      values.set(a, argv[++i]);
+    } else throw new Error(`${who}: unknown argument '${a}'; expected ${[...valued.map((f) => `${f} VALUE`), ...switches].join(', ')}`);
+  }
+  return { value: (flag) => values.get(flag), has: (flag) => given.has(flag) };
 }
 
 /** A comma-separated list of distinct positive integers, e.g. `32,100,300`. */

@@ -7,6 +7,8 @@
  */
 import { setGemmPacking, wasmGemmFor, type GemmProduct } from '../../engine';
 import { median } from './bench-peer';
+import { nonNegativeInt, positiveInt, readFlags } from './bench-args';
+import { Rng } from '../../rng';
 
 /** One product of the step: C [m,n] = op(A) op(B). */
 export interface StepProduct {
@@ -70,11 +72,10 @@ function setup(heap: Float32Array, q: StepProduct, at: number, shift: number): [
   const c = bias + q.n + 4 + shift;
   const c2 = c + q.m * q.n;
   const scratch = c2 + q.m * q.n + 4;
-  let s = 12345 + at;
-  for (let i = a; i < scratch; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    heap[i] = s / 2 ** 31 - 1;
-  }
+  heap.set(
+    new Rng(12345 + at).uniformArray(scratch - a).map((u) => 2 * u - 1),
+    a,
+  );
   const plain: GemmProduct = {
     a: 4 * a,
     b: 4 * b,
@@ -150,11 +151,25 @@ export function benchProducts(threads: number, reps: number, shared = threads > 
   console.log(`sum of medians: plain ${sumPlain.toFixed(2)} ms, packed ${sumPacked.toFixed(2)} ms`);
 }
 
+/** Runs bench-products with command-line arguments (after the script name). */
+export function benchProductsMain(argv: readonly string[]): void {
+  const who = 'bench-products';
+  const flags = readFlags(argv, ['--threads', '--reps', '--shift'], ['--shared'], who);
+  const threads = positiveInt('--threads', flags.value('--threads') ?? '1', who);
+  benchProducts(
+    threads,
+    positiveInt('--reps', flags.value('--reps') ?? '40', who),
+    flags.has('--shared') || threads > 1,
+    nonNegativeInt('--shift', flags.value('--shift') ?? '0', who),
+  );
+}
+
 if (require.main === module) {
-  const arg = (name: string, fallback: number): number => {
-    const i = process.argv.indexOf(name);
-    return i < 0 ? fallback : Number(process.argv[i + 1]);
-  };
-  benchProducts(arg('--threads', 1), arg('--reps', 40), process.argv.includes('--shared') || arg('--threads', 1) > 1, arg('--shift', 0));
-  process.exit(0);
+  try {
+    benchProductsMain(process.argv.slice(2));
+    process.exit(0);
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(2);
+  }
 }

@@ -22,6 +22,8 @@ import { BENCH_MODEL_NAMES, type BenchModelName } from './bench-models';
 import { createBenchTraining, startBenchBackend } from './bench-train';
 import { median } from './bench-peer';
 import { loadMnist } from '../../data';
+import { Rng } from '../../rng';
+import { positiveInt, readFlags } from './bench-args';
 
 /** Wraps `gemm.multiply` to add each call's milliseconds to `times` under its shape and `config`. */
 function timeProducts(gemm: WasmGemm, times: Map<string, number[]>, config: () => string): void {
@@ -66,12 +68,7 @@ export async function benchStep(
   if (setOn === undefined) throw new Error(`unknown toggle ${toggle}; one of ${Object.keys(TOGGLES).join(', ')}`);
   await startBenchBackend('wasm', 'fast', threads);
   const count = 1000;
-  const data = synthetic ? new Float32Array(count * 784) : loadMnist({ trainCount: count }).train.images.slice(0, count * 784);
-  let s = 7;
-  for (let i = 0; synthetic && i < data.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s / 2 ** 32;
-  }
+  const data = synthetic ? new Rng(7).uniformArray(count * 784) : loadMnist({ trainCount: count }).train.images.slice(0, count * 784);
   const training = createBenchTraining({ model, data, batch: 100, seed: 0 });
   const gemm = wasmGemmOf(tf.backend());
   if (gemm === null) throw new Error("vaelab's product is not available");
@@ -112,26 +109,34 @@ export async function benchStep(
   }
 }
 
-if (require.main === module) {
-  const arg = (name: string, fallback: string): string => {
-    const i = process.argv.indexOf(name);
-    return i < 0 ? fallback : process.argv[i + 1];
+/** Runs bench-step with command-line arguments (after the script name). */
+export async function benchStepMain(argv: readonly string[]): Promise<void> {
+  const who = 'bench-step';
+  const flags = readFlags(argv, ['--model', '--threads', '--steps', '--toggle', '--every', '--data'], ['--products'], who);
+  const one = <T extends string>(flag: string, fallback: T, allowed: readonly T[]): T => {
+    const chosen = flags.value(flag) ?? fallback;
+    if (!(allowed as readonly string[]).includes(chosen))
+      throw new Error(`${who}: ${flag} '${chosen}' is unknown; expected one of ${allowed.join(', ')}`);
+    return chosen as T;
   };
-  const model = arg('--model', 'dense_vae') as BenchModelName;
-  if (!BENCH_MODEL_NAMES.includes(model)) throw new Error(`unknown model ${model}`);
-  benchStep(
-    model,
-    Number(arg('--threads', '1')),
-    Number(arg('--steps', '100')),
-    process.argv.includes('--products'),
-    arg('--toggle', 'pack'),
-    Number(arg('--every', '5')),
-    arg('--data', 'mnist') === 'synthetic',
-  ).then(
+  const int = (flag: string, fallback: number): number => positiveInt(flag, flags.value(flag) ?? String(fallback), who);
+  await benchStep(
+    one('--model', 'dense_vae', BENCH_MODEL_NAMES),
+    int('--threads', 1),
+    int('--steps', 100),
+    flags.has('--products'),
+    one('--toggle', 'pack', Object.keys(TOGGLES)),
+    int('--every', 5),
+    one('--data', 'mnist', ['mnist', 'synthetic']) === 'synthetic',
+  );
+}
+
+if (require.main === module) {
+  benchStepMain(process.argv.slice(2)).then(
     () => process.exit(0),
     (e: unknown) => {
-      console.error(e);
-      process.exit(1);
+      console.error(e instanceof Error ? e.message : String(e));
+      process.exit(2);
     },
   );
 }

@@ -74,3 +74,24 @@ test('a tiny run prints one JSON line per path with counts, batch, threads and r
   expect(parsed.find((r) => r.path === 'map')?.iterations).toBe(1);
   expect(tf.memory().numTensors).toBe(tensorsBefore);
 }, 120000);
+
+test('--cpu-profile adds each path top functions, most first, with shares of the sampled time', async () => {
+  const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  let results: EvalResult[];
+  try {
+    results = await runEvalBench(['--eval', '--json', '--models', 'dense_vae', '--paths', 'decode', '--n', '200', '--batch', '100', '--cpu-profile']);
+  } finally {
+    log.mockRestore();
+  }
+  const decode = results.find((r) => r.path === 'decode');
+  const profile = decode?.profile ?? [];
+  expect(profile.length).toBeGreaterThan(0);
+  expect(profile.length).toBeLessThanOrEqual(12);
+  for (const p of profile) {
+    expect(p.fn).toMatch(/\S/);
+    expect(p.share).toBeGreaterThan(0);
+    expect(p.share).toBeLessThanOrEqual(1);
+  }
+  expect(profile.map((p) => p.share)).toEqual([...profile.map((p) => p.share)].sort((a, b) => b - a));
+  expect(profile.reduce((sum, p) => sum + p.share, 0)).toBeLessThanOrEqual(1.001);
+}, 120000);

@@ -36,6 +36,7 @@ import { MAP_BATCH_SIZE } from '../../analysis/map-denoise';
 import { PCA_BATCH_SIZE } from '../../analysis/pca';
 import { cpuSeconds, round } from './bench';
 import { list, positiveInt } from './bench-args';
+import { summarizeProfile, type CpuProfileLike } from './bench-profile';
 
 /** The course models the evaluation benchmark builds. */
 export const EVAL_MODEL_NAMES = ['dense_vae', 'conv_vae', 'conv_ae_5lsl0', 'conv_vae_5lsl0'] as const;
@@ -177,9 +178,11 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
   return a;
 }
 
-type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] };
-
-/** Runs `fn` under the inspector's CPU profiler; returns the top self-time functions with their share. */
+/**
+ * Runs `fn` under the inspector's CPU profiler (main thread) and returns its top 12 functions by
+ * self time with their share of the sampled time (a fraction), as bench-profile's
+ * {@link summarizeProfile} adds them up.
+ */
 function profiled(fn: () => void): Array<{ fn: string; share: number }> {
   const session = new inspector.Session();
   session.connect();
@@ -196,29 +199,15 @@ function profiled(fn: () => void): Array<{ fn: string; share: number }> {
   post('Profiler.enable');
   post('Profiler.setSamplingInterval', { interval: 200 });
   post('Profiler.start');
+  let profile: CpuProfileLike;
   try {
     fn();
   } finally {
-    const res = post('Profiler.stop') as { profile: { nodes: ProfileNode[] } };
+    profile = (post('Profiler.stop') as { profile: CpuProfileLike }).profile;
     post('Profiler.disable');
     session.disconnect();
-    const byName = new Map<string, number>();
-    let total = 0;
-    for (const node of res.profile.nodes) {
-      const hits = node.hitCount ?? 0;
-      if (hits === 0) continue;
-      total += hits;
-      const f = node.callFrame;
-      const file = f.url === '' ? '' : ` ${f.url.replace(/^.*\/(node_modules\/[^/]+(\/[^/]+)?|dist)\//, '$1/').replace(/^file:\/\//, '')}`;
-      const key = `${f.functionName || '(anonymous)'}${file}`;
-      byName.set(key, (byName.get(key) ?? 0) + hits);
-    }
-    // eslint-disable-next-line no-unsafe-finally
-    return [...byName.entries()]
-      .sort((x, y) => y[1] - x[1])
-      .slice(0, 12)
-      .map(([name, hits]) => ({ fn: name, share: Number((hits / Math.max(1, total)).toFixed(3)) }));
   }
+  return summarizeProfile(profile, 12).top.map((f) => ({ fn: `${f.function} ${f.file}`, share: round(f.share / 100, 3) }));
 }
 
 interface Case {

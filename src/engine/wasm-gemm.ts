@@ -53,8 +53,9 @@ export interface GemmProduct {
   readonly packScratch?: number;
   /**
    * Scratch memory of at least {@link WasmGemm.sparseBytes} bytes (byte address, 4-aligned), or
-   * undefined: when A is mostly zeros (at most {@link GEMM_SPARSE_MAX_DENSITY} of it nonzero), A's
-   * nonzeros are listed there and the product skips A's zeros (same numbers for finite B).
+   * undefined: when A is mostly zeros (blocks of 4 rows nonzero at no more than
+   * {@link GEMM_SPARSE_MAX_DENSITY} of k), the k to keep are listed there and the product skips the
+   * rest (same numbers for finite B).
    */
   readonly sparseScratch?: number;
 }
@@ -131,9 +132,10 @@ export interface WasmGemm {
    */
   packBytes(p: GemmShape): number;
   /**
-   * Bytes of scratch memory the product needs to list A's nonzeros (see
+   * Bytes of scratch memory the product needs to list A's nonzero columns per block of 4 rows (see
    * {@link GemmProduct.sparseScratch}), or 0 when it would never take the sparse path (`A B^T`, fewer
-   * than 8 columns, fewer than {@link GEMM_SPARSE_MIN_MACS} multiply-adds, or off by {@link setGemmSparse}).
+   * than 8 columns or 4 rows, fewer than {@link GEMM_SPARSE_MIN_MACS} multiply-adds, or off by
+   * {@link setGemmSparse}).
    */
   sparseBytes(p: GemmShape): number;
   /** How many products so far skipped A's zeros (for tests and diagnostics). */

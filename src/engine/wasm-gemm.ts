@@ -199,7 +199,7 @@ export const GEMM_SPARSE_MIN_MACS = 1 << 20;
 
 let sparse = true;
 
-/** Elements of A read to judge whether it is mostly zeros. */
+/** Places (a block of 4 rows of A at one k) read to judge whether A is mostly zeros. */
 export const SPARSE_SAMPLES = 512;
 
 /** Sets whether products with a mostly-zero A skip its zeros (default on; same numbers either way for finite B). */
@@ -306,6 +306,16 @@ function convMacs(p: GemmConv): number {
   return p.batch * p.outHeight * p.outWidth * p.outChannels * p.filterHeight * p.filterWidth * p.inChannels;
 }
 
+/** The epilogue flag bits of a product (bias, ReLU, accumulate). */
+function epilogueFlags(p: GemmProduct): number {
+  return (p.bias !== undefined ? GEMM_BIAS : 0) | (p.relu === true ? GEMM_RELU : 0) | (p.accumulate === true ? GEMM_ACCUMULATE : 0);
+}
+
+/** Byte strides of op(A) [m,k]: from one row to the next, and from one k to the next. */
+function aStrides(p: GemmShape): { aRow: number; aStep: number } {
+  return p.transposeA ? { aRow: 4, aStep: 4 * p.m } : { aRow: 4 * p.k, aStep: 4 };
+}
+
 class Gemm implements WasmGemm {
   private readonly index = new Map<string, number>();
   private readonly list = new CallList();
@@ -383,8 +393,9 @@ class Gemm implements WasmGemm {
   private mostlyZeros(p: GemmProduct): boolean {
     const f = new Float32Array(this.memory.buffer);
     const { m, k } = p;
-    const aRow = p.transposeA ? 1 : k;
-    const aStep = p.transposeA ? m : 1;
+    const bytes = aStrides(p);
+    const aRow = bytes.aRow / 4;
+    const aStep = bytes.aStep / 4;
     const total = Math.floor(m / GEMM_MR) * k;
     const count = Math.min(total, SPARSE_SAMPLES);
     const a = p.a >> 2;
@@ -413,8 +424,7 @@ class Gemm implements WasmGemm {
     const blocks = Math.floor(m / GEMM_MR);
     const entryBlock = SPARSE_ENTRY_BYTES * k;
     const bounds = scratch + blocks * entryBlock + 8 * i0;
-    const aRow = p.transposeA ? 4 : 4 * k;
-    const aStep = p.transposeA ? 4 * m : 4;
+    const { aRow, aStep } = aStrides(p);
     const r0 = i0 * GEMM_MR;
     const tiles8 = packed === undefined ? 0 : Math.floor(n / 8);
     // Entries' B row offsets: k * 32 in the panels, k * 4n in B as it lies (then every tile is read there).
@@ -429,7 +439,7 @@ class Gemm implements WasmGemm {
       bounds,
       tiles8 > 0 ? 32 : 4 * n,
     ]);
-    const flags = (p.bias !== undefined ? GEMM_BIAS : 0) | (p.relu === true ? GEMM_RELU : 0) | (p.accumulate === true ? GEMM_ACCUMULATE : 0);
+    const flags = epilogueFlags(p);
     const cRow = 4 * n;
     const c0 = p.c + r0 * cRow;
     const bias = p.bias ?? 0;
@@ -642,14 +652,13 @@ class Gemm implements WasmGemm {
    * tiles in panels) those tiles are read from there.
    */
   private planProduct(p: GemmProduct, m0: number, m1: number, list: CallList, packed?: number): void {
-    const flags = (p.bias !== undefined ? GEMM_BIAS : 0) | (p.relu === true ? GEMM_RELU : 0) | (p.accumulate === true ? GEMM_ACCUMULATE : 0);
-    const { m, k, n } = p;
+    const flags = epilogueFlags(p);
+    const { k, n } = p;
     const cRow = 4 * n;
     const bias = p.bias ?? 0;
     const c0 = p.c + m0 * cRow;
     if (!p.transposeB) {
-      const aRow = p.transposeA ? 4 : 4 * k;
-      const aStep = p.transposeA ? 4 * m : 4;
+      const { aRow, aStep } = aStrides(p);
       const base = { b: p.b, bias, k, aRow, aStep, bRow: cRow, cRow, flags, kRuns: 1, aRun: 0, outers: 1, aOuter: 0, cOuter: 0, bOuter: 0 };
       const a0 = p.a + m0 * aRow;
       const tiles = packed === undefined ? 0 : Math.floor(n / 8);

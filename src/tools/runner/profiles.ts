@@ -22,6 +22,13 @@ export interface ProfileSpec {
   defaults?: Record<string, ParameterValue>;
   /** Values per notebook name (file name without `.ipynb`); each must be declared by that notebook. */
   notebooks?: Record<string, Record<string, ParameterValue>>;
+  /**
+   * The order in which notebooks start when several kernels run at once (see {@link startSequence}):
+   * the longest first, so that no long notebook is left running alone at the end, and a notebook
+   * that reuses another's cached training after that one. Notebooks not listed start after, in
+   * file order. One kernel at a time runs in file order.
+   */
+  startOrder?: string[];
 }
 
 /** The contents of `profiles.json`. */
@@ -79,6 +86,14 @@ export function loadProfiles(file: string): ProfilesFile {
     if (spec.enforceClaims !== undefined && typeof spec.enforceClaims !== 'boolean') {
       throw new Error(`${file}: profiles.${name}.enforceClaims must be true or false, got ${JSON.stringify(spec.enforceClaims)}`);
     }
+    if (spec.startOrder !== undefined) {
+      const order = spec.startOrder;
+      if (!Array.isArray(order) || !order.every((n): n is string => typeof n === 'string')) {
+        throw new Error(`${file}: profiles.${name}.startOrder must be a list of notebook names, got ${JSON.stringify(order)}`);
+      }
+      const twice = order.find((n, i) => order.indexOf(n) !== i);
+      if (twice !== undefined) throw new Error(`${file}: profiles.${name}.startOrder lists "${twice}" twice`);
+    }
     if (spec.defaults !== undefined && !isRecord(spec.defaults)) throw new Error(`${file}: profiles.${name}.defaults must be an object`);
     if (spec.notebooks !== undefined) {
       if (!isRecord(spec.notebooks)) throw new Error(`${file}: profiles.${name}.notebooks must be an object`);
@@ -133,4 +148,26 @@ export function resolveParameters(
   }
   const origin = `profile "${profileName}"` + (applied.length ? `, --set ${applied.join(' ')}` : '');
   return { values, origin };
+}
+
+/**
+ * The order in which the runner starts the notebooks `names` (in file order) with `jobs` kernels at
+ * once: with one kernel, file order; with more, first the notebooks of `startOrder` in its order,
+ * then the rest in file order. Returns indices into `names`; entries of `startOrder` that are not
+ * being run are skipped.
+ */
+export function startSequence(names: ReadonlyArray<string>, startOrder: ReadonlyArray<string> | undefined, jobs: number): number[] {
+  const fileOrder = names.map((_, i) => i);
+  if (jobs <= 1 || !startOrder) return fileOrder;
+  const first = startOrder.map((n) => names.indexOf(n)).filter((i) => i >= 0);
+  return [...first, ...fileOrder.filter((i) => !first.includes(i))];
+}
+
+/** Throws when `profile`'s startOrder names a notebook that is not in `available` (a typo would otherwise be ignored). */
+export function checkStartOrder(profiles: ProfilesFile, profile: string, available: ReadonlyArray<string>, file: string): void {
+  for (const n of profiles.profiles[profile]?.startOrder ?? []) {
+    if (!available.includes(n)) {
+      throw new Error(`${file}: profiles.${profile}.startOrder names "${n}", which is not a notebook (notebooks: ${available.join(', ')})`);
+    }
+  }
 }

@@ -43,7 +43,8 @@ figures, summary.json and report.html.
   --timeout SEC        time limit per cell in seconds (default: the profile's cellTimeoutSec, else 600)
   --jobs N             run N notebooks at the same time, each in its own kernel (default: the
                        number of cores, at most 2); each kernel's wasm backend gets cores / N
-                       threads (at least 1) unless VAELAB_WASM_THREADS is set
+                       threads (at least 1) unless VAELAB_WASM_THREADS is set; with N > 1 the
+                       notebooks start in the profile's startOrder (longest first)
   -h, --help           show this help
 
 Exit code: 0 all notebooks passed, 1 a notebook failed, 2 bad invocation, 130 interrupted.`;

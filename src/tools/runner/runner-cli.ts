@@ -11,7 +11,7 @@ import { cleanStaleKernelDirs, killAllKernelsSync, shutdownAllKernels } from '..
 import { ParameterValue, readNotebook } from '../notebook-file';
 import { checkOverrideType, injectParameters, notebookParameters, notebookParameterTypes } from './parameters';
 import { claimLine } from '../../notebook/claims';
-import { loadProfiles, profileCellTimeoutSec, profileEnforcesClaims, resolveParameters } from './profiles';
+import { checkStartOrder, loadProfiles, profileCellTimeoutSec, profileEnforcesClaims, resolveParameters, startSequence } from './profiles';
 import { collectVersions, RunSummary, writeReportHtml, writeSummary } from './report';
 import { parseRunArgs, RUN_USAGE, UsageError } from './run-args';
 import { NotebookRunResult, RunProgress, runNotebook } from './run-notebook';
@@ -150,6 +150,7 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
   let timeoutSec: number;
   let jobs: number;
   let enforceClaims: boolean;
+  let startOrder: string[] | undefined;
   try {
     const args = parseRunArgs(argv);
     if (args.help) {
@@ -165,6 +166,8 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
     timeoutSec = args.timeoutSec ?? profileCellTimeoutSec(profiles, profile);
     enforceClaims = profileEnforcesClaims(profiles, profile);
     const selected = selectNotebooks(args.notebooks, paths.solutions);
+    checkStartOrder(profiles, profile, [...listNotebooks(paths.solutions).keys()], paths.profiles);
+    startOrder = profiles.profiles[profile].startOrder;
     const declaredBy = new Map<string, Set<string>>();
     plan = selected.map(([name, file]) => {
       const notebook = readNotebook(file);
@@ -344,9 +347,15 @@ export async function runCli(argv: ReadonlyArray<string>, paths: RunnerPaths = d
     writeSummary(summary(false));
   };
   try {
+    // With several kernels, the profile's startOrder: the longest notebooks first (results stay in file order).
+    const sequence = startSequence(
+      plan.map((p) => p.name),
+      startOrder,
+      Math.min(jobs, plan.length),
+    );
     let next = 0;
     const worker = async () => {
-      while (!signal && next < plan.length) await runOne(next++);
+      while (!signal && next < sequence.length) await runOne(sequence[next++]);
     };
     await Promise.all(Array.from({ length: Math.min(jobs, plan.length) }, worker));
   } finally {

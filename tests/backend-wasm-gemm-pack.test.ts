@@ -8,18 +8,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { setGemmPacking } from '../src/engine';
-import { GEMM_PACK_MIN_ROWS, GEMM_PACK_STRIDE, GEMM_SPLIT_MIN_MACS, wasmGemmFor, type GemmProduct, type WasmGemm } from '../src/engine/wasm-gemm';
+import { GEMM_PACK_MIN_ROWS, GEMM_PACK_STRIDE, GEMM_SPLIT_MIN_MACS, wasmGemmFor, type WasmGemm } from '../src/engine/wasm-gemm';
 import { on, relError, seededValues } from './wasm-fixtures';
+import { twoWays, wasmMemory, type WasmMemory } from './wasm-gemm-fixtures';
 
-interface WasmMemory {
-  readonly buffer: ArrayBufferLike;
-}
-const MemoryClass = (
-  globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory } }
-).WebAssembly.Memory;
-
-const single = new MemoryClass({ initial: 256 });
-const shared = new MemoryClass({ initial: 256, maximum: 65536, shared: true });
+const single = wasmMemory(256, false);
+const shared = wasmMemory(256, true);
 const gemm1 = wasmGemmFor(single, 1) as WasmGemm;
 const gemm2 = wasmGemmFor(shared, 2) as WasmGemm;
 
@@ -32,52 +26,21 @@ interface Opts {
 }
 
 /**
- * Lays out A, B, bias, C twice (C0 the same) and a scratch area with sentinels around it, runs the
- * product unpacked into the first C and packed into the second; returns both C's bits and whether
- * every float outside the two C's and the scratch kept its value.
+ * The product unpacked into the first C and packed into the second (scratch `misalign` bytes past a
+ * 16-byte boundary); returns both C's bits and whether every float outside the two C's and the
+ * scratch kept its value.
  */
 function both(gemmPlain: WasmGemm, gemmPacked: WasmGemm, memory: WasmMemory, m: number, k: number, n: number, ta: boolean, o: Opts = {}) {
-  const heap = new Float32Array(memory.buffer);
-  const a = 16;
-  const b = a + m * k + 4;
-  const bias = b + k * n + 4;
-  const c1 = bias + n + 4;
-  const c2 = c1 + m * n + 4;
-  const scratch = 4 * Math.ceil((c2 + m * n + 8) / 4) + (o.misalign ?? 0) / 4;
-  const end = scratch + 8 * k * n + 64;
-  heap.fill(1234.5, 0, end);
-  heap.set(seededValues(m * k, m + 7 * k, 1), a);
-  heap.set(seededValues(k * n, k + 3 * n, 2), b);
-  heap.set(seededValues(n, n, 3), bias);
-  const c0 = o.accumulate === true ? seededValues(m * n, m * n, 4) : new Float32Array(m * n).fill(Number.NaN);
-  heap.set(c0, c1);
-  heap.set(c0, c2);
-  const base: GemmProduct = {
-    a: 4 * a,
-    b: 4 * b,
-    c: 4 * c1,
-    bias: o.bias === true ? 4 * bias : undefined,
-    m,
-    k,
-    n,
-    transposeA: ta,
-    transposeB: false,
-    relu: o.relu,
-    accumulate: o.accumulate,
-  };
-  const before = heap.slice(0, end);
-  gemmPlain.multiply(base);
-  const packBytes = gemmPacked.packBytes(base);
-  gemmPacked.multiply({ ...base, c: 4 * c2, packScratch: 4 * scratch });
-  const after = new Float32Array(memory.buffer);
-  let untouched = true;
-  for (let i = 0; i < end; i++) {
-    const inC = (i >= c1 && i < c1 + m * n) || (i >= c2 && i < c2 + m * n);
-    const inScratch = i >= scratch && i < scratch + packBytes / 4;
-    if (!inC && !inScratch && !Object.is(after[i], before[i])) untouched = false;
-  }
-  const bits = (at: number): Uint32Array => new Uint32Array(memory.buffer, 4 * at, m * n).slice();
-  return { plain: bits(c1), packed: bits(c2), untouched, packBytes };
+  const packBytes = gemmPacked.packBytes({ m, k, n, transposeA: ta, transposeB: false });
+  const r = twoWays(
+    memory,
+    { m, k, n, transposeA: ta, a: seededValues(m * k, m + 7 * k, 1), bias: o.bias, relu: o.relu, accumulate: o.accumulate },
+    packBytes,
+    (p) => gemmPlain.multiply(p),
+    (p, scratch) => gemmPacked.multiply({ ...p, packScratch: scratch }),
+    o.misalign ?? 0,
+  );
+  return { plain: r.first, packed: r.second, untouched: r.untouched, packBytes };
 }
 
 // Every shape packs here ('always'), so that every tail is exercised; the default packs only some strides.

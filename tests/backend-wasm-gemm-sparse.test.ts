@@ -10,18 +10,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { setGemmPacking, setGemmSparse, wasmGemmOf } from '../src/engine';
-import { GEMM_SPARSE_MIN_MACS, wasmGemmFor, type GemmProduct, type WasmGemm } from '../src/engine/wasm-gemm';
+import { GEMM_SPARSE_MIN_MACS, wasmGemmFor, type WasmGemm } from '../src/engine/wasm-gemm';
 import { on, seededValues } from './wasm-fixtures';
+import { twoWays, wasmMemory, type WasmMemory } from './wasm-gemm-fixtures';
 
-interface WasmMemory {
-  readonly buffer: ArrayBufferLike;
-}
-const MemoryClass = (
-  globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory } }
-).WebAssembly.Memory;
-
-const single = new MemoryClass({ initial: 512 });
-const shared = new MemoryClass({ initial: 512, maximum: 65536, shared: true });
+const single = wasmMemory(512, false);
+const shared = wasmMemory(512, true);
 const gemm1 = wasmGemmFor(single, 1) as WasmGemm;
 const gemm2 = wasmGemmFor(shared, 2) as WasmGemm;
 
@@ -55,59 +49,28 @@ interface Opts {
 }
 
 /**
- * Lays out A, B, bias and two copies of C0, runs the product without a sparse scratch into the first
- * C and with one into the second (scratch areas after everything); returns both C's bits, whether
- * the sparse path was taken, and whether every float outside the two C's and the scratch areas kept
- * its value.
+ * The product without a sparse scratch into the first C and with one into the second (both with B in
+ * panels when `pack`); returns both C's bits, whether the sparse path was taken, and whether every
+ * float outside the two C's and the scratch areas kept its value.
  */
 function both(gemm: WasmGemm, memory: WasmMemory, m: number, k: number, n: number, ta: boolean, o: Opts = {}) {
-  const heap = new Float32Array(memory.buffer);
-  const a = 16;
-  const b = a + m * k + 4;
-  const bias = b + k * n + 4;
-  const c1 = bias + n + 4;
-  const c2 = c1 + m * n + 4;
   const shape = { m, k, n, transposeA: ta, transposeB: false };
   const packBytes = o.pack === true ? gemm.packBytes(shape) : 0;
   const sparseBytes = gemm.sparseBytes(shape);
-  const pack = 4 * Math.ceil((c2 + m * n + 8) / 4);
-  const sparse = pack + packBytes / 4 + 4;
-  const end = sparse + sparseBytes / 4 + 64;
-  heap.fill(1234.5, 0, end);
-  heap.set(o.a ?? digitLike(ta ? k : m, ta ? m : k, 0.2, m + k), a);
-  heap.set(seededValues(k * n, k + 3 * n, 2), b);
-  heap.set(seededValues(n, n, 3), bias);
-  const c0 = o.accumulate === true ? seededValues(m * n, m * n, 4) : new Float32Array(m * n).fill(Number.NaN);
-  heap.set(c0, c1);
-  heap.set(c0, c2);
-  const base: GemmProduct = {
-    a: 4 * a,
-    b: 4 * b,
-    c: 4 * c1,
-    bias: o.bias === true ? 4 * bias : undefined,
-    m,
-    k,
-    n,
-    transposeA: ta,
-    transposeB: false,
-    relu: o.relu,
-    accumulate: o.accumulate,
-    packScratch: packBytes > 0 ? 4 * pack : undefined,
-  };
-  const before = heap.slice(0, end);
-  gemm.multiply(base);
-  const taken = gemm.sparseProducts;
-  gemm.multiply({ ...base, c: 4 * c2, sparseScratch: 4 * sparse });
-  const sparseTaken = gemm.sparseProducts > taken;
-  const after = new Float32Array(memory.buffer);
-  let untouched = true;
-  for (let i = 0; i < end; i++) {
-    const inC = (i >= c1 && i < c1 + m * n) || (i >= c2 && i < c2 + m * n);
-    const inScratch = i >= pack && i < pack + (packBytes + sparseBytes) / 4 + 4;
-    if (!inC && !inScratch && !Object.is(after[i], before[i])) untouched = false;
-  }
-  const bits = (at: number): Uint32Array => new Uint32Array(memory.buffer, 4 * at, m * n).slice();
-  return { dense: bits(c1), sparse: bits(c2), sparseTaken, untouched, sparseBytes };
+  const a = o.a ?? digitLike(ta ? k : m, ta ? m : k, 0.2, m + k);
+  const packScratch = (scratch: number) => (packBytes > 0 ? scratch : undefined);
+  let taken = 0;
+  const r = twoWays(
+    memory,
+    { m, k, n, transposeA: ta, a, bias: o.bias, relu: o.relu, accumulate: o.accumulate },
+    packBytes + sparseBytes + 16,
+    (p, scratch) => {
+      gemm.multiply({ ...p, packScratch: packScratch(scratch) });
+      taken = gemm.sparseProducts;
+    },
+    (p, scratch) => gemm.multiply({ ...p, packScratch: packScratch(scratch), sparseScratch: scratch + packBytes + 16 }),
+  );
+  return { dense: r.first, sparse: r.second, sparseTaken: gemm.sparseProducts > taken, untouched: r.untouched, sparseBytes };
 }
 
 describe('skipping A zeros, one thread', () => {

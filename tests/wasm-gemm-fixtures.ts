@@ -99,3 +99,27 @@ export function twoWays(
   const bits = (at: number): Uint32Array => new Uint32Array(memory.buffer, 4 * at, m * n).slice();
   return { first: bits(c1), second: bits(c2), untouched };
 }
+
+/** How two results' bits differ: `{ count: 0, first: null }` when they are the same. */
+export interface BitDifferences {
+  readonly count: number;
+  /** The first entry that differs, with both values as floats. */
+  readonly first: { readonly index: number; readonly got: number; readonly expected: number } | null;
+}
+
+/**
+ * Compares `got` with `expected` bit for bit. Tests expect `{ count: 0, first: null }`: a failure then
+ * prints how many entries differ and the first one, at once (jest's diff of two large arrays takes minutes).
+ */
+export function bitDifferences(got: Uint32Array, expected: Uint32Array): BitDifferences {
+  if (got.length !== expected.length) throw new RangeError(`bitDifferences: ${got.length} entries against ${expected.length}`);
+  const asFloat = (bits: Uint32Array, i: number) => new Float32Array(bits.buffer, bits.byteOffset + 4 * i, 1)[0];
+  let count = 0;
+  let first: BitDifferences['first'] = null;
+  for (let i = 0; i < got.length; i++) {
+    if (got[i] === expected[i]) continue;
+    count++;
+    first ??= { index: i, got: asFloat(got, i), expected: asFloat(expected, i) };
+  }
+  return { count, first };
+}

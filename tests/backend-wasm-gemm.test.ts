@@ -7,16 +7,9 @@
 import { GEMM_MR } from '../src/engine/wasm-gemm-code';
 import { GEMM_SPLIT_MIN_MACS, wasmGemmFor, type GemmConv, type WasmGemm } from '../src/engine/wasm-gemm';
 import { seededValues } from './wasm-fixtures';
+import { wasmMemory, type WasmMemory } from './wasm-gemm-fixtures';
 
 const PAGES = 256; // 16 MiB
-
-/** The part of WebAssembly.Memory used here (the project's lib settings have no DOM types). */
-interface WasmMemory {
-  readonly buffer: ArrayBufferLike;
-}
-const MemoryClass = (
-  globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory } }
-).WebAssembly.Memory;
 
 interface Mem {
   memory: WasmMemory;
@@ -26,7 +19,7 @@ interface Mem {
 }
 
 function memory(shared: boolean): Mem {
-  const memory = new MemoryClass({ initial: PAGES, maximum: shared ? 65536 : undefined, shared });
+  const memory = wasmMemory(PAGES, shared);
   const heap = (): Float32Array => new Float32Array(memory.buffer);
   return {
     memory,

@@ -16,11 +16,12 @@ import { expectSameOnCpuAndWasm, seededValues, size, type Shape4 } from './wasm-
 
 const values = (n: number, seed: number): Float32Array => seededValues(n, seed, 10);
 
-const OFF: ConvGlueOptions = { borderOnly: false, sharedPhasePad: false, oneCopySubFilter: false };
-const ON: ConvGlueOptions = { borderOnly: true, sharedPhasePad: true, oneCopySubFilter: true };
+const OFF: ConvGlueOptions = { borderOnly: false, sharedPhasePad: false, oneCopySubFilter: false, wasmPad: false };
+const ON: ConvGlueOptions = { borderOnly: true, sharedPhasePad: true, oneCopySubFilter: true, wasmPad: true };
 /** Each switch alone, and all of them. */
 const SETTINGS: Array<[string, ConvGlueOptions]> = [
   ['border only', { ...OFF, borderOnly: true }],
+  ['border only, padded by the wasm loop', { ...OFF, borderOnly: true, wasmPad: true }],
   ['shared phase padding', { ...OFF, sharedPhasePad: true }],
   ['one-copy sub-filter', { ...OFF, oneCopySubFilter: true }],
   ['all', ON],
@@ -109,8 +110,12 @@ describe('with the glue on, convolutions and their gradients equal cpu to 1e-5',
 });
 
 describe('padImages and flippedSubFilter', () => {
-  test('padImages writes zeros over a dirty buffer and the rows in place, for every border', async () => {
+  test.each([
+    ['from JavaScript', { ...ON, wasmPad: false }],
+    ['by the wasm loop', ON],
+  ])('padImages (%s) writes zeros over a dirty buffer and the rows in place, for every border', async (_name, options) => {
     await tf.setBackend('wasm');
+    setConvGlue(options);
     const backend = tf.backend() as WasmHeapBackend;
     for (const [top, bottom, left, right] of [
       [1, 1, 1, 1],
@@ -135,6 +140,7 @@ describe('padImages and flippedSubFilter', () => {
       expect(Array.from(got.dataSync())).toEqual(Array.from(expected.dataSync()));
       tf.dispose([x, expected, got]);
     }
+    setConvGlue(ON);
   });
 
   test('flippedSubFilter is W[p::sh, q::sw] flipped in space with its channel axes swapped', async () => {

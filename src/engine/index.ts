@@ -23,6 +23,7 @@ export { registerWasmKernels, installedWasmKernels, WASM_KERNEL_NAMES } from './
 export type { WasmKernelOptions, WasmKernelName } from './wasm-kernels';
 export { startWasmWithThreads, wasmWorkerScriptDir } from './wasm-threads';
 export { setWasmGemm, setGemmPacking, setGemmPackSplit, setGemmSparse, wasmGemmFor } from './wasm-gemm';
+export { setConvGlue } from './wasm-conv-gemm';
 export type { GemmPacking, GemmProduct, WasmGemm } from './wasm-gemm';
 export { wasmGemmOf } from './wasm-heap';
 export { WASM_MODULE_NAME } from './wasm-assembler';

@@ -26,15 +26,18 @@ export interface ConvGlueOptions {
   readonly sharedPhasePad?: boolean;
   /** conv2d's input gradient builds each flipped, channel-swapped sub-filter in one copy (else: StridedSlice, Reverse, Transpose). */
   readonly oneCopySubFilter?: boolean;
+  /** Padding runs in vaelab's wasm loop, split by images over its threads (else: copyWithin and fill per row from JavaScript). */
+  readonly wasmPad?: boolean;
 }
 
-const glue = { borderOnly: true, sharedPhasePad: true, oneCopySubFilter: true };
+const glue = { borderOnly: true, sharedPhasePad: true, oneCopySubFilter: true, wasmPad: true };
 
 /** Sets the convolution glue's switches (those not given keep their value); see {@link ConvGlueOptions}. */
 export function setConvGlue(options: ConvGlueOptions): void {
   if (options.borderOnly !== undefined) glue.borderOnly = options.borderOnly;
   if (options.sharedPhasePad !== undefined) glue.sharedPhasePad = options.sharedPhasePad;
   if (options.oneCopySubFilter !== undefined) glue.oneCopySubFilter = options.oneCopySubFilter;
+  if (options.wasmPad !== undefined) glue.wasmPad = options.wasmPad;
 }
 
 /** The convolution glue's current switches. */
@@ -48,7 +51,9 @@ export function convGlue(): Required<ConvGlueOptions> {
  * contiguous run in the padded tensor too, so the copy is one memmove per row; the zeros between
  * two rows (one row's right border, the next one's left border, or the rows above and below an
  * image) are one fill each, so every float is written once (wasm's PadV2 takes about 1 ms for a
- * [100,28,28,1] batch; this, a tenth of that).
+ * [100,28,28,1] batch; this, a tenth of that). With vaelab's loops and {@link ConvGlueOptions.wasmPad}
+ * (the default) the same bytes are written by one wasm loop per run of images, shared with the
+ * helper threads: no JavaScript call per row.
  */
 export function padImages(backend: KernelBackend, x: TensorInfo, top: number, bottom: number, left: number, right: number): TensorInfo {
   const heap = backend as WasmHeapBackend;
@@ -56,6 +61,11 @@ export function padImages(backend: KernelBackend, x: TensorInfo, top: number, bo
   const hp = h + top + bottom;
   const wp = w + left + right;
   const out = heap.makeOutput([n, hp, wp, c], 'float32');
+  const gemm = glue.wasmPad && glue.borderOnly ? wasmGemmOf(backend) : null;
+  if (gemm !== null) {
+    gemm.pad({ x: heapAddress(backend, x), out: heapAddress(backend, out), batch: n, height: h, width: w, channels: c, top, bottom, left, right });
+    return out;
+  }
   const dst = heap.typedArrayFromHeap(out);
   if (!glue.borderOnly) dst.fill(0);
   // One view of the whole heap and copyWithin / fill: no view object per row.

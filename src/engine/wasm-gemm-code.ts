@@ -13,6 +13,7 @@
  * row, clamp at zero (ReLU as the cpu backend has it: x < 0 ? 0 : x).
  */
 import { adamGemmFunction } from './adam-simd';
+import { padFunction } from './wasm-pad-code';
 import { addTo, countedLoop, functionBody, get, i32, load, loadF32, loadI32, loadSplat, loopNext, loopWhileBelow, OP, set, shuffle, simd, store, storeF32, storeI32, TYPE, uleb, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
 
 /** Epilogue flag: add the bias row. */
@@ -450,5 +451,7 @@ export function gemmFunctions(): WasmFunction[] {
   out.push({ name: SPARSE_LIST_NAME, params: i32s(SPARSE_LIST_PARAMS), body: sparseListBody() });
   // The fused Adam update, so that the helper threads can share it (adam-simd.ts).
   out.push(adamGemmFunction());
+  // The convolutions' padding, so that the helper threads can share it too (wasm-pad-code.ts).
+  out.push(padFunction());
   return out;
 }

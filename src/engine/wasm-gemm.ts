@@ -25,6 +25,7 @@ import {
   GEMM_WIDTHS,
 } from './wasm-gemm-code';
 import { ADAM_GEMM_NAME } from './adam-simd';
+import { PAD_NAME } from './wasm-pad-code';
 import { CALL_SLOTS, GemmWorkers, MAX_CHUNKS, type GemmJob } from './wasm-gemm-workers';
 
 /** One product C [m,n] = op(A) op(B) (+ bias) (ReLU), every operand a byte address in wasm memory. */
@@ -118,6 +119,28 @@ export interface GemmAdam {
   readonly beta2: number;
 }
 
+/**
+ * One zero padding of a batch of images, channels last: out[b, top + y, left + x, c] = x[b, y, x, c],
+ * zero elsewhere. Addresses in bytes; sizes in rows, pixels and channels.
+ */
+export interface GemmPad {
+  /** Input [batch, height, width, channels]. */
+  readonly x: number;
+  /** Output [batch, top + height + bottom, left + width + right, channels] (every float written). */
+  readonly out: number;
+  readonly batch: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly top: number;
+  readonly bottom: number;
+  readonly left: number;
+  readonly right: number;
+}
+
+/** Fewest bytes written per chunk of a split padding (a smaller copy costs more to hand out than to run). */
+export const GEMM_PAD_MIN_CHUNK_BYTES = 1 << 17;
+
 /** Fewest weights per chunk of a split Adam update (~0.05 ms of work; smaller updates stay on one thread). */
 export const GEMM_ADAM_MIN_CHUNK = 1 << 15;
 
@@ -164,6 +187,11 @@ export interface WasmGemm {
    * one thread, so the numbers do not depend on the thread count. Throws when n is not a multiple of 4.
    */
   adam(p: GemmAdam): void;
+  /**
+   * Copies `p.x` into `p.out` with zero borders around each image (see {@link GemmPad}), split by
+   * images over the threads when there are enough bytes to write; a byte copy either way.
+   */
+  pad(p: GemmPad): void;
   /** Threads a product is split over (1 = this thread only). */
   readonly threads: number;
   /** How many jobs so far were shared with the helper threads (for tests and diagnostics). */
@@ -495,6 +523,39 @@ class Gemm implements WasmGemm {
       const at = 4 * i * per;
       const count = Math.min(p.n - i * per, per);
       list.push(fn, [p.w + at, p.g + at, p.m + at, p.v + at, p.w1 + at, p.m1 + at, p.v1 + at, 4 * count, ...bits, 0, 0, 0, 0]);
+    });
+  }
+
+  pad(p: GemmPad): void {
+    const sizes = [p.batch, p.height, p.width, p.channels, p.top, p.bottom, p.left, p.right];
+    if (!sizes.every((v) => Number.isInteger(v) && v >= 0))
+      throw new RangeError(`wasm gemm pad: sizes must be integers >= 0, got ${sizes.join(', ')}`);
+    const pixel = 4 * p.channels;
+    const rowBytes = p.width * pixel;
+    const outRow = (p.left + p.width + p.right) * pixel;
+    const imageIn = p.height * rowBytes;
+    const imageOut = (p.top + p.height + p.bottom) * outRow;
+    if (p.batch * imageOut === 0) return;
+    const chunks =
+      this.workers === null
+        ? 1
+        : Math.max(1, Math.min(p.batch, GEMM_CHUNKS_PER_THREAD * this.threads, Math.floor((p.batch * imageOut) / GEMM_PAD_MIN_CHUNK_BYTES)));
+    const per = Math.ceil(p.batch / chunks);
+    const fn = this.index.get(PAD_NAME) as number;
+    this.runChunks(Math.ceil(p.batch / per), (i, list) => {
+      const first = i * per;
+      const images = Math.min(p.batch - first, per);
+      list.push(fn, [
+        p.x + first * imageIn,
+        p.out + first * imageOut,
+        images,
+        p.height,
+        rowBytes,
+        p.left * pixel,
+        p.right * pixel,
+        p.top * outRow,
+        p.bottom * outRow,
+      ]);
     });
   }
 

@@ -126,7 +126,8 @@ export interface WasmKernelOptions {
   readonly fusedDense?: boolean;
   /**
    * Convolution glue (`wasm-conv-gemm.ts`, {@link setConvGlue}): padding that zeroes only the border,
-   * one padded dy for all stride phases of conv2d's input gradient, its sub-filters in one copy (same numbers).
+   * one padded dy for all stride phases of conv2d's input gradient, its sub-filters in one copy, the
+   * padding in one wasm loop shared with the helper threads (same numbers).
    */
   readonly fastConvGlue?: boolean;
   /** ReLU conv2d layers as one kernel while training (`wasm-conv-relu.ts`: stands in for `tf.fused.conv2d`; same numbers). */
@@ -677,7 +678,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   setFusedDense(options.fusedDense ?? true);
   setFusedConv(options.fusedConv ?? true);
   const glueOn = options.fastConvGlue ?? true;
-  setConvGlue({ borderOnly: glueOn, sharedPhasePad: glueOn, oneCopySubFilter: glueOn });
+  setConvGlue({ borderOnly: glueOn, sharedPhasePad: glueOn, oneCopySubFilter: glueOn, wasmPad: glueOn });
   setFastSumGrad(options.fastSumGrad ?? true);
   setSharedSaves(options.sharedSaves ?? true, () => installed.has('Identity'));
 }

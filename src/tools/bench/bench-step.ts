@@ -1,5 +1,5 @@
 /**
- * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|adamthreads|sparse|session10]
+ * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|adamthreads|sparse|wasmpad|session10]
  * [--products] [--data mnist|synthetic]`: CPU and wall milliseconds per benchmark training step (batch 100, the
  * first 1,000 MNIST training images as the bench trains on, or uniform noise) with one of
  * vaelab's switches (default: B packing) on and off,
@@ -13,6 +13,7 @@ import {
   setGemmPackSplit,
   setGemmPacking,
   setGemmSparse,
+  setConvGlue,
   wasmGemmOf,
   type GemmProduct,
   type WasmGemm,
@@ -48,6 +49,7 @@ const TOGGLES: Readonly<Record<string, (on: boolean) => void>> = {
   saves: (on) => registerWasmKernels({ sharedSaves: on }),
   adamthreads: setAdamThreads,
   sparse: setGemmSparse,
+  wasmpad: (on) => setConvGlue({ wasmPad: on }),
   session10: (on) => {
     setGemmPacking(on);
     registerWasmKernels({ sharedSaves: on, fastSumGrad: on });

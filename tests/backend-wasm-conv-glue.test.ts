@@ -11,8 +11,7 @@ import { registerWasmKernels } from '../src/engine';
 import { convGlue, padImages, setConvGlue, type ConvGlueOptions } from '../src/engine/wasm-conv-gemm';
 import { flippedSubFilter } from '../src/engine/wasm-kernels';
 import type { WasmHeapBackend } from '../src/engine/wasm-heap';
-import { createBenchTraining } from '../src/tools/bench/bench-train';
-import { expectSameOnCpuAndWasm, seededValues, size, type Shape4 } from './wasm-fixtures';
+import { benchTrainingBits, expectSameOnCpuAndWasm, seededValues, size, type Shape4 } from './wasm-fixtures';
 
 const values = (n: number, seed: number): Float32Array => seededValues(n, seed, 10);
 
@@ -187,14 +186,7 @@ describe('training steps of the bench conv models', () => {
   function train(model: 'conv_vae' | 'conv_ae', options: ConvGlueOptions): string[] {
     setConvGlue(options);
     try {
-      const data = values(24 * 784, 11).map((v) => (v + 1) / 2);
-      const training = createBenchTraining({ model, data, batch: 8 });
-      const losses = [0, 8, 16].map((first) => training.step(first, true));
-      const weights = [...training.model.encoder.trainableWeights, ...training.model.decoder.trainableWeights].map((v) =>
-        Buffer.from((v.read().dataSync() as Float32Array).buffer).toString('base64'),
-      );
-      training.dispose();
-      return [...losses.map(String), ...weights];
+      return benchTrainingBits(model, 11, 10);
     } finally {
       setConvGlue(ON);
     }

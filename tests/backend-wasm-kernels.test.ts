@@ -56,6 +56,7 @@ describe('registerWasmKernels', () => {
       sharedCast: false,
       fastCopies: false,
       fastCompare: false,
+      fastElementwise: false,
     });
     expect(installedWasmKernels()).toEqual(['Conv2DBackpropFilter']);
     registerWasmKernels();

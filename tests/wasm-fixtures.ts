@@ -1,6 +1,8 @@
 /** Helpers shared by the wasm kernel tests: deterministic inputs and a cpu-vs-wasm comparison. */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels, type WasmKernelOptions } from '../src/engine';
+import type { BenchModelName } from '../src/tools/bench/bench-models';
+import { createBenchTraining } from '../src/tools/bench/bench-train';
 
 /** 4-d shape [n, h, w, c]. */
 export type Shape4 = [number, number, number, number];
@@ -83,4 +85,19 @@ export async function kernelCounts(f: () => tf.TensorContainer): Promise<Record<
   const counts: Record<string, number> = {};
   for (const k of info.kernels) counts[k.name] = (counts[k.name] ?? 0) + 1;
   return counts;
+}
+
+/**
+ * Three training steps of a bench model (batch 8, seeded data in [0, 1)) on the current backend and
+ * kernels: the losses, then every weight's bits (base64), for tests that hold two ways to the same bits.
+ */
+export function benchTrainingBits(model: BenchModelName, seed: number, salt: number): string[] {
+  const data = seededValues(24 * 784, seed, salt).map((v) => (v + 1) / 2);
+  const training = createBenchTraining({ model, data, batch: 8 });
+  const losses = [0, 8, 16].map((first) => training.step(first, true));
+  const weights = [...training.model.encoder.trainableWeights, ...training.model.decoder.trainableWeights].map((v) =>
+    Buffer.from((v.read().dataSync() as Float32Array).buffer).toString('base64'),
+  );
+  training.dispose();
+  return [...losses.map(String), ...weights];
 }

@@ -30,6 +30,7 @@ export { WASM_MODULE_NAME } from './wasm-assembler';
 export { fusedDenseInstalled, DENSE_RELU_KERNEL } from './wasm-dense';
 export { fusedConvInstalled, CONV_RELU_KERNEL } from './wasm-conv-relu';
 export { fastSumGradInstalled, setFastSumGrad } from './sum-grad';
+export { fusedReluGradInstalled, setFusedReluGrad, RELU_GRAD_KERNEL } from './wasm-elementwise';
 export { sharedSavesInstalled } from './shared-saves';
 export { ADAM_UPDATE_KERNEL, ADAM_KERNEL_BACKENDS, registerAdamKernel, hasAdamKernel, setAdamSimd, setAdamThreads } from './adam-kernel';
 export type { AdamUpdateAttrs } from './adam-kernel';

@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { conv2dByGemm, conv2dFast, type Conv2DAttrs } from './wasm-conv-gemm';
 import { freeWasm, runWasmKernel, wasmGemmOf, WASM } from './wasm-heap';
+import { reluGradient } from './wasm-elementwise';
 import { recordingGradients, StandIn } from './stand-in';
 
 /** Name of the ReLU conv2d kernel. */
@@ -102,7 +103,7 @@ export function setFusedConv(on: boolean): void {
         const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
         const { strides, pad } = attrs as unknown as ConvReluAttrs;
         const g = (Array.isArray(dy) ? dy[0] : dy) as tf.Tensor4D;
-        const dyAct = tf.mul(g, tf.step(y)) as tf.Tensor4D;
+        const dyAct = reluGradient(g, y) as tf.Tensor4D;
         return {
           // tfjs's Conv2D gradient: conv2DBackpropInput and conv2DBackpropFilter with the layer's geometry.
           x: () =>

@@ -22,6 +22,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { ownMatMul, wasmGemmOf, WASM } from './wasm-heap';
+import { reluGradient } from './wasm-elementwise';
 import { recordingGradients, StandIn } from './stand-in';
 
 /** Name of the ReLU dense kernel. */
@@ -84,7 +85,7 @@ export function setFusedDense(on: boolean): void {
       gradFunc: (dy, saved) => {
         const [a, b, y] = saved;
         const g = Array.isArray(dy) ? dy[0] : dy;
-        const dyAct = tf.mul(g, tf.step(y));
+        const dyAct = reluGradient(g, y);
         return {
           a: () => tf.matMul(dyAct, b, false, true),
           b: () => tf.matMul(a, dyAct, true, false),

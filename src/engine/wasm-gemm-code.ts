@@ -14,6 +14,7 @@
  */
 import { adamGemmFunction } from './adam-simd';
 import { padFunction } from './wasm-pad-code';
+import { elementwiseFunctions } from './wasm-elementwise-code';
 import { addTo, countedLoop, functionBody, get, i32, load, loadF32, loadI32, loadSplat, loopNext, loopWhileBelow, OP, set, shuffle, simd, store, storeF32, storeI32, TYPE, uleb, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
 
 /** Epilogue flag: add the bias row. */
@@ -453,5 +454,7 @@ export function gemmFunctions(): WasmFunction[] {
   out.push(adamGemmFunction());
   // The convolutions' padding, so that the helper threads can share it too (wasm-pad-code.ts).
   out.push(padFunction());
+  // ReLU, its gradient and the bias add of the layers tfjs runs unfused (wasm-elementwise-code.ts).
+  out.push(...elementwiseFunctions());
   return out;
 }

@@ -26,6 +26,7 @@ import {
 } from './wasm-gemm-code';
 import { ADAM_GEMM_NAME } from './adam-simd';
 import { PAD_NAME } from './wasm-pad-code';
+import { BIAS_ADD_NAME, RELU_GRAD_NAME, RELU_NAME } from './wasm-elementwise-code';
 import { CALL_SLOTS, GemmWorkers, MAX_CHUNKS, type GemmJob } from './wasm-gemm-workers';
 
 /** One product C [m,n] = op(A) op(B) (+ bias) (ReLU), every operand a byte address in wasm memory. */
@@ -138,6 +139,28 @@ export interface GemmPad {
   readonly right: number;
 }
 
+/** An element-wise strip (see {@link WasmGemm.elementwise}); `y` only for `reluGrad`. */
+export interface GemmElementwise {
+  readonly op: 'relu' | 'reluGrad';
+  /** x (relu) or dy (reluGrad). */
+  readonly x: number;
+  readonly y?: number;
+  readonly out: number;
+  readonly n: number;
+}
+
+/** A bias row added to every row (see {@link WasmGemm.biasAdd}). */
+export interface GemmBiasAdd {
+  readonly x: number;
+  readonly bias: number;
+  readonly out: number;
+  readonly rows: number;
+  readonly channels: number;
+}
+
+/** Fewest bytes written per chunk of a split element-wise strip (a smaller run costs more to hand out than to run). */
+export const GEMM_ELEMENTWISE_MIN_CHUNK_BYTES = 1 << 16;
+
 /** Fewest bytes written per chunk of a split padding (a smaller copy costs more to hand out than to run). */
 export const GEMM_PAD_MIN_CHUNK_BYTES = 1 << 17;
 
@@ -192,6 +215,17 @@ export interface WasmGemm {
    * images over the threads when there are enough bytes to write; a byte copy either way.
    */
   pad(p: GemmPad): void;
+  /**
+   * One element-wise strip of `wasm-elementwise-code.ts` over n floats (a multiple of 4), split
+   * into runs of whole vectors over the threads when there are enough bytes: `relu` out = max(x, 0);
+   * `reluGrad` out = dy * step(y). Addresses in bytes. Throws when n is not a multiple of 4.
+   */
+  elementwise(p: GemmElementwise): void;
+  /**
+   * out = x + bias for every row of x [rows, channels] (channels a multiple of 4), split by rows
+   * over the threads when there are enough bytes. Addresses in bytes.
+   */
+  biasAdd(p: GemmBiasAdd): void;
   /** Threads a product is split over (1 = this thread only). */
   readonly threads: number;
   /** How many jobs so far were shared with the helper threads (for tests and diagnostics). */
@@ -557,6 +591,41 @@ class Gemm implements WasmGemm {
         p.bottom * outRow,
       ]);
     });
+  }
+
+  elementwise(p: GemmElementwise): void {
+    if (!Number.isInteger(p.n) || p.n < 0 || p.n % 4 !== 0) throw new RangeError(`wasm gemm ${p.op}: n must be a multiple of 4, got ${p.n}`);
+    if (p.op === 'reluGrad' && p.y === undefined) throw new Error('wasm gemm reluGrad: y is missing');
+    if (p.n === 0) return;
+    const vectors = p.n / 4;
+    const per = 16 * Math.ceil(vectors / this.splitFor(4 * p.n, vectors));
+    const bytes = 4 * p.n;
+    const fn = this.index.get(p.op === 'relu' ? RELU_NAME : RELU_GRAD_NAME) as number;
+    this.runChunks(Math.ceil(bytes / per), (i, list) => {
+      const at = i * per;
+      const count = Math.min(bytes - at, per);
+      list.push(fn, p.op === 'relu' ? [p.x + at, p.out + at, count] : [p.x + at, (p.y as number) + at, p.out + at, count]);
+    });
+  }
+
+  biasAdd(p: GemmBiasAdd): void {
+    if (!Number.isInteger(p.channels) || p.channels <= 0 || p.channels % 4 !== 0)
+      throw new RangeError(`wasm gemm biasAdd: channels must be a positive multiple of 4, got ${p.channels}`);
+    if (!Number.isInteger(p.rows) || p.rows < 0) throw new RangeError(`wasm gemm biasAdd: rows must be an integer >= 0, got ${p.rows}`);
+    if (p.rows === 0) return;
+    const rowBytes = 4 * p.channels;
+    const per = Math.ceil(p.rows / this.splitFor(p.rows * rowBytes, p.rows));
+    const fn = this.index.get(BIAS_ADD_NAME) as number;
+    this.runChunks(Math.ceil(p.rows / per), (i, list) => {
+      const first = i * per;
+      list.push(fn, [p.x + first * rowBytes, p.bias, p.out + first * rowBytes, Math.min(p.rows - first, per), rowBytes]);
+    });
+  }
+
+  /** Chunks for an element-wise job writing `bytes` bytes in `units` indivisible units. */
+  private splitFor(bytes: number, units: number): number {
+    if (this.workers === null) return 1;
+    return Math.max(1, Math.min(units, GEMM_CHUNKS_PER_THREAD * this.threads, Math.floor(bytes / GEMM_ELEMENTWISE_MIN_CHUNK_BYTES)));
   }
 
   filterGradPartials(p: GemmConv): number {

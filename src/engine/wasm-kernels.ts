@@ -70,6 +70,7 @@ import { padV2Wasm, sliceWasm } from './wasm-slice-pad';
 import { compareKernel } from './wasm-compare';
 import { setFusedDense } from './wasm-dense';
 import { setFusedConv } from './wasm-conv-relu';
+import { addWasm, reluWasm, setFusedReluGrad } from './wasm-elementwise';
 
 /** Whether conv2dTranspose to one channel uses the widened-filter convolution (for measurements). */
 let useNarrowConv = true;
@@ -97,6 +98,8 @@ export const WASM_KERNEL_NAMES = [
   'Maximum',
   'Minimum',
   'GreaterEqual',
+  'Relu',
+  'Add',
 ] as const;
 
 /** One of {@link WASM_KERNEL_NAMES}. */
@@ -136,6 +139,10 @@ export interface WasmKernelOptions {
   readonly sharedSaves?: boolean;
   /** The gradient of a full float32 `Sum` as a `Fill` of dy instead of dy times a ones tensor (`sum-grad.ts`; same numbers). */
   readonly fastSumGrad?: boolean;
+  /** `Relu` and the bias-row `Add` as SIMD strips shared with the helper threads (`wasm-elementwise.ts`; same numbers as wasm's). */
+  readonly fastElementwise?: boolean;
+  /** ReLU's gradient as one kernel and one pass instead of `Step` and `Multiply` (`wasm-elementwise.ts`; same numbers). */
+  readonly fusedReluGrad?: boolean;
 }
 
 /** The kernels vaelab has currently installed. */
@@ -648,6 +655,13 @@ const KERNEL_SWITCHES: ReadonlyArray<readonly [keyof WasmKernelOptions, Readonly
     ],
   ],
   [
+    'fastElementwise',
+    [
+      ['Relu', reluWasm],
+      ['Add', addWasm],
+    ],
+  ],
+  [
     'fastPoolGrads',
     [
       ['MaxPoolGrad', () => maxPoolGradWasm],
@@ -680,6 +694,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   const glueOn = options.fastConvGlue ?? true;
   setConvGlue({ borderOnly: glueOn, sharedPhasePad: glueOn, oneCopySubFilter: glueOn, wasmPad: glueOn });
   setFastSumGrad(options.fastSumGrad ?? true);
+  setFusedReluGrad(options.fusedReluGrad ?? true);
   setSharedSaves(options.sharedSaves ?? true, () => installed.has('Identity'));
 }
 

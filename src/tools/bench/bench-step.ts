@@ -1,5 +1,5 @@
 /**
- * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|adamthreads|sparse|wasmpad|session10]
+ * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|adamthreads|sparse|wasmpad|elementwise|relugrad|session13]
  * [--products] [--data mnist|synthetic]`: CPU and wall milliseconds per benchmark training step (batch 100, the
  * first 1,000 MNIST training images as the bench trains on, or uniform noise) with one of
  * vaelab's switches (default: B packing) on and off,
@@ -14,6 +14,7 @@ import {
   setGemmPacking,
   setGemmSparse,
   setConvGlue,
+  setFusedReluGrad,
   wasmGemmOf,
   type GemmProduct,
   type WasmGemm,
@@ -50,6 +51,12 @@ const TOGGLES: Readonly<Record<string, (on: boolean) => void>> = {
   adamthreads: setAdamThreads,
   sparse: setGemmSparse,
   wasmpad: (on) => setConvGlue({ wasmPad: on }),
+  elementwise: (on) => registerWasmKernels({ fastElementwise: on }),
+  relugrad: setFusedReluGrad,
+  session13: (on) => {
+    setConvGlue({ wasmPad: on });
+    registerWasmKernels({ fastElementwise: on, fusedReluGrad: on });
+  },
   session10: (on) => {
     setGemmPacking(on);
     registerWasmKernels({ sharedSaves: on, fastSumGrad: on });

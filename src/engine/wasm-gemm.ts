@@ -27,6 +27,8 @@ import {
 import { ADAM_GEMM_NAME } from './adam-simd';
 import { PAD_NAME } from './wasm-pad-code';
 import { BIAS_ADD_NAME, RELU_GRAD_NAME, RELU_NAME } from './wasm-elementwise-code';
+import { UPSAMPLE_GRAD_WINDOWS, upsampleGradName } from './wasm-upsample-code';
+import { MAX_POOL_GRAD_2X2_NAME } from './wasm-maxpool-code';
 import { CALL_SLOTS, GemmWorkers, MAX_CHUNKS, type GemmJob } from './wasm-gemm-workers';
 
 /** One product C [m,n] = op(A) op(B) (+ bias) (ReLU), every operand a byte address in wasm memory. */
@@ -158,6 +160,36 @@ export interface GemmBiasAdd {
   readonly channels: number;
 }
 
+/** The gradient of a nearest-neighbour upsampling (see {@link WasmGemm.upsampleGrad}). */
+export interface GemmUpsampleGrad {
+  /** dy [batch, inHeight * fh, inWidth * fw, channels]. */
+  readonly dy: number;
+  /** dx [batch, inHeight, inWidth, channels] (written). */
+  readonly dx: number;
+  readonly batch: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly channels: number;
+  readonly fh: number;
+  readonly fw: number;
+  /** Whether a NaN mean becomes -inf, as wasm's AvgPool clamps on x86 hosts. */
+  readonly nanToNegInf: boolean;
+}
+
+/** A 2x2 max pool's gradient (see {@link WasmGemm.maxPoolGrad2x2}); addresses in bytes. */
+export interface GemmMaxPoolGrad {
+  /** The pool's input [batch, height, width, channels]. */
+  readonly x: number;
+  /** dy [batch, height / 2, width / 2, channels]. */
+  readonly dy: number;
+  /** dx, shaped as x (written). */
+  readonly dx: number;
+  readonly batch: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+}
+
 /** Fewest bytes written per chunk of a split element-wise strip (a smaller run costs more to hand out than to run). */
 export const GEMM_ELEMENTWISE_MIN_CHUNK_BYTES = 1 << 16;
 
@@ -226,6 +258,19 @@ export interface WasmGemm {
    * over the threads when there are enough bytes. Addresses in bytes.
    */
   biasAdd(p: GemmBiasAdd): void;
+  /**
+   * The gradient of an fh x fw nearest-neighbour upsampling as wasm's AvgPool times fh * fw computes
+   * it (see `wasm-upsample-code.ts`), split by rows over the threads when there are enough bytes.
+   * Throws for a window without a strip ({@link UPSAMPLE_GRAD_WINDOWS}) or channels not in fours.
+   */
+  upsampleGrad(p: GemmUpsampleGrad): void;
+  /**
+   * The gradient of a 2x2, stride-2 max pool whose windows cover x exactly (even height and width,
+   * no padding): every float of dx written (dy at each window's first maximum, zeros elsewhere) by
+   * the SIMD row loop of `wasm-simd.ts`, rows split over the threads when there are enough bytes.
+   * Throws for odd sizes or channels not in fours.
+   */
+  maxPoolGrad2x2(p: GemmMaxPoolGrad): void;
   /** Threads a product is split over (1 = this thread only). */
   readonly threads: number;
   /** How many jobs so far were shared with the helper threads (for tests and diagnostics). */
@@ -619,6 +664,54 @@ class Gemm implements WasmGemm {
     this.runChunks(Math.ceil(p.rows / per), (i, list) => {
       const first = i * per;
       list.push(fn, [p.x + first * rowBytes, p.bias, p.out + first * rowBytes, Math.min(p.rows - first, per), rowBytes]);
+    });
+  }
+
+  upsampleGrad(p: GemmUpsampleGrad): void {
+    if (!UPSAMPLE_GRAD_WINDOWS.some(([h, w]) => h === p.fh && w === p.fw))
+      throw new RangeError(
+        `wasm gemm upsampleGrad: no strip for a ${p.fh}x${p.fw} window (${UPSAMPLE_GRAD_WINDOWS.map(([h, w]) => `${h}x${w}`).join(', ')})`,
+      );
+    if (!Number.isInteger(p.channels) || p.channels <= 0 || p.channels % 4 !== 0)
+      throw new RangeError(`wasm gemm upsampleGrad: channels must be a positive multiple of 4, got ${p.channels}`);
+    const rows = p.batch * p.inHeight;
+    if (rows * p.inWidth === 0) return;
+    const pixel = 4 * p.channels;
+    const dyRow = p.inWidth * p.fw * pixel;
+    const per = Math.ceil(rows / this.splitFor(rows * p.inWidth * pixel * p.fh * p.fw, rows));
+    const fn = this.index.get(upsampleGradName(p.fh, p.fw)) as number;
+    this.runChunks(Math.ceil(rows / per), (i, list) => {
+      const first = i * per;
+      list.push(fn, [
+        p.dy + first * p.fh * dyRow,
+        p.dx + first * p.inWidth * pixel,
+        Math.min(rows - first, per),
+        p.inWidth,
+        pixel,
+        dyRow,
+        p.nanToNegInf ? 1 : 0,
+      ]);
+    });
+  }
+
+  maxPoolGrad2x2(p: GemmMaxPoolGrad): void {
+    if (!Number.isInteger(p.channels) || p.channels <= 0 || p.channels % 4 !== 0)
+      throw new RangeError(`wasm gemm maxPoolGrad2x2: channels must be a positive multiple of 4, got ${p.channels}`);
+    if (p.height % 2 !== 0 || p.width % 2 !== 0)
+      throw new RangeError(`wasm gemm maxPoolGrad2x2: height and width must be even, got ${p.height}x${p.width}`);
+    const rows = p.batch * (p.height / 2); // window rows
+    if (rows * p.width === 0) return;
+    const channelBytes = 4 * p.channels;
+    const xRow = p.width * channelBytes;
+    const dyRow = (p.width / 2) * channelBytes;
+    const per = Math.ceil(rows / this.splitFor(rows * 2 * xRow, rows));
+    const fn = this.index.get(MAX_POOL_GRAD_2X2_NAME) as number;
+    this.runChunks(Math.ceil(rows / per), (i, list) => {
+      for (let r = i * per; r < Math.min(rows, (i + 1) * per); r++) {
+        const x0 = p.x + 2 * r * xRow;
+        const dx0 = p.dx + 2 * r * xRow;
+        list.push(fn, [x0, x0 + xRow, dx0, dx0 + xRow, p.dy + r * dyRow, p.width / 2, channelBytes]);
+      }
     });
   }
 

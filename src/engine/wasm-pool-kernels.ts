@@ -9,7 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { freeWasm, runWasmKernel, type WasmHeapBackend } from './wasm-heap';
+import { freeWasm, heapAddress, runWasmKernel, wasmGemmOf, type WasmHeapBackend } from './wasm-heap';
+import { UPSAMPLE_GRAD_WINDOWS } from './wasm-upsample-code';
 import { wasmSimdKernels, type MaxPoolGrad2x2Fn } from './wasm-simd';
 
 /** MaxPoolGrad: dx[first argmax of each window] += dy. */
@@ -28,6 +29,22 @@ export const maxPoolGradWasm: KernelFunc = (args) => {
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const out = backend.makeOutput(input.shape, 'float32');
+  const gemm = maxPoolGradRows ? wasmGemmOf(backend) : null;
+  const exact2x2 =
+    fh === 2 &&
+    fw === 2 &&
+    strideHeight === 2 &&
+    strideWidth === 2 &&
+    top === 0 &&
+    left === 0 &&
+    2 * outHeight === inHeight &&
+    2 * outWidth === inWidth;
+  if (gemm !== null && exact2x2 && c % 4 === 0 && input.dtype === 'float32') {
+    // Windows that cover x exactly: every float of dx is written, no zero fill; rows shared with the helper threads.
+    const at = (t: TensorInfo): number => heapAddress(backend, t);
+    gemm.maxPoolGrad2x2({ x: at(input), dy: at(dy), dx: at(out), batch: batchSize, height: inHeight, width: inWidth, channels: c });
+    return out;
+  }
   const x = backend.typedArrayFromHeap(input);
   const g = backend.typedArrayFromHeap(dy);
   const dx = backend.typedArrayFromHeap(out);
@@ -189,6 +206,38 @@ function rangeStarts(source: number[], inSize: number): Int32Array {
   return starts;
 }
 
+/** Whether a 2x2 max pool that covers its input exactly takes its gradient by rows shared with the helper threads. */
+let maxPoolGradRows = true;
+
+/** Switches the shared-rows 2x2 max-pool gradient on (default) or off (then the row loop runs from JavaScript after a zero fill; same numbers). */
+export function setMaxPoolGradRows(on: boolean): void {
+  maxPoolGradRows = on;
+}
+
+/** Whether an integer upsampling's gradient runs vaelab's strip (`wasm-upsample-code.ts`) where it has one. */
+let upsampleGradStrip = true;
+
+/** Switches the upsampling-gradient strip on (default) or off (then wasm's AvgPool and Multiply run; same numbers). */
+export function setUpsampleGradStrip(on: boolean): void {
+  upsampleGradStrip = on;
+}
+
+/** Per backend: whether wasm's AvgPool turns a NaN mean into -inf (XNNPACK's clamp on x86 hosts). */
+const nanToNegInf = new WeakMap<object, boolean>();
+
+/** Asks wasm's AvgPool once per backend what it makes of a window of NaNs. */
+function avgPoolNaNToNegInf(backend: WasmHeapBackend): boolean {
+  const known = nanToNegInf.get(backend);
+  if (known !== undefined) return known;
+  const x = backend.makeOutput([1, 2, 2, 4], 'float32');
+  backend.typedArrayFromHeap(x).fill(Number.NaN);
+  const mean = runWasmKernel('AvgPool', backend, { x }, { filterSize: [2, 2], strides: [2, 2], pad: 'valid' });
+  const answer = backend.typedArrayFromHeap(mean)[0] === Number.NEGATIVE_INFINITY;
+  freeWasm(backend, x, mean);
+  nanToNegInf.set(backend, answer);
+  return answer;
+}
+
 /** ResizeNearestNeighborGrad: dx[source pixel of each dy pixel] += dy. */
 export const resizeNearestNeighborGradWasm: KernelFunc = (args) => {
   const backend = args.backend as WasmHeapBackend;
@@ -217,6 +266,24 @@ export const resizeNearestNeighborGradWasm: KernelFunc = (args) => {
     rows.every((s, r) => s === Math.floor(r / fh)) &&
     cols.every((s, q) => s === Math.floor(q / fw))
   ) {
+    const gemm = upsampleGradStrip && depth % 4 === 0 && UPSAMPLE_GRAD_WINDOWS.some(([h, w]) => h === fh && w === fw) ? wasmGemmOf(backend) : null;
+    if (gemm !== null) {
+      // The same floats as the average pool below, in one pass shared with the helper threads.
+      const negInf = avgPoolNaNToNegInf(backend);
+      const dx = backend.makeOutput(images.shape, 'float32');
+      gemm.upsampleGrad({
+        dy: heapAddress(backend, dy),
+        dx: heapAddress(backend, dx),
+        batch,
+        inHeight: inH,
+        inWidth: inW,
+        channels: depth,
+        fh,
+        fw,
+        nanToNegInf: negInf,
+      });
+      return dx;
+    }
     const mean = runWasmKernel('AvgPool', backend, { x: dy }, { filterSize: [fh, fw], strides: [fh, fw], pad: 'valid' });
     const scale = backend.makeOutput([], 'float32');
     backend.typedArrayFromHeap(scale)[0] = fh * fw;

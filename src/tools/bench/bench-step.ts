@@ -1,5 +1,5 @@
 /**
- * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|adamthreads|sparse|wasmpad|elementwise|relugrad|session13]
+ * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|adamthreads|sparse|wasmpad|elementwise|relugrad|upsamplegrad|poolrows|session13]
  * [--products] [--data mnist|synthetic]`: CPU and wall milliseconds per benchmark training step (batch 100, the
  * first 1,000 MNIST training images as the bench trains on, or uniform noise) with one of
  * vaelab's switches (default: B packing) on and off,
@@ -15,6 +15,8 @@ import {
   setGemmSparse,
   setConvGlue,
   setFusedReluGrad,
+  setUpsampleGradStrip,
+  setMaxPoolGradRows,
   wasmGemmOf,
   type GemmProduct,
   type WasmGemm,
@@ -53,9 +55,13 @@ const TOGGLES: Readonly<Record<string, (on: boolean) => void>> = {
   wasmpad: (on) => setConvGlue({ wasmPad: on }),
   elementwise: (on) => registerWasmKernels({ fastElementwise: on }),
   relugrad: setFusedReluGrad,
+  upsamplegrad: setUpsampleGradStrip,
+  poolrows: setMaxPoolGradRows,
   session13: (on) => {
     setConvGlue({ wasmPad: on });
     registerWasmKernels({ fastElementwise: on, fusedReluGrad: on });
+    setUpsampleGradStrip(on);
+    setMaxPoolGradRows(on);
   },
   session10: (on) => {
     setGemmPacking(on);

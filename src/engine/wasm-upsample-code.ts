@@ -1,0 +1,97 @@
+/**
+ * The gradient of nearest-neighbour upsampling by an integer factor (fh x fw) as a strip function of
+ * the product module (`wasm-gemm-code.ts`), so that the helper threads can share it by rows.
+ *
+ * vaelab's `ResizeNearestNeighborGrad` computes that gradient as wasm's `AvgPool` of dy over
+ * fh x fw windows times fh * fw (`wasm-pool-kernels.ts`), and its numbers are those. This strip
+ * repeats that computation float for float, four channels at a time: XNNPACK's 9-input average
+ * pooling sums the window's values in a fixed tree, with the window read column by column
+ * (input j = q * fh + r for window row r and column q; inputs past fh * fw read zeros):
+ *
+ *     s01 = i0 + i1, s23 = i2 + i3, s45 = i4 + i5, s67 = i6 + i7
+ *     sum = (s23 + s45) + ((s01 + i8) + s67)
+ *
+ * then multiplies by 1 / (fh * fw) and clamps to [-inf, inf] (on x86 hosts XNNPACK's clamp turns a
+ * NaN into -inf: `nanToNegInf`), and vaelab's kernel multiplies by fh * fw. The order was found by
+ * comparing with wasm's kernel and is held to its bits by tests/backend-wasm-upsample-grad.test.ts.
+ */
+import { addTo, functionBody, get, i32, load, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
+
+/** Window shapes (fh, fw) the strip is built for: the conv autoencoders' upsampling. */
+export const UPSAMPLE_GRAD_WINDOWS: ReadonlyArray<readonly [number, number]> = [[2, 2], [2, 4]];
+
+/**
+ * Strip params (dy, dx, rows, inWidth, pixelBytes, dyRowBytes, nanToNegInf): for each of `rows` rows
+ * of dx (images times input rows) and each of its `inWidth` pixels, every 16 bytes of the pixel
+ * (pixelBytes a multiple of 16) from its fh x fw window of dy (rows dyRowBytes apart; the next dx
+ * row's windows start fh dy rows on).
+ */
+export const UPSAMPLE_GRAD_PARAMS = 7;
+
+/** Export name of the strip for an fh x fw window. */
+export const upsampleGradName = (fh: number, fw: number): string => `upgrad${fh}x${fw}`;
+
+/** f32x4.pmax (a < b ? b : a). */
+const F32X4_PMAX = 0xeb;
+
+/** f32.const of a number (little-endian float32 bytes). */
+const f32 = (v: number): number[] => [OP.f32Const, ...new Uint8Array(Float32Array.of(v).buffer)];
+
+function upsampleGradBody(fh: number, fw: number): number[] {
+  const [DY, DX, ROWS, IN_WIDTH, PIXEL, DY_ROW, NAN_FLAG] = [0, 1, 2, 3, 4, 5, 6];
+  const [ROW, X, C, ORIGIN, ROW_ORIGIN] = [7, 8, 9, 10, 11];
+  const IN = 12; // v128 i0..i8 at IN + j
+  const [SUM, NEG_INF] = [IN + 9, IN + 10];
+  const k = fh * fw;
+  const loadWindow: number[] = [];
+  for (let j = 0; j < 9; j++) {
+    if (j >= k) {
+      loadWindow.push(...v128Zero(), ...set(IN + j));
+      continue;
+    }
+    const r = j % fh;
+    const q = Math.floor(j / fh);
+    loadWindow.push(
+      ...get(ORIGIN), ...get(C), OP.i32Add,
+      ...get(DY_ROW), ...i32(r), OP.i32Mul, OP.i32Add,
+      ...get(PIXEL), ...i32(q), OP.i32Mul, OP.i32Add,
+      ...load(), ...set(IN + j),
+    );
+  }
+  const add = (a: number[], b: number[]): number[] => [...a, ...b, ...simd(V.f32x4Add)];
+  const v = (j: number): number[] => get(IN + j);
+  const tree = add(add(add(v(2), v(3)), add(v(4), v(5))), add(add(add(v(0), v(1)), v(8)), add(v(6), v(7))));
+  const code = [
+    ...f32(Number.NEGATIVE_INFINITY), ...simd(V.f32x4Splat), ...set(NEG_INF),
+    ...get(DY), ...set(ROW_ORIGIN),
+    ...i32(0), ...set(ROW),
+    ...loopWhileBelow(ROW, ROWS),
+    ...get(ROW_ORIGIN), ...set(ORIGIN),
+    ...i32(0), ...set(X),
+    ...loopWhileBelow(X, IN_WIDTH),
+    ...i32(0), ...set(C),
+    ...loopWhileBelow(C, PIXEL),
+    ...loadWindow,
+    ...tree, ...f32(1 / k), ...simd(V.f32x4Splat), ...simd(V.f32x4Mul), ...set(SUM),
+    ...get(NAN_FLAG), OP.if, OP.void, ...get(NEG_INF), ...get(SUM), ...simd(F32X4_PMAX), ...set(SUM), OP.end,
+    ...get(DX), ...get(C), OP.i32Add,
+    ...get(SUM), ...f32(k), ...simd(V.f32x4Splat), ...simd(V.f32x4Mul),
+    ...store(),
+    ...loopNext(C, 16),
+    ...addTo(ORIGIN, [...get(PIXEL), ...i32(fw), OP.i32Mul]),
+    ...addTo(DX, get(PIXEL)),
+    ...loopNext(X, 1),
+    ...addTo(ROW_ORIGIN, [...get(DY_ROW), ...i32(fh), OP.i32Mul]),
+    ...loopNext(ROW, 1),
+  ];
+  return functionBody([[5, TYPE.i32], [11, TYPE.v128]], code);
+}
+
+/** The strips for {@link UPSAMPLE_GRAD_WINDOWS} as functions of the product module. */
+export function upsampleGradFunctions(): WasmFunction[] {
+  return UPSAMPLE_GRAD_WINDOWS.map(([fh, fw]) => ({
+    name: upsampleGradName(fh, fw),
+    params: Array<number>(UPSAMPLE_GRAD_PARAMS).fill(TYPE.i32),
+    body: upsampleGradBody(fh, fw),
+  }));
+}

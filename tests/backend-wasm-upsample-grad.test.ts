@@ -1,0 +1,118 @@
+/**
+ * The gradient of nearest-neighbour upsampling through vaelab's strip (`wasm-upsample-code.ts`):
+ * the bits of the path it replaces (wasm's AvgPool of dy times fh * fw) for the conv autoencoders'
+ * windows, with values whose sums depend on the order and with NaN, infinities, signed zeros and
+ * subnormals; the same bits split over a helper thread; the old path where the strip does not apply.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend';
+import { registerWasmKernels } from '../src/engine';
+import { setUpsampleGradStrip } from '../src/engine/wasm-pool-kernels';
+import { wasmGemmFor, type WasmGemm } from '../src/engine/wasm-gemm';
+import { wasmGemmOf } from '../src/engine/wasm-heap';
+import { bitDifferences, wasmMemory } from './wasm-gemm-fixtures';
+
+/** n floats of magnitudes 2^-20 to 2^20 (so that a sum's order shows in its last bits), specials first. */
+function wideValues(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  const next = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0);
+  for (let i = 0; i < n; i++) {
+    const exponent = (next() % 41) - 20;
+    out[i] = ((next() >>> 8) / (1 << 24) - 0.5) * 2 ** exponent;
+  }
+  const special = [Number.NaN, Infinity, -Infinity, -0, 0, 1e-45, -3e-39, 3e38, 3e38, 3e38, 3e38];
+  special.forEach((v, i) => (out[(i * 13) % n] = v));
+  return out;
+}
+
+/** Bits with every NaN as one pattern (a NaN's payload is not fixed by wasm). */
+function bits(values: ArrayLike<number>): Uint32Array {
+  const f = Float32Array.from(values);
+  const b = new Uint32Array(f.buffer);
+  for (let i = 0; i < f.length; i++) if (Number.isNaN(f[i])) b[i] = 0x7fc00000;
+  return b;
+}
+const SAME = { count: 0, first: null };
+
+beforeAll(async () => {
+  expect(await initBackend({ backend: 'wasm', announce: false })).toBe('wasm');
+  registerWasmKernels();
+});
+afterAll(() => setUpsampleGradStrip(true));
+
+/** The gradient of sum(upsample(x) * r) for x [shape] upsampled by fh x fw, with the strip on or off. */
+function upsampleGrad(shape: [number, number, number, number], fh: number, fw: number, on: boolean): Float32Array {
+  setUpsampleGradStrip(on);
+  try {
+    const [n, h, w, c] = shape;
+    const x = tf.zeros(shape) as tf.Tensor4D;
+    const r = tf.tensor4d(wideValues(n * h * fh * w * fw * c, 7 + fh * fw + c), [n, h * fh, w * fw, c]);
+    const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [h * fh, w * fw]), r)))(x);
+    const out = g.dataSync() as Float32Array;
+    tf.dispose([x, r, g]);
+    return out.slice();
+  } finally {
+    setUpsampleGradStrip(true);
+  }
+}
+
+test.each([
+  // The conv autoencoders' upsampling: 2x2 (to 8x8 and to 28x28, 16 channels), 2x4 (the latent 2x1 to 4x4).
+  [[3, 14, 14, 16], 2, 2],
+  [[5, 4, 4, 16], 2, 2],
+  [[7, 2, 1, 4], 2, 4],
+  [[2, 3, 5, 8], 2, 4],
+] as const)('x %j upsampled %ix%i: the bits of AvgPool times the window size', (shape, fh, fw) => {
+  const gemm = wasmGemmOf(tf.backend()) as WasmGemm;
+  const spy = jest.spyOn(gemm, 'upsampleGrad');
+  try {
+    const strip = upsampleGrad([...shape], fh, fw, true);
+    expect(spy).toHaveBeenCalledTimes(1);
+    const avgPool = upsampleGrad([...shape], fh, fw, false);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(bitDifferences(bits(strip), bits(avgPool))).toEqual(SAME);
+  } finally {
+    spy.mockRestore();
+  }
+});
+
+test('windows and channel counts without a strip take the AvgPool path', () => {
+  const gemm = wasmGemmOf(tf.backend()) as WasmGemm;
+  const spy = jest.spyOn(gemm, 'upsampleGrad');
+  try {
+    upsampleGrad([2, 4, 4, 3], 2, 2, true); // 3 channels
+    upsampleGrad([2, 3, 3, 4], 3, 3, true); // a 3x3 window
+    expect(spy).not.toHaveBeenCalled();
+  } finally {
+    spy.mockRestore();
+  }
+  expect(() => gemm.upsampleGrad({ dy: 0, dx: 0, batch: 1, inHeight: 1, inWidth: 1, channels: 4, fh: 3, fw: 3, nanToNegInf: true })).toThrow(
+    /no strip for a 3x3 window \(2x2, 2x4\)/,
+  );
+  expect(() => gemm.upsampleGrad({ dy: 0, dx: 0, batch: 1, inHeight: 1, inWidth: 1, channels: 6, fh: 2, fw: 2, nanToNegInf: true })).toThrow(
+    /channels must be a positive multiple of 4, got 6/,
+  );
+});
+
+test('split by rows over a helper thread: the bits of one thread, either NaN rule', () => {
+  const p = { batch: 20, inHeight: 14, inWidth: 14, channels: 16, fh: 2, fw: 2 };
+  const dyLength = p.batch * p.inHeight * p.fh * p.inWidth * p.fw * p.channels;
+  const dxLength = p.batch * p.inHeight * p.inWidth * p.channels;
+  const dy = wideValues(dyLength, 3);
+  const run = (threads: number, nanToNegInf: boolean): Float32Array => {
+    const memory = wasmMemory(256, threads > 1);
+    const heap = new Float32Array(memory.buffer);
+    heap.set(dy, 16);
+    const gemm = wasmGemmFor(memory, threads) as WasmGemm;
+    const dxAt = 16 + dyLength + 16;
+    gemm.upsampleGrad({ ...p, dy: 64, dx: 4 * dxAt, nanToNegInf });
+    expect(gemm.sharedJobs).toBe(threads > 1 ? 1 : 0);
+    return heap.slice(dxAt, dxAt + dxLength);
+  };
+  for (const rule of [true, false]) {
+    const single = run(1, rule);
+    expect(bitDifferences(bits(run(2, rule)), bits(single))).toEqual(SAME);
+    expect(single.some((v) => (rule ? v === -Infinity : Number.isNaN(v)))).toBe(true); // the NaN's window
+  }
+});

@@ -25,11 +25,23 @@ import {
   GEMM_WIDTHS,
 } from './wasm-gemm-code';
 import { ADAM_GEMM_NAME } from './adam-simd';
-import { PAD_NAME } from './wasm-pad-code';
-import { BIAS_ADD_NAME, RELU_GRAD_NAME, RELU_NAME } from './wasm-elementwise-code';
-import { UPSAMPLE_GRAD_WINDOWS, upsampleGradName } from './wasm-upsample-code';
-import { MAX_POOL_GRAD_2X2_NAME } from './wasm-maxpool-code';
+import {
+  planBiasAdd,
+  planElementwise,
+  planMaxPoolGrad2x2,
+  planPad,
+  planUpsampleGrad,
+  type GemmBiasAdd,
+  type GemmElementwise,
+  type GemmMaxPoolGrad,
+  type GemmPad,
+  type GemmUpsampleGrad,
+  type PassPlanner,
+} from './wasm-gemm-passes';
 import { CALL_SLOTS, GemmWorkers, MAX_CHUNKS, type GemmJob } from './wasm-gemm-workers';
+
+export type { GemmBiasAdd, GemmElementwise, GemmMaxPoolGrad, GemmPad, GemmUpsampleGrad } from './wasm-gemm-passes';
+export { GEMM_ELEMENTWISE_MIN_CHUNK_BYTES, GEMM_PAD_MIN_CHUNK_BYTES } from './wasm-gemm-passes';
 
 /** One product C [m,n] = op(A) op(B) (+ bias) (ReLU), every operand a byte address in wasm memory. */
 export interface GemmProduct {
@@ -121,80 +133,6 @@ export interface GemmAdam {
   readonly beta1: number;
   readonly beta2: number;
 }
-
-/**
- * One zero padding of a batch of images, channels last: out[b, top + y, left + x, c] = x[b, y, x, c],
- * zero elsewhere. Addresses in bytes; sizes in rows, pixels and channels.
- */
-export interface GemmPad {
-  /** Input [batch, height, width, channels]. */
-  readonly x: number;
-  /** Output [batch, top + height + bottom, left + width + right, channels] (every float written). */
-  readonly out: number;
-  readonly batch: number;
-  readonly height: number;
-  readonly width: number;
-  readonly channels: number;
-  readonly top: number;
-  readonly bottom: number;
-  readonly left: number;
-  readonly right: number;
-}
-
-/** An element-wise strip (see {@link WasmGemm.elementwise}); `y` only for `reluGrad`. */
-export interface GemmElementwise {
-  readonly op: 'relu' | 'reluGrad';
-  /** x (relu) or dy (reluGrad). */
-  readonly x: number;
-  readonly y?: number;
-  readonly out: number;
-  readonly n: number;
-}
-
-/** A bias row added to every row (see {@link WasmGemm.biasAdd}). */
-export interface GemmBiasAdd {
-  readonly x: number;
-  readonly bias: number;
-  readonly out: number;
-  readonly rows: number;
-  readonly channels: number;
-}
-
-/** The gradient of a nearest-neighbour upsampling (see {@link WasmGemm.upsampleGrad}). */
-export interface GemmUpsampleGrad {
-  /** dy [batch, inHeight * fh, inWidth * fw, channels]. */
-  readonly dy: number;
-  /** dx [batch, inHeight, inWidth, channels] (written). */
-  readonly dx: number;
-  readonly batch: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly channels: number;
-  readonly fh: number;
-  readonly fw: number;
-  /** Whether a NaN mean becomes -inf, as wasm's AvgPool clamps on x86 hosts. */
-  readonly nanToNegInf: boolean;
-}
-
-/** A 2x2 max pool's gradient (see {@link WasmGemm.maxPoolGrad2x2}); addresses in bytes. */
-export interface GemmMaxPoolGrad {
-  /** The pool's input [batch, height, width, channels]. */
-  readonly x: number;
-  /** dy [batch, height / 2, width / 2, channels]. */
-  readonly dy: number;
-  /** dx, shaped as x (written). */
-  readonly dx: number;
-  readonly batch: number;
-  readonly height: number;
-  readonly width: number;
-  readonly channels: number;
-}
-
-/** Fewest bytes written per chunk of a split element-wise strip (a smaller run costs more to hand out than to run). */
-export const GEMM_ELEMENTWISE_MIN_CHUNK_BYTES = 1 << 16;
-
-/** Fewest bytes written per chunk of a split padding (a smaller copy costs more to hand out than to run). */
-export const GEMM_PAD_MIN_CHUNK_BYTES = 1 << 17;
 
 /** Fewest weights per chunk of a split Adam update (~0.05 ms of work; smaller updates stay on one thread). */
 export const GEMM_ADAM_MIN_CHUNK = 1 << 15;
@@ -438,6 +376,14 @@ class Gemm implements WasmGemm {
     names.forEach((name, i) => this.index.set(name, i));
   }
 
+  /** What the passes of `wasm-gemm-passes.ts` need: function indices, chunk counts, and running chunks. */
+  private readonly passes: PassPlanner = {
+    fn: (name) => this.index.get(name) as number,
+    split: (bytes, units, minChunkBytes) =>
+      this.workers === null ? 1 : Math.max(1, Math.min(units, GEMM_CHUNKS_PER_THREAD * this.threads, Math.floor(bytes / minChunkBytes))),
+    run: (chunks, fill) => this.runChunks(chunks, (i, list) => fill(i, (fn, args) => list.push(fn, args))),
+  };
+
   get threads(): number {
     return this.workers === null ? 1 : this.workers.size + 1;
   }
@@ -606,119 +552,23 @@ class Gemm implements WasmGemm {
   }
 
   pad(p: GemmPad): void {
-    const sizes = [p.batch, p.height, p.width, p.channels, p.top, p.bottom, p.left, p.right];
-    if (!sizes.every((v) => Number.isInteger(v) && v >= 0))
-      throw new RangeError(`wasm gemm pad: sizes must be integers >= 0, got ${sizes.join(', ')}`);
-    const pixel = 4 * p.channels;
-    const rowBytes = p.width * pixel;
-    const outRow = (p.left + p.width + p.right) * pixel;
-    const imageIn = p.height * rowBytes;
-    const imageOut = (p.top + p.height + p.bottom) * outRow;
-    if (p.batch * imageOut === 0) return;
-    const chunks =
-      this.workers === null
-        ? 1
-        : Math.max(1, Math.min(p.batch, GEMM_CHUNKS_PER_THREAD * this.threads, Math.floor((p.batch * imageOut) / GEMM_PAD_MIN_CHUNK_BYTES)));
-    const per = Math.ceil(p.batch / chunks);
-    const fn = this.index.get(PAD_NAME) as number;
-    this.runChunks(Math.ceil(p.batch / per), (i, list) => {
-      const first = i * per;
-      const images = Math.min(p.batch - first, per);
-      list.push(fn, [
-        p.x + first * imageIn,
-        p.out + first * imageOut,
-        images,
-        p.height,
-        rowBytes,
-        p.left * pixel,
-        p.right * pixel,
-        p.top * outRow,
-        p.bottom * outRow,
-      ]);
-    });
+    planPad(this.passes, p);
   }
 
   elementwise(p: GemmElementwise): void {
-    if (!Number.isInteger(p.n) || p.n < 0 || p.n % 4 !== 0) throw new RangeError(`wasm gemm ${p.op}: n must be a multiple of 4, got ${p.n}`);
-    if (p.op === 'reluGrad' && p.y === undefined) throw new Error('wasm gemm reluGrad: y is missing');
-    if (p.n === 0) return;
-    const vectors = p.n / 4;
-    const per = 16 * Math.ceil(vectors / this.splitFor(4 * p.n, vectors));
-    const bytes = 4 * p.n;
-    const fn = this.index.get(p.op === 'relu' ? RELU_NAME : RELU_GRAD_NAME) as number;
-    this.runChunks(Math.ceil(bytes / per), (i, list) => {
-      const at = i * per;
-      const count = Math.min(bytes - at, per);
-      list.push(fn, p.op === 'relu' ? [p.x + at, p.out + at, count] : [p.x + at, (p.y as number) + at, p.out + at, count]);
-    });
+    planElementwise(this.passes, p);
   }
 
   biasAdd(p: GemmBiasAdd): void {
-    if (!Number.isInteger(p.channels) || p.channels <= 0 || p.channels % 4 !== 0)
-      throw new RangeError(`wasm gemm biasAdd: channels must be a positive multiple of 4, got ${p.channels}`);
-    if (!Number.isInteger(p.rows) || p.rows < 0) throw new RangeError(`wasm gemm biasAdd: rows must be an integer >= 0, got ${p.rows}`);
-    if (p.rows === 0) return;
-    const rowBytes = 4 * p.channels;
-    const per = Math.ceil(p.rows / this.splitFor(p.rows * rowBytes, p.rows));
-    const fn = this.index.get(BIAS_ADD_NAME) as number;
-    this.runChunks(Math.ceil(p.rows / per), (i, list) => {
-      const first = i * per;
-      list.push(fn, [p.x + first * rowBytes, p.bias, p.out + first * rowBytes, Math.min(p.rows - first, per), rowBytes]);
-    });
+    planBiasAdd(this.passes, p);
   }
 
   upsampleGrad(p: GemmUpsampleGrad): void {
-    if (!UPSAMPLE_GRAD_WINDOWS.some(([h, w]) => h === p.fh && w === p.fw))
-      throw new RangeError(
-        `wasm gemm upsampleGrad: no strip for a ${p.fh}x${p.fw} window (${UPSAMPLE_GRAD_WINDOWS.map(([h, w]) => `${h}x${w}`).join(', ')})`,
-      );
-    if (!Number.isInteger(p.channels) || p.channels <= 0 || p.channels % 4 !== 0)
-      throw new RangeError(`wasm gemm upsampleGrad: channels must be a positive multiple of 4, got ${p.channels}`);
-    const rows = p.batch * p.inHeight;
-    if (rows * p.inWidth === 0) return;
-    const pixel = 4 * p.channels;
-    const dyRow = p.inWidth * p.fw * pixel;
-    const per = Math.ceil(rows / this.splitFor(rows * p.inWidth * pixel * p.fh * p.fw, rows));
-    const fn = this.index.get(upsampleGradName(p.fh, p.fw)) as number;
-    this.runChunks(Math.ceil(rows / per), (i, list) => {
-      const first = i * per;
-      list.push(fn, [
-        p.dy + first * p.fh * dyRow,
-        p.dx + first * p.inWidth * pixel,
-        Math.min(rows - first, per),
-        p.inWidth,
-        pixel,
-        dyRow,
-        p.nanToNegInf ? 1 : 0,
-      ]);
-    });
+    planUpsampleGrad(this.passes, p);
   }
 
   maxPoolGrad2x2(p: GemmMaxPoolGrad): void {
-    if (!Number.isInteger(p.channels) || p.channels <= 0 || p.channels % 4 !== 0)
-      throw new RangeError(`wasm gemm maxPoolGrad2x2: channels must be a positive multiple of 4, got ${p.channels}`);
-    if (p.height % 2 !== 0 || p.width % 2 !== 0)
-      throw new RangeError(`wasm gemm maxPoolGrad2x2: height and width must be even, got ${p.height}x${p.width}`);
-    const rows = p.batch * (p.height / 2); // window rows
-    if (rows * p.width === 0) return;
-    const channelBytes = 4 * p.channels;
-    const xRow = p.width * channelBytes;
-    const dyRow = (p.width / 2) * channelBytes;
-    const per = Math.ceil(rows / this.splitFor(rows * 2 * xRow, rows));
-    const fn = this.index.get(MAX_POOL_GRAD_2X2_NAME) as number;
-    this.runChunks(Math.ceil(rows / per), (i, list) => {
-      for (let r = i * per; r < Math.min(rows, (i + 1) * per); r++) {
-        const x0 = p.x + 2 * r * xRow;
-        const dx0 = p.dx + 2 * r * xRow;
-        list.push(fn, [x0, x0 + xRow, dx0, dx0 + xRow, p.dy + r * dyRow, p.width / 2, channelBytes]);
-      }
-    });
-  }
-
-  /** Chunks for an element-wise job writing `bytes` bytes in `units` indivisible units. */
-  private splitFor(bytes: number, units: number): number {
-    if (this.workers === null) return 1;
-    return Math.max(1, Math.min(units, GEMM_CHUNKS_PER_THREAD * this.threads, Math.floor(bytes / GEMM_ELEMENTWISE_MIN_CHUNK_BYTES)));
+    planMaxPoolGrad2x2(this.passes, p);
   }
 
   filterGradPartials(p: GemmConv): number {

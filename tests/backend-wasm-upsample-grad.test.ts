@@ -1,8 +1,9 @@
 /**
- * The gradient of nearest-neighbour upsampling through vaelab's strip (`wasm-upsample-code.ts`):
- * the bits of the path it replaces (wasm's AvgPool of dy times fh * fw) for the conv autoencoders'
- * windows, with values whose sums depend on the order and with NaN, infinities, signed zeros and
- * subnormals; the same bits split over a helper thread; the old path where the strip does not apply.
+ * The gradient of nearest-neighbour upsampling through vaelab's strips (`wasm-upsample-code.ts`):
+ * the bits of the paths they replace (wasm's AvgPool of dy times fh * fw for the conv autoencoders'
+ * integer windows, the JavaScript loop for any other resize), with values whose sums depend on the
+ * order and with NaN, infinities, signed zeros and subnormals; the same bits split over a helper
+ * thread; the old paths where the strips do not apply.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
@@ -77,6 +78,48 @@ test.each([
   }
 });
 
+/** The gradient of sum(resize(x, size) * r) with the strips on or off. */
+function resizeGrad(
+  shape: [number, number, number, number],
+  size: [number, number],
+  alignCorners: boolean,
+  halfPixelCenters: boolean,
+  on: boolean,
+): Float32Array {
+  setUpsampleGradStrip(on);
+  try {
+    const [n, , , c] = shape;
+    const x = tf.zeros(shape) as tf.Tensor4D;
+    const r = tf.tensor4d(wideValues(n * size[0] * size[1] * c, 11 + size[0] + c), [n, size[0], size[1], c]);
+    const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, size, alignCorners, halfPixelCenters), r)))(x);
+    const out = g.dataSync() as Float32Array;
+    tf.dispose([x, r, g]);
+    return out.slice();
+  } finally {
+    setUpsampleGradStrip(true);
+  }
+}
+
+test.each([
+  // The conv autoencoder's 8x8 -> 14x14 (not an integer factor), a shrink with empty columns, corners, half-pixel centres.
+  [[3, 8, 8, 16], [14, 14], false, false],
+  [[2, 3, 5, 4], [7, 4], false, false],
+  [[2, 5, 4, 8], [9, 11], true, false],
+  [[2, 3, 3, 4], [7, 5], false, true],
+] as const)('x %j resized to %j (alignCorners %s, halfPixelCenters %s): the bits of the JavaScript loop', (shape, size, alignCorners, half) => {
+  const gemm = wasmGemmOf(tf.backend()) as WasmGemm;
+  const spy = jest.spyOn(gemm, 'upsampleGradRanges');
+  try {
+    const strip = resizeGrad([...shape], [...size], alignCorners, half, true);
+    expect(spy).toHaveBeenCalledTimes(1);
+    const loop = resizeGrad([...shape], [...size], alignCorners, half, false);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(bitDifferences(bits(strip), bits(loop))).toEqual(SAME);
+  } finally {
+    spy.mockRestore();
+  }
+});
+
 test('windows and channel counts without a strip take the AvgPool path', () => {
   const gemm = wasmGemmOf(tf.backend()) as WasmGemm;
   const spy = jest.spyOn(gemm, 'upsampleGrad');
@@ -84,6 +127,10 @@ test('windows and channel counts without a strip take the AvgPool path', () => {
     upsampleGrad([2, 4, 4, 3], 2, 2, true); // 3 channels
     upsampleGrad([2, 3, 3, 4], 3, 3, true); // a 3x3 window
     expect(spy).not.toHaveBeenCalled();
+    const ranges = jest.spyOn(gemm, 'upsampleGradRanges');
+    resizeGrad([2, 4, 4, 3], [7, 7], false, false, true); // 3 channels: the JavaScript loop
+    expect(ranges).not.toHaveBeenCalled();
+    ranges.mockRestore();
   } finally {
     spy.mockRestore();
   }
@@ -115,4 +162,34 @@ test('split by rows over a helper thread: the bits of one thread, either NaN rul
     expect(bitDifferences(bits(run(2, rule)), bits(single))).toEqual(SAME);
     expect(single.some((v) => (rule ? v === -Infinity : Number.isNaN(v)))).toBe(true); // the NaN's window
   }
+});
+
+test('the ranges strip split by rows over a helper thread: the bits of one thread', () => {
+  const p = { batch: 100, inHeight: 8, inWidth: 8, outHeight: 14, outWidth: 14, channels: 16 };
+  const dy = wideValues(p.batch * p.outHeight * p.outWidth * p.channels, 5);
+  const dxLength = p.batch * p.inHeight * p.inWidth * p.channels;
+  // Input row (column) y receives the dy rows whose nearest source is y: floor(r * 8 / 14).
+  const starts = (inSize: number, outSize: number): number[] =>
+    Array.from(
+      { length: inSize + 1 },
+      (_, y) => Array.from({ length: outSize }, (_, r) => Math.floor((r * inSize) / outSize)).filter((s) => s < y).length,
+    );
+  const run = (threads: number): Float32Array => {
+    const memory = wasmMemory(256, threads > 1);
+    const heap = new Float32Array(memory.buffer);
+    const ints = new Int32Array(memory.buffer);
+    ints.set(starts(p.inHeight, p.outHeight), 16);
+    ints.set(starts(p.inWidth, p.outWidth), 32);
+    heap.set(dy, 64);
+    const dxAt = 64 + dy.length + 16;
+    heap.fill(Number.NaN, dxAt, dxAt + dxLength);
+    const gemm = wasmGemmFor(memory, threads) as WasmGemm;
+    gemm.upsampleGradRanges({ ...p, dy: 4 * 64, dx: 4 * dxAt, rowTable: 4 * 16, colTable: 4 * 32 });
+    expect(gemm.sharedJobs).toBe(threads > 1 ? 1 : 0);
+    return heap.slice(dxAt, dxAt + dxLength);
+  };
+  const one = run(1);
+  expect(one.some(Number.isNaN)).toBe(true); // dy's NaN reaches its block
+  expect(one.filter(Number.isNaN).length).toBeLessThan(16);
+  expect(bitDifferences(bits(run(2)), bits(one))).toEqual(SAME);
 });

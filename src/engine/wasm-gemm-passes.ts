@@ -1,6 +1,6 @@
 /**
  * The passes of vaelab's wasm engine that are not products (`WasmGemm.pad`, `elementwise`,
- * `biasAdd`, `upsampleGrad`, `maxPoolGrad2x2`): what each computes, the checks of its sizes, and how
+ * `biasAdd`, `upsampleGrad`, `upsampleGradRanges`, `maxPoolGrad2x2`): what each computes, the checks of its sizes, and how
  * it is cut into chunks of strip calls (by images, rows or whole vectors, never inside a float's
  * computation, so the numbers do not depend on the thread count). The strips themselves are in
  * `wasm-pad-code.ts`, `wasm-elementwise-code.ts`, `wasm-upsample-code.ts` and `wasm-maxpool-code.ts`;
@@ -9,7 +9,7 @@
 import { BIAS_ADD_NAME, RELU_GRAD_NAME, RELU_NAME } from './wasm-elementwise-code';
 import { MAX_POOL_GRAD_2X2_NAME } from './wasm-maxpool-code';
 import { PAD_NAME } from './wasm-pad-code';
-import { UPSAMPLE_GRAD_WINDOWS, upsampleGradName } from './wasm-upsample-code';
+import { UPSAMPLE_GRAD_WINDOWS, UPSAMPLE_RANGES_NAME, upsampleGradName } from './wasm-upsample-code';
 
 /** What a pass needs of the product module (see `Gemm` in `wasm-gemm.ts`). */
 export interface PassPlanner {
@@ -73,6 +73,27 @@ export interface GemmUpsampleGrad {
   readonly fw: number;
   /** Whether a NaN mean becomes -inf, as wasm's AvgPool clamps on x86 hosts. */
   readonly nanToNegInf: boolean;
+}
+
+/**
+ * The gradient of any nearest-neighbour resize, summed over each input pixel's block of dy rows and
+ * columns (see `WasmGemm.upsampleGradRanges`); addresses in bytes.
+ */
+export interface GemmUpsampleRanges {
+  /** dy [batch, outHeight, outWidth, channels]. */
+  readonly dy: number;
+  /** dx [batch, inHeight, inWidth, channels] (written). */
+  readonly dx: number;
+  readonly batch: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly channels: number;
+  /** int32 [inHeight + 1]: input row y receives dy rows [rowTable[y], rowTable[y + 1]). */
+  readonly rowTable: number;
+  /** int32 [inWidth + 1]: input column x receives dy columns [colTable[x], colTable[x + 1]). */
+  readonly colTable: number;
 }
 
 /** A 2x2 max pool's gradient (see `WasmGemm.maxPoolGrad2x2`); addresses in bytes. */
@@ -179,6 +200,34 @@ export function planUpsampleGrad(r: PassPlanner, p: GemmUpsampleGrad): void {
       pixel,
       dyRow,
       p.nanToNegInf ? 1 : 0,
+    ]);
+  });
+}
+
+/** Plans and runs `WasmGemm.upsampleGradRanges`: one strip call per run of dx rows. */
+export function planUpsampleRanges(r: PassPlanner, p: GemmUpsampleRanges): void {
+  if (!Number.isInteger(p.channels) || p.channels <= 0 || p.channels % 4 !== 0)
+    throw new RangeError(`wasm gemm upsampleGradRanges: channels must be a positive multiple of 4, got ${p.channels}`);
+  const rows = p.batch * p.inHeight;
+  if (rows * p.inWidth === 0) return;
+  const pixel = 4 * p.channels;
+  const dyRow = p.outWidth * pixel;
+  const per = Math.ceil(rows / r.split(rows * p.inWidth * pixel, rows, GEMM_ELEMENTWISE_MIN_CHUNK_BYTES));
+  const fn = r.fn(UPSAMPLE_RANGES_NAME);
+  r.run(Math.ceil(rows / per), (i, push) => {
+    const first = i * per;
+    push(fn, [
+      p.dy,
+      p.dx + first * p.inWidth * pixel,
+      Math.min(rows - first, per),
+      p.inHeight,
+      p.inWidth,
+      pixel,
+      dyRow,
+      p.outHeight * dyRow,
+      p.rowTable,
+      p.colTable,
+      first,
     ]);
   });
 }

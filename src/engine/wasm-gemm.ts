@@ -31,16 +31,18 @@ import {
   planMaxPoolGrad2x2,
   planPad,
   planUpsampleGrad,
+  planUpsampleRanges,
   type GemmBiasAdd,
   type GemmElementwise,
   type GemmMaxPoolGrad,
   type GemmPad,
   type GemmUpsampleGrad,
+  type GemmUpsampleRanges,
   type PassPlanner,
 } from './wasm-gemm-passes';
 import { CALL_SLOTS, GemmWorkers, MAX_CHUNKS, type GemmJob } from './wasm-gemm-workers';
 
-export type { GemmBiasAdd, GemmElementwise, GemmMaxPoolGrad, GemmPad, GemmUpsampleGrad } from './wasm-gemm-passes';
+export type { GemmBiasAdd, GemmElementwise, GemmMaxPoolGrad, GemmPad, GemmUpsampleGrad, GemmUpsampleRanges } from './wasm-gemm-passes';
 export { GEMM_ELEMENTWISE_MIN_CHUNK_BYTES, GEMM_PAD_MIN_CHUNK_BYTES } from './wasm-gemm-passes';
 
 /** One product C [m,n] = op(A) op(B) (+ bias) (ReLU), every operand a byte address in wasm memory. */
@@ -202,6 +204,12 @@ export interface WasmGemm {
    * Throws for a window without a strip ({@link UPSAMPLE_GRAD_WINDOWS}) or channels not in fours.
    */
   upsampleGrad(p: GemmUpsampleGrad): void;
+  /**
+   * The gradient of any nearest-neighbour resize as vaelab's JavaScript loop computes it (each input
+   * pixel's block of dy, first value copied, the others added row by row; see `wasm-upsample-code.ts`),
+   * split by rows over the threads when there are enough bytes. Throws for channels not in fours.
+   */
+  upsampleGradRanges(p: GemmUpsampleRanges): void;
   /**
    * The gradient of a 2x2, stride-2 max pool whose windows cover x exactly (even height and width,
    * no padding): every float of dx written (dy at each window's first maximum, zeros elsewhere) by
@@ -565,6 +573,10 @@ class Gemm implements WasmGemm {
 
   upsampleGrad(p: GemmUpsampleGrad): void {
     planUpsampleGrad(this.passes, p);
+  }
+
+  upsampleGradRanges(p: GemmUpsampleRanges): void {
+    planUpsampleRanges(this.passes, p);
   }
 
   maxPoolGrad2x2(p: GemmMaxPoolGrad): void {

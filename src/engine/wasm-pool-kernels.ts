@@ -217,7 +217,7 @@ export function setMaxPoolGradRows(on: boolean): void {
 /** Whether an integer upsampling's gradient runs vaelab's strip (`wasm-upsample-code.ts`) where it has one. */
 let upsampleGradStrip = true;
 
-/** Switches the upsampling-gradient strip on (default) or off (then wasm's AvgPool and Multiply run; same numbers). */
+/** Switches the upsampling-gradient strips on (default) or off (then wasm's AvgPool and Multiply, or the JavaScript loop, run; same numbers). */
 export function setUpsampleGradStrip(on: boolean): void {
   upsampleGradStrip = on;
 }
@@ -296,6 +296,32 @@ export const resizeNearestNeighborGradWasm: KernelFunc = (args) => {
   const rowFrom = rangeStarts(rows, inH);
   const colFrom = rangeStarts(cols, inW);
   const out = backend.makeOutput(images.shape, 'float32');
+  const gemm = upsampleGradStrip && depth % 4 === 0 && dy.dtype === 'float32' ? wasmGemmOf(backend) : null;
+  if (gemm !== null) {
+    // The same additions in the same order, in one wasm pass shared with the helper threads.
+    const tables = backend.makeOutput([inH + 1 + inW + 1], 'float32');
+    const at = heapAddress(backend, tables);
+    const ints = new Int32Array(backend.typedArrayFromHeap(tables).buffer, at, inH + 1 + inW + 1);
+    ints.set(rowFrom);
+    ints.set(colFrom, inH + 1);
+    try {
+      gemm.upsampleGradRanges({
+        dy: heapAddress(backend, dy),
+        dx: heapAddress(backend, out),
+        batch,
+        inHeight: inH,
+        inWidth: inW,
+        outHeight: outH,
+        outWidth: outW,
+        channels: depth,
+        rowTable: at,
+        colTable: at + 4 * (inH + 1),
+      });
+    } finally {
+      freeWasm(backend, tables);
+    }
+    return out;
+  }
   const g = backend.typedArrayFromHeap(dy);
   const dx = backend.typedArrayFromHeap(out);
   let k = 0;

@@ -3,9 +3,12 @@
  * written as single passes straight over wasm memory (wasm's own are several times slower).
  *
  * - `MaxPoolGrad`: each dy value goes to the first maximum of its window (row-major scan),
- *   the rule of the cpu backend, so both backends give the same numbers.
+ *   the rule of the cpu backend, so both backends give the same numbers. 2x2 windows that cover
+ *   the input exactly go to the SIMD row loop over rows shared with the helper threads.
  * - `ResizeNearestNeighborGrad`: each dy pixel is added onto the input pixel the forward pass
- *   copied it from.
+ *   copied it from; an integer upsampling as wasm's AvgPool times the window, any other resize by
+ *   a loop over each input pixel's block, both through vaelab's strips (`wasm-upsample-code.ts`)
+ *   where channels come in fours.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';

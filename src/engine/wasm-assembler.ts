@@ -48,6 +48,7 @@ export const V128 = {
   shuffle: 0x0d,
   f32x4Splat: 0x13,
   i8x16Narrow16s: 0x65,
+  f32x4Ne: 0x42,
   f32x4Gt: 0x44,
   f32x4Ge: 0x46,
   and: 0x4e,
@@ -60,6 +61,7 @@ export const V128 = {
   f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
   f32x4Div: 0xe7,
+  f32x4Max: 0xe9,
   f32x4Pmin: 0xea,
   f32x4Pmax: 0xeb,
   i16x8Narrow32s: 0x85,
@@ -113,8 +115,12 @@ export function sleb(n: number): number[] {
 
 /** i32.const n */
 export const i32 = (n: number): number[] => [OP.i32Const, ...sleb(n)];
+/** f32.const v (v rounded to float32, its four bytes little-endian). */
+export const f32 = (v: number): number[] => [OP.f32Const, ...new Uint8Array(Float32Array.of(v).buffer)];
 /** local += the i32 that `amount` pushes. */
 export const addTo = (local: number, amount: readonly number[]): number[] => [...get(local), ...amount, OP.i32Add, ...set(local)];
+/** local `target` += local `amount`. */
+export const addLocal = (target: number, amount: number): number[] => addTo(target, get(amount));
 
 /** Opens a loop that runs while the local `counter` is below the local `limit` (unsigned); close it with {@link loopNext}. */
 export const loopWhileBelow = (counter: number, limit: number): number[] => [

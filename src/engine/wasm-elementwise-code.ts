@@ -10,7 +10,7 @@
  *   then `Multiply`.
  * - `biasadd`: x + bias, the bias row repeated every `rowBytes` bytes, as wasm's broadcasting `Add`.
  */
-import { addTo, functionBody, get, i32, load, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
+import { addTo, f32, functionBody, get, i32, load, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
 
 /** ReLU strip: params (x, out, bytes); bytes a multiple of 16. */
 export const RELU_NAME = 'relu';
@@ -18,11 +18,6 @@ export const RELU_NAME = 'relu';
 export const RELU_GRAD_NAME = 'relugrad';
 /** Bias strip: params (x, bias, out, rows, rowBytes); rowBytes a multiple of 16. */
 export const BIAS_ADD_NAME = 'biasadd';
-
-/** f32x4.ne (SIMD proposal numbering). */
-const F32X4_NE = 0x42;
-/** f32x4.max (NaN-propagating). */
-const F32X4_MAX = 0xe9;
 
 const i32s = (n: number): number[] => Array<number>(n).fill(TYPE.i32);
 
@@ -34,7 +29,7 @@ function reluBody(): number[] {
     ...i32(0), ...set(I),
     ...loopWhileBelow(I, BYTES),
     ...get(OUT), ...get(I), OP.i32Add,
-    ...get(X), ...get(I), OP.i32Add, ...load(), ...get(ZERO), ...simd(F32X4_MAX),
+    ...get(X), ...get(I), OP.i32Add, ...load(), ...get(ZERO), ...simd(V.f32x4Max),
     ...store(),
     ...loopNext(I, 16),
   ];
@@ -46,7 +41,7 @@ function reluGradBody(): number[] {
   const [ZERO, ONE, YV] = [5, 6, 7]; // v128
   const code = [
     ...v128Zero(), ...set(ZERO),
-    ...[OP.f32Const, 0x00, 0x00, 0x80, 0x3f], ...simd(V.f32x4Splat), ...set(ONE), // 1.0f
+    ...f32(1), ...simd(V.f32x4Splat), ...set(ONE),
     ...i32(0), ...set(I),
     ...loopWhileBelow(I, BYTES),
     ...get(Y), ...get(I), OP.i32Add, ...load(), ...set(YV),
@@ -54,7 +49,7 @@ function reluGradBody(): number[] {
     ...get(DY), ...get(I), OP.i32Add, ...load(),
     // step(y): 1 where y > 0, y itself (a NaN) where y != y, else +0.
     ...get(ONE), ...get(YV), ...get(ZERO), ...simd(V.f32x4Gt), ...simd(V.and),
-    ...get(YV), ...get(YV), ...get(YV), ...simd(F32X4_NE), ...simd(V.and),
+    ...get(YV), ...get(YV), ...get(YV), ...simd(V.f32x4Ne), ...simd(V.and),
     ...simd(V.or),
     ...simd(V.f32x4Mul),
     ...store(),

@@ -4,13 +4,10 @@
  * window is written 0). One function for two modules: vaelab's SIMD loops (`wasm-simd.ts`) and
  * the product module (`wasm-gemm-code.ts`), whose helper threads share a batch's rows.
  */
-import { addTo, countedLoop, functionBody, get, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, load, type WasmFunction } from './wasm-assembler';
+import { addLocal, countedLoop, functionBody, get, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, load, type WasmFunction } from './wasm-assembler';
 
 /** Export name of the row function. */
 export const MAX_POOL_GRAD_2X2_NAME = 'maxPoolGrad2x2';
-
-/** target += the local `amount`. */
-const addLocal = (target: number, amount: number): number[] => addTo(target, get(amount));
 
 /** One row of full 2x2 max-pool windows (first-maximum rule), channel bytes a multiple of 16. */
 function maxPoolGradBody(): number[] {

@@ -14,7 +14,7 @@
  * - `columnSum16`: sums of 16 columns over the rows of a matrix (bias gradients), in blocks of
  *   256 rows added into a running total (float32, close to the cpu backend's double sums).
  */
-import { addTo, compileOnMemory, countedLoop, functionBody as body, get, i32, load, loopNext, loopWhileBelow, moduleImportingMemory, OP, set, simd, store, TYPE, V128 as V } from './wasm-assembler';
+import { addLocal, addTo, compileOnMemory, countedLoop, functionBody as body, get, i32, load, loopNext, loopWhileBelow, moduleImportingMemory, OP, set, simd, store, TYPE, V128 as V } from './wasm-assembler';
 import { maxPoolGrad2x2Function } from './wasm-maxpool-code';
 import { wasmMemoryOf } from './wasm-heap';
 
@@ -43,9 +43,6 @@ export interface WasmSimdKernels {
 }
 
 const splatLoad = (): number[] => [...simd(V.load32Splat), 2, 0];
-/** target += the local `amount`. */
-const addLocal = (target: number, amount: number): number[] => addTo(target, get(amount));
-
 /**
  * Filter gradient of a one-channel conv for `taps` taps and 16 output channels, over one image:
  * params (dy, rows, cols, dyPixelBytes, xRowBytes, x_0.., out_0..). For each of rows x cols

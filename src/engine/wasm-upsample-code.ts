@@ -20,7 +20,7 @@
  * `upgradranges` does the same additions, four channels at a time, from tables of each input row's
  * and column's first dy row and column.
  */
-import { addTo, functionBody, get, i32, load, loadI32, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
+import { addTo, f32, functionBody, get, i32, load, loadI32, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
 
 /** Window shapes (fh, fw) the strip is built for: the conv autoencoders' upsampling. */
 export const UPSAMPLE_GRAD_WINDOWS: ReadonlyArray<readonly [number, number]> = [[2, 2], [2, 4]];
@@ -35,12 +35,6 @@ export const UPSAMPLE_GRAD_PARAMS = 7;
 
 /** Export name of the strip for an fh x fw window. */
 export const upsampleGradName = (fh: number, fw: number): string => `upgrad${fh}x${fw}`;
-
-/** f32x4.pmax (a < b ? b : a). */
-const F32X4_PMAX = 0xeb;
-
-/** f32.const of a number (little-endian float32 bytes). */
-const f32 = (v: number): number[] => [OP.f32Const, ...new Uint8Array(Float32Array.of(v).buffer)];
 
 function upsampleGradBody(fh: number, fw: number): number[] {
   const [DY, DX, ROWS, IN_WIDTH, PIXEL, DY_ROW, NAN_FLAG] = [0, 1, 2, 3, 4, 5, 6];
@@ -78,7 +72,7 @@ function upsampleGradBody(fh: number, fw: number): number[] {
     ...loopWhileBelow(C, PIXEL),
     ...loadWindow,
     ...tree, ...f32(1 / k), ...simd(V.f32x4Splat), ...simd(V.f32x4Mul), ...set(SUM),
-    ...get(NAN_FLAG), OP.if, OP.void, ...get(NEG_INF), ...get(SUM), ...simd(F32X4_PMAX), ...set(SUM), OP.end,
+    ...get(NAN_FLAG), OP.if, OP.void, ...get(NEG_INF), ...get(SUM), ...simd(V.f32x4Pmax), ...set(SUM), OP.end,
     ...get(DX), ...get(C), OP.i32Add,
     ...get(SUM), ...f32(k), ...simd(V.f32x4Splat), ...simd(V.f32x4Mul),
     ...store(),

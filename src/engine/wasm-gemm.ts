@@ -387,8 +387,7 @@ class Gemm implements WasmGemm {
   /** What the passes of `wasm-gemm-passes.ts` need: function indices, chunk counts, and running chunks. */
   private readonly passes: PassPlanner = {
     fn: (name) => this.index.get(name) as number,
-    split: (bytes, units, minChunkBytes) =>
-      this.workers === null ? 1 : Math.max(1, Math.min(units, GEMM_CHUNKS_PER_THREAD * this.threads, Math.floor(bytes / minChunkBytes))),
+    split: (bytes, units, minChunkBytes) => this.chunkCount(bytes, units, minChunkBytes),
     run: (chunks, fill) => this.runChunks(chunks, (i, list) => fill(i, (fn, args) => list.push(fn, args))),
   };
 
@@ -549,7 +548,7 @@ class Gemm implements WasmGemm {
     if (!Number.isInteger(p.n) || p.n < 0 || p.n % 4 !== 0) throw new RangeError(`wasm gemm adam: n must be a multiple of 4, got ${p.n}`);
     if (p.n === 0) return;
     const bits = new Int32Array(Float32Array.of(p.alpha, p.epsHat, p.beta1, 1 - p.beta1, p.beta2, 1 - p.beta2).buffer);
-    const chunks = this.workers === null ? 1 : Math.max(1, Math.min(GEMM_CHUNKS_PER_THREAD * this.threads, Math.floor(p.n / GEMM_ADAM_MIN_CHUNK)));
+    const chunks = this.chunkCount(p.n, Number.POSITIVE_INFINITY, GEMM_ADAM_MIN_CHUNK);
     const per = 4 * Math.ceil(p.n / 4 / chunks);
     const fn = this.index.get(ADAM_GEMM_NAME) as number;
     this.runChunks(Math.ceil(p.n / per), (i, list) => {
@@ -635,8 +634,16 @@ class Gemm implements WasmGemm {
    * at least GEMM_SPLIT_MIN_MACS multiply-adds each (a smaller chunk costs more to hand out than to run).
    */
   private chunksFor(macs: number, units: number): number {
+    return this.chunkCount(macs, units, GEMM_SPLIT_MIN_MACS);
+  }
+
+  /**
+   * Chunks to cut `units` units of work worth `amount` into: 1 when single-threaded, else
+   * GEMM_CHUNKS_PER_THREAD per thread, but at least `minPerChunk` of `amount` each and at most `units`.
+   */
+  private chunkCount(amount: number, units: number, minPerChunk: number): number {
     if (this.workers === null) return 1;
-    return Math.max(1, Math.min(units, GEMM_CHUNKS_PER_THREAD * this.threads, Math.floor(macs / GEMM_SPLIT_MIN_MACS)));
+    return Math.max(1, Math.min(units, GEMM_CHUNKS_PER_THREAD * this.threads, Math.floor(amount / minPerChunk)));
   }
 
   /** Plans `chunks` chunks into one call list, then runs it: shared with the workers when there are several chunks. */

@@ -10,11 +10,9 @@
  * gradient function.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GradConfig, NamedAttrMap } from '@tensorflow/tfjs';
+import type { NamedAttrMap } from '@tensorflow/tfjs';
 import { WASM } from './wasm-heap';
-
-/** tfjs-core's own `Sum` gradient, while vaelab's stands in for it. */
-let original: GradConfig | undefined;
+import { GradientStandIn } from './stand-in';
 
 function sumGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: NamedAttrMap): Record<string, () => tf.Tensor> {
   const g = Array.isArray(dy) ? dy[0] : dy;
@@ -24,23 +22,18 @@ function sumGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: NamedAt
     const value = (g.dataSync() as Float32Array)[0];
     return { x: () => tf.fill(x.shape, value, 'float32') };
   }
-  return (original as GradConfig).gradFunc(dy, saved, attrs) as Record<string, () => tf.Tensor>;
+  return standIn.original.gradFunc(dy, saved, attrs) as Record<string, () => tf.Tensor>;
 }
+
+/** vaelab's gradient in the place of tfjs-core's `Sum` gradient. */
+const standIn = new GradientStandIn('Sum', sumGrad);
 
 /** Installs (`on`) or removes the full-`Sum` gradient above (tfjs's own is put back). Idempotent. */
 export function setFastSumGrad(on: boolean): void {
-  if (on && original === undefined) {
-    const own = tf.getGradient('Sum');
-    if (own === undefined) return;
-    original = own;
-    tf.registerGradient({ kernelName: 'Sum', inputsToSave: own.inputsToSave, outputsToSave: own.outputsToSave, gradFunc: sumGrad });
-  } else if (!on && original !== undefined) {
-    tf.registerGradient(original);
-    original = undefined;
-  }
+  standIn.set(on);
 }
 
 /** Whether vaelab's full-`Sum` gradient is installed. */
 export function fastSumGradInstalled(): boolean {
-  return original !== undefined;
+  return standIn.installed;
 }

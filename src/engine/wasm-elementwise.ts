@@ -9,8 +9,9 @@
  * dtypes, sizes that are not whole vectors, other broadcasts) goes to the stock kernels.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GradConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { freeWasm, heapAddress, runWasmKernel, wasmGemmOf, WASM, type WasmHeapBackend } from './wasm-heap';
+import { GradientStandIn } from './stand-in';
 
 /** Name of the one-pass ReLU gradient kernel: inputs `{dy, y}`, output dy * step(y). */
 export const RELU_GRAD_KERNEL = 'VaelabReluGrad';
@@ -90,15 +91,15 @@ export function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
   return tf.mul(dy, tf.step(y));
 }
 
-/** tfjs-core's own `Relu` gradient, while vaelab's stands in for it. */
-let original: GradConfig | undefined;
-
 function reluGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: NamedAttrMap): Record<string, () => tf.Tensor> {
   const g = Array.isArray(dy) ? dy[0] : dy;
   const [x] = saved;
   if (g.dtype === 'float32' && x.dtype === 'float32' && tf.getBackend() === WASM) return { x: () => reluGradient(g, x) };
-  return (original as GradConfig).gradFunc(dy, saved, attrs) as Record<string, () => tf.Tensor>;
+  return standIn.original.gradFunc(dy, saved, attrs) as Record<string, () => tf.Tensor>;
 }
+
+/** vaelab's gradient in the place of tfjs-core's `Relu` gradient. */
+const standIn = new GradientStandIn('Relu', reluGrad);
 
 /**
  * Installs (`on`) or removes the one-pass ReLU gradient: the `VaelabReluGrad` kernel for wasm and
@@ -122,15 +123,7 @@ export function setFusedReluGrad(on: boolean): void {
     });
   }
   fused = on;
-  if (on && original === undefined) {
-    const own = tf.getGradient('Relu');
-    if (own === undefined) return;
-    original = own;
-    tf.registerGradient({ kernelName: 'Relu', inputsToSave: own.inputsToSave, outputsToSave: own.outputsToSave, gradFunc: reluGrad });
-  } else if (!on && original !== undefined) {
-    tf.registerGradient(original);
-    original = undefined;
-  }
+  standIn.set(on);
 }
 
 /** Whether the one-pass ReLU gradient is installed. */

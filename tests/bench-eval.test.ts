@@ -93,5 +93,7 @@ test('--cpu-profile adds each path top functions, most first, with shares of the
     expect(p.share).toBeLessThanOrEqual(1);
   }
   expect(profile.map((p) => p.share)).toEqual([...profile.map((p) => p.share)].sort((a, b) => b - a));
-  expect(profile.reduce((sum, p) => sum + p.share, 0)).toBeLessThanOrEqual(1.001);
+  // Each share is a fraction of the sampled time rounded to 3 decimals (off by at most 0.0005), and the
+  // unrounded shares of distinct functions add up to at most 1.
+  expect(profile.reduce((sum, p) => sum + p.share, 0)).toBeLessThanOrEqual(1 + 0.0005 * profile.length + 1e-9);
 }, 120000);

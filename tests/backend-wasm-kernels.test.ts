@@ -37,6 +37,7 @@ describe('registerWasmKernels', () => {
         'BatchMatMul',
         '_FusedMatMul',
         'Sum',
+        'MaxPool',
         'MaxPoolGrad',
         'ResizeNearestNeighborGrad',
       ]),

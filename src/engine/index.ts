@@ -31,7 +31,7 @@ export { fusedDenseInstalled, DENSE_RELU_KERNEL } from './wasm-dense';
 export { fusedConvInstalled, CONV_RELU_KERNEL } from './wasm-conv-relu';
 export { fastSumGradInstalled, setFastSumGrad } from './sum-grad';
 export { fusedReluGradInstalled, setFusedReluGrad, RELU_GRAD_KERNEL } from './wasm-elementwise';
-export { setMaxPoolGradRows, setUpsampleGradStrip } from './wasm-pool-kernels';
+export { setMaxPoolGradRows, setMaxPoolStrip, setUpsampleGradStrip } from './wasm-pool-kernels';
 export { sharedSavesInstalled } from './shared-saves';
 export { ADAM_UPDATE_KERNEL, ADAM_KERNEL_BACKENDS, registerAdamKernel, hasAdamKernel, setAdamSimd, setAdamThreads } from './adam-kernel';
 export type { AdamUpdateAttrs } from './adam-kernel';

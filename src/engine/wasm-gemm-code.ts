@@ -16,7 +16,7 @@ import { adamGemmFunction } from './adam-simd';
 import { padFunction } from './wasm-pad-code';
 import { elementwiseFunctions } from './wasm-elementwise-code';
 import { upsampleGradFunctions } from './wasm-upsample-code';
-import { maxPoolGrad2x2Function } from './wasm-maxpool-code';
+import { maxPoolFunctions, maxPoolGrad2x2Function } from './wasm-maxpool-code';
 import { addTo, countedLoop, functionBody, get, i32, load, loadF32, loadI32, loadSplat, loopNext, loopWhileBelow, OP, set, shuffle, simd, store, storeF32, storeI32, TYPE, uleb, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
 
 /** Epilogue flag: add the bias row. */
@@ -462,5 +462,7 @@ export function gemmFunctions(): WasmFunction[] {
   out.push(...upsampleGradFunctions());
   // The 2x2 max-pool gradient row of wasm-simd.ts, so that the helper threads can share a batch's rows.
   out.push(maxPoolGrad2x2Function());
+  // The forward max pool as wasm's MaxPool computes it (wasm-maxpool-code.ts).
+  out.push(...maxPoolFunctions());
   return out;
 }

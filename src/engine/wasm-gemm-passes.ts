@@ -1,13 +1,13 @@
 /**
  * The passes of vaelab's wasm engine that are not products (`WasmGemm.pad`, `elementwise`,
- * `biasAdd`, `upsampleGrad`, `upsampleGradRanges`, `maxPoolGrad2x2`): what each computes, the checks of its sizes, and how
+ * `biasAdd`, `upsampleGrad`, `upsampleGradRanges`, `maxPoolGrad2x2`, `maxPool`): what each computes, the checks of its sizes, and how
  * it is cut into chunks of strip calls (by images, rows or whole vectors, never inside a float's
  * computation, so the numbers do not depend on the thread count). The strips themselves are in
  * `wasm-pad-code.ts`, `wasm-elementwise-code.ts`, `wasm-upsample-code.ts` and `wasm-maxpool-code.ts`;
  * the product module (`wasm-gemm.ts`) runs the chunks on its threads.
  */
 import { BIAS_ADD_NAME, RELU_GRAD_NAME, RELU_NAME } from './wasm-elementwise-code';
-import { MAX_POOL_GRAD_2X2_NAME } from './wasm-maxpool-code';
+import { MAX_POOL_GRAD_2X2_NAME, MAX_POOL_WINDOWS, maxPoolName } from './wasm-maxpool-code';
 import { PAD_NAME } from './wasm-pad-code';
 import { UPSAMPLE_GRAD_WINDOWS, UPSAMPLE_RANGES_NAME, upsampleGradName } from './wasm-upsample-code';
 
@@ -21,19 +21,22 @@ export interface PassPlanner {
   run(chunks: number, fill: (chunk: number, push: (fn: number, args: readonly number[]) => void) => void): void;
 }
 
-/**
- * One zero padding of a batch of images, channels last: out[b, top + y, left + x, c] = x[b, y, x, c],
- * zero elsewhere. Addresses in bytes; sizes in rows, pixels and channels.
- */
-export interface GemmPad {
-  /** Input [batch, height, width, channels]. */
+/** A batch of images x [batch, height, width, channels], channels last, and an output; addresses in bytes. */
+export interface GemmImages {
   readonly x: number;
-  /** Output [batch, top + height + bottom, left + width + right, channels] (every float written). */
   readonly out: number;
   readonly batch: number;
   readonly height: number;
   readonly width: number;
   readonly channels: number;
+}
+
+/**
+ * One zero padding of a batch of images, channels last: out[b, top + y, left + x, c] = x[b, y, x, c],
+ * zero elsewhere (out [batch, top + height + bottom, left + width + right, channels], every float
+ * written). Sizes in rows, pixels and channels.
+ */
+export interface GemmPad extends GemmImages {
   readonly top: number;
   readonly bottom: number;
   readonly left: number;
@@ -108,6 +111,15 @@ export interface GemmMaxPoolGrad {
   readonly height: number;
   readonly width: number;
   readonly channels: number;
+}
+
+/**
+ * A max pool whose fh x fw windows (stride = window, no padding) cover x exactly, height a multiple
+ * of fh and width of fw (see `WasmGemm.maxPool`): out [batch, height / fh, width / fw, channels], written.
+ */
+export interface GemmMaxPool extends GemmImages {
+  readonly fh: number;
+  readonly fw: number;
 }
 
 /** Fewest bytes written per chunk of a split element-wise strip (a smaller run costs more to hand out than to run). */
@@ -251,5 +263,27 @@ export function planMaxPoolGrad2x2(r: PassPlanner, p: GemmMaxPoolGrad): void {
       const dx0 = p.dx + 2 * row * xRow;
       push(fn, [x0, x0 + xRow, dx0, dx0 + xRow, p.dy + row * dyRow, p.width / 2, channelBytes]);
     }
+  });
+}
+
+/** Plans and runs `WasmGemm.maxPool`: one strip call per run of output rows. */
+export function planMaxPool(r: PassPlanner, p: GemmMaxPool): void {
+  if (!MAX_POOL_WINDOWS.some(([h, w]) => h === p.fh && w === p.fw))
+    throw new RangeError(`wasm gemm maxPool: no strip for a ${p.fh}x${p.fw} window (${MAX_POOL_WINDOWS.map(([h, w]) => `${h}x${w}`).join(', ')})`);
+  if (!Number.isInteger(p.channels) || p.channels <= 0 || p.channels % 4 !== 0)
+    throw new RangeError(`wasm gemm maxPool: channels must be a positive multiple of 4, got ${p.channels}`);
+  if (p.height % p.fh !== 0 || p.width % p.fw !== 0)
+    throw new RangeError(`wasm gemm maxPool: the ${p.fh}x${p.fw} windows must cover ${p.height}x${p.width} exactly`);
+  const rows = p.batch * (p.height / p.fh);
+  const windows = p.width / p.fw;
+  if (rows * windows === 0) return;
+  const pixel = 4 * p.channels;
+  const xRow = p.width * pixel;
+  const outRow = windows * pixel;
+  const per = Math.ceil(rows / r.split(rows * outRow, rows, GEMM_ELEMENTWISE_MIN_CHUNK_BYTES));
+  const fn = r.fn(maxPoolName(p.fh, p.fw));
+  r.run(Math.ceil(rows / per), (i, push) => {
+    const first = i * per;
+    push(fn, [p.x + first * p.fh * xRow, p.out + first * outRow, Math.min(rows - first, per), windows, pixel, xRow]);
   });
 }

@@ -28,12 +28,14 @@ import { ADAM_GEMM_NAME } from './adam-simd';
 import {
   planBiasAdd,
   planElementwise,
+  planMaxPool,
   planMaxPoolGrad2x2,
   planPad,
   planUpsampleGrad,
   planUpsampleRanges,
   type GemmBiasAdd,
   type GemmElementwise,
+  type GemmMaxPool,
   type GemmMaxPoolGrad,
   type GemmPad,
   type GemmUpsampleGrad,
@@ -42,7 +44,16 @@ import {
 } from './wasm-gemm-passes';
 import { CALL_SLOTS, GemmWorkers, MAX_CHUNKS, type GemmJob } from './wasm-gemm-workers';
 
-export type { GemmBiasAdd, GemmElementwise, GemmMaxPoolGrad, GemmPad, GemmUpsampleGrad, GemmUpsampleRanges } from './wasm-gemm-passes';
+export type {
+  GemmBiasAdd,
+  GemmElementwise,
+  GemmImages,
+  GemmMaxPool,
+  GemmMaxPoolGrad,
+  GemmPad,
+  GemmUpsampleGrad,
+  GemmUpsampleRanges,
+} from './wasm-gemm-passes';
 export { GEMM_ELEMENTWISE_MIN_CHUNK_BYTES, GEMM_PAD_MIN_CHUNK_BYTES } from './wasm-gemm-passes';
 
 /** One product C [m,n] = op(A) op(B) (+ bias) (ReLU), every operand a byte address in wasm memory. */
@@ -217,6 +228,13 @@ export interface WasmGemm {
    * Throws for odd sizes or channels not in fours.
    */
   maxPoolGrad2x2(p: GemmMaxPoolGrad): void;
+  /**
+   * A max pool whose windows cover x exactly, as wasm's MaxPool computes it on x86 hosts (see
+   * `wasm-maxpool-code.ts`), split by output rows over the threads when there are enough bytes.
+   * Throws for a window without a strip (`MAX_POOL_WINDOWS`), sizes the windows do not cover, or
+   * channels not in fours.
+   */
+  maxPool(p: GemmMaxPool): void;
   /** Threads a product is split over (1 = this thread only). */
   readonly threads: number;
   /** How many jobs so far were shared with the helper threads (for tests and diagnostics). */
@@ -580,6 +598,10 @@ class Gemm implements WasmGemm {
 
   maxPoolGrad2x2(p: GemmMaxPoolGrad): void {
     planMaxPoolGrad2x2(this.passes, p);
+  }
+
+  maxPool(p: GemmMaxPool): void {
+    planMaxPool(this.passes, p);
   }
 
   filterGradPartials(p: GemmConv): number {

@@ -24,7 +24,8 @@
  *   place of `BatchMatMul`, `Add` and `Relu`, by standing in for `tf.fused.matMul` (`wasm-dense.ts`).
  * - `Maximum`, `Minimum`, `GreaterEqual` on float32 (equal shapes or a single-element operand):
  *   SIMD loops (`wasm-compare.ts`), bit-identical to wasm's kernels and ~20x faster.
- * - `MaxPoolGrad`, `ResizeNearestNeighborGrad`: single passes over wasm memory, integer
+ * - `MaxPool` over windows that cover the input exactly, by wasm's own rule, rows shared with the
+ *   helper threads; `MaxPoolGrad`, `ResizeNearestNeighborGrad`: single passes over wasm memory, integer
  *   upsampling through wasm's average pool; `ResizeNearestNeighbor` by power-of-two factors as
  *   SIMD copies (`wasm-pool-kernels.ts`).
  * - `Slice`, `PadV2` (the 5LSL0 models' crop and border, and their gradients): runs of copyWithin in
@@ -38,7 +39,7 @@ import { setFastSumGrad } from './sum-grad';
 import { setSharedSaves } from './shared-saves';
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { maxPoolGradWasm, resizeNearestNeighborGradWasm, resizeNearestNeighborWasm } from './wasm-pool-kernels';
+import { maxPoolGradWasm, maxPoolWasm, resizeNearestNeighborGradWasm, resizeNearestNeighborWasm } from './wasm-pool-kernels';
 import {
   WASM,
   convInfoChannelsLast,
@@ -88,6 +89,7 @@ export const WASM_KERNEL_NAMES = [
   'BatchMatMul',
   '_FusedMatMul',
   'Sum',
+  'MaxPool',
   'MaxPoolGrad',
   'ResizeNearestNeighborGrad',
   'ResizeNearestNeighbor',
@@ -115,7 +117,7 @@ export interface WasmKernelOptions {
   readonly fastConvBackpropInput?: boolean;
   /** `Sum` over leading axes (bias gradients): SIMD column sums, or a product with a vector of ones. */
   readonly fastSum?: boolean;
-  /** `MaxPoolGrad`, `ResizeNearestNeighborGrad` and `ResizeNearestNeighbor` (upsampling) over wasm memory. */
+  /** `MaxPool`, `MaxPoolGrad`, `ResizeNearestNeighborGrad` and `ResizeNearestNeighbor` (upsampling) over wasm memory. */
   readonly fastPoolGrads?: boolean;
   /** `Identity` (what TensorFlow.js saves for the backward pass) shares the buffer instead of copying it. */
   readonly sharedIdentity?: boolean;
@@ -664,6 +666,7 @@ const KERNEL_SWITCHES: ReadonlyArray<readonly [keyof WasmKernelOptions, Readonly
   [
     'fastPoolGrads',
     [
+      ['MaxPool', maxPoolWasm],
       ['MaxPoolGrad', () => maxPoolGradWasm],
       ['ResizeNearestNeighborGrad', () => resizeNearestNeighborGradWasm],
       ['ResizeNearestNeighbor', resizeNearestNeighborWasm],

@@ -1,10 +1,26 @@
 /**
+ * Max pooling in vaelab's wasm loops.
+ *
  * The gradient of one row of full, non-overlapping 2x2 max-pool windows with the cpu backend's rule
  * (dy goes to the window's first maximum, compared with `>` from -inf; every other float of the
  * window is written 0). One function for two modules: vaelab's SIMD loops (`wasm-simd.ts`) and
  * the product module (`wasm-gemm-code.ts`), whose helper threads share a batch's rows.
+ *
+ * The forward pool, as wasm's `MaxPool` (XNNPACK's 9-input max pooling on x86 hosts) computes it,
+ * four channels at a time. With `pmax(a, b) = a < b ? b : a` (wasm's f32x4.pmax), the window read
+ * column by column (input j = q * fh + r for window row r and column q; inputs past fh * fw repeat
+ * input 0):
+ *
+ *     s01 = pmax(i1, i0), s23 = pmax(i3, i2), s45 = pmax(i5, i4), s67 = pmax(i7, i6)
+ *     max = pmax(pmax(s45, s23), pmax(s67, pmax(i8, s01)))
+ *
+ * then the clamp pmax(-inf, max), which turns a NaN into -inf. Only NaNs and signed zeros can tell the
+ * order apart; it was found by comparing every order of the seven pmax with wasm's kernel over windows
+ * of NaN, -0, +0, -inf and finite values, and the kernel (`wasm-pool-kernels.ts`) asks wasm's
+ * `MaxPool` once per backend whether this rule is its rule before using the strip.
  */
-import { addLocal, countedLoop, functionBody, get, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, load, type WasmFunction } from './wasm-assembler';
+import { addLocal, countedLoop, f32, functionBody, get, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, load, type WasmFunction } from './wasm-assembler';
+import { windowStripBody, WINDOW_STRIP_PARAMS } from './wasm-window-code';
 
 /** Export name of the row function. */
 export const MAX_POOL_GRAD_2X2_NAME = 'maxPoolGrad2x2';
@@ -64,4 +80,43 @@ function maxPoolGradBody(): number[] {
 /** The row function: params (x row 0, x row 1, dx row 0, dx row 1, dy row, windows, channel bytes), byte addresses. */
 export function maxPoolGrad2x2Function(): WasmFunction {
   return { name: MAX_POOL_GRAD_2X2_NAME, params: Array<number>(7).fill(TYPE.i32), body: maxPoolGradBody() };
+}
+
+/** Window shapes (fh, fw) the forward strip is built for: the 2x2 pools of the conv autoencoders. */
+export const MAX_POOL_WINDOWS: ReadonlyArray<readonly [number, number]> = [[2, 2]];
+
+/** Export name of the forward strip for an fh x fw window. */
+export const maxPoolName = (fh: number, fw: number): string => `maxpool${fh}x${fw}`;
+
+/**
+ * Forward strip params (x, out, rows, windows, pixelBytes, xRowBytes): a window strip
+ * (`wasm-window-code.ts`) over `rows` output rows (images times output rows) of `windows` pixels.
+ */
+export const MAX_POOL_PARAMS = WINDOW_STRIP_PARAMS;
+
+function maxPoolBody(fh: number, fw: number): number[] {
+  const k = fh * fw;
+  const NEG_INF = 0; // the strip's v128 local: -inf in every lane
+  const pmax = (a: number[], b: number[]): number[] => [...a, ...b, ...simd(V.f32x4Pmax)];
+  return windowStripBody({
+    fh,
+    fw,
+    extraParams: 0,
+    v128Locals: 1,
+    prologue: (l) => [...f32(Number.NEGATIVE_INFINITY), ...simd(V.f32x4Splat), ...set(l.v128(NEG_INF))],
+    value: (l) => {
+      const v = (j: number): number[] => l.input(j < k ? j : 0);
+      const tree = pmax(pmax(pmax(v(5), v(4)), pmax(v(3), v(2))), pmax(pmax(v(7), v(6)), pmax(v(8), pmax(v(1), v(0)))));
+      return pmax(get(l.v128(NEG_INF)), tree);
+    },
+  });
+}
+
+/** The forward strips for {@link MAX_POOL_WINDOWS} as functions of the product module. */
+export function maxPoolFunctions(): WasmFunction[] {
+  return MAX_POOL_WINDOWS.map(([fh, fw]) => ({
+    name: maxPoolName(fh, fw),
+    params: Array<number>(MAX_POOL_PARAMS).fill(TYPE.i32),
+    body: maxPoolBody(fh, fw),
+  }));
 }

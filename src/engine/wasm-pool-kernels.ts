@@ -2,6 +2,9 @@
  * Gradient kernels of max pooling and nearest-neighbour upsampling for the `wasm` backend,
  * written as single passes straight over wasm memory (wasm's own are several times slower).
  *
+ * - `MaxPool`: windows that cover the input exactly through vaelab's strip (`wasm-maxpool-code.ts`),
+ *   rows shared with the helper threads, with the rule of wasm's own kernel (asked once per backend;
+ *   where it differs, and for every other pool, wasm's kernel runs).
  * - `MaxPoolGrad`: each dy value goes to the first maximum of its window (row-major scan),
  *   the rule of the cpu backend, so both backends give the same numbers. 2x2 windows that cover
  *   the input exactly go to the SIMD row loop over rows shared with the helper threads.
@@ -14,7 +17,112 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { freeWasm, heapAddress, runWasmKernel, wasmGemmOf, type WasmHeapBackend } from './wasm-heap';
 import { UPSAMPLE_GRAD_WINDOWS } from './wasm-upsample-code';
+import { MAX_POOL_WINDOWS } from './wasm-maxpool-code';
+import type { WasmGemm } from './wasm-gemm';
 import { wasmSimdKernels, type MaxPoolGrad2x2Fn } from './wasm-simd';
+
+/** Whether a max pool whose windows cover its input exactly runs vaelab's strip (see {@link setMaxPoolStrip}). */
+let maxPoolStrip = true;
+
+/** Switches the max-pool strip on (default) or off (then wasm's MaxPool runs; same numbers). */
+export function setMaxPoolStrip(on: boolean): void {
+  maxPoolStrip = on;
+}
+
+/** Per backend: whether wasm's MaxPool follows the strip's rule (`wasm-maxpool-code.ts`) for every window shape it has. */
+const maxPoolRuleKnown = new WeakMap<object, boolean>();
+
+/** Special floats whose order of comparison shows in a max: NaN, both zeros, -inf. */
+const MAX_POOL_PROBE_VALUES = [Number.NaN, -0, 0, 1, -1, Number.NEGATIVE_INFINITY];
+
+/**
+ * Whether wasm's MaxPool computes what the strip computes, bit for bit, over every window of
+ * {@link MAX_POOL_PROBE_VALUES} (for 2x2 windows: 6^4, a different one in each channel). XNNPACK picks
+ * its kernels by host (x86 or ARM), and the two order NaNs and zeros differently. Exported for tests;
+ * the kernel asks once per backend.
+ */
+export function probeMaxPoolRule(backend: WasmHeapBackend, gemm: WasmGemm): boolean {
+  let holds = true;
+  const values = MAX_POOL_PROBE_VALUES;
+  for (const [fh, fw] of MAX_POOL_WINDOWS) {
+    const k = fh * fw;
+    const channels = 4;
+    const windows = values.length ** k;
+    const x = backend.makeOutput([windows, fh, fw, channels], 'float32');
+    const data = backend.typedArrayFromHeap(x);
+    for (let n = 0; n < windows; n++) {
+      for (let c = 0; c < channels; c++) {
+        let code = (n + c * 7) % windows; // each channel a different window
+        for (let j = 0; j < k; j++, code = Math.floor(code / values.length)) data[(n * k + j) * channels + c] = values[code % values.length];
+      }
+    }
+    const stock = runWasmKernel('MaxPool', backend, { x }, { filterSize: [fh, fw], strides: [fh, fw], pad: 'valid' });
+    const mine = backend.makeOutput(stock.shape, 'float32');
+    gemm.maxPool({ x: heapAddress(backend, x), out: heapAddress(backend, mine), batch: windows, height: fh, width: fw, channels, fh, fw });
+    const a = backend.typedArrayFromHeap(stock);
+    const b = backend.typedArrayFromHeap(mine);
+    const bitsA = new Uint32Array(a.buffer, a.byteOffset, a.length);
+    const bitsB = new Uint32Array(b.buffer, b.byteOffset, b.length);
+    holds = holds && bitsA.length === bitsB.length && bitsA.every((bits, i) => bits === bitsB[i]);
+    freeWasm(backend, x, stock, mine);
+  }
+  return holds;
+}
+
+/** {@link probeMaxPoolRule}, asked once per backend. */
+function maxPoolRuleHolds(backend: WasmHeapBackend, gemm: WasmGemm): boolean {
+  const known = maxPoolRuleKnown.get(backend);
+  if (known !== undefined) return known;
+  const holds = probeMaxPoolRule(backend, gemm);
+  maxPoolRuleKnown.set(backend, holds);
+  return holds;
+}
+
+/**
+ * MaxPool by vaelab's strip where the windows cover the input exactly (stride = window, no padding, a
+ * window of `MAX_POOL_WINDOWS`), float32 channels in fours, and wasm's kernel follows the strip's
+ * rule on this host; every other pool goes to `stockFunc`.
+ */
+export function maxPoolWasm(stockFunc: KernelFunc): KernelFunc {
+  return (args) => {
+    const backend = args.backend as WasmHeapBackend;
+    const x = args.inputs.x as TensorInfo;
+    const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as {
+      filterSize: [number, number] | number;
+      strides: [number, number] | number;
+      pad: 'valid' | 'same' | number;
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    };
+    const gemm = maxPoolStrip && x.dtype === 'float32' && x.shape.length === 4 ? wasmGemmOf(backend) : null;
+    if (gemm === null) return stockFunc(args);
+    const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth } = info;
+    const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
+    const exact =
+      MAX_POOL_WINDOWS.some(([h, w]) => h === fh && w === fw) &&
+      strideHeight === fh &&
+      strideWidth === fw &&
+      info.padInfo.top === 0 &&
+      info.padInfo.left === 0 &&
+      outHeight * fh === inHeight &&
+      outWidth * fw === inWidth &&
+      inChannels % 4 === 0 &&
+      batchSize * outHeight * outWidth > 0;
+    if (!exact || !maxPoolRuleHolds(backend, gemm)) return stockFunc(args);
+    const out = backend.makeOutput([batchSize, outHeight, outWidth, inChannels], 'float32');
+    gemm.maxPool({
+      x: heapAddress(backend, x),
+      out: heapAddress(backend, out),
+      batch: batchSize,
+      height: inHeight,
+      width: inWidth,
+      channels: inChannels,
+      fh,
+      fw,
+    });
+    return out;
+  };
+}
 
 /** MaxPoolGrad: dx[first argmax of each window] += dy. */
 export const maxPoolGradWasm: KernelFunc = (args) => {

@@ -21,69 +21,43 @@
  * and column's first dy row and column.
  */
 import { addTo, f32, functionBody, get, i32, load, loadI32, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
+import { windowStripBody, WINDOW_STRIP_PARAMS } from './wasm-window-code';
 
 /** Window shapes (fh, fw) the strip is built for: the conv autoencoders' upsampling. */
 export const UPSAMPLE_GRAD_WINDOWS: ReadonlyArray<readonly [number, number]> = [[2, 2], [2, 4]];
 
 /**
- * Strip params (dy, dx, rows, inWidth, pixelBytes, dyRowBytes, nanToNegInf): for each of `rows` rows
- * of dx (images times input rows) and each of its `inWidth` pixels, every 16 bytes of the pixel
- * (pixelBytes a multiple of 16) from its fh x fw window of dy (rows dyRowBytes apart; the next dx
- * row's windows start fh dy rows on).
+ * Strip params (dy, dx, rows, inWidth, pixelBytes, dyRowBytes, nanToNegInf): a window strip
+ * (`wasm-window-code.ts`) over `rows` rows of dx (images times input rows) of `inWidth` pixels,
+ * each from its fh x fw window of dy.
  */
-export const UPSAMPLE_GRAD_PARAMS = 7;
+export const UPSAMPLE_GRAD_PARAMS = WINDOW_STRIP_PARAMS + 1;
 
 /** Export name of the strip for an fh x fw window. */
 export const upsampleGradName = (fh: number, fw: number): string => `upgrad${fh}x${fw}`;
 
 function upsampleGradBody(fh: number, fw: number): number[] {
-  const [DY, DX, ROWS, IN_WIDTH, PIXEL, DY_ROW, NAN_FLAG] = [0, 1, 2, 3, 4, 5, 6];
-  const [ROW, X, C, ORIGIN, ROW_ORIGIN] = [7, 8, 9, 10, 11];
-  const IN = 12; // v128 i0..i8 at IN + j
-  const [SUM, NEG_INF] = [IN + 9, IN + 10];
   const k = fh * fw;
-  const loadWindow: number[] = [];
-  for (let j = 0; j < 9; j++) {
-    if (j >= k) {
-      loadWindow.push(...v128Zero(), ...set(IN + j));
-      continue;
-    }
-    const r = j % fh;
-    const q = Math.floor(j / fh);
-    loadWindow.push(
-      ...get(ORIGIN), ...get(C), OP.i32Add,
-      ...get(DY_ROW), ...i32(r), OP.i32Mul, OP.i32Add,
-      ...get(PIXEL), ...i32(q), OP.i32Mul, OP.i32Add,
-      ...load(), ...set(IN + j),
-    );
-  }
+  const NAN_FLAG = 0; // the extra param
+  const [SUM, NEG_INF] = [0, 1]; // the strip's v128 locals
   const add = (a: number[], b: number[]): number[] => [...a, ...b, ...simd(V.f32x4Add)];
-  const v = (j: number): number[] => get(IN + j);
-  const tree = add(add(add(v(2), v(3)), add(v(4), v(5))), add(add(add(v(0), v(1)), v(8)), add(v(6), v(7))));
-  const code = [
-    ...f32(Number.NEGATIVE_INFINITY), ...simd(V.f32x4Splat), ...set(NEG_INF),
-    ...get(DY), ...set(ROW_ORIGIN),
-    ...i32(0), ...set(ROW),
-    ...loopWhileBelow(ROW, ROWS),
-    ...get(ROW_ORIGIN), ...set(ORIGIN),
-    ...i32(0), ...set(X),
-    ...loopWhileBelow(X, IN_WIDTH),
-    ...i32(0), ...set(C),
-    ...loopWhileBelow(C, PIXEL),
-    ...loadWindow,
-    ...tree, ...f32(1 / k), ...simd(V.f32x4Splat), ...simd(V.f32x4Mul), ...set(SUM),
-    ...get(NAN_FLAG), OP.if, OP.void, ...get(NEG_INF), ...get(SUM), ...simd(V.f32x4Pmax), ...set(SUM), OP.end,
-    ...get(DX), ...get(C), OP.i32Add,
-    ...get(SUM), ...f32(k), ...simd(V.f32x4Splat), ...simd(V.f32x4Mul),
-    ...store(),
-    ...loopNext(C, 16),
-    ...addTo(ORIGIN, [...get(PIXEL), ...i32(fw), OP.i32Mul]),
-    ...addTo(DX, get(PIXEL)),
-    ...loopNext(X, 1),
-    ...addTo(ROW_ORIGIN, [...get(DY_ROW), ...i32(fh), OP.i32Mul]),
-    ...loopNext(ROW, 1),
-  ];
-  return functionBody([[5, TYPE.i32], [11, TYPE.v128]], code);
+  return windowStripBody({
+    fh,
+    fw,
+    extraParams: 1,
+    v128Locals: 2,
+    prologue: (l) => [...f32(Number.NEGATIVE_INFINITY), ...simd(V.f32x4Splat), ...set(l.v128(NEG_INF))],
+    value: (l) => {
+      const v = (j: number): number[] => (j < k ? l.input(j) : v128Zero());
+      const tree = add(add(add(v(2), v(3)), add(v(4), v(5))), add(add(add(v(0), v(1)), v(8)), add(v(6), v(7))));
+      const sum = l.v128(SUM);
+      return [
+        ...tree, ...f32(1 / k), ...simd(V.f32x4Splat), ...simd(V.f32x4Mul), ...set(sum),
+        ...get(l.param(NAN_FLAG)), OP.if, OP.void, ...get(l.v128(NEG_INF)), ...get(sum), ...simd(V.f32x4Pmax), ...set(sum), OP.end,
+        ...get(sum), ...f32(k), ...simd(V.f32x4Splat), ...simd(V.f32x4Mul),
+      ];
+    },
+  });
 }
 
 /**

@@ -10,7 +10,8 @@
  * What it holds (one file each, internal): a SIMD matrix product and implicit-GEMM convolutions
  * split over helper threads (`wasm-gemm*.ts`, `wasm-conv-*.ts`), the convolution filter gradient
  * wasm lacks and faster backward kernels (`wasm-kernels.ts`, `wasm-pool-kernels.ts`,
- * `wasm-simd.ts`), SIMD `Maximum` / `Minimum` / `GreaterEqual` (`wasm-compare.ts`), ReLU dense layers
+ * `wasm-simd.ts`; the pooling strips in `wasm-maxpool-code.ts`, `wasm-upsample-code.ts` on the skeleton of
+ * `wasm-window-code.ts`), SIMD `Maximum` / `Minimum` / `GreaterEqual` (`wasm-compare.ts`), ReLU dense layers
  * and ReLU conv2d layers as one kernel each while training (`wasm-dense.ts`, `wasm-conv-relu.ts`), the threaded wasm build started from Node (`wasm-threads.ts`), a fused Adam
  * update kernel (`adam-kernel.ts`, `adam-simd.ts`), and the small WebAssembly assembler their SIMD loops are written with (`wasm-assembler.ts`).
  */

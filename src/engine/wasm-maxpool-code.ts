@@ -15,7 +15,7 @@
  *     max = pmax(pmax(s45, s23), pmax(s67, pmax(i8, s01)))
  *
  * then the clamp pmax(-inf, max), which turns a NaN into -inf. Only NaNs and signed zeros can tell the
- * order apart; it was found by comparing every order of the seven pmax with wasm's kernel over windows
+ * order apart; it was found by comparing every argument order of the eight pmax with wasm's kernel over windows
  * of NaN, -0, +0, -inf and finite values, and the kernel (`wasm-pool-kernels.ts`) asks wasm's
  * `MaxPool` once per backend whether this rule is its rule before using the strip.
  */

@@ -19,7 +19,7 @@
  * of NaN, -0, +0, -inf and finite values, and the kernel (`wasm-pool-kernels.ts`) asks wasm's
  * `MaxPool` once per backend whether this rule is its rule before using the strip.
  */
-import { addLocal, countedLoop, f32, functionBody, get, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, load, type WasmFunction } from './wasm-assembler';
+import { addLocal, countedLoop, functionBody, get, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, load, type WasmFunction } from './wasm-assembler';
 import { windowStripBody, WINDOW_STRIP_PARAMS } from './wasm-window-code';
 
 /** Export name of the row function. */
@@ -96,18 +96,16 @@ export const MAX_POOL_PARAMS = WINDOW_STRIP_PARAMS;
 
 function maxPoolBody(fh: number, fw: number): number[] {
   const k = fh * fw;
-  const NEG_INF = 0; // the strip's v128 local: -inf in every lane
   const pmax = (a: number[], b: number[]): number[] => [...a, ...b, ...simd(V.f32x4Pmax)];
   return windowStripBody({
     fh,
     fw,
     extraParams: 0,
-    v128Locals: 1,
-    prologue: (l) => [...f32(Number.NEGATIVE_INFINITY), ...simd(V.f32x4Splat), ...set(l.v128(NEG_INF))],
+    v128Locals: 0,
     value: (l) => {
       const v = (j: number): number[] => l.input(j < k ? j : 0);
       const tree = pmax(pmax(pmax(v(5), v(4)), pmax(v(3), v(2))), pmax(pmax(v(7), v(6)), pmax(v(8), pmax(v(1), v(0)))));
-      return pmax(get(l.v128(NEG_INF)), tree);
+      return pmax(get(l.negInf), tree);
     },
   });
 }

@@ -78,6 +78,31 @@ function maxPoolRuleHolds(backend: WasmHeapBackend, gemm: WasmGemm): boolean {
   return holds;
 }
 
+/** The geometry of a max pool (`MaxPool`, `MaxPoolGrad`) of x shaped `shape`, from the kernel's attributes. */
+function poolInfo(attrs: unknown, shape: number[]): tf.backend_util.Conv2DInfo {
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as {
+    filterSize: [number, number] | number;
+    strides: [number, number] | number;
+    pad: 'valid' | 'same' | number;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
+  return tf.backend_util.computePool2DInfo(shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+}
+
+/** Whether the pool's windows tile x exactly: stride = window, no padding, every row and column in one window. */
+function coversExactly(info: tf.backend_util.Conv2DInfo): boolean {
+  const fh = info.effectiveFilterHeight;
+  const fw = info.effectiveFilterWidth;
+  return (
+    info.strideHeight === fh &&
+    info.strideWidth === fw &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    info.outHeight * fh === info.inHeight &&
+    info.outWidth * fw === info.inWidth
+  );
+}
+
 /**
  * MaxPool by vaelab's strip where the windows cover the input exactly (stride = window, no padding, a
  * window of `MAX_POOL_WINDOWS`), float32 channels in fours, and wasm's kernel follows the strip's
@@ -87,27 +112,13 @@ export function maxPoolWasm(stockFunc: KernelFunc): KernelFunc {
   return (args) => {
     const backend = args.backend as WasmHeapBackend;
     const x = args.inputs.x as TensorInfo;
-    const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as {
-      filterSize: [number, number] | number;
-      strides: [number, number] | number;
-      pad: 'valid' | 'same' | number;
-      dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    };
     const gemm = maxPoolStrip && x.dtype === 'float32' && x.shape.length === 4 ? wasmGemmOf(backend) : null;
     if (gemm === null) return stockFunc(args);
-    const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
-    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth } = info;
+    const info = poolInfo(args.attrs, x.shape);
+    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
     const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
     const exact =
-      MAX_POOL_WINDOWS.some(([h, w]) => h === fh && w === fw) &&
-      strideHeight === fh &&
-      strideWidth === fw &&
-      info.padInfo.top === 0 &&
-      info.padInfo.left === 0 &&
-      outHeight * fh === inHeight &&
-      outWidth * fw === inWidth &&
-      inChannels % 4 === 0 &&
-      batchSize * outHeight * outWidth > 0;
+      MAX_POOL_WINDOWS.some(([h, w]) => h === fh && w === fw) && coversExactly(info) && inChannels % 4 === 0 && batchSize * outHeight * outWidth > 0;
     if (!exact || !maxPoolRuleHolds(backend, gemm)) return stockFunc(args);
     const out = backend.makeOutput([batchSize, outHeight, outWidth, inChannels], 'float32');
     gemm.maxPool({
@@ -128,28 +139,14 @@ export function maxPoolWasm(stockFunc: KernelFunc): KernelFunc {
 export const maxPoolGradWasm: KernelFunc = (args) => {
   const backend = args.backend as WasmHeapBackend;
   const { dy, input } = args.inputs as Record<'dy' | 'input' | 'output', TensorInfo>;
-  const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as {
-    filterSize: [number, number] | number;
-    strides: [number, number] | number;
-    pad: 'valid' | 'same' | number;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  };
-  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const info = poolInfo(args.attrs, input.shape);
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const out = backend.makeOutput(input.shape, 'float32');
   const gemm = maxPoolGradRows ? wasmGemmOf(backend) : null;
-  const exact2x2 =
-    fh === 2 &&
-    fw === 2 &&
-    strideHeight === 2 &&
-    strideWidth === 2 &&
-    top === 0 &&
-    left === 0 &&
-    2 * outHeight === inHeight &&
-    2 * outWidth === inWidth;
+  const exact2x2 = fh === 2 && fw === 2 && coversExactly(info);
   if (gemm !== null && exact2x2 && c % 4 === 0 && input.dtype === 'float32') {
     // Windows that cover x exactly: every float of dx is written, no zero fill; rows shared with the helper threads.
     const at = (t: TensorInfo): number => heapAddress(backend, t);

@@ -39,21 +39,20 @@ export const upsampleGradName = (fh: number, fw: number): string => `upgrad${fh}
 function upsampleGradBody(fh: number, fw: number): number[] {
   const k = fh * fw;
   const NAN_FLAG = 0; // the extra param
-  const [SUM, NEG_INF] = [0, 1]; // the strip's v128 locals
+  const SUM = 0; // the strip's v128 local
   const add = (a: number[], b: number[]): number[] => [...a, ...b, ...simd(V.f32x4Add)];
   return windowStripBody({
     fh,
     fw,
     extraParams: 1,
-    v128Locals: 2,
-    prologue: (l) => [...f32(Number.NEGATIVE_INFINITY), ...simd(V.f32x4Splat), ...set(l.v128(NEG_INF))],
+    v128Locals: 1,
     value: (l) => {
       const v = (j: number): number[] => (j < k ? l.input(j) : v128Zero());
       const tree = add(add(add(v(2), v(3)), add(v(4), v(5))), add(add(add(v(0), v(1)), v(8)), add(v(6), v(7))));
       const sum = l.v128(SUM);
       return [
         ...tree, ...f32(1 / k), ...simd(V.f32x4Splat), ...simd(V.f32x4Mul), ...set(sum),
-        ...get(l.param(NAN_FLAG)), OP.if, OP.void, ...get(l.v128(NEG_INF)), ...get(sum), ...simd(V.f32x4Pmax), ...set(sum), OP.end,
+        ...get(l.param(NAN_FLAG)), OP.if, OP.void, ...get(l.negInf), ...get(sum), ...simd(V.f32x4Pmax), ...set(sum), OP.end,
         ...get(sum), ...f32(k), ...simd(V.f32x4Splat), ...simd(V.f32x4Mul),
       ];
     },

@@ -9,8 +9,10 @@
  * bytes of the pixel (pixelBytes a multiple of 16): the window's inputs are loaded column by column
  * (input j = q * fh + r for window row r and column q, as XNNPACK's pooling reads them) into v128
  * locals, and the strip's value is stored at dst. dst runs on pixel by pixel, row after row.
+ * A v128 local holds -inf in every lane: the low end of XNNPACK's output clamp, which both
+ * pooling kernels the strips repeat apply (`pmax(-inf, v)`).
  */
-import { addTo, functionBody, get, i32, load, loopNext, loopWhileBelow, OP, set, store, TYPE } from './wasm-assembler';
+import { addTo, f32, functionBody, get, i32, load, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V } from './wasm-assembler';
 
 /** Params every window strip starts with: src, dst, rows, windows, pixelBytes, srcRowBytes. */
 export const WINDOW_STRIP_PARAMS = 6;
@@ -23,6 +25,8 @@ export interface WindowLocals {
   readonly param: (i: number) => number;
   /** The index of the strip's own v128 local i. */
   readonly v128: (i: number) => number;
+  /** The index of the v128 local that holds -inf in every lane. */
+  readonly negInf: number;
 }
 
 /** What a window strip computes. */
@@ -31,10 +35,8 @@ export interface WindowStrip {
   readonly fw: number;
   /** Params after the six common ones. */
   readonly extraParams: number;
-  /** v128 locals of the strip's own (constants, partial results). */
+  /** v128 locals of the strip's own (partial results). */
   readonly v128Locals: number;
-  /** Code run once before the loops (e.g. constants into the strip's locals). */
-  readonly prologue: (l: WindowLocals) => number[];
   /** Code that pushes the window's value (one v128) for the current 16 bytes. */
   readonly value: (l: WindowLocals) => number[];
 }
@@ -46,13 +48,15 @@ export function windowStripBody(s: WindowStrip): number[] {
   const [ROW, W, C, ORIGIN, ROW_ORIGIN] = [first, first + 1, first + 2, first + 3, first + 4];
   const IN = first + 5; // v128 inputs at IN + j
   const k = s.fh * s.fw;
+  const NEG_INF = IN + k;
   const locals: WindowLocals = {
     input: (j) => {
       if (!Number.isInteger(j) || j < 0 || j >= k) throw new RangeError(`window strip: input ${j} of a ${s.fh}x${s.fw} window`);
       return get(IN + j);
     },
     param: (i) => WINDOW_STRIP_PARAMS + i,
-    v128: (i) => IN + k + i,
+    v128: (i) => NEG_INF + 1 + i,
+    negInf: NEG_INF,
   };
   const loadWindow: number[] = [];
   for (let j = 0; j < k; j++) {
@@ -66,7 +70,7 @@ export function windowStripBody(s: WindowStrip): number[] {
     );
   }
   const code = [
-    ...s.prologue(locals),
+    ...f32(Number.NEGATIVE_INFINITY), ...simd(V.f32x4Splat), ...set(NEG_INF),
     ...get(SRC), ...set(ROW_ORIGIN),
     ...i32(0), ...set(ROW),
     ...loopWhileBelow(ROW, ROWS),
@@ -86,5 +90,5 @@ export function windowStripBody(s: WindowStrip): number[] {
     ...addTo(ROW_ORIGIN, [...get(SRC_ROW), ...i32(s.fh), OP.i32Mul]),
     ...loopNext(ROW, 1),
   ];
-  return functionBody([[5, TYPE.i32], [k + s.v128Locals, TYPE.v128]], code);
+  return functionBody([[5, TYPE.i32], [k + 1 + s.v128Locals, TYPE.v128]], code);
 }

@@ -13,7 +13,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, wasmThreadCount, WASM_THREADS_ENV } from '../src/backend';
 import { defaultWasmThreads } from '../src/backend/thread-policy';
-import { setAdamThreads, wasmWorkerScriptDir } from '../src/engine';
+import { adamThreadsEnabled, setAdamThreads, wasmGemmOf, wasmWorkerScriptDir } from '../src/engine';
 import { createAdam } from '../src/training/optimizer';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -145,12 +145,18 @@ test('wasm with 2 threads in this process: products, conv2d forward and gradient
   await tf.setBackend('wasm');
 });
 
-test('Adam split over the helper thread (setAdamThreads) takes exactly the steps of one thread', async () => {
+test('Adam split over the helper thread (setAdamThreads, on by default) takes exactly the steps of one thread', async () => {
   expect(await initBackend({ backend: 'wasm', wasmThreads: 2, announce: false })).toBe('wasm');
   expect(wasmThreadCount()).toBe(2);
-  // 300x300 = 90,000 weights: above the split threshold (2 x GEMM_ADAM_MIN_CHUNK), not a multiple of the chunk size.
+  const byDefault = adamThreadsEnabled();
+  expect(byDefault).toBe(true);
+  const gemm = wasmGemmOf(tf.backend());
+  if (gemm === null) throw new Error('no vaelab product on the threaded wasm backend');
+  // Jobs shared with the helper during each run: the split run has Adam's on top of the rest.
+  const sharedJobs: number[] = []; // 300x300 = 90,000 weights: above the split threshold (2 x GEMM_ADAM_MIN_CHUNK), not a multiple of the chunk size.
   const train = (split: boolean): Float32Array[] => {
     setAdamThreads(split);
+    const jobsBefore = gemm.sharedJobs;
     try {
       const w = tf.variable(
         tf.tensor2d(
@@ -166,15 +172,17 @@ test('Adam split over the helper thread (setAdamThreads) takes exactly the steps
       const optimizer = createAdam(1e-2, { epsilon: 1e-8 });
       for (let step = 0; step < 3; step++) optimizer.minimize(() => tf.sum(tf.square(tf.add(tf.matMul(x, w), b))) as tf.Scalar, false, [w, b]);
       const out = [w.dataSync() as Float32Array, b.dataSync() as Float32Array];
+      sharedJobs.push(gemm.sharedJobs - jobsBefore);
       optimizer.dispose();
       tf.dispose([w, b, x]);
       return out;
     } finally {
-      setAdamThreads(false);
+      setAdamThreads(byDefault);
     }
   };
   const split = train(true);
   const one = train(false);
   expect(Array.from(split[0].slice(0, 5))).not.toEqual(Array.from(Float32Array.from({ length: 5 }, (_, i) => Math.sin(0.1 * i)))); // it trained
   split.forEach((s, i) => expect(s).toEqual(one[i]));
+  expect(sharedJobs[0] - sharedJobs[1]).toBeGreaterThanOrEqual(3); // at least w's update split, each step
 });

@@ -16,7 +16,7 @@
  * - wasm: a 128-bit WebAssembly SIMD loop over the backend's heap (`adam-simd.ts`, four
  *   weights per instruction, float32 per operation), with the last n % 4 weights (or all of
  *   them where SIMD is unavailable) done by a JavaScript pass over the same heap. With
- *   {@link setAdamThreads} (off by default), updates of at least 64K weights are split into
+ *   {@link setAdamThreads} (on by default), updates of at least 64K weights are split into
  *   chunks over vaelab's helper threads (`wasm-gemm.ts`; the same loop per weight, so the same numbers).
  * - cpu: the JavaScript pass over the backend's arrays.
  *
@@ -71,16 +71,23 @@ export function setAdamSimd(enabled: boolean): void {
 }
 
 /**
- * Whether large updates are split over vaelab's helper threads. Off by default: measured on the
- * shared 2-core machine under load 6 to 7 (docs/performance.md, "The dense step"), the split cost
- * 0 to 5 ms per dense-VAE step instead of saving the ~0.8 ms it saves when the helper is free
- * (every split job waits for the helper to check in, a scheduler slice when the cores are busy).
+ * Whether large updates are split over vaelab's helper threads (on by default). Round four turned
+ * it off: its jobs waited for every helper to check in, a scheduler slice on a busy machine, and
+ * the split cost 0 to 5 ms per dense-VAE step there. Since a job waits only for the chunks a
+ * helper has claimed (`wasm-gemm-workers.ts`), the split measured (dense VAE, 2 threads, steps
+ * alternating every 5, medians; docs/performance.md, session 15) 12.48 against 13.34 ms idle,
+ * 27.39 against 27.92 ms with one busy process and 43.99 against 43.82 ms with two.
  */
-let threadsAllowed = false;
+let threadsAllowed = true;
 
-/** Lets the wasm kernel split large updates over vaelab's helper threads (off by default; same numbers either way) or keeps them on the calling thread. */
+/** Lets the wasm kernel split large updates over vaelab's helper threads (on by default; same numbers either way) or keeps them on the calling thread. */
 export function setAdamThreads(enabled: boolean): void {
   threadsAllowed = enabled;
+}
+
+/** Whether large updates may be split over vaelab's helper threads (see {@link setAdamThreads}). */
+export function adamThreadsEnabled(): boolean {
+  return threadsAllowed;
 }
 
 /**

@@ -34,7 +34,15 @@ export { fastSumGradInstalled, setFastSumGrad } from './sum-grad';
 export { fusedReluGradInstalled, setFusedReluGrad, RELU_GRAD_KERNEL } from './wasm-elementwise';
 export { setMaxPoolGradRows, setMaxPoolStrip, setUpsampleGradStrip } from './wasm-pool-kernels';
 export { sharedSavesInstalled } from './shared-saves';
-export { ADAM_UPDATE_KERNEL, ADAM_KERNEL_BACKENDS, registerAdamKernel, hasAdamKernel, setAdamSimd, setAdamThreads } from './adam-kernel';
+export {
+  ADAM_UPDATE_KERNEL,
+  ADAM_KERNEL_BACKENDS,
+  registerAdamKernel,
+  hasAdamKernel,
+  setAdamSimd,
+  setAdamThreads,
+  adamThreadsEnabled,
+} from './adam-kernel';
 export type { AdamUpdateAttrs } from './adam-kernel';
 
 /** Options of {@link registerWasmEngine}. */

@@ -2,11 +2,18 @@
  * Helper threads for vaelab's matrix product and convolutions (`wasm-gemm.ts`) on a shared wasm
  * memory. Each worker instantiates the product module on the same memory and waits on one shared
  * control block. A job is a list of strip calls cut into chunks; the main thread writes it there,
- * wakes the workers, and every thread (the main one included) takes the next chunk from a shared
- * counter until none is left, so a thread that starts late or runs slower simply takes fewer
- * chunks. Workers are unref'd (they never keep Node alive) and sleep in `Atomics.wait` between
- * jobs after a spin (20 ms), so a training step's back-to-back products do not pay a full
- * wake-up each.
+ * wakes the workers, and every thread (the main one included) claims the next chunk until none is
+ * left, so a thread that starts late or runs slower simply takes fewer chunks.
+ *
+ * A job ends when every chunk is done, not when every worker has checked in: a worker that is
+ * still asleep, or descheduled on a busy machine, when the others have taken the last chunk
+ * costs the job nothing (it finds no chunk left, or helps with a later job). The claim word holds
+ * the next chunk and the chunk count together, so a claim (compare-and-swap) succeeds only on the
+ * job that is current; the job's calls are read only after a claim, and the main thread rewrites
+ * them only after every claimed chunk is done.
+ *
+ * Workers are unref'd (they never keep Node alive) and sleep in `Atomics.wait` between jobs after
+ * a spin (20 ms), so a training step's back-to-back products do not pay a full wake-up each.
  */
 import { Worker } from 'worker_threads';
 
@@ -20,15 +27,17 @@ export const MAX_CALLS = 8192;
 export const MAX_CHUNKS = 256;
 
 const SEQ = 0;
-const FINISHED = 1;
-const CHUNKS = 2;
+const DONE = 1; // chunks of the current job done
+const CLAIM = 2; // next chunk | chunk count << CLAIM_SHIFT
 const STATUS = 3;
-const NEXT = 4;
 const STARTS = 8; // chunk i's calls are [starts[i], starts[i+1])
 const CALLS = STARTS + MAX_CHUNKS + 1;
 const STATUS_OK = 0;
 const STATUS_FAILED = 1;
 const STATUS_STOP = 2;
+/** Bits of the next chunk in the claim word (MAX_CHUNKS fits). */
+const CLAIM_SHIFT = 9;
+const CLAIM_MASK = (1 << CLAIM_SHIFT) - 1;
 
 /** How long the main thread waits for the workers before giving up (ms). */
 const ANSWER_TIMEOUT_MS = 30_000;
@@ -60,21 +69,24 @@ for (;;) {
   }
   seen = seq;
   if (Atomics.load(ctl, ${STATUS}) === ${STATUS_STOP}) break;
-  try {
-    const chunks = ctl[${CHUNKS}];
-    for (let c = Atomics.add(ctl, ${NEXT}, 1); c < chunks; c = Atomics.add(ctl, ${NEXT}, 1)) {
+  for (;;) {
+    const w = Atomics.load(ctl, ${CLAIM});
+    const c = w & ${CLAIM_MASK};
+    const chunks = w >>> ${CLAIM_SHIFT};
+    if (c >= chunks) break;
+    if (Atomics.compareExchange(ctl, ${CLAIM}, w, w + 1) !== w) continue;
+    try {
       const end = ${CALLS} + ctl[${STARTS} + c + 1] * ${CALL_SLOTS};
       for (let p = ${CALLS} + ctl[${STARTS} + c] * ${CALL_SLOTS}; p < end; p += ${CALL_SLOTS}) {
         fns[ctl[p]](ctl[p + 1], ctl[p + 2], ctl[p + 3], ctl[p + 4], ctl[p + 5], ctl[p + 6], ctl[p + 7], ctl[p + 8], ctl[p + 9],
           ctl[p + 10], ctl[p + 11], ctl[p + 12], ctl[p + 13], ctl[p + 14], ctl[p + 15], ctl[p + 16], ctl[p + 17], ctl[p + 18]);
       }
+    } catch (e) {
+      Atomics.store(ctl, ${STATUS}, ${STATUS_FAILED});
     }
-  } catch (e) {
-    Atomics.store(ctl, ${STATUS}, ${STATUS_FAILED});
+    if (Atomics.add(ctl, ${DONE}, 1) + 1 === chunks) Atomics.notify(ctl, ${DONE});
   }
   idleSince = performance.now();
-  Atomics.add(ctl, ${FINISHED}, 1);
-  Atomics.notify(ctl, ${FINISHED});
 }
 `;
 
@@ -115,7 +127,8 @@ export class GemmWorkers {
 
   /**
    * Runs the job's chunks on the workers and on this thread (`runRange(from, to)` runs calls
-   * [from, to) here) and returns when every chunk is done. Throws if a worker failed or never answered.
+   * [from, to) here) and returns when every chunk is done, without waiting for a worker that took
+   * none. Throws if a chunk failed or a claimed chunk never finished.
    */
   run(job: GemmJob, runRange: (from: number, to: number) => void): void {
     const ctl = this.ctl;
@@ -124,35 +137,51 @@ export class GemmWorkers {
       throw new RangeError(`gemm workers: a job of ${callCount} calls in ${job.chunks} chunks exceeds ${MAX_CALLS} / ${MAX_CHUNKS}`);
     ctl.set(job.starts.subarray(0, job.chunks + 1), STARTS);
     ctl.set(job.calls.subarray(0, callCount * CALL_SLOTS), CALLS);
-    ctl[CHUNKS] = job.chunks;
-    ctl[NEXT] = 0;
-    ctl[FINISHED] = 0;
+    ctl[DONE] = 0;
     Atomics.store(ctl, STATUS, STATUS_OK);
+    Atomics.store(ctl, CLAIM, job.chunks << CLAIM_SHIFT);
     this.seq = (this.seq + 1) | 0;
     Atomics.store(ctl, SEQ, this.seq);
     Atomics.notify(ctl, SEQ);
     let failure: unknown;
-    try {
-      for (let c = Atomics.add(ctl, NEXT, 1); c < job.chunks; c = Atomics.add(ctl, NEXT, 1)) runRange(job.starts[c], job.starts[c + 1]);
-    } catch (e) {
-      failure = e;
-      Atomics.store(ctl, NEXT, job.chunks); // let the workers stop taking chunks
+    for (let c = this.claim(); c >= 0; c = this.claim()) {
+      // After a failure the rest of this thread's claims are only counted, not run.
+      if (failure === undefined) {
+        try {
+          runRange(job.starts[c], job.starts[c + 1]);
+        } catch (e) {
+          failure = e;
+        }
+      }
+      Atomics.add(ctl, DONE, 1);
     }
-    this.awaitWorkers();
+    this.awaitChunks(job.chunks);
     if (failure !== undefined) throw failure;
     if (Atomics.load(ctl, STATUS) === STATUS_FAILED) throw new Error('gemm worker: a strip call failed (out-of-bounds memory access?)');
   }
 
-  private awaitWorkers(): void {
+  /** Claims the current job's next chunk for this thread: its index, or -1 when none is left. */
+  private claim(): number {
     const ctl = this.ctl;
-    const size = this.workers.length;
-    let finished = Atomics.load(ctl, FINISHED);
-    for (let spin = 0; finished < size && spin < 20000; spin++) finished = Atomics.load(ctl, FINISHED);
+    for (;;) {
+      const w = Atomics.load(ctl, CLAIM);
+      const c = w & CLAIM_MASK;
+      if (c >= w >>> CLAIM_SHIFT) return -1;
+      if (Atomics.compareExchange(ctl, CLAIM, w, w + 1) === w) return c;
+    }
+  }
+
+  /** Waits until all `chunks` chunks of the current job are done (every one is claimed by now). */
+  private awaitChunks(chunks: number): void {
+    const ctl = this.ctl;
+    let done = Atomics.load(ctl, DONE);
+    for (let spin = 0; done < chunks && spin < 20000; spin++) done = Atomics.load(ctl, DONE);
     const deadline = Date.now() + ANSWER_TIMEOUT_MS;
-    while (finished < size) {
-      if (Date.now() > deadline) throw new Error(`gemm worker: no answer within ${ANSWER_TIMEOUT_MS / 1000} s`);
-      Atomics.wait(ctl, FINISHED, finished, 100);
-      finished = Atomics.load(ctl, FINISHED);
+    while (done < chunks) {
+      if (Date.now() > deadline)
+        throw new Error(`gemm worker: a chunk claimed by a helper thread did not finish within ${ANSWER_TIMEOUT_MS / 1000} s`);
+      Atomics.wait(ctl, DONE, done, 100);
+      done = Atomics.load(ctl, DONE);
     }
   }
 

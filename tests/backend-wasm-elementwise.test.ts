@@ -12,7 +12,7 @@ import { reluGradient } from '../src/engine/wasm-elementwise';
 import { wasmGemmFor, GEMM_ELEMENTWISE_MIN_CHUNK_BYTES, type WasmGemm } from '../src/engine/wasm-gemm';
 import { wasmGemmOf } from '../src/engine/wasm-heap';
 import { benchTrainingBits, seededValues } from './wasm-fixtures';
-import { bitDifferences, wasmMemory, type WasmMemory } from './wasm-gemm-fixtures';
+import { nanAgnosticDifferences, wasmMemory, type WasmMemory } from './wasm-gemm-fixtures';
 
 /** Values that tell the rules apart: NaN, both zeros, both infinities, subnormals, ordinary numbers. */
 const SPECIAL = [Number.NaN, -0, 0, -1, 1, Infinity, -Infinity, 1e-45, -1e-45, 3e-39, -3e-39, 0.5, -2.5, 65504, -1e-30, 7];
@@ -24,14 +24,7 @@ function mixed(n: number, seed: number): Float32Array {
   return out;
 }
 
-/** Bits of float32 values with every NaN as one pattern (wasm does not fix a NaN's payload). */
-function bitsNaNAsOne(f: Float32Array | ArrayLike<number>): Uint32Array {
-  const values = Float32Array.from(f as ArrayLike<number>);
-  const bits = new Uint32Array(values.buffer);
-  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) bits[i] = 0x7fc00000;
-  return bits;
-}
-const differences = (got: ArrayLike<number>, expected: ArrayLike<number>) => bitDifferences(bitsNaNAsOne(got), bitsNaNAsOne(expected));
+const differences = nanAgnosticDifferences;
 const SAME = { count: 0, first: null };
 
 /** wasm's rules, one float at a time. */

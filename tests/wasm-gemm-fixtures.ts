@@ -123,3 +123,16 @@ export function bitDifferences(got: Uint32Array, expected: Uint32Array): BitDiff
   }
   return { count, first };
 }
+
+/** Float32 bits with every NaN as one pattern (wasm does not fix a NaN's payload). */
+export function bitsNaNAsOne(values: ArrayLike<number>): Uint32Array {
+  const f = Float32Array.from(values);
+  const bits = new Uint32Array(f.buffer);
+  for (let i = 0; i < f.length; i++) if (Number.isNaN(f[i])) bits[i] = 0x7fc00000;
+  return bits;
+}
+
+/** {@link bitDifferences} of two float arrays, every NaN counted as the same. */
+export function nanAgnosticDifferences(got: ArrayLike<number>, expected: ArrayLike<number>): BitDifferences {
+  return bitDifferences(bitsNaNAsOne(got), bitsNaNAsOne(expected));
+}

@@ -18,6 +18,8 @@ import { quietTfjsNodeHint } from './quiet';
 
 export { registerCpuKernels } from './cpu-kernels';
 export { quietTfjsNodeHint } from './quiet';
+/** The engine's fused ops the library's losses use (composed tfjs ops wherever the engine does not apply). */
+export { bernoulliLogLikelihood, type ProbabilityGuard } from '../engine';
 export {
   WASM_THREADS_ENV,
   MAX_DEFAULT_WASM_THREADS,

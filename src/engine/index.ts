@@ -32,6 +32,7 @@ export { fusedDenseInstalled, DENSE_RELU_KERNEL } from './wasm-dense';
 export { fusedConvInstalled, CONV_RELU_KERNEL } from './wasm-conv-relu';
 export { fastSumGradInstalled, setFastSumGrad } from './sum-grad';
 export { fusedReluGradInstalled, setFusedReluGrad, RELU_GRAD_KERNEL } from './wasm-elementwise';
+export { bernoulliLogLikelihood, fusedBernoulliInstalled, setFusedBernoulli, BERNOULLI_LL_KERNEL, type ProbabilityGuard } from './wasm-bernoulli';
 export { setMaxPoolGradRows, setMaxPoolStrip, setUpsampleGradStrip } from './wasm-pool-kernels';
 export { sharedSavesInstalled } from './shared-saves';
 export {

@@ -7,6 +7,13 @@
  * the product module (`wasm-gemm.ts`) runs the chunks on its threads.
  */
 import { BIAS_ADD_NAME, RELU_GRAD_NAME, RELU_NAME } from './wasm-elementwise-code';
+import {
+  BERNOULLI_GRAD_CLAMP_NAME,
+  BERNOULLI_GRAD_CLIP_NAME,
+  BERNOULLI_LL_CLAMP_NAME,
+  BERNOULLI_LL_NAME,
+  ONE_MINUS_NAME,
+} from './wasm-bernoulli-code';
 import { MAX_POOL_GRAD_2X2_NAME, MAX_POOL_WINDOWS, maxPoolName } from './wasm-maxpool-code';
 import { PAD_NAME } from './wasm-pad-code';
 import { UPSAMPLE_GRAD_WINDOWS, UPSAMPLE_RANGES_NAME, upsampleGradName } from './wasm-upsample-code';
@@ -52,6 +59,28 @@ export interface GemmElementwise {
   readonly out: number;
   readonly n: number;
 }
+
+/**
+ * A strip of binary cross-entropy's arithmetic (see `WasmGemm.bernoulli` and `wasm-bernoulli-code.ts`):
+ * `inputs` are byte addresses in the strip's order, n floats each (a multiple of 4); `lo`, `hi` only for `gradClip`.
+ */
+export interface GemmBernoulli {
+  readonly op: 'oneMinus' | 'likelihood' | 'likelihoodClamp' | 'gradClip' | 'gradClamp';
+  readonly inputs: readonly number[];
+  readonly out: number;
+  readonly n: number;
+  readonly lo?: number;
+  readonly hi?: number;
+}
+
+/** Each cross-entropy strip's function name and input count. */
+const BERNOULLI_STRIPS: Readonly<Record<GemmBernoulli['op'], readonly [string, number]>> = {
+  oneMinus: [ONE_MINUS_NAME, 1],
+  likelihood: [BERNOULLI_LL_NAME, 3],
+  likelihoodClamp: [BERNOULLI_LL_CLAMP_NAME, 3],
+  gradClip: [BERNOULLI_GRAD_CLIP_NAME, 3],
+  gradClamp: [BERNOULLI_GRAD_CLAMP_NAME, 5],
+};
 
 /** A bias row added to every row (see `WasmGemm.biasAdd`). */
 export interface GemmBiasAdd {
@@ -170,6 +199,25 @@ export function planElementwise(r: PassPlanner, p: GemmElementwise): void {
     const at = i * per;
     const count = Math.min(bytes - at, per);
     push(fn, p.op === 'relu' ? [p.x + at, p.out + at, count] : [p.x + at, (p.y as number) + at, p.out + at, count]);
+  });
+}
+
+/** Plans and runs `WasmGemm.bernoulli`: one strip call per run of whole vectors. */
+export function planBernoulli(r: PassPlanner, p: GemmBernoulli): void {
+  const [name, inputs] = BERNOULLI_STRIPS[p.op];
+  if (!Number.isInteger(p.n) || p.n < 0 || p.n % 4 !== 0) throw new RangeError(`wasm gemm bernoulli ${p.op}: n must be a multiple of 4, got ${p.n}`);
+  if (p.inputs.length !== inputs) throw new RangeError(`wasm gemm bernoulli ${p.op}: expected ${inputs} input(s), got ${p.inputs.length}`);
+  const bits = new Int32Array(new Float32Array([p.lo ?? 0, p.hi ?? 0]).buffer);
+  if (p.op === 'gradClip' && (p.lo === undefined || p.hi === undefined)) throw new Error('wasm gemm bernoulli gradClip: lo and hi are needed');
+  if (p.n === 0) return;
+  const vectors = p.n / 4;
+  const per = 16 * Math.ceil(vectors / r.split(4 * p.n, vectors, GEMM_ELEMENTWISE_MIN_CHUNK_BYTES));
+  const bytes = 4 * p.n;
+  const fn = r.fn(name);
+  r.run(Math.ceil(bytes / per), (i, push) => {
+    const at = i * per;
+    const count = Math.min(bytes - at, per);
+    push(fn, [...p.inputs.map((a) => a + at), p.out + at, count, ...(p.op === 'gradClip' ? [bits[0], bits[1]] : [])]);
   });
 }
 

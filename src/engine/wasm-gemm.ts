@@ -26,6 +26,7 @@ import {
 } from './wasm-gemm-code';
 import { ADAM_GEMM_NAME } from './adam-simd';
 import {
+  planBernoulli,
   planBiasAdd,
   planElementwise,
   planMaxPool,
@@ -33,6 +34,7 @@ import {
   planPad,
   planUpsampleGrad,
   planUpsampleRanges,
+  type GemmBernoulli,
   type GemmBiasAdd,
   type GemmElementwise,
   type GemmMaxPool,
@@ -45,6 +47,7 @@ import {
 import { CALL_SLOTS, GemmWorkers, MAX_CHUNKS, type GemmJob } from './wasm-gemm-workers';
 
 export type {
+  GemmBernoulli,
   GemmBiasAdd,
   GemmElementwise,
   GemmImages,
@@ -209,6 +212,11 @@ export interface WasmGemm {
    * over the threads when there are enough bytes. Addresses in bytes.
    */
   biasAdd(p: GemmBiasAdd): void;
+  /**
+   * One strip of binary cross-entropy's arithmetic (see `wasm-bernoulli-code.ts`) over n floats
+   * (a multiple of 4), split into runs of whole vectors over the threads when there are enough bytes.
+   */
+  bernoulli(p: GemmBernoulli): void;
   /**
    * The gradient of an fh x fw nearest-neighbour upsampling as wasm's AvgPool times fh * fw computes
    * it (see `wasm-upsample-code.ts`), split by rows over the threads when there are enough bytes.
@@ -586,6 +594,10 @@ class Gemm implements WasmGemm {
 
   biasAdd(p: GemmBiasAdd): void {
     planBiasAdd(this.passes, p);
+  }
+
+  bernoulli(p: GemmBernoulli): void {
+    planBernoulli(this.passes, p);
   }
 
   upsampleGrad(p: GemmUpsampleGrad): void {

@@ -35,6 +35,7 @@
  * `tests/backend-wasm-kernels.test.ts`, `tests/backend-wasm-conv-kernels.test.ts` and
  * `tests/backend-wasm-gemm.test.ts` check every path against the cpu backend or double precision.
  */
+import { setFusedBernoulli } from './wasm-bernoulli';
 import { setFastSumGrad } from './sum-grad';
 import { setSharedSaves } from './shared-saves';
 import * as tf from '@tensorflow/tfjs';
@@ -145,6 +146,8 @@ export interface WasmKernelOptions {
   readonly fastElementwise?: boolean;
   /** ReLU's gradient as one kernel and one pass instead of `Step` and `Multiply` (`wasm-elementwise.ts`; same numbers). */
   readonly fusedReluGrad?: boolean;
+  /** Binary cross-entropy's log-likelihood and its gradient as one tape node each (`wasm-bernoulli.ts`; same numbers). */
+  readonly fusedCrossEntropy?: boolean;
 }
 
 /** The kernels vaelab has currently installed. */
@@ -698,6 +701,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   setConvGlue({ borderOnly: glueOn, sharedPhasePad: glueOn, oneCopySubFilter: glueOn, wasmPad: glueOn });
   setFastSumGrad(options.fastSumGrad ?? true);
   setFusedReluGrad(options.fusedReluGrad ?? true);
+  setFusedBernoulli(options.fusedCrossEntropy ?? true);
   setSharedSaves(options.sharedSaves ?? true, () => installed.has('Identity'));
 }
 

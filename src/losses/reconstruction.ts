@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { assertSameShape, assertRankAtLeast } from '../util/tensor-checks';
+import { bernoulliLogLikelihood } from '../backend';
 
 /** Probabilities are clipped into [BCE_EPSILON, 1 - BCE_EPSILON] before the logarithm. */
 export const BCE_EPSILON = 1e-7;
@@ -18,9 +19,9 @@ export function bceLoss(target: tf.Tensor, pred: tf.Tensor): tf.Scalar {
   assertSameShape('bceLoss', target, pred, 'target', 'pred');
   assertRankAtLeast('bceLoss', target, 2, 'target');
   return tf.tidy(() => {
-    const p = tf.clipByValue(pred, BCE_EPSILON, 1 - BCE_EPSILON);
     const t = target.toFloat();
-    const perPixel = tf.add(tf.mul(t, tf.log(p)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, p)))).neg();
+    // t log p + (1 - t) log(1 - p), p clipped: one kernel on wasm, tfjs's composed ops elsewhere.
+    const perPixel = bernoulliLogLikelihood(t, pred, { kind: 'clip', epsilon: BCE_EPSILON }).neg();
     const axes = range(1, perPixel.rank);
     return tf.mean(tf.sum(perPixel, axes)) as tf.Scalar;
   });

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../rng';
+import { bernoulliLogLikelihood } from '../../engine';
 
 /** Names of the benchmark models (as in the PyTorch peer, `conv_ae` = its `conv_ae_5lsl0`). */
 export const BENCH_MODEL_NAMES = ['dense_vae', 'conv_vae', 'conv_ae'] as const;
@@ -196,10 +197,8 @@ export function benchLoss(m: BenchModel, x: tf.Tensor2D, eps?: tf.Tensor2D): tf.
     const logVar = tf.slice(h, [0, m.latentDim], [n, m.latentDim]);
     const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps));
     const r = m.decoder.apply(z) as tf.Tensor2D;
-    // Binary cross-entropy on probabilities, clipped as PyTorch does (log >= -100).
-    const logR = tf.maximum(tf.log(r), -100);
-    const log1mR = tf.maximum(tf.log(tf.sub(1, r)), -100);
-    const bce = tf.div(tf.neg(tf.sum(tf.add(tf.mul(x, logR), tf.mul(tf.sub(1, x), log1mR)))), n);
+    // Binary cross-entropy on probabilities, each logarithm raised to -100 as PyTorch does.
+    const bce = tf.div(tf.neg(tf.sum(bernoulliLogLikelihood(x, r, { kind: 'logFloor' }))), n);
     const kl = tf.div(tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logVar), tf.square(mu)), tf.exp(logVar)))), n);
     return tf.add(bce, kl) as tf.Scalar;
   });

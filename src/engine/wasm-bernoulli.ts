@@ -77,15 +77,8 @@ export function bernoulliLogLikelihood(t: tf.Tensor, p: tf.Tensor, guard: Probab
   }
   const backend = tf.backend() as WasmHeapBackend;
   const n = p.size;
-  if (
-    !fused ||
-    tf.getBackend() !== WASM ||
-    wasmGemmOf(backend) === null ||
-    t.dtype !== 'float32' ||
-    p.dtype !== 'float32' ||
-    n === 0 ||
-    n % 4 !== 0
-  ) {
+  const gemm = fused && tf.getBackend() === WASM ? wasmGemmOf(backend) : null;
+  if (gemm === null || t.dtype !== 'float32' || p.dtype !== 'float32' || n === 0 || n % 4 !== 0) {
     return composed(t, p, guard);
   }
   const [lo, hi] = guard.kind === 'clip' ? bounds(guard.epsilon) : [0, 0];
@@ -93,27 +86,20 @@ export function bernoulliLogLikelihood(t: tf.Tensor, p: tf.Tensor, guard: Probab
   return tf.tidy(() => {
     // The logarithms by wasm's own Log, outside the tape: the kernel takes them as inputs, and its
     // gradient with respect to p covers the path through them.
-    const gemm = wasmGemmOf(backend);
-    if (gemm === null) throw new Error('bernoulliLogLikelihood: vaelab product module vanished');
-    const pInfo = { dataId: p.dataId, shape: p.shape, dtype: p.dtype } as TensorInfo;
-    const pc =
-      guard.kind === 'clip'
-        ? runWasmKernel('ClipByValue', backend, { x: pInfo }, { clipValueMin: lo, clipValueMax: hi } as unknown as NamedAttrMap)
-        : pInfo;
+    const pc: TensorInfo =
+      guard.kind === 'clip' ? runWasmKernel('ClipByValue', backend, { x: p }, { clipValueMin: lo, clipValueMax: hi } as unknown as NamedAttrMap) : p;
     const d = backend.makeOutput(p.shape, 'float32');
     gemm.bernoulli({ op: 'oneMinus', inputs: [heapAddress(backend, pc)], out: heapAddress(backend, d), n });
     const laInfo = runWasmKernel('Log', backend, { x: pc });
     const leInfo = runWasmKernel('Log', backend, { x: d });
     freeWasm(backend, d);
-    if (pc !== pInfo) freeWasm(backend, pc);
+    if (pc !== p) freeWasm(backend, pc);
     const engine = tf.engine();
     const la = engine.makeTensorFromTensorInfo(laInfo);
     const le = engine.makeTensorFromTensorInfo(leInfo);
     return engine.runKernel(BERNOULLI_LL_KERNEL, { t, p, la, le }, attrs as unknown as NamedAttrMap) as tf.Tensor;
   });
 }
-
-const address = (backend: WasmHeapBackend, t: TensorInfo): number => heapAddress(backend, t);
 
 const likelihoodKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as WasmHeapBackend;
@@ -122,7 +108,7 @@ const likelihoodKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   if (gemm === null) throw new Error(`${BERNOULLI_LL_KERNEL}: needs vaelab's product module on the wasm backend`);
   const out = b.makeOutput(t.shape, 'float32');
   const op = (attrs as unknown as BernoulliAttrs).guard === 'clip' ? 'likelihood' : 'likelihoodClamp';
-  gemm.bernoulli({ op, inputs: [t, la, le].map((x) => address(b, x)), out: address(b, out), n: tf.util.sizeFromShape(t.shape) });
+  gemm.bernoulli({ op, inputs: [t, la, le].map((x) => heapAddress(b, x)), out: heapAddress(b, out), n: tf.util.sizeFromShape(t.shape) });
   return out;
 };
 
@@ -135,9 +121,9 @@ const gradientKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const out = b.makeOutput(p.shape, 'float32');
   const n = tf.util.sizeFromShape(p.shape);
   if (a.guard === 'clip') {
-    gemm.bernoulli({ op: 'gradClip', inputs: [dy, t, p].map((x) => address(b, x)), out: address(b, out), n, lo: a.lo, hi: a.hi });
+    gemm.bernoulli({ op: 'gradClip', inputs: [dy, t, p].map((x) => heapAddress(b, x)), out: heapAddress(b, out), n, lo: a.lo, hi: a.hi });
   } else {
-    gemm.bernoulli({ op: 'gradClamp', inputs: [dy, t, p, la, le].map((x) => address(b, x)), out: address(b, out), n });
+    gemm.bernoulli({ op: 'gradClamp', inputs: [dy, t, p, la, le].map((x) => heapAddress(b, x)), out: heapAddress(b, out), n });
   }
   return out;
 };

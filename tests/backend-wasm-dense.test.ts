@@ -1,12 +1,12 @@
 /**
- * ReLU dense layers as one kernel while training (src/engine/wasm-dense.ts): the same loss and
+ * ReLU and linear dense layers as one kernel while training (src/engine/wasm-dense.ts): the same loss and
  * weight gradients, bit for bit, as tfjs's unfused path on wasm, the cpu backend's to float
  * rounding, the kernel really runs (and only while gradients are recorded), the first layer's
  * unneeded input gradient is still skipped, and nothing leaks.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { DENSE_RELU_KERNEL, fusedDenseInstalled, registerWasmKernels } from '../src/engine';
+import { DENSE_LINEAR_KERNEL, DENSE_RELU_KERNEL, fusedDenseInstalled, registerWasmKernels } from '../src/engine';
 import { kernelCounts, modelLossAndGrads, on, relError, seededValues } from './wasm-fixtures';
 
 beforeAll(async () => {
@@ -18,7 +18,10 @@ afterAll(async () => {
   await tf.setBackend('wasm');
 });
 
-/** A 12-16-8-5 model: two ReLU dense layers (with and without bias) and a sigmoid output, seeded weights. */
+/**
+ * A 12-16-8-6-5 model: two ReLU dense layers (with and without bias), a linear one and a sigmoid
+ * output (a product without bias, then tfjs-layers' bias add and sigmoid), seeded weights.
+ */
 function model(): tf.LayersModel {
   const input = tf.input({ shape: [12] });
   let h = tf.layers
@@ -31,6 +34,13 @@ function model(): tf.LayersModel {
     .apply(input) as tf.SymbolicTensor;
   h = tf.layers
     .dense({ units: 8, activation: 'relu', useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) })
+    .apply(h) as tf.SymbolicTensor;
+  h = tf.layers
+    .dense({
+      units: 6,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -0.2, maxval: 0.2, seed: 6 }),
+    })
     .apply(h) as tf.SymbolicTensor;
   const out = tf.layers
     .dense({ units: 5, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) })
@@ -46,13 +56,13 @@ const onWasm = (fused: boolean): Promise<Float32Array[]> => modelLossAndGrads('w
 test('loss and weight gradients equal the unfused path on wasm bit for bit, and the cpu backend to 1e-5', async () => {
   const fused = await onWasm(true);
   const unfused = await onWasm(false);
-  expect(fused.length).toBe(6); // loss + 2 kernels + 1 bias + output kernel and bias
+  expect(fused.length).toBe(8); // loss + 2 ReLU kernels + 1 bias + linear kernel and bias + output kernel and bias
   fused.forEach((f, i) => expect({ i, f: Array.from(f) }).toEqual({ i, f: Array.from(unfused[i]) }));
   const cpu = await modelLossAndGrads('cpu', model, () => tf.tensor2d(x, [9, 12]));
   fused.forEach((f, i) => expect(relError(f, cpu[i])).toBeLessThan(1e-5));
 });
 
-test('while training the ReLU layers run as one kernel each; the first layer input gradient is still not computed', async () => {
+test('while training the ReLU and linear layers run as one kernel each; the first layer input gradient is still not computed', async () => {
   await tf.setBackend('wasm');
   const m = model();
   const xs = tf.tensor2d(x, [9, 12]);
@@ -66,15 +76,24 @@ test('while training the ReLU layers run as one kernel each; the first layer inp
   registerWasmKernels();
   expect(fusedCounts[DENSE_RELU_KERNEL]).toBe(2);
   expect(unfusedCounts[DENSE_RELU_KERNEL]).toBeUndefined();
+  // The linear layer and the sigmoid layer's product (tfjs-layers adds its bias and sigmoid after).
+  expect(fusedCounts[DENSE_LINEAR_KERNEL]).toBe(2);
+  expect(unfusedCounts[DENSE_LINEAR_KERNEL]).toBeUndefined();
+  expect(fusedCounts._FusedMatMul).toBeUndefined();
+  expect(unfusedCounts._FusedMatMul).toBe(2);
+  expect(fusedCounts.Sigmoid).toBe(1);
+  // No 3-D reshapes and saved copies of tfjs's fused op.
+  expect(fusedCounts.Reshape ?? 0).toBeLessThan(unfusedCounts.Reshape);
   expect(fusedCounts.Relu).toBeUndefined();
   expect(unfusedCounts.Relu).toBe(2);
-  // Products: forward 2 ReLU layers (now in the dense kernel) + the output; backward 3 weight
-  // gradients + 2 input gradients (none for the model's input): the same as unfused.
+  // Products: forward 2 ReLU layers (now in the dense kernel), the linear ones in theirs;
+  // backward 4 weight gradients + 3 input gradients (none for the model's input): the same as unfused.
   expect(fusedCounts.BatchMatMul).toBe(unfusedCounts.BatchMatMul - 2);
   // Inference does not record gradients: tfjs's own fused kernel, not vaelab's.
   const predictCounts = await kernelCounts(() => m.predict(xs) as tf.Tensor);
   expect(predictCounts[DENSE_RELU_KERNEL]).toBeUndefined();
-  expect(predictCounts._FusedMatMul).toBe(3);
+  expect(predictCounts._FusedMatMul).toBe(4);
+  expect(predictCounts[DENSE_LINEAR_KERNEL]).toBeUndefined();
   xs.dispose();
   m.dispose();
 });

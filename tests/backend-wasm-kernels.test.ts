@@ -58,6 +58,7 @@ describe('registerWasmKernels', () => {
       fastCopies: false,
       fastCompare: false,
       fastElementwise: false,
+      fastLog: false,
     });
     expect(installedWasmKernels()).toEqual(['Conv2DBackpropFilter']);
     registerWasmKernels();

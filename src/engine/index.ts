@@ -28,11 +28,12 @@ export { setConvGlue } from './wasm-conv-gemm';
 export type { GemmPacking, GemmProduct, WasmGemm } from './wasm-gemm';
 export { wasmGemmOf } from './wasm-heap';
 export { WASM_MODULE_NAME } from './wasm-assembler';
-export { fusedDenseInstalled, DENSE_RELU_KERNEL } from './wasm-dense';
+export { fusedDenseInstalled, setFusedDenseLinear, DENSE_LINEAR_KERNEL, DENSE_RELU_KERNEL } from './wasm-dense';
 export { fusedConvInstalled, CONV_RELU_KERNEL } from './wasm-conv-relu';
 export { fastSumGradInstalled, setFastSumGrad } from './sum-grad';
 export { fusedReluGradInstalled, setFusedReluGrad, RELU_GRAD_KERNEL } from './wasm-elementwise';
 export { bernoulliLogLikelihood, fusedBernoulliInstalled, setFusedBernoulli, BERNOULLI_LL_KERNEL, type ProbabilityGuard } from './wasm-bernoulli';
+export { findLogTable, stripLogAvailable } from './wasm-log';
 export { setMaxPoolGradRows, setMaxPoolStrip, setUpsampleGradStrip } from './wasm-pool-kernels';
 export { sharedSavesInstalled } from './shared-saves';
 export {

@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { freeWasm, heapAddress, runWasmKernel, wasmGemmOf, WASM, type WasmHeapBackend } from './wasm-heap';
+import { freeWasm, heapAddress, runRegisteredWasmKernel, runWasmKernel, wasmGemmOf, WASM, type WasmHeapBackend } from './wasm-heap';
 import { LOG_FLOOR } from './wasm-bernoulli-code';
 
 /** Name of the log-likelihood kernel: inputs `{t, p, la, le}` (la, le: the two logarithms), attrs {@link BernoulliAttrs}. */
@@ -84,14 +84,14 @@ export function bernoulliLogLikelihood(t: tf.Tensor, p: tf.Tensor, guard: Probab
   const [lo, hi] = guard.kind === 'clip' ? bounds(guard.epsilon) : [0, 0];
   const attrs: BernoulliAttrs = { guard: guard.kind, lo, hi };
   return tf.tidy(() => {
-    // The logarithms by wasm's own Log, outside the tape: the kernel takes them as inputs, and its
-    // gradient with respect to p covers the path through them.
+    // The logarithms by the registered Log (vaelab's strip, same bits as wasm's own), outside the
+    // tape: the kernel takes them as inputs, and its gradient with respect to p covers the path through them.
     const pc: TensorInfo =
       guard.kind === 'clip' ? runWasmKernel('ClipByValue', backend, { x: p }, { clipValueMin: lo, clipValueMax: hi } as unknown as NamedAttrMap) : p;
     const d = backend.makeOutput(p.shape, 'float32');
     gemm.bernoulli({ op: 'oneMinus', inputs: [heapAddress(backend, pc)], out: heapAddress(backend, d), n });
-    const laInfo = runWasmKernel('Log', backend, { x: pc });
-    const leInfo = runWasmKernel('Log', backend, { x: d });
+    const laInfo = runRegisteredWasmKernel('Log', backend, { x: pc });
+    const leInfo = runRegisteredWasmKernel('Log', backend, { x: d });
     freeWasm(backend, d);
     if (pc !== p) freeWasm(backend, pc);
     const engine = tf.engine();

@@ -16,6 +16,7 @@ import { adamGemmFunction } from './adam-simd';
 import { padFunction } from './wasm-pad-code';
 import { elementwiseFunctions } from './wasm-elementwise-code';
 import { bernoulliFunctions } from './wasm-bernoulli-code';
+import { logFunctions } from './wasm-log-code';
 import { upsampleGradFunctions } from './wasm-upsample-code';
 import { maxPoolFunctions, maxPoolGrad2x2Function } from './wasm-maxpool-code';
 import { addTo, countedLoop, functionBody, get, i32, load, loadF32, loadI32, loadSplat, loopNext, loopWhileBelow, OP, set, shuffle, simd, store, storeF32, storeI32, TYPE, uleb, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
@@ -461,6 +462,8 @@ export function gemmFunctions(): WasmFunction[] {
   out.push(...elementwiseFunctions());
   // The arithmetic of binary cross-entropy around wasm's Log (wasm-bernoulli-code.ts).
   out.push(...bernoulliFunctions());
+  // The C library's logf, so that the helper threads can share the logarithms (wasm-log-code.ts).
+  out.push(...logFunctions());
   // The gradient of nearest-neighbour upsampling (wasm-upsample-code.ts).
   out.push(...upsampleGradFunctions());
   // The 2x2 max-pool gradient row of wasm-simd.ts, so that the helper threads can share a batch's rows.

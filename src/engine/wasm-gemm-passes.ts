@@ -16,6 +16,7 @@ import {
 } from './wasm-bernoulli-code';
 import { MAX_POOL_GRAD_2X2_NAME, MAX_POOL_WINDOWS, maxPoolName } from './wasm-maxpool-code';
 import { PAD_NAME } from './wasm-pad-code';
+import { LOG_NAME } from './wasm-log-code';
 import { UPSAMPLE_GRAD_WINDOWS, UPSAMPLE_RANGES_NAME, upsampleGradName } from './wasm-upsample-code';
 
 /** What a pass needs of the product module (see `Gemm` in `wasm-gemm.ts`). */
@@ -218,6 +219,28 @@ export function planBernoulli(r: PassPlanner, p: GemmBernoulli): void {
     const at = i * per;
     const count = Math.min(bytes - at, per);
     push(fn, [...p.inputs.map((a) => a + at), p.out + at, count, ...(p.op === 'gradClip' ? [bits[0], bits[1]] : [])]);
+  });
+}
+
+/** The natural logarithm of n floats (see `WasmGemm.log`); addresses in bytes, `table` the C library's logf data. */
+export interface GemmLog {
+  readonly x: number;
+  readonly out: number;
+  readonly n: number;
+  readonly table: number;
+}
+
+/** Plans and runs `WasmGemm.log`: one strip call per run of whole vectors (the last run may end inside one). */
+export function planLog(r: PassPlanner, p: GemmLog): void {
+  if (!Number.isInteger(p.n) || p.n < 0) throw new RangeError(`wasm gemm log: n must be an integer >= 0, got ${p.n}`);
+  if (p.n === 0) return;
+  const vectors = Math.ceil(p.n / 4);
+  const per = 16 * Math.ceil(vectors / r.split(4 * p.n, vectors, GEMM_ELEMENTWISE_MIN_CHUNK_BYTES / 4));
+  const bytes = 4 * p.n;
+  const fn = r.fn(LOG_NAME);
+  r.run(Math.ceil(bytes / per), (i, push) => {
+    const at = i * per;
+    push(fn, [p.x + at, p.out + at, Math.min(bytes - at, per), p.table]);
   });
 }
 

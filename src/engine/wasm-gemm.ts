@@ -27,6 +27,7 @@ import {
 import { ADAM_GEMM_NAME } from './adam-simd';
 import {
   planBernoulli,
+  planLog,
   planBiasAdd,
   planElementwise,
   planMaxPool,
@@ -37,6 +38,7 @@ import {
   type GemmBernoulli,
   type GemmBiasAdd,
   type GemmElementwise,
+  type GemmLog,
   type GemmMaxPool,
   type GemmMaxPoolGrad,
   type GemmPad,
@@ -51,6 +53,7 @@ export type {
   GemmBiasAdd,
   GemmElementwise,
   GemmImages,
+  GemmLog,
   GemmMaxPool,
   GemmMaxPoolGrad,
   GemmPad,
@@ -217,6 +220,12 @@ export interface WasmGemm {
    * (a multiple of 4), split into runs of whole vectors over the threads when there are enough bytes.
    */
   bernoulli(p: GemmBernoulli): void;
+  /**
+   * out = log(x) for n floats by the C library's logf rule (`wasm-log-code.ts`), `p.table` the
+   * address of its data in this memory; split into runs of whole vectors over the threads when
+   * there are enough bytes. Addresses in bytes. Throws when n is not an integer >= 0.
+   */
+  log(p: GemmLog): void;
   /**
    * The gradient of an fh x fw nearest-neighbour upsampling as wasm's AvgPool times fh * fw computes
    * it (see `wasm-upsample-code.ts`), split by rows over the threads when there are enough bytes.
@@ -598,6 +607,10 @@ class Gemm implements WasmGemm {
 
   bernoulli(p: GemmBernoulli): void {
     planBernoulli(this.passes, p);
+  }
+
+  log(p: GemmLog): void {
+    planLog(this.passes, p);
   }
 
   upsampleGrad(p: GemmUpsampleGrad): void {

@@ -36,6 +36,19 @@ export function runWasmKernel(name: string, backend: KernelBackend, inputs: Reco
   return Array.isArray(out) ? out[0] : out;
 }
 
+/** Runs the wasm kernel registered now (vaelab's where it replaced wasm's) at backend level. */
+export function runRegisteredWasmKernel(
+  name: string,
+  backend: KernelBackend,
+  inputs: Record<string, TensorInfo>,
+  attrs: NamedAttrMap = {},
+): TensorInfo {
+  const config = tf.getKernel(name, WASM);
+  if (config === undefined) throw new Error(`The wasm backend has no '${name}' kernel.`);
+  const out = config.kernelFunc({ inputs, backend, attrs });
+  return Array.isArray(out) ? out[0] : out;
+}
+
 /** Frees backend-level tensors. */
 export function freeWasm(backend: KernelBackend, ...infos: TensorInfo[]): void {
   for (const info of infos) backend.disposeData(info.dataId);

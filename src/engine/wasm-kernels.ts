@@ -20,8 +20,10 @@
  * - `Sum` over leading axes (bias gradients): a WebAssembly SIMD column-sum loop
  *   (`wasm-simd.ts`) when the columns come in sixteens, else a product with a kept vector of ones.
  * - `Identity`, and `Cast` to the dtype the tensor already has: shares the buffer (one more reference) instead of copying it.
- * - ReLU dense layers while training: one kernel (`VaelabDenseRelu`, product + bias + ReLU) in
+ * - ReLU and linear dense layers while training: one kernel (`VaelabDenseRelu`, `VaelabDenseLinear`: product + bias (+ ReLU)) in
  *   place of `BatchMatMul`, `Add` and `Relu`, by standing in for `tf.fused.matMul` (`wasm-dense.ts`).
+ * - `Log` on float32: the C library's `logf` steps on its own table, in a strip shared with the
+ *   helper threads (`wasm-log.ts`), checked against wasm's `Log` before it takes over; same bits.
  * - `Maximum`, `Minimum`, `GreaterEqual` on float32 (equal shapes or a single-element operand):
  *   SIMD loops (`wasm-compare.ts`), bit-identical to wasm's kernels and ~20x faster.
  * - `MaxPool` over windows that cover the input exactly, by wasm's own rule, rows shared with the
@@ -73,6 +75,7 @@ import { compareKernel } from './wasm-compare';
 import { setFusedDense } from './wasm-dense';
 import { setFusedConv } from './wasm-conv-relu';
 import { addWasm, reluWasm, setFusedReluGrad } from './wasm-elementwise';
+import { logWasm } from './wasm-log';
 
 /** Whether conv2dTranspose to one channel uses the widened-filter convolution (for measurements). */
 let useNarrowConv = true;
@@ -103,6 +106,7 @@ export const WASM_KERNEL_NAMES = [
   'GreaterEqual',
   'Relu',
   'Add',
+  'Log',
 ] as const;
 
 /** One of {@link WASM_KERNEL_NAMES}. */
@@ -148,6 +152,8 @@ export interface WasmKernelOptions {
   readonly fusedReluGrad?: boolean;
   /** Binary cross-entropy's log-likelihood and its gradient as one tape node each (`wasm-bernoulli.ts`; same numbers). */
   readonly fusedCrossEntropy?: boolean;
+  /** `Log` on float32 by the C library's logf steps in a strip shared with the helper threads (`wasm-log.ts`; same numbers, checked against wasm's). */
+  readonly fastLog?: boolean;
 }
 
 /** The kernels vaelab has currently installed. */
@@ -666,6 +672,7 @@ const KERNEL_SWITCHES: ReadonlyArray<readonly [keyof WasmKernelOptions, Readonly
       ['Add', addWasm],
     ],
   ],
+  ['fastLog', [['Log', logWasm]]],
   [
     'fastPoolGrads',
     [

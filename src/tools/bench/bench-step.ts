@@ -1,5 +1,5 @@
 /**
- * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|adamthreads|sparse|wasmpad|elementwise|relugrad|upsamplegrad|poolrows|maxpool|bce|session13]
+ * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|adamthreads|sparse|wasmpad|elementwise|relugrad|upsamplegrad|poolrows|maxpool|bce|denselinear|log|session13]
  * [--products] [--data mnist|synthetic]`: CPU and wall milliseconds per benchmark training step (batch 100, the
  * first 1,000 MNIST training images as the bench trains on, or uniform noise) with one of
  * vaelab's switches (default: B packing) on and off,
@@ -19,6 +19,7 @@ import {
   setMaxPoolGradRows,
   setMaxPoolStrip,
   setFusedBernoulli,
+  setFusedDenseLinear,
   wasmGemmOf,
   type GemmProduct,
   type WasmGemm,
@@ -61,6 +62,8 @@ const TOGGLES: Readonly<Record<string, (on: boolean) => void>> = {
   poolrows: setMaxPoolGradRows,
   maxpool: setMaxPoolStrip,
   bce: setFusedBernoulli,
+  denselinear: setFusedDenseLinear,
+  log: (on) => registerWasmKernels({ fastLog: on }),
   session13: (on) => {
     setConvGlue({ wasmPad: on });
     registerWasmKernels({ fastElementwise: on, fusedReluGrad: on });

@@ -1,17 +1,17 @@
 /**
  * vaelab's element-wise strips (`wasm-elementwise-code.ts`) and the kernels built on them
- * (`wasm-elementwise.ts`: `Relu`, the bias-row `Add`, the one-pass ReLU gradient): the same bits as
+ * (`wasm-elementwise.ts`: `Relu`, the bias-row `Add`, the one-pass ReLU and sigmoid gradients): the same bits as
  * wasm's own kernels, NaN, signed zeros, infinities and subnormals included; the same numbers when
  * split over a helper thread; the stock kernels for every case the strips do not take; the same
  * training steps; nothing left behind.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { registerWasmKernels, setFusedReluGrad } from '../src/engine';
-import { reluGradient } from '../src/engine/wasm-elementwise';
+import { registerWasmKernels, setFusedReluGrad, setFusedSigmoidGrad, SIGMOID_GRAD_KERNEL } from '../src/engine';
+import { reluGradient, sigmoidGradient } from '../src/engine/wasm-elementwise';
 import { wasmGemmFor, GEMM_ELEMENTWISE_MIN_CHUNK_BYTES, type WasmGemm } from '../src/engine/wasm-gemm';
 import { wasmGemmOf } from '../src/engine/wasm-heap';
-import { benchTrainingBits, seededValues } from './wasm-fixtures';
+import { benchTrainingBits, kernelCounts, seededValues } from './wasm-fixtures';
 import { nanAgnosticDifferences, wasmMemory, type WasmMemory } from './wasm-gemm-fixtures';
 
 /** Values that tell the rules apart: NaN, both zeros, both infinities, subnormals, ordinary numbers. */
@@ -69,6 +69,11 @@ describe('the strips on a bare memory', () => {
     gemm.elementwise({ op: 'reluGrad', x: m.addresses[0], y: m.addresses[1], out: m.out, n: dy.length });
     return m;
   }
+  function sigmoidGrad(gemm: WasmGemm, memory: WasmMemory, dy: Float32Array, y: Float32Array) {
+    const m = layout(memory, [dy, y], dy.length);
+    gemm.elementwise({ op: 'sigmoidGrad', x: m.addresses[0], y: m.addresses[1], out: m.out, n: dy.length });
+    return m;
+  }
   function biasAdd(gemm: WasmGemm, memory: WasmMemory, x: Float32Array, bias: Float32Array) {
     const m = layout(memory, [x, bias], x.length);
     gemm.biasAdd({ x: m.addresses[0], bias: m.addresses[1], out: m.out, rows: x.length / bias.length, channels: bias.length });
@@ -92,6 +97,15 @@ describe('the strips on a bare memory', () => {
     expect(m.outsideUnchanged()).toBe(true);
   });
 
+  test('sigmoidGrad: dy * (y * (1 - y)), one float32 rounding per operation, nothing else written', () => {
+    const dy = mixed(64, 2);
+    const y = mixed(64, 3);
+    const m = sigmoidGrad(gemm1, single, dy, y);
+    const want = dy.map((d, i) => Math.fround(d * Math.fround(y[i] * Math.fround(1 - y[i]))));
+    expect(differences(m.read(), want)).toEqual(SAME);
+    expect(m.outsideUnchanged()).toBe(true);
+  });
+
   test.each([4, 16, 32, 64])('biasAdd: x + the bias row, %i channels, nothing else written', (channels) => {
     const x = mixed(channels * 9, 4);
     const bias = mixed(channels, 5);
@@ -107,7 +121,8 @@ describe('the strips on a bare memory', () => {
 
   test('sizes the strips do not take are refused, naming them', () => {
     expect(() => gemm1.elementwise({ op: 'relu', x: 0, out: 0, n: 6 })).toThrow(/relu: n must be a multiple of 4, got 6/);
-    expect(() => gemm1.elementwise({ op: 'reluGrad', x: 0, out: 0, n: 8 })).toThrow(/y is missing/);
+    expect(() => gemm1.elementwise({ op: 'reluGrad', x: 0, out: 0, n: 8 })).toThrow(/reluGrad: y is missing/);
+    expect(() => gemm1.elementwise({ op: 'sigmoidGrad', x: 0, out: 0, n: 8 })).toThrow(/sigmoidGrad: y is missing/);
     expect(() => gemm1.biasAdd({ x: 0, bias: 0, out: 0, rows: 2, channels: 6 })).toThrow(/channels must be a positive multiple of 4, got 6/);
   });
 
@@ -122,6 +137,7 @@ describe('the strips on a bare memory', () => {
     for (const run of [
       (g: WasmGemm, mem: WasmMemory) => relu(g, mem, x),
       (g: WasmGemm, mem: WasmMemory) => reluGrad(g, mem, x, y),
+      (g: WasmGemm, mem: WasmMemory) => sigmoidGrad(g, mem, x, y),
       (g: WasmGemm, mem: WasmMemory) => biasAdd(g, mem, x, bias),
     ]) {
       const before = gemm2.sharedJobs;
@@ -150,7 +166,7 @@ describe('the kernels against wasm’s own', () => {
     };
     registerWasmKernels();
     const on = read();
-    registerWasmKernels({ fastElementwise: false, fusedReluGrad: false });
+    registerWasmKernels({ fastElementwise: false, fusedReluGrad: false, fusedSigmoidGrad: false });
     try {
       return [on, read()];
     } finally {
@@ -221,6 +237,47 @@ describe('the kernels against wasm’s own', () => {
     tf.dispose([x, r]);
   });
 
+  test.each([[[100, 784]], [[5, 12]], [[3, 3]]])('a sigmoid’s gradient in one pass, %j: the bits of Sub and two Multiplys', (shape) => {
+    const n = tf.util.sizeFromShape(shape);
+    const x = tf.tensor(
+      mixed(n, 21).map((v) => 20 * v),
+      shape,
+    );
+    const r = tf.tensor(mixed(n, 22), shape);
+    expectSameBits(onAndOff(() => [tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.sigmoid(a), r)))(x)]));
+    tf.dispose([x, r]);
+  });
+
+  test('a sigmoid’s gradient runs as one kernel where the strip takes it, as three where not', async () => {
+    const x = tf.tensor(mixed(100 * 784, 23), [100, 784]);
+    const odd = tf.tensor(mixed(9, 24), [3, 3]);
+    const grad = (a: tf.Tensor) => tf.grad((b: tf.Tensor) => tf.sum(tf.sigmoid(b)))(a);
+    const counts = await kernelCounts(() => grad(x));
+    expect(counts[SIGMOID_GRAD_KERNEL]).toBe(1);
+    expect(counts.Sub).toBeUndefined();
+    const oddCounts = await kernelCounts(() => grad(odd));
+    expect(oddCounts[SIGMOID_GRAD_KERNEL]).toBeUndefined();
+    expect(oddCounts.Sub).toBe(1);
+    tf.dispose([x, odd]);
+  });
+
+  test('the one-pass sigmoid gradient has a gradient of its own, close to the composed ops’ second derivative', () => {
+    // Finite values (the special ones would give NaN both ways), y in (0, 1) as a sigmoid's output.
+    const y = tf.tensor(
+      seededValues(32, 25, 1).map((v) => 1 / (1 + Math.exp(-3 * v))),
+      [4, 8],
+    );
+    const dy = tf.tensor(seededValues(32, 26, 1), [4, 8]);
+    const r = tf.tensor(seededValues(32, 27, 1), [4, 8]);
+    const f = (g: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(g(a, b), r)))([dy, y]);
+    const mine = f(sigmoidGradient);
+    const theirs = f((a, b) => tf.mul(a, tf.mul(b, tf.sub(tf.scalar(1), b))));
+    expect(differences(mine[0].dataSync(), theirs[0].dataSync())).toEqual(SAME);
+    const [m1, t1] = [mine[1].dataSync(), theirs[1].dataSync()];
+    m1.forEach((v, i) => expect(Math.abs(v - t1[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(t1[i]))));
+    tf.dispose([y, dy, r, ...mine, ...theirs]);
+  });
+
   test('the one-pass gradient has a gradient of its own: step(y) to dy, zero to y', () => {
     const y = tf.tensor(mixed(32, 13), [4, 8]);
     const dy = tf.tensor(mixed(32, 14), [4, 8]);
@@ -231,11 +288,15 @@ describe('the kernels against wasm’s own', () => {
     tf.dispose([y, dy, r, gDy, gY]);
   });
 
-  test('off, ReLU’s gradient is tfjs’s own again; on another backend it always is', async () => {
+  test('off, ReLU’s and the sigmoid’s gradients are tfjs’s own again; on another backend they always are', async () => {
     setFusedReluGrad(false);
+    setFusedSigmoidGrad(false);
     const own = tf.getGradient('Relu');
+    const ownSigmoid = tf.getGradient('Sigmoid');
     setFusedReluGrad(true);
+    setFusedSigmoidGrad(true);
     expect(tf.getGradient('Relu')).not.toBe(own);
+    expect(tf.getGradient('Sigmoid')).not.toBe(ownSigmoid);
     await tf.setBackend('cpu');
     try {
       const x = tf.tensor([-1, 0, 2, Number.NaN]);
@@ -254,6 +315,11 @@ describe('the kernels against wasm’s own', () => {
             .dataSync(),
         ),
       ).toEqual([0, 0, 1]);
+      const s = tf.tensor([-2, 0, 3]);
+      const gs = tf
+        .grad((a: tf.Tensor) => tf.sum(tf.sigmoid(a)))(s)
+        .dataSync();
+      [-2, 0, 3].forEach((v, i) => expect(gs[i]).toBeCloseTo(Math.exp(-v) / (1 + Math.exp(-v)) ** 2, 6));
     } finally {
       await tf.setBackend('wasm');
     }
@@ -263,7 +329,7 @@ describe('the kernels against wasm’s own', () => {
     const run = (): string[] => benchTrainingBits(model, 16, 10);
     registerWasmKernels();
     const on = run();
-    registerWasmKernels({ fastElementwise: false, fusedReluGrad: false });
+    registerWasmKernels({ fastElementwise: false, fusedReluGrad: false, fusedSigmoidGrad: false });
     try {
       expect(on).toEqual(run());
     } finally {

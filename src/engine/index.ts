@@ -31,7 +31,14 @@ export { WASM_MODULE_NAME } from './wasm-assembler';
 export { fusedDenseInstalled, setFusedDenseLinear, DENSE_LINEAR_KERNEL, DENSE_RELU_KERNEL } from './wasm-dense';
 export { fusedConvInstalled, CONV_RELU_KERNEL } from './wasm-conv-relu';
 export { fastSumGradInstalled, setFastSumGrad } from './sum-grad';
-export { fusedReluGradInstalled, setFusedReluGrad, RELU_GRAD_KERNEL } from './wasm-elementwise';
+export {
+  fusedReluGradInstalled,
+  fusedSigmoidGradInstalled,
+  setFusedReluGrad,
+  setFusedSigmoidGrad,
+  RELU_GRAD_KERNEL,
+  SIGMOID_GRAD_KERNEL,
+} from './wasm-elementwise';
 export { bernoulliLogLikelihood, fusedBernoulliInstalled, setFusedBernoulli, BERNOULLI_LL_KERNEL, type ProbabilityGuard } from './wasm-bernoulli';
 export { findLogTable, stripLogAvailable } from './wasm-log';
 export { setMaxPoolGradRows, setMaxPoolStrip, setUpsampleGradStrip } from './wasm-pool-kernels';

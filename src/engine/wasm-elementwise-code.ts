@@ -9,6 +9,8 @@
  * - `relugrad`: dy * step(y), step(y) = 1 for y > 0, NaN for a NaN y, else 0, as wasm's `Step`
  *   then `Multiply`.
  * - `biasadd`: x + bias, the bias row repeated every `rowBytes` bytes, as wasm's broadcasting `Add`.
+ * - `sigmoidgrad`: dy * (y * (1 - y)), the gradient of a sigmoid from its output y, as tfjs-core's
+ *   gradient computes it with wasm's `Sub` and two `Multiply`s.
  */
 import { addTo, f32, functionBody, get, i32, load, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
 
@@ -18,6 +20,8 @@ export const RELU_NAME = 'relu';
 export const RELU_GRAD_NAME = 'relugrad';
 /** Bias strip: params (x, bias, out, rows, rowBytes); rowBytes a multiple of 16. */
 export const BIAS_ADD_NAME = 'biasadd';
+/** Sigmoid gradient strip: params (dy, y, out, bytes); bytes a multiple of 16. */
+export const SIGMOID_GRAD_NAME = 'sigmoidgrad';
 
 const i32s = (n: number): number[] => Array<number>(n).fill(TYPE.i32);
 
@@ -58,6 +62,25 @@ function reluGradBody(): number[] {
   return functionBody([[1, TYPE.i32], [3, TYPE.v128]], code);
 }
 
+function sigmoidGradBody(): number[] {
+  const [DY, Y, OUT, BYTES, I] = [0, 1, 2, 3, 4];
+  const [ONE, YV] = [5, 6]; // v128
+  const code = [
+    ...f32(1), ...simd(V.f32x4Splat), ...set(ONE),
+    ...i32(0), ...set(I),
+    ...loopWhileBelow(I, BYTES),
+    ...get(Y), ...get(I), OP.i32Add, ...load(), ...set(YV),
+    ...get(OUT), ...get(I), OP.i32Add,
+    ...get(DY), ...get(I), OP.i32Add, ...load(),
+    // dy * (y * (1 - y))
+    ...get(YV), ...get(ONE), ...get(YV), ...simd(V.f32x4Sub), ...simd(V.f32x4Mul),
+    ...simd(V.f32x4Mul),
+    ...store(),
+    ...loopNext(I, 16),
+  ];
+  return functionBody([[1, TYPE.i32], [2, TYPE.v128]], code);
+}
+
 function biasAddBody(): number[] {
   const [X, BIAS, OUT, ROWS, ROW_BYTES, ROW, J] = [0, 1, 2, 3, 4, 5, 6];
   const code = [
@@ -83,5 +106,6 @@ export function elementwiseFunctions(): WasmFunction[] {
     { name: RELU_NAME, params: i32s(3), body: reluBody() },
     { name: RELU_GRAD_NAME, params: i32s(4), body: reluGradBody() },
     { name: BIAS_ADD_NAME, params: i32s(5), body: biasAddBody() },
+    { name: SIGMOID_GRAD_NAME, params: i32s(4), body: sigmoidGradBody() },
   ];
 }

@@ -4,7 +4,8 @@
  * over the helper threads. wasm's own kernels run on one thread, and its broadcasting `Add` of a
  * bias row takes about 1.7 ns per float (1.4 ms for the conv VAE's [100,28,28,32] decoder layer).
  * ReLU's gradient is `dy * step(x)` in tfjs: two kernels and two passes; here one kernel,
- * `VaelabReluGrad`, makes one pass. Every float is computed by the rule of wasm's kernels, so the
+ * `VaelabReluGrad`, makes one pass; a sigmoid's gradient `dy * (y * (1 - y))` is three kernels in
+ * tfjs, one pass here (`VaelabSigmoidGrad`). Every float is computed by the rule of wasm's kernels, so the
  * numbers are the same bit for bit (tested against them); any case the strips do not take (other
  * dtypes, sizes that are not whole vectors, other broadcasts) goes to the stock kernels.
  */
@@ -129,4 +130,89 @@ export function setFusedReluGrad(on: boolean): void {
 /** Whether the one-pass ReLU gradient is installed. */
 export function fusedReluGradInstalled(): boolean {
   return fused;
+}
+
+/** Name of the one-pass sigmoid gradient kernel: inputs `{dy, y}` (y the sigmoid's output), output dy * (y * (1 - y)). */
+export const SIGMOID_GRAD_KERNEL = 'VaelabSigmoidGrad';
+
+/** Whether the strip takes dy * (y * (1 - y)) for these tensors (float32, one shape, a positive multiple of 4 floats). */
+function sigmoidStripTakes(dy: TensorInfo, y: TensorInfo): boolean {
+  const n = tf.util.sizeFromShape(dy.shape);
+  return dy.dtype === 'float32' && y.dtype === 'float32' && tf.util.arraysEqual(dy.shape, y.shape) && n % 4 === 0 && n > 0;
+}
+
+const sigmoidGradKernel: KernelFunc = (args) => {
+  const backend = args.backend as WasmHeapBackend;
+  const dy = args.inputs.dy as TensorInfo;
+  const y = args.inputs.y as TensorInfo;
+  const gemm = wasmGemmOf(backend);
+  if (gemm === null || !sigmoidStripTakes(dy, y))
+    throw new Error(
+      `${SIGMOID_GRAD_KERNEL}: expected float32 dy and y of one shape, a positive multiple of 4 floats, on wasm with vaelab's product module; got dy ${dy.dtype} [${dy.shape.join(',')}], y ${y.dtype} [${y.shape.join(',')}]`,
+    );
+  const out = backend.makeOutput(dy.shape, 'float32');
+  const at = (t: TensorInfo): number => heapAddress(backend, t);
+  gemm.elementwise({ op: 'sigmoidGrad', x: at(dy), y: at(y), out: at(out), n: tf.util.sizeFromShape(dy.shape) });
+  return out;
+};
+
+/** Whether sigmoid gradients take the one-pass kernel (see {@link setFusedSigmoidGrad}). */
+let sigmoidFused = false;
+
+/**
+ * dy * (y * (1 - y)), the gradient of a sigmoid whose output is y: one `VaelabSigmoidGrad` kernel
+ * on wasm while {@link setFusedSigmoidGrad} is on and the strip takes the tensors, else tfjs's
+ * `mul`, `mul` and `sub` (the same operations in the same order, so the same bits).
+ */
+export function sigmoidGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (sigmoidFused && tf.getBackend() === WASM && sigmoidStripTakes(dy, y) && wasmGemmOf(tf.backend()) !== null) {
+    return tf.engine().runKernel(SIGMOID_GRAD_KERNEL, { dy, y }, {}) as tf.Tensor;
+  }
+  return tf.mul(dy, tf.mul(y, tf.sub(tf.scalar(1), y)));
+}
+
+function sigmoidGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: NamedAttrMap): Record<string, () => tf.Tensor> {
+  const g = Array.isArray(dy) ? dy[0] : dy;
+  const [y] = saved;
+  if (tf.getBackend() === WASM) return { x: () => sigmoidGradient(g, y) };
+  return sigmoidStandIn.original.gradFunc(dy, saved, attrs) as Record<string, () => tf.Tensor>;
+}
+
+/** vaelab's gradient in the place of tfjs-core's `Sigmoid` gradient. */
+const sigmoidStandIn = new GradientStandIn('Sigmoid', sigmoidGrad);
+
+/**
+ * Installs (`on`) or removes the one-pass sigmoid gradient: the `VaelabSigmoidGrad` kernel for
+ * wasm and its own gradient (registered once), and vaelab's gradient for `Sigmoid` (tfjs's is put
+ * back when off). Idempotent.
+ */
+export function setFusedSigmoidGrad(on: boolean): void {
+  if (tf.getKernel(SIGMOID_GRAD_KERNEL, WASM) === undefined) {
+    tf.registerKernel({ kernelName: SIGMOID_GRAD_KERNEL, backendName: WASM, kernelFunc: sigmoidGradKernel });
+  }
+  if (tf.getGradient(SIGMOID_GRAD_KERNEL) === undefined) {
+    // z = dy * u, u = y * (1 - y): dz/d(dy) = u; dz/dy = dy * ((1 - y) - y), as tfjs's mul and sub gradients give it.
+    tf.registerGradient({
+      kernelName: SIGMOID_GRAD_KERNEL,
+      inputsToSave: ['dy', 'y'],
+      gradFunc: (dz, saved) => {
+        const [dy, y] = saved;
+        const g = Array.isArray(dz) ? dz[0] : dz;
+        return {
+          dy: () => sigmoidGradient(g, y),
+          y: () => {
+            const du = tf.mul(g, dy);
+            return tf.sub(tf.mul(du, tf.sub(tf.scalar(1), y)), tf.mul(du, y));
+          },
+        };
+      },
+    });
+  }
+  sigmoidFused = on;
+  sigmoidStandIn.set(on);
+}
+
+/** Whether the one-pass sigmoid gradient is installed. */
+export function fusedSigmoidGradInstalled(): boolean {
+  return sigmoidFused;
 }

@@ -6,7 +6,7 @@
  * `wasm-pad-code.ts`, `wasm-elementwise-code.ts`, `wasm-upsample-code.ts` and `wasm-maxpool-code.ts`;
  * the product module (`wasm-gemm.ts`) runs the chunks on its threads.
  */
-import { BIAS_ADD_NAME, RELU_GRAD_NAME, RELU_NAME } from './wasm-elementwise-code';
+import { BIAS_ADD_NAME, RELU_GRAD_NAME, RELU_NAME, SIGMOID_GRAD_NAME } from './wasm-elementwise-code';
 import {
   BERNOULLI_GRAD_CLAMP_NAME,
   BERNOULLI_GRAD_CLIP_NAME,
@@ -51,10 +51,10 @@ export interface GemmPad extends GemmImages {
   readonly right: number;
 }
 
-/** An element-wise strip (see `WasmGemm.elementwise`); `y` only for `reluGrad`. */
+/** An element-wise strip (see `WasmGemm.elementwise`); `y` for `reluGrad` and `sigmoidGrad`. */
 export interface GemmElementwise {
-  readonly op: 'relu' | 'reluGrad';
-  /** x (relu) or dy (reluGrad). */
+  readonly op: 'relu' | 'reluGrad' | 'sigmoidGrad';
+  /** x (relu) or dy (the gradients). */
   readonly x: number;
   readonly y?: number;
   readonly out: number;
@@ -190,12 +190,12 @@ export function planPad(r: PassPlanner, p: GemmPad): void {
 /** Plans and runs `WasmGemm.elementwise`: one strip call per run of whole vectors. */
 export function planElementwise(r: PassPlanner, p: GemmElementwise): void {
   if (!Number.isInteger(p.n) || p.n < 0 || p.n % 4 !== 0) throw new RangeError(`wasm gemm ${p.op}: n must be a multiple of 4, got ${p.n}`);
-  if (p.op === 'reluGrad' && p.y === undefined) throw new Error('wasm gemm reluGrad: y is missing');
+  if (p.op !== 'relu' && p.y === undefined) throw new Error(`wasm gemm ${p.op}: y is missing`);
   if (p.n === 0) return;
   const vectors = p.n / 4;
   const per = 16 * Math.ceil(vectors / r.split(4 * p.n, vectors, GEMM_ELEMENTWISE_MIN_CHUNK_BYTES));
   const bytes = 4 * p.n;
-  const fn = r.fn(p.op === 'relu' ? RELU_NAME : RELU_GRAD_NAME);
+  const fn = r.fn(p.op === 'relu' ? RELU_NAME : p.op === 'reluGrad' ? RELU_GRAD_NAME : SIGMOID_GRAD_NAME);
   r.run(Math.ceil(bytes / per), (i, push) => {
     const at = i * per;
     const count = Math.min(bytes - at, per);

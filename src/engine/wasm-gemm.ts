@@ -207,7 +207,8 @@ export interface WasmGemm {
   /**
    * One element-wise strip of `wasm-elementwise-code.ts` over n floats (a multiple of 4), split
    * into runs of whole vectors over the threads when there are enough bytes: `relu` out = max(x, 0);
-   * `reluGrad` out = dy * step(y). Addresses in bytes. Throws when n is not a multiple of 4.
+   * `reluGrad` out = dy * step(y); `sigmoidGrad` out = dy * (y * (1 - y)). Addresses in bytes.
+   * Throws when n is not a multiple of 4.
    */
   elementwise(p: GemmElementwise): void;
   /**

@@ -74,7 +74,7 @@ import { padV2Wasm, sliceWasm } from './wasm-slice-pad';
 import { compareKernel } from './wasm-compare';
 import { setFusedDense } from './wasm-dense';
 import { setFusedConv } from './wasm-conv-relu';
-import { addWasm, reluWasm, setFusedReluGrad } from './wasm-elementwise';
+import { addWasm, reluWasm, setFusedReluGrad, setFusedSigmoidGrad } from './wasm-elementwise';
 import { logWasm } from './wasm-log';
 
 /** Whether conv2dTranspose to one channel uses the widened-filter convolution (for measurements). */
@@ -150,6 +150,8 @@ export interface WasmKernelOptions {
   readonly fastElementwise?: boolean;
   /** ReLU's gradient as one kernel and one pass instead of `Step` and `Multiply` (`wasm-elementwise.ts`; same numbers). */
   readonly fusedReluGrad?: boolean;
+  /** A sigmoid's gradient as one kernel and one pass instead of `Sub` and two `Multiply`s (`wasm-elementwise.ts`; same numbers). */
+  readonly fusedSigmoidGrad?: boolean;
   /** Binary cross-entropy's log-likelihood and its gradient as one tape node each (`wasm-bernoulli.ts`; same numbers). */
   readonly fusedCrossEntropy?: boolean;
   /** `Log` on float32 by the C library's logf steps in a strip shared with the helper threads (`wasm-log.ts`; same numbers, checked against wasm's). */
@@ -708,6 +710,7 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   setConvGlue({ borderOnly: glueOn, sharedPhasePad: glueOn, oneCopySubFilter: glueOn, wasmPad: glueOn });
   setFastSumGrad(options.fastSumGrad ?? true);
   setFusedReluGrad(options.fusedReluGrad ?? true);
+  setFusedSigmoidGrad(options.fusedSigmoidGrad ?? true);
   setFusedBernoulli(options.fusedCrossEntropy ?? true);
   setSharedSaves(options.sharedSaves ?? true, () => installed.has('Identity'));
 }

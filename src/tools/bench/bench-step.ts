@@ -1,5 +1,5 @@
 /**
- * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|adamthreads|sparse|wasmpad|elementwise|relugrad|upsamplegrad|poolrows|maxpool|bce|denselinear|log|session13]
+ * `node dist/tools/bench/bench-step.js [--model M] [--threads T] [--steps N] [--toggle pack|packall|packsplit|sumgrad|saves|adamthreads|sparse|wasmpad|elementwise|relugrad|upsamplegrad|poolrows|maxpool|bce|denselinear|log|sigmoidgrad|session13]
  * [--products] [--data mnist|synthetic]`: CPU and wall milliseconds per benchmark training step (batch 100, the
  * first 1,000 MNIST training images as the bench trains on, or uniform noise) with one of
  * vaelab's switches (default: B packing) on and off,
@@ -15,6 +15,7 @@ import {
   setGemmSparse,
   setConvGlue,
   setFusedReluGrad,
+  setFusedSigmoidGrad,
   setUpsampleGradStrip,
   setMaxPoolGradRows,
   setMaxPoolStrip,
@@ -64,6 +65,7 @@ const TOGGLES: Readonly<Record<string, (on: boolean) => void>> = {
   bce: setFusedBernoulli,
   denselinear: setFusedDenseLinear,
   log: (on) => registerWasmKernels({ fastLog: on }),
+  sigmoidgrad: setFusedSigmoidGrad,
   session13: (on) => {
     setConvGlue({ wasmPad: on });
     registerWasmKernels({ fastElementwise: on, fusedReluGrad: on });

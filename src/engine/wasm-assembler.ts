@@ -146,6 +146,24 @@ export function functionBody(locals: ReadonlyArray<readonly [number, number]>, c
   return [...uleb(bytes.length), ...bytes];
 }
 
+/** Pushes the v128 at (local `base` + local `i`): a strip's input vector. */
+export const vectorAt = (base: number, i: number): number[] => [...get(base), ...get(i), OP.i32Add, ...load()];
+/** Pushes the address (local `out` + local `i`) that a strip's {@link store} writes to. */
+export const vectorTo = (out: number, i: number): number[] => [...get(out), ...get(i), OP.i32Add];
+/** Pushes the float `v` in all four lanes. */
+export const splatF32 = (v: number): number[] => [...f32(v), ...simd(V128.f32x4Splat)];
+
+/**
+ * A strip function over `bytes` bytes, 16 at a time: `setup` once, then the loop counter I = 0, 16, ...
+ * below the parameter `bytesParam`, and `body(I)` per vector (which stores). The counter is the
+ * local right after the `params` parameters, and `v128Locals` v128 locals follow it.
+ */
+export function vectorStrip(params: number, v128Locals: number, setup: (I: number) => number[], body: (I: number) => number[], bytesParam: number): number[] {
+  const I = params;
+  const code = [...setup(I), ...i32(0), ...set(I), ...loopWhileBelow(I, bytesParam), ...body(I), ...loopNext(I, 16)];
+  return functionBody([[1, TYPE.i32], ...(v128Locals > 0 ? [[v128Locals, TYPE.v128] as const] : [])], code);
+}
+
 /** One exported function of a module: its name, parameter types (no results) and body ({@link functionBody}). */
 export interface WasmFunction {
   readonly name: string;

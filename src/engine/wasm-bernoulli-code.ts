@@ -19,7 +19,7 @@
  *
  * Each runs 16 bytes (four floats) at a time over `bytes` bytes; the caller gives whole vectors.
  */
-import { f32, functionBody, get, i32, load, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, type WasmFunction } from './wasm-assembler';
+import { get, set, simd, splatF32 as splat, store, TYPE, V128 as V, vectorAt as at, vectorStrip as strip, vectorTo as to, type WasmFunction } from './wasm-assembler';
 
 /** 1 - x strip: params (x, out, bytes). */
 export const ONE_MINUS_NAME = 'oneminus';
@@ -39,19 +39,6 @@ const i32s = (n: number): number[] => Array<number>(n).fill(TYPE.i32);
 const F32X4_NEG = 0xe1;
 const F32X4_LE = 0x45;
 const F32_REINTERPRET_I32 = 0xbe;
-
-/** Pushes the v128 at (param `base` + local `i`). */
-const at = (base: number, i: number): number[] => [...get(base), ...get(i), OP.i32Add, ...load()];
-/** Pushes the store address (param `out` + local `i`). */
-const to = (out: number, i: number): number[] => [...get(out), ...get(i), OP.i32Add];
-const splat = (v: number): number[] => [...f32(v), ...simd(V.f32x4Splat)];
-
-/** A strip over `bytes` bytes: `setup` once, then for each 16 bytes at offset I the `body` (which stores). */
-function strip(params: number, v128Locals: number, setup: (I: number) => number[], body: (I: number) => number[], bytesParam: number): number[] {
-  const I = params;
-  const code = [...setup(I), ...i32(0), ...set(I), ...loopWhileBelow(I, bytesParam), ...body(I), ...loopNext(I, 16)];
-  return functionBody([[1, TYPE.i32], ...(v128Locals > 0 ? [[v128Locals, TYPE.v128] as const] : [])], code);
-}
 
 function oneMinusBody(): number[] {
   const [X, OUT, BYTES] = [0, 1, 2];

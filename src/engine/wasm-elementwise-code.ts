@@ -12,7 +12,7 @@
  * - `sigmoidgrad`: dy * (y * (1 - y)), the gradient of a sigmoid from its output y, as tfjs-core's
  *   gradient computes it with wasm's `Sub` and two `Multiply`s.
  */
-import { addTo, f32, functionBody, get, i32, load, loopNext, loopWhileBelow, OP, set, simd, store, TYPE, V128 as V, v128Zero, type WasmFunction } from './wasm-assembler';
+import { addTo, functionBody, get, i32, load, loopNext, loopWhileBelow, OP, set, simd, splatF32 as splat, store, TYPE, V128 as V, v128Zero, vectorAt as at, vectorStrip as strip, vectorTo as to, type WasmFunction } from './wasm-assembler';
 
 /** ReLU strip: params (x, out, bytes); bytes a multiple of 16. */
 export const RELU_NAME = 'relu';
@@ -26,59 +26,41 @@ export const SIGMOID_GRAD_NAME = 'sigmoidgrad';
 const i32s = (n: number): number[] => Array<number>(n).fill(TYPE.i32);
 
 function reluBody(): number[] {
-  const [X, OUT, BYTES, I] = [0, 1, 2, 3];
+  const [X, OUT, BYTES] = [0, 1, 2];
   const ZERO = 4; // v128
-  const code = [
-    ...v128Zero(), ...set(ZERO),
-    ...i32(0), ...set(I),
-    ...loopWhileBelow(I, BYTES),
-    ...get(OUT), ...get(I), OP.i32Add,
-    ...get(X), ...get(I), OP.i32Add, ...load(), ...get(ZERO), ...simd(V.f32x4Max),
-    ...store(),
-    ...loopNext(I, 16),
-  ];
-  return functionBody([[1, TYPE.i32], [1, TYPE.v128]], code);
+  return strip(3, 1,
+    () => [...v128Zero(), ...set(ZERO)],
+    (I) => [...to(OUT, I), ...at(X, I), ...get(ZERO), ...simd(V.f32x4Max), ...store()],
+    BYTES);
+}
+
+/**
+ * A gradient strip from an activation's output: params (dy, y, out, bytes), `setup` once, then per
+ * vector y into the local YV, dy on the stack, and `factor(YV)` to multiply dy by.
+ */
+function outputGradBody(v128Locals: number, setup: number[], factor: (YV: number) => number[]): number[] {
+  const [DY, Y, OUT, BYTES] = [0, 1, 2, 3];
+  const YV = 4 + v128Locals; // the last v128 local (the counter is local 4)
+  return strip(4, v128Locals,
+    () => setup,
+    (I) => [...at(Y, I), ...set(YV), ...to(OUT, I), ...at(DY, I), ...factor(YV), ...simd(V.f32x4Mul), ...store()],
+    BYTES);
 }
 
 function reluGradBody(): number[] {
-  const [DY, Y, OUT, BYTES, I] = [0, 1, 2, 3, 4];
-  const [ZERO, ONE, YV] = [5, 6, 7]; // v128
-  const code = [
-    ...v128Zero(), ...set(ZERO),
-    ...f32(1), ...simd(V.f32x4Splat), ...set(ONE),
-    ...i32(0), ...set(I),
-    ...loopWhileBelow(I, BYTES),
-    ...get(Y), ...get(I), OP.i32Add, ...load(), ...set(YV),
-    ...get(OUT), ...get(I), OP.i32Add,
-    ...get(DY), ...get(I), OP.i32Add, ...load(),
-    // step(y): 1 where y > 0, y itself (a NaN) where y != y, else +0.
+  const [ZERO, ONE] = [5, 6]; // v128
+  // step(y): 1 where y > 0, y itself (a NaN) where y != y, else +0.
+  return outputGradBody(3, [...v128Zero(), ...set(ZERO), ...splat(1), ...set(ONE)], (YV) => [
     ...get(ONE), ...get(YV), ...get(ZERO), ...simd(V.f32x4Gt), ...simd(V.and),
     ...get(YV), ...get(YV), ...get(YV), ...simd(V.f32x4Ne), ...simd(V.and),
     ...simd(V.or),
-    ...simd(V.f32x4Mul),
-    ...store(),
-    ...loopNext(I, 16),
-  ];
-  return functionBody([[1, TYPE.i32], [3, TYPE.v128]], code);
+  ]);
 }
 
 function sigmoidGradBody(): number[] {
-  const [DY, Y, OUT, BYTES, I] = [0, 1, 2, 3, 4];
-  const [ONE, YV] = [5, 6]; // v128
-  const code = [
-    ...f32(1), ...simd(V.f32x4Splat), ...set(ONE),
-    ...i32(0), ...set(I),
-    ...loopWhileBelow(I, BYTES),
-    ...get(Y), ...get(I), OP.i32Add, ...load(), ...set(YV),
-    ...get(OUT), ...get(I), OP.i32Add,
-    ...get(DY), ...get(I), OP.i32Add, ...load(),
-    // dy * (y * (1 - y))
-    ...get(YV), ...get(ONE), ...get(YV), ...simd(V.f32x4Sub), ...simd(V.f32x4Mul),
-    ...simd(V.f32x4Mul),
-    ...store(),
-    ...loopNext(I, 16),
-  ];
-  return functionBody([[1, TYPE.i32], [2, TYPE.v128]], code);
+  const ONE = 5; // v128
+  // dy * (y * (1 - y))
+  return outputGradBody(2, [...splat(1), ...set(ONE)], (YV) => [...get(YV), ...get(ONE), ...get(YV), ...simd(V.f32x4Sub), ...simd(V.f32x4Mul)]);
 }
 
 function biasAddBody(): number[] {

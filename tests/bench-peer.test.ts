@@ -124,8 +124,21 @@ describe('comparePeer', () => {
       vaelab_cpu_images_per_s: 1600,
       vaelab_rounds: [2000, 3000, 2600],
       peer_rounds: [4000, 2000, 2600],
+      // round 1 behind, round 2 ahead, round 3 a tie (a tie is not ahead)
+      rounds_ahead: 1,
     });
     expect(conv).toMatchObject({ model: 'conv_vae', vaelab_images_per_s: 500, peer_images_per_s: 500, ratio: 1 });
+  });
+
+  test('rounds_ahead counts the rounds in which vaelab was faster than the peer in that same round', () => {
+    const mine = [vaelab('dense_vae', 5000), vaelab('dense_vae', 9000), vaelab('dense_vae', 9500)];
+    // The peer's median (4,000) is far below vaelab's, but its first round beats vaelab's first.
+    const [dense] = comparePeer(mine, [peer('dense_vae', 6000), peer('dense_vae', 4000), peer('dense_vae', 3000)]);
+    expect(dense.ratio).toBe(2.25);
+    expect(dense.rounds_ahead).toBe(2);
+    expect(dense.rounds).toBe(3);
+    // Only rounds both sides ran are compared.
+    expect(comparePeer(mine, [peer('dense_vae', 1000)])[0]).toMatchObject({ rounds: 1, rounds_ahead: 1 });
   });
 
   test('a ratio below and above one, and a model the peer did not run is left out', () => {

@@ -123,6 +123,8 @@ export interface PeerComparison {
   /** Every round, in order. */
   readonly vaelab_rounds: number[];
   readonly peer_rounds: number[];
+  /** Rounds (of the first `rounds`) in which vaelab trained faster than the peer in that same round; a tie is not ahead. */
+  readonly rounds_ahead: number;
 }
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
@@ -142,19 +144,23 @@ export function comparePeer(vaelab: readonly BenchResult[], peer: readonly PeerR
     if (theirs.length === 0) continue;
     const v = median(mine.map((r) => r.images_per_s));
     const p = median(theirs.map((r) => r.images_per_s));
+    const rounds = Math.min(mine.length, theirs.length);
+    let ahead = 0;
+    for (let i = 0; i < rounds; i++) if (mine[i].images_per_s > theirs[i].images_per_s) ahead++;
     out.push({
       comparison: 'vaelab/pytorch',
       model,
       backend,
       threads: mine[0].threads,
       peer_threads: theirs[0].threads,
-      rounds: Math.min(mine.length, theirs.length),
+      rounds,
       vaelab_images_per_s: round(v, 1),
       peer_images_per_s: round(p, 1),
       ratio: round(v / p, 3),
       vaelab_cpu_images_per_s: round(median(mine.map((r) => r.cpu_images_per_s)), 1),
       vaelab_rounds: mine.map((r) => r.images_per_s),
       peer_rounds: theirs.map((r) => r.images_per_s),
+      rounds_ahead: ahead,
     });
   }
   return out;

@@ -98,7 +98,7 @@ function comparisonTable(rows: readonly PeerComparison[]): string[] {
   const fmt = (v: number): string => v.toFixed(0);
   const lines = [
     `vaelab / PyTorch peer: median training images/s (wall clock) over the rounds`,
-    'model      backend      vaelab     peer   ratio  vaelab/cpu-s  rounds: vaelab | peer',
+    'model      backend      vaelab     peer   ratio  vaelab/cpu-s  ahead  rounds: vaelab | peer',
   ];
   for (const c of rows) {
     lines.push(
@@ -109,6 +109,7 @@ function comparisonTable(rows: readonly PeerComparison[]): string[] {
         fmt(c.peer_images_per_s).padStart(8),
         c.ratio.toFixed(2).padStart(7),
         fmt(c.vaelab_cpu_images_per_s).padStart(13),
+        `${c.rounds_ahead}/${c.rounds}`.padStart(6),
         ` ${c.vaelab_rounds.map(fmt).join(' ')} | ${c.peer_rounds.map(fmt).join(' ')}`,
       ].join(' '),
     );

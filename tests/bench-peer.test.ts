@@ -6,6 +6,7 @@
 import * as path from 'path';
 import type { BenchResult } from '../src/tools/bench/bench';
 import {
+  blasLabel,
   checkPeer,
   comparePeer,
   median,
@@ -53,8 +54,8 @@ function vaelab(model: BenchResult['model'], imagesPerS: number, cpuImagesPerS =
   };
 }
 
-function peer(model: PeerResult['model'], imagesPerS: number): PeerResult {
-  return { model, images_per_s: imagesPerS, threads: 2, version: '1.13', final_loss: 1, seconds: 1 };
+function peer(model: PeerResult['model'], imagesPerS: number, blas: PeerResult['blas_threads'] = 'own'): PeerResult {
+  return { model, images_per_s: imagesPerS, threads: 2, version: '1.13', final_loss: 1, seconds: 1, blas_threads: blas };
 }
 
 describe('parsePeerOutput', () => {
@@ -65,7 +66,9 @@ describe('parsePeerOutput', () => {
       ['conv_vae', 500, 2],
       ['conv_ae', 1600, 2],
     ]);
-    expect(results[0]).toMatchObject({ version: '1.13.0a0+git', final_loss: 180.1, seconds: 1.667 });
+    expect(results[0]).toMatchObject({ version: '1.13.0a0+git', final_loss: 180.1, seconds: 1.667, blas_threads: 'own' });
+    // The BLAS setting the peer ran with is the caller's to say; the peer does not print it.
+    expect(parsePeerOutput(PEER_STDOUT, 1).map((r) => r.blas_threads)).toEqual([1, 1, 1]);
   });
 
   test('refuses lines that are not JSON objects, unknown models and missing speeds, naming the line', () => {
@@ -117,6 +120,7 @@ describe('comparePeer', () => {
       backend: 'wasm',
       threads: 2,
       peer_threads: 2,
+      peer_blas_threads: 'own',
       rounds: 3,
       vaelab_images_per_s: 2600,
       peer_images_per_s: 2600,
@@ -139,6 +143,25 @@ describe('comparePeer', () => {
     expect(dense.rounds).toBe(3);
     // Only rounds both sides ran are compared.
     expect(comparePeer(mine, [peer('dense_vae', 1000)])[0]).toMatchObject({ rounds: 1, rounds_ahead: 1 });
+  });
+
+  test('each peer configuration (OpenBLAS threads) is its own comparison, against the same vaelab rounds', () => {
+    const mine = [vaelab('dense_vae', 6000), vaelab('dense_vae', 7000), vaelab('dense_vae', 8000)];
+    // Rounds interleave the two configurations, as the bench runs them.
+    const theirs = [
+      peer('dense_vae', 3000, 'own'),
+      peer('dense_vae', 11000, 1),
+      peer('dense_vae', 4000, 'own'),
+      peer('dense_vae', 12000, 1),
+      peer('dense_vae', 2000, 'own'),
+      peer('dense_vae', 7500, 1),
+    ];
+    const rows = comparePeer(mine, theirs);
+    expect(rows.map((r) => [r.peer_blas_threads, r.peer_images_per_s, r.ratio, r.rounds_ahead, r.peer_rounds])).toEqual([
+      ['own', 3000, 2.333, 3, [3000, 4000, 2000]],
+      [1, 11000, 0.636, 1, [11000, 12000, 7500]],
+    ]);
+    expect(rows.every((r) => r.vaelab_images_per_s === 7000 && r.rounds === 3)).toBe(true);
   });
 
   test('a ratio below and above one, and a model the peer did not run is left out', () => {
@@ -169,8 +192,41 @@ describe('running the peer', () => {
   });
 
   test('the peer environment drops OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE and keeps the rest', () => {
-    const env = peerEnv({ OPENBLAS_CORETYPE: 'Haswell', OPENBLAS_L2_SIZE: '1', PATH: '/usr/bin', OMP_NUM_THREADS: '2' });
-    expect(env).toEqual({ PATH: '/usr/bin', OMP_NUM_THREADS: '2' });
+    const env = peerEnv({ OPENBLAS_CORETYPE: 'Haswell', OPENBLAS_L2_SIZE: '1', PATH: '/usr/bin', LANG: 'C' });
+    expect(env).toEqual({ PATH: '/usr/bin', LANG: 'C' });
+  });
+
+  test("OpenBLAS's threads are only what the bench says: 'own' removes every variable that would set them, N sets OPENBLAS_NUM_THREADS", () => {
+    const user = { PATH: '/usr/bin', OPENBLAS_NUM_THREADS: '7', GOTO_NUM_THREADS: '5', OMP_NUM_THREADS: '3' };
+    expect(peerEnv(user, 'own')).toEqual({ PATH: '/usr/bin' });
+    expect(peerEnv(user)).toEqual({ PATH: '/usr/bin' });
+    expect(peerEnv(user, 1)).toEqual({ PATH: '/usr/bin', OPENBLAS_NUM_THREADS: '1' });
+    expect(user.OPENBLAS_NUM_THREADS).toBe('7'); // the caller's environment is not changed
+    expect(() => peerEnv(user, 0)).toThrow(/BLAS threads must be 'own' or a positive integer, got 0/);
+    expect(() => peerEnv(user, 1.5)).toThrow(RangeError);
+    expect([blasLabel('own'), blasLabel(1)]).toEqual(['own', 'blas1']);
+  });
+
+  test('runPeer runs the peer with the BLAS threads asked for and marks its results with them', async () => {
+    const saved = { blas: process.env.OPENBLAS_NUM_THREADS, expect: process.env.FAKE_PEER_EXPECT_BLAS };
+    process.env.OPENBLAS_NUM_THREADS = '7'; // must not reach the peer
+    try {
+      const options = { script: FAKE_PEER, python: process.execPath, idx: IDX, n: 200, batch: 100, models: ['dense_vae'] as const };
+      process.env.FAKE_PEER_EXPECT_BLAS = '1'; // the stand-in exits with an error if OPENBLAS_NUM_THREADS differs
+      expect((await runPeer({ ...options, blasThreads: 1 })).map((r) => [r.model, r.blas_threads])).toEqual([['dense_vae', 1]]);
+      process.env.FAKE_PEER_EXPECT_BLAS = 'unset';
+      expect((await runPeer({ ...options, blasThreads: 'own' }))[0].blas_threads).toBe('own');
+      process.env.FAKE_PEER_EXPECT_BLAS = '2';
+      await expect(runPeer({ ...options, blasThreads: 1 })).rejects.toThrow(/exited with code 4: fake peer: OPENBLAS_NUM_THREADS is 1, expected 2/);
+    } finally {
+      for (const [name, value] of [
+        ['OPENBLAS_NUM_THREADS', saved.blas],
+        ['FAKE_PEER_EXPECT_BLAS', saved.expect],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 
   test('runPeer starts the script with those arguments, without OPENBLAS_CORETYPE, and parses every model', async () => {

@@ -43,8 +43,22 @@ describe('bench arguments', () => {
     [['--n', '150'], /--n \(150\) must be a multiple of --batch \(100\)/],
     [['--models', 'dense_vae,mlp'], /--models mlp is unknown; expected a comma-separated list of dense_vae, conv_vae, conv_ae/],
     [['--fast'], /unknown option '--fast'/],
+    [
+      ['--peer', '--peer-blas-threads', 'own,0'],
+      /--peer-blas-threads 'own,0': '0' is neither 'own' nor a positive integer; expected a comma-separated list/,
+    ],
+    [['--peer', '--peer-blas-threads', 'all'], /'all' is neither 'own' nor a positive integer/],
+    [['--peer', '--peer-blas-threads', '1,own,1'], /lists 1 twice/],
+    [['--peer', '--peer-blas-threads', 'own,'], /'' is neither 'own' nor a positive integer/],
+    [['--peer-blas-threads', '1'], /--peer-blas-threads goes with --peer/],
   ])('%j -> %s', (argv, message) => {
     expect(() => parse(...argv)).toThrow(message);
+  });
+
+  test("--peer runs the peer both as specified (OpenBLAS's own threads) and with one BLAS thread, unless told otherwise", () => {
+    expect(parse('--peer')).toMatchObject({ peerBlas: ['own', 1], rounds: 3, peerThreads: 2 });
+    expect(parse('--peer', '--peer-blas-threads', 'own')).toMatchObject({ peerBlas: ['own'] });
+    expect(parse('--peer', '--peer-blas-threads', '2,own')).toMatchObject({ peerBlas: [2, 'own'] });
   });
 
   test('defaults and accepted values', () => {

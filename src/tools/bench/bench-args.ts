@@ -5,7 +5,7 @@
 import * as path from 'path';
 import type { BackendName } from '../../backend';
 import { BENCH_MODEL_NAMES, type BenchModelName } from './bench-models';
-import { DEFAULT_PEER_PYTHON, DEFAULT_PEER_SCRIPT } from './bench-peer';
+import { DEFAULT_PEER_BLAS, DEFAULT_PEER_PYTHON, DEFAULT_PEER_SCRIPT, type PeerBlasThreads } from './bench-peer';
 import type { BenchKernels } from './bench-train';
 
 /** What a bench run does: time the models (default), profile their training step, or sweep batch sizes and thread counts. */
@@ -32,6 +32,8 @@ export interface BenchArgs {
   readonly rounds: number;
   readonly python: string;
   readonly peerThreads: number;
+  /** The peer's OpenBLAS thread settings, each run every round (default: `own` and 1; see {@link PeerBlasThreads}). */
+  readonly peerBlas: readonly PeerBlasThreads[];
   /** --profile: profiled steps, warm-up steps, sampling interval (us), functions listed, raw profile file. */
   readonly profileSteps: number;
   readonly warmupSteps: number;
@@ -47,7 +49,7 @@ export interface BenchArgs {
 export const BENCH_USAGE = [
   'usage: npm run bench -- [--json] [--backend wasm,cpu] [--models dense_vae,conv_vae,conv_ae] [--n 5000] [--batch 100]',
   '         [--map-iters 20] [--kernels fast|stock] [--threads N] [--peer [PATH]] [--rounds K] [--python PATH]',
-  '         [--peer-threads N] [--smoke]',
+  '         [--peer-threads N] [--peer-blas-threads own,1] [--smoke]',
   '       npm run bench -- --profile [--models ...] [--profile-steps 30] [--warmup-steps 3] [--batch 100] [--threads N]',
   '         [--profile-interval 250] [--top 15] [--cpu-prof-out FILE] [--json]',
   '       npm run bench -- --scaling [--models ...] [--batches 32,100,300] [--threads-list 1,2] [--n 5000] [--rounds K] [--json]',
@@ -134,6 +136,20 @@ function intList(flag: string, value: string, example: string): number[] {
   return out;
 }
 
+/** `--peer-blas-threads`: a comma-separated list of `own` and positive integers, each once. */
+function blasList(flag: string, value: string): PeerBlasThreads[] {
+  const expected = "a comma-separated list of 'own' (OpenBLAS's own thread pool) and positive integers, e.g. own,1";
+  const out: PeerBlasThreads[] = [];
+  for (const item of value.split(',')) {
+    const v = Number(item);
+    const parsed: PeerBlasThreads | undefined = item === 'own' ? 'own' : item.trim() !== '' && Number.isInteger(v) && v >= 1 ? v : undefined;
+    if (parsed === undefined) throw new Error(`bench: ${flag} '${value}': '${item}' is neither 'own' nor a positive integer; expected ${expected}`);
+    if (out.includes(parsed)) throw new Error(`bench: ${flag} '${value}' lists ${item} twice`);
+    out.push(parsed);
+  }
+  return out;
+}
+
 /**
  * Parses `npm run bench`'s arguments (without `node` and the script). `repoRoot` locates the
  * default peer script. Error (with what was wrong and what was expected) for an unknown option,
@@ -157,6 +173,7 @@ export function parseBenchArgs(argv: readonly string[], repoRoot: string): Bench
   let rounds = 1;
   let python = DEFAULT_PEER_PYTHON;
   let peerThreads = 2;
+  let peerBlas: PeerBlasThreads[] = [...DEFAULT_PEER_BLAS];
   let profileSteps = 30;
   let warmupSteps = 3;
   let profileIntervalUs = 250;
@@ -223,6 +240,9 @@ export function parseBenchArgs(argv: readonly string[], repoRoot: string): Bench
       case '--peer-threads':
         peerThreads = positiveInt(flag, value());
         break;
+      case '--peer-blas-threads':
+        peerBlas = blasList(flag, value());
+        break;
       case '--kernels':
         kernels = list(flag, value(), ['fast', 'stock'] as const)[0];
         break;
@@ -271,6 +291,7 @@ export function parseBenchArgs(argv: readonly string[], repoRoot: string): Bench
     if (!given.has('--warmup-steps')) warmupSteps = 1;
   }
   if (peer !== undefined && !given.has('--rounds')) rounds = 3;
+  if (peer === undefined && given.has('--peer-blas-threads')) throw new Error('bench: --peer-blas-threads goes with --peer');
   if (mode !== 'scaling' && n % batch !== 0) throw new Error(`bench: --n (${n}) must be a multiple of --batch (${batch})`);
   return {
     mode,
@@ -288,6 +309,7 @@ export function parseBenchArgs(argv: readonly string[], repoRoot: string): Bench
     rounds,
     python,
     peerThreads,
+    peerBlas,
     profileSteps,
     warmupSteps,
     profileIntervalUs,

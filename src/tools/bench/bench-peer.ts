@@ -28,6 +28,29 @@ export const PEER_INSTALL_HINT = 'apt-get install -y python3-torch python3-numpy
 /** Environment variables removed for the peer: set on some machines, they slow OpenBLAS down. */
 export const PEER_UNSET_ENV: readonly string[] = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
 
+/**
+ * Environment variables that set OpenBLAS's thread count (in this order of precedence), removed
+ * for the peer so that only {@link PeerBlasThreads} decides it.
+ */
+export const PEER_BLAS_THREAD_ENV: readonly string[] = ['OPENBLAS_NUM_THREADS', 'GOTO_NUM_THREADS', 'OMP_NUM_THREADS'];
+
+/**
+ * OpenBLAS's threads in the peer's process: `'own'` leaves them to OpenBLAS (Debian's
+ * `libopenblas0-pthread`, which the peer's setup names, starts a pool of one thread per core beside
+ * torch's own OpenMP threads: the peer as specified), a number N sets `OPENBLAS_NUM_THREADS=N`
+ * (torch's threads stay `--peer-threads`). On the 2-core machine the two pools fight over the cores:
+ * see docs/performance.md, "The peer's two thread pools".
+ */
+export type PeerBlasThreads = 'own' | number;
+
+/** The peer configurations `--peer` runs each round by default: as specified, and with one BLAS thread. */
+export const DEFAULT_PEER_BLAS: readonly PeerBlasThreads[] = ['own', 1];
+
+/** How a {@link PeerBlasThreads} is printed: `own` or `blas1`. */
+export function blasLabel(blas: PeerBlasThreads): string {
+  return blas === 'own' ? 'own' : `blas${blas}`;
+}
+
 /** One JSON line of the peer, with its model translated to vaelab's name. */
 export interface PeerResult {
   /** vaelab's name of the model. */
@@ -42,6 +65,8 @@ export interface PeerResult {
   readonly final_loss: number;
   /** Wall-clock seconds of the training pass. */
   readonly seconds: number;
+  /** OpenBLAS's threads in the peer's process (`'own'`: OpenBLAS's own pool, as specified). */
+  readonly blas_threads: PeerBlasThreads;
 }
 
 function vaelabName(peerName: string): BenchModelName | undefined {
@@ -50,11 +75,12 @@ function vaelabName(peerName: string): BenchModelName | undefined {
 }
 
 /**
- * Parses the peer's standard output: one JSON object per model and line (blank lines ignored).
- * Throws an Error naming the line when a line is not such an object, names an unknown model or
- * lacks a positive `images_per_s`.
+ * Parses the peer's standard output: one JSON object per model and line (blank lines ignored),
+ * each result marked with the `blasThreads` the peer ran with (default `'own'`). Throws an Error
+ * naming the line when a line is not such an object, names an unknown model or lacks a positive
+ * `images_per_s`.
  */
-export function parsePeerOutput(stdout: string): PeerResult[] {
+export function parsePeerOutput(stdout: string, blasThreads: PeerBlasThreads = 'own'): PeerResult[] {
   const results: PeerResult[] = [];
   stdout.split('\n').forEach((raw, i) => {
     const line = raw.trim();
@@ -87,6 +113,7 @@ export function parsePeerOutput(stdout: string): PeerResult[] {
       version: typeof o.version === 'string' ? o.version : 'unknown',
       final_loss: num(o.final_loss),
       seconds: num(o.seconds),
+      blas_threads: blasThreads,
     });
   });
   return results;
@@ -111,6 +138,8 @@ export interface PeerComparison {
   readonly threads: number;
   /** The peer's torch threads. */
   readonly peer_threads: number;
+  /** OpenBLAS's threads in the peer's process (one comparison per peer configuration). */
+  readonly peer_blas_threads: PeerBlasThreads;
   /** Rounds compared. */
   readonly rounds: number;
   /** Median training images per wall-clock second over the rounds. */
@@ -130,40 +159,50 @@ export interface PeerComparison {
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
 
 /**
- * Compares per model and backend the rounds of vaelab results and of peer results (each a flat
- * list over all rounds). A model present on only one side is left out. Ratio = median vaelab /
- * median peer images per second.
+ * Compares per model and backend the rounds of vaelab results with the rounds of each peer
+ * configuration (`blas_threads`, in the order they first appear; each side a flat list over all
+ * rounds). A model present on only one side is left out. Ratio = median vaelab / median peer
+ * images per second.
  */
 export function comparePeer(vaelab: readonly BenchResult[], peer: readonly PeerResult[]): PeerComparison[] {
   const out: PeerComparison[] = [];
   const keys = [...new Set(vaelab.map((r) => `${r.backend}\u0000${r.model}`))];
+  const configs = [...new Set(peer.map((p) => p.blas_threads))];
   for (const key of keys) {
     const [backend, model] = key.split('\u0000') as [BenchResult['backend'], BenchModelName];
     const mine = vaelab.filter((r) => r.backend === backend && r.model === model);
-    const theirs = peer.filter((p) => p.model === model);
-    if (theirs.length === 0) continue;
-    const v = median(mine.map((r) => r.images_per_s));
-    const p = median(theirs.map((r) => r.images_per_s));
-    const rounds = Math.min(mine.length, theirs.length);
-    let ahead = 0;
-    for (let i = 0; i < rounds; i++) if (mine[i].images_per_s > theirs[i].images_per_s) ahead++;
-    out.push({
-      comparison: 'vaelab/pytorch',
-      model,
-      backend,
-      threads: mine[0].threads,
-      peer_threads: theirs[0].threads,
-      rounds,
-      vaelab_images_per_s: round(v, 1),
-      peer_images_per_s: round(p, 1),
-      ratio: round(v / p, 3),
-      vaelab_cpu_images_per_s: round(median(mine.map((r) => r.cpu_images_per_s)), 1),
-      vaelab_rounds: mine.map((r) => r.images_per_s),
-      peer_rounds: theirs.map((r) => r.images_per_s),
-      rounds_ahead: ahead,
-    });
+    for (const blas of configs) {
+      const theirs = peer.filter((p) => p.model === model && p.blas_threads === blas);
+      if (theirs.length > 0) out.push(compareRounds(mine, theirs));
+    }
   }
   return out;
+}
+
+/** One comparison: vaelab's rounds of one model and backend against one peer configuration's rounds of it. */
+function compareRounds(mine: readonly BenchResult[], theirs: readonly PeerResult[]): PeerComparison {
+  const { backend, model } = mine[0];
+  const v = median(mine.map((r) => r.images_per_s));
+  const p = median(theirs.map((r) => r.images_per_s));
+  const rounds = Math.min(mine.length, theirs.length);
+  let ahead = 0;
+  for (let i = 0; i < rounds; i++) if (mine[i].images_per_s > theirs[i].images_per_s) ahead++;
+  return {
+    comparison: 'vaelab/pytorch',
+    model,
+    backend,
+    threads: mine[0].threads,
+    peer_threads: theirs[0].threads,
+    peer_blas_threads: theirs[0].blas_threads,
+    rounds,
+    vaelab_images_per_s: round(v, 1),
+    peer_images_per_s: round(p, 1),
+    ratio: round(v / p, 3),
+    vaelab_cpu_images_per_s: round(median(mine.map((r) => r.cpu_images_per_s)), 1),
+    vaelab_rounds: mine.map((r) => r.images_per_s),
+    peer_rounds: theirs.map((r) => r.images_per_s),
+    rounds_ahead: ahead,
+  };
 }
 
 /** Options of {@link runPeer}. */
@@ -182,12 +221,22 @@ export interface PeerRunOptions {
   readonly threads?: number;
   /** Models to run (default all three). */
   readonly models: readonly BenchModelName[];
+  /** OpenBLAS's threads (default `'own'`, the peer as specified). */
+  readonly blasThreads?: PeerBlasThreads;
 }
 
-/** The environment of the peer: this process's, without {@link PEER_UNSET_ENV}. */
-export function peerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+/**
+ * The environment of the peer: this process's without {@link PEER_UNSET_ENV} and
+ * {@link PEER_BLAS_THREAD_ENV}, plus `OPENBLAS_NUM_THREADS` when `blasThreads` is a number.
+ * RangeError for a `blasThreads` that is neither `'own'` nor a positive integer.
+ */
+export function peerEnv(env: NodeJS.ProcessEnv = process.env, blasThreads: PeerBlasThreads = 'own'): NodeJS.ProcessEnv {
+  if (blasThreads !== 'own' && !(Number.isInteger(blasThreads) && blasThreads >= 1)) {
+    throw new RangeError(`bench --peer: BLAS threads must be 'own' or a positive integer, got ${String(blasThreads)}`);
+  }
   const copy: NodeJS.ProcessEnv = { ...env };
-  for (const name of PEER_UNSET_ENV) delete copy[name];
+  for (const name of [...PEER_UNSET_ENV, ...PEER_BLAS_THREAD_ENV]) delete copy[name];
+  if (blasThreads !== 'own') copy.OPENBLAS_NUM_THREADS = String(blasThreads);
   return copy;
 }
 
@@ -240,10 +289,11 @@ export async function checkPeer(options: Pick<PeerRunOptions, 'script' | 'python
 /** Runs the peer once (all asked-for models, one process) and returns its parsed results. Error with the peer's stderr when it fails. */
 export async function runPeer(options: PeerRunOptions): Promise<PeerResult[]> {
   const [python, ...args] = peerCommand(options);
-  const { code, stdout, stderr, spawnError } = await runProcess(python, args, peerEnv());
+  const blas = options.blasThreads ?? 'own';
+  const { code, stdout, stderr, spawnError } = await runProcess(python, args, peerEnv(process.env, blas));
   if (spawnError !== undefined) throw new Error(`bench --peer: cannot run ${python}: ${spawnError.message}`);
   if (code !== 0) throw new Error(`bench --peer: the peer exited with code ${code}: ${lastLine(stderr)}`);
-  const results = parsePeerOutput(stdout);
+  const results = parsePeerOutput(stdout, blas);
   for (const m of options.models) {
     if (!results.some((r) => r.model === m)) throw new Error(`bench --peer: the peer printed no result for ${PEER_MODEL_NAMES[m]}`);
   }

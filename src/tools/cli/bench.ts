@@ -19,6 +19,9 @@
  *   --rounds K            rounds (default 3 with --peer, else 1; with --scaling: sweeps, medians reported)
  *   --python PATH         the peer's interpreter (default /usr/bin/python3; needs python3-torch)
  *   --peer-threads N      the peer's torch threads (default 2)
+ *   --peer-blas-threads L the peer's OpenBLAS threads, each run every round: `own` leaves them to OpenBLAS (Debian's
+ *                         pthread OpenBLAS starts one per core beside torch's threads: the peer as specified), N sets
+ *                         OPENBLAS_NUM_THREADS=N (default own,1: the table has a row per model for each)
  *   --smoke               tiny run for CI (n = 2 batches, 2 MAP iterations; --profile: 1 warm-up and 2 profiled steps)
  *   --eval                the evaluation paths instead (encode, decode, errors, 1-NN, PCA, MAP over the test
  *                         set; options in src/tools/bench/bench-eval.ts)
@@ -57,7 +60,7 @@ import { loadMnist, mnistDataDir } from '../../data';
 import { runBenchCase, type BenchResult } from '../bench/bench';
 import { runEvalBench } from '../bench/bench-eval';
 import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from '../bench/bench-args';
-import { checkPeer, comparePeer, runPeer, type PeerComparison, type PeerResult } from '../bench/bench-peer';
+import { blasLabel, checkPeer, comparePeer, runPeer, type PeerComparison, type PeerResult } from '../bench/bench-peer';
 import { formatProfile, runProfileCase } from '../bench/bench-profile';
 import { runScaling, scalingImages, scalingTable } from '../bench/bench-scaling';
 
@@ -83,7 +86,7 @@ function peerRow(p: PeerResult): string {
   const cells = [
     p.model.padEnd(10),
     'torch'.padEnd(7),
-    `${p.version.split('+')[0]}/${p.threads}t`.padEnd(11),
+    `${p.threads}t/${blasLabel(p.blas_threads)}`.padEnd(11),
     String(p.images_per_s).padStart(9),
     '-'.padStart(11),
     '-'.padStart(9),
@@ -97,14 +100,16 @@ function peerRow(p: PeerResult): string {
 function comparisonTable(rows: readonly PeerComparison[]): string[] {
   const fmt = (v: number): string => v.toFixed(0);
   const lines = [
-    `vaelab / PyTorch peer: median training images/s (wall clock) over the rounds`,
-    'model      backend      vaelab     peer   ratio  vaelab/cpu-s  ahead  rounds: vaelab | peer',
+    `vaelab / PyTorch peer: median training images/s (wall clock) over the rounds; peer BLAS: own = OpenBLAS's own`,
+    `thread pool beside torch's (the peer as specified), blasN = OPENBLAS_NUM_THREADS=N (see docs/performance.md)`,
+    'model      backend  peer BLAS   vaelab     peer   ratio  vaelab/cpu-s  ahead  rounds: vaelab | peer',
   ];
   for (const c of rows) {
     lines.push(
       [
         c.model.padEnd(10),
         `${c.backend}/${c.threads}t`.padEnd(8),
+        `${c.peer_threads}t/${blasLabel(c.peer_blas_threads)}`.padEnd(9),
         fmt(c.vaelab_images_per_s).padStart(10),
         fmt(c.peer_images_per_s).padStart(8),
         c.ratio.toFixed(2).padStart(7),
@@ -208,7 +213,10 @@ async function main(): Promise<void> {
   if (!args.json) {
     console.log(
       `vaelab bench: ${args.n} MNIST training images, batch ${args.batch}, Adam 1e-3` +
-        (peer ? `; PyTorch ${torchVersion} peer (${args.peerThreads} threads) alternating with vaelab, ${args.rounds} round(s)` : ''),
+        (peer
+          ? `; PyTorch ${torchVersion} peer (${args.peerThreads} torch threads; OpenBLAS: ${args.peerBlas.map(blasLabel).join(', ')}) ` +
+            `alternating with vaelab, ${args.rounds} round(s)`
+          : ''),
     );
     const [load] = os.loadavg();
     console.log(
@@ -223,9 +231,11 @@ async function main(): Promise<void> {
   for (let round = 1; round <= args.rounds; round++) {
     if (!args.json && args.rounds > 1) console.log(`-- round ${round}/${args.rounds}`);
     if (peer) {
-      const ps = await runPeer({ ...peer, n: args.n, batch: args.batch, threads: args.peerThreads, models: args.models });
-      for (const p of ps) console.log(args.json ? JSON.stringify({ peer: 'pytorch', round, ...p }) : peerRow(p));
-      peerResults.push(...ps);
+      for (const blasThreads of args.peerBlas) {
+        const ps = await runPeer({ ...peer, n: args.n, batch: args.batch, threads: args.peerThreads, models: args.models, blasThreads });
+        for (const p of ps) console.log(args.json ? JSON.stringify({ peer: 'pytorch', round, ...p }) : peerRow(p));
+        peerResults.push(...ps);
+      }
     }
     for (const backend of args.backends) {
       for (const model of args.models) {

@@ -30,7 +30,7 @@ const PEER_STDOUT = [
   '',
 ].join('\n');
 
-function vaelab(model: BenchResult['model'], imagesPerS: number, cpuImagesPerS = imagesPerS): BenchResult {
+function vaelab(model: BenchResult['model'], imagesPerS: number, cpuImagesPerS = imagesPerS, warmImagesPerS = imagesPerS): BenchResult {
   return {
     model,
     backend: 'wasm',
@@ -41,6 +41,7 @@ function vaelab(model: BenchResult['model'], imagesPerS: number, cpuImagesPerS =
     seconds: 5000 / imagesPerS,
     images_per_s: imagesPerS,
     cpu_images_per_s: cpuImagesPerS,
+    warm_images_per_s: warmImagesPerS,
     inference_images_per_s: 1,
     map_iters_per_s: 1,
     peak_rss_mb: 1,
@@ -98,11 +99,11 @@ describe('median', () => {
 describe('comparePeer', () => {
   test('gives per model the medians of all rounds, every round in order, and ratio = vaelab median / peer median', () => {
     const mine = [
-      vaelab('dense_vae', 2000, 1500),
+      vaelab('dense_vae', 2000, 1500, 5000),
       vaelab('conv_vae', 400),
-      vaelab('dense_vae', 3000, 1700),
+      vaelab('dense_vae', 3000, 1700, 5400),
       vaelab('conv_vae', 600),
-      vaelab('dense_vae', 2600, 1600),
+      vaelab('dense_vae', 2600, 1600, 5200),
       vaelab('conv_vae', 500),
     ];
     const theirs = [
@@ -126,6 +127,9 @@ describe('comparePeer', () => {
       peer_images_per_s: 2600,
       ratio: 1,
       vaelab_cpu_images_per_s: 1600,
+      // The second passes' median over the peer's median (the peer's first passes).
+      vaelab_warm_images_per_s: 5200,
+      warm_ratio: 2,
       vaelab_rounds: [2000, 3000, 2600],
       peer_rounds: [4000, 2000, 2600],
       // round 1 behind, round 2 ahead, round 3 a tie (a tie is not ahead)

@@ -149,6 +149,9 @@ export interface PeerComparison {
   readonly ratio: number;
   /** Median of vaelab's images per second of its own CPU time (robust to other load). */
   readonly vaelab_cpu_images_per_s: number;
+  /** Median of vaelab's second passes (`warm_images_per_s`), and that over the peer's median. */
+  readonly vaelab_warm_images_per_s: number;
+  readonly warm_ratio: number;
   /** Every round, in order. */
   readonly vaelab_rounds: number[];
   readonly peer_rounds: number[];
@@ -162,7 +165,8 @@ const round = (v: number, digits: number): number => Number(v.toFixed(digits));
  * Compares per model and backend the rounds of vaelab results with the rounds of each peer
  * configuration (`blas_threads`, in the order they first appear; each side a flat list over all
  * rounds). A model present on only one side is left out. Ratio = median vaelab / median peer
- * images per second.
+ * images per second (first passes, as the peer's); warm ratio = median of vaelab's second passes /
+ * median peer.
  */
 export function comparePeer(vaelab: readonly BenchResult[], peer: readonly PeerResult[]): PeerComparison[] {
   const out: PeerComparison[] = [];
@@ -184,6 +188,7 @@ function compareRounds(mine: readonly BenchResult[], theirs: readonly PeerResult
   const { backend, model } = mine[0];
   const v = median(mine.map((r) => r.images_per_s));
   const p = median(theirs.map((r) => r.images_per_s));
+  const warm = median(mine.map((r) => r.warm_images_per_s));
   const rounds = Math.min(mine.length, theirs.length);
   let ahead = 0;
   for (let i = 0; i < rounds; i++) if (mine[i].images_per_s > theirs[i].images_per_s) ahead++;
@@ -199,6 +204,8 @@ function compareRounds(mine: readonly BenchResult[], theirs: readonly PeerResult
     peer_images_per_s: round(p, 1),
     ratio: round(v / p, 3),
     vaelab_cpu_images_per_s: round(median(mine.map((r) => r.cpu_images_per_s)), 1),
+    vaelab_warm_images_per_s: round(warm, 1),
+    warm_ratio: round(warm / p, 3),
     vaelab_rounds: mine.map((r) => r.images_per_s),
     peer_rounds: theirs.map((r) => r.images_per_s),
     rounds_ahead: ahead,

@@ -4,7 +4,8 @@
  * PyTorch peer in the same run and the ratio vaelab / PyTorch; with `--profile`, where a training
  * step's time goes; with `--scaling`, images/s per batch size and wasm thread count.
  *
- *   --json                one JSON object per line: per model, backend and round; with --peer also
+ *   --json                one JSON object per line: per model, backend and round (`images_per_s`: the timed pass,
+ *                         as the peer times it; `warm_images_per_s`: a second pass on the same model); with --peer also
  *                         the peer's lines and one comparison line per model ({"comparison":"vaelab/pytorch",...})
  *   --backend wasm,cpu    backends to run (default: wasm)
  *   --models a,b          dense_vae, conv_vae, conv_ae (default: all three)
@@ -73,6 +74,7 @@ function row(r: BenchResult): string {
     r.backend.padEnd(7),
     `${r.kernels}/${r.threads}t`.padEnd(11),
     String(r.images_per_s).padStart(9),
+    String(r.warm_images_per_s).padStart(9),
     String(r.cpu_images_per_s).padStart(11),
     String(r.inference_images_per_s).padStart(9),
     String(r.map_iters_per_s).padStart(8),
@@ -88,6 +90,7 @@ function peerRow(p: PeerResult): string {
     'torch'.padEnd(7),
     `${p.threads}t/${blasLabel(p.blas_threads)}`.padEnd(11),
     String(p.images_per_s).padStart(9),
+    '-'.padStart(9),
     '-'.padStart(11),
     '-'.padStart(9),
     '-'.padStart(8),
@@ -102,7 +105,7 @@ function comparisonTable(rows: readonly PeerComparison[]): string[] {
   const lines = [
     `vaelab / PyTorch peer: median training images/s (wall clock) over the rounds; peer BLAS: own = OpenBLAS's own`,
     `thread pool beside torch's (the peer as specified), blasN = OPENBLAS_NUM_THREADS=N (see docs/performance.md)`,
-    'model      backend  peer BLAS   vaelab     peer   ratio  vaelab/cpu-s  ahead  rounds: vaelab | peer',
+    'model      backend  peer BLAS   vaelab     peer   ratio  ahead   warm  warm ratio  vaelab/cpu-s  rounds: vaelab | peer',
   ];
   for (const c of rows) {
     lines.push(
@@ -113,8 +116,10 @@ function comparisonTable(rows: readonly PeerComparison[]): string[] {
         fmt(c.vaelab_images_per_s).padStart(10),
         fmt(c.peer_images_per_s).padStart(8),
         c.ratio.toFixed(2).padStart(7),
-        fmt(c.vaelab_cpu_images_per_s).padStart(13),
         `${c.rounds_ahead}/${c.rounds}`.padStart(6),
+        fmt(c.vaelab_warm_images_per_s).padStart(6),
+        c.warm_ratio.toFixed(2).padStart(11),
+        fmt(c.vaelab_cpu_images_per_s).padStart(13),
         ` ${c.vaelab_rounds.map(fmt).join(' ')} | ${c.peer_rounds.map(fmt).join(' ')}`,
       ].join(' '),
     );
@@ -223,7 +228,8 @@ async function main(): Promise<void> {
       `machine: ${availableCores()} core(s), load average ${load.toFixed(2)}` +
         (load > 1 ? " (other work is running: wall-clock numbers are shared with it; train/cpu-s is per second of this process's CPU time)" : ''),
     );
-    console.log('model      backend kernels       train/s train/cpu-s   infer/s map it/s  rss MB  tensors');
+    console.log('model      backend kernels       train/s   warm/s train/cpu-s   infer/s map it/s  rss MB  tensors');
+    console.log('  (train/s: one pass, as the peer times it; warm/s: a second pass, same model, once V8 has compiled the step)');
   }
   let leaks = 0;
   const results: BenchResult[] = [];

@@ -1,7 +1,8 @@
 /**
  * The PyTorch peer of `npm run bench -- --peer`: runs `../shared/peers/pytorch_bench.py` (same
- * shapes, batch and optimiser as vaelab's benchmark models), reads its JSON lines, and compares
- * the median training throughput of vaelab and the peer over several alternating rounds.
+ * shapes, batch and optimiser as vaelab's benchmark models) in each asked-for OpenBLAS thread
+ * setting (as specified, and with one BLAS thread), reads its JSON lines, and compares the median
+ * training throughput of vaelab and of each peer setting over several alternating rounds.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';

@@ -82,8 +82,8 @@ export function list<T extends string>(flag: string, value: string, allowed: rea
 
 /** An integer >= 1 given as text; `who` starts the error message. */
 export function positiveInt(flag: string, value: string, who = 'bench'): number {
-  const v = Number(value);
-  if (value.trim() === '' || !Number.isInteger(v) || v < 1) throw new Error(`${who}: ${flag} must be a positive integer, got '${value}'`);
+  const v = positiveOrUndefined(value);
+  if (v === undefined) throw new Error(`${who}: ${flag} must be a positive integer, got '${value}'`);
   return v;
 }
 
@@ -120,34 +120,42 @@ export function readFlags(argv: readonly string[], valued: readonly string[], sw
   return { value: (flag) => values.get(flag), has: (flag) => given.has(flag) };
 }
 
-/** A comma-separated list of distinct positive integers, e.g. `32,100,300`. */
-function intList(flag: string, value: string, example: string): number[] {
-  const items = value.split(',');
-  if (value.trim() === '') throw new Error(`bench: ${flag} needs a comma-separated list of positive integers, e.g. ${example}`);
-  const out: number[] = [];
-  for (const item of items) {
-    const v = Number(item);
-    if (item.trim() === '' || !Number.isInteger(v) || v < 1) {
-      throw new Error(`bench: ${flag} '${value}': '${item}' is not a positive integer; expected a comma-separated list such as ${example}`);
-    }
-    if (out.includes(v)) throw new Error(`bench: ${flag} '${value}' lists ${v} twice`);
+/** An integer >= 1 given as text, or undefined. */
+function positiveOrUndefined(item: string): number | undefined {
+  const v = Number(item);
+  return item.trim() !== '' && Number.isInteger(v) && v >= 1 ? v : undefined;
+}
+
+/**
+ * A comma-separated list of distinct items, each read by `parse` (undefined: not an item); the
+ * errors say which item `is` not one and what list was `expected`.
+ */
+function distinctList<T>(flag: string, value: string, parse: (item: string) => T | undefined, is: string, expected: string): T[] {
+  const out: T[] = [];
+  for (const item of value.split(',')) {
+    const v = parse(item);
+    if (v === undefined) throw new Error(`bench: ${flag} '${value}': '${item}' is ${is}; expected ${expected}`);
+    if (out.includes(v)) throw new Error(`bench: ${flag} '${value}' lists ${String(v)} twice`);
     out.push(v);
   }
   return out;
 }
 
+/** A comma-separated list of distinct positive integers, e.g. `32,100,300`. */
+function intList(flag: string, value: string, example: string): number[] {
+  if (value.trim() === '') throw new Error(`bench: ${flag} needs a comma-separated list of positive integers, e.g. ${example}`);
+  return distinctList(flag, value, positiveOrUndefined, 'not a positive integer', `a comma-separated list such as ${example}`);
+}
+
 /** `--peer-blas-threads`: a comma-separated list of `own` and positive integers, each once. */
 function blasList(flag: string, value: string): PeerBlasThreads[] {
-  const expected = "a comma-separated list of 'own' (OpenBLAS's own thread pool) and positive integers, e.g. own,1";
-  const out: PeerBlasThreads[] = [];
-  for (const item of value.split(',')) {
-    const v = Number(item);
-    const parsed: PeerBlasThreads | undefined = item === 'own' ? 'own' : item.trim() !== '' && Number.isInteger(v) && v >= 1 ? v : undefined;
-    if (parsed === undefined) throw new Error(`bench: ${flag} '${value}': '${item}' is neither 'own' nor a positive integer; expected ${expected}`);
-    if (out.includes(parsed)) throw new Error(`bench: ${flag} '${value}' lists ${item} twice`);
-    out.push(parsed);
-  }
-  return out;
+  return distinctList<PeerBlasThreads>(
+    flag,
+    value,
+    (item) => (item === 'own' ? 'own' : positiveOrUndefined(item)),
+    "neither 'own' nor a positive integer",
+    "a comma-separated list of 'own' (OpenBLAS's own thread pool) and positive integers, e.g. own,1",
+  );
 }
 
 /**

@@ -34,21 +34,26 @@ function reluBody(): number[] {
     BYTES);
 }
 
+/** Parameters of an {@link outputGradBody} strip (dy, y, out, bytes), and its first v128 local: after them and the loop counter. */
+const GRAD_PARAMS = 4;
+const GRAD_V128 = GRAD_PARAMS + 1;
+
 /**
  * A gradient strip from an activation's output: params (dy, y, out, bytes), `setup` once, then per
- * vector y into the local YV, dy on the stack, and `factor(YV)` to multiply dy by.
+ * vector y into the local YV, dy on the stack, and `factor(YV)` to multiply dy by. The v128 locals
+ * are GRAD_V128 onwards; YV is the last of the `v128Locals`, the ones before it are the caller's.
  */
 function outputGradBody(v128Locals: number, setup: number[], factor: (YV: number) => number[]): number[] {
   const [DY, Y, OUT, BYTES] = [0, 1, 2, 3];
-  const YV = 4 + v128Locals; // the last v128 local (the counter is local 4)
-  return strip(4, v128Locals,
+  const YV = GRAD_V128 + v128Locals - 1;
+  return strip(GRAD_PARAMS, v128Locals,
     () => setup,
     (I) => [...at(Y, I), ...set(YV), ...to(OUT, I), ...at(DY, I), ...factor(YV), ...simd(V.f32x4Mul), ...store()],
     BYTES);
 }
 
 function reluGradBody(): number[] {
-  const [ZERO, ONE] = [5, 6]; // v128
+  const [ZERO, ONE] = [GRAD_V128, GRAD_V128 + 1];
   // step(y): 1 where y > 0, y itself (a NaN) where y != y, else +0.
   return outputGradBody(3, [...v128Zero(), ...set(ZERO), ...splat(1), ...set(ONE)], (YV) => [
     ...get(ONE), ...get(YV), ...get(ZERO), ...simd(V.f32x4Gt), ...simd(V.and),
@@ -58,7 +63,7 @@ function reluGradBody(): number[] {
 }
 
 function sigmoidGradBody(): number[] {
-  const ONE = 5; // v128
+  const ONE = GRAD_V128;
   // dy * (y * (1 - y))
   return outputGradBody(2, [...splat(1), ...set(ONE)], (YV) => [...get(YV), ...get(ONE), ...get(YV), ...simd(V.f32x4Sub), ...simd(V.f32x4Mul)]);
 }
@@ -86,8 +91,8 @@ function biasAddBody(): number[] {
 export function elementwiseFunctions(): WasmFunction[] {
   return [
     { name: RELU_NAME, params: i32s(3), body: reluBody() },
-    { name: RELU_GRAD_NAME, params: i32s(4), body: reluGradBody() },
+    { name: RELU_GRAD_NAME, params: i32s(GRAD_PARAMS), body: reluGradBody() },
     { name: BIAS_ADD_NAME, params: i32s(5), body: biasAddBody() },
-    { name: SIGMOID_GRAD_NAME, params: i32s(4), body: sigmoidGradBody() },
+    { name: SIGMOID_GRAD_NAME, params: i32s(GRAD_PARAMS), body: sigmoidGradBody() },
   ];
 }
